@@ -1,0 +1,476 @@
+"""The knowledge base: facts in YAML under ``rules/``, validated against a JSON Schema at load.
+
+Code finds strings; this data says what they mean. Every entry cites public sources. Users overlay
+their own files with ``--rules DIR``; an entry whose id already exists is a conflict unless it says
+``replace: true``. Every problem names the file and line.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+from urllib.parse import urlsplit
+
+import jsonschema
+import pycountry
+import yaml
+
+SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses")
+
+#: Legal orders that are not countries but are cited like one.
+NON_COUNTRY_JURISDICTIONS = frozenset({"EU"})
+
+
+class RulesError(Exception):
+    """One or more problems in rules files; each names file and line. A configuration error."""
+
+    def __init__(self, problems: list["Problem"]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One knowledge-base entry with where it was written."""
+
+    section: str
+    id: str
+    data: dict[str, Any]
+    path: str
+    line: int
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(self.data.get("sources", ()))
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.section}:{self.id}"
+
+
+# ------------------------------------------------------------------------------------------
+# Locating the shipped data
+# ------------------------------------------------------------------------------------------
+
+
+def _data_dir(name: str) -> Path:
+    """Find shipped data: inside the wheel (``sovaudit/_data/NAME``) or, in a source checkout, at
+    the top of the repository."""
+    packaged = resources.files("sovaudit") / "_data" / name
+    if packaged.is_dir():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[2] / name
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(f"shipped data folder {name!r} not found (broken installation?)")
+
+
+def shipped_rules_dir() -> Path:
+    return _data_dir("rules")
+
+
+def shipped_templates_dir() -> Path:
+    p = _data_dir("templates")
+    return p
+
+
+def _schema() -> dict:
+    return json.loads((resources.files("sovaudit") / "schemas" / "rules.schema.json").read_text("utf-8"))
+
+
+# ------------------------------------------------------------------------------------------
+# YAML with line marks
+# ------------------------------------------------------------------------------------------
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping and sequence item."""
+
+
+def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML; return the data and a map from a JSON-pointer-like path tuple to its 1-based line."""
+    loader = _LineLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[tuple, int] = {}
+
+        def walk(n: yaml.Node, path: tuple) -> None:
+            lines[path] = n.start_mark.line + 1
+            if isinstance(n, yaml.MappingNode):
+                for k, v in n.value:
+                    key = loader.construct_object(k, deep=True)
+                    lines[path + (key,)] = k.start_mark.line + 1
+                    walk(v, path + (key,))
+                    lines[path + (key,)] = k.start_mark.line + 1
+            elif isinstance(n, yaml.SequenceNode):
+                for i, item in enumerate(n.value):
+                    walk(item, path + (i,))
+
+        if node is None:
+            return None, {(): 1}
+        walk(node, ())
+        data = loader.construct_document(node)
+        return data, lines
+    finally:
+        loader.dispose()
+
+
+def _line_for(lines: dict[tuple, int], path: Iterable) -> int:
+    p = tuple(path)
+    while p and p not in lines:
+        p = p[:-1]
+    return lines.get(p, 1)
+
+
+# ------------------------------------------------------------------------------------------
+# Loading and validation
+# ------------------------------------------------------------------------------------------
+
+
+def _valid_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+def _country_fields(section: str, entry: dict) -> Iterator[tuple[tuple, str]]:
+    if "country" in entry:
+        yield ("country",), entry["country"]
+    if "foundry_country" in entry:
+        yield ("foundry_country",), entry["foundry_country"]
+    for key in ("regions", "base_urls"):
+        for i, item in enumerate(entry.get(key, ()) or ()):
+            if isinstance(item, dict) and "country" in item:
+                yield (key, i, "country"), item["country"]
+
+
+def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Validator) -> tuple[list[Entry], list[Problem]]:
+    problems: list[Problem] = []
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Problem(display, 1, f"cannot read: {exc}")]
+    try:
+        data, lines = _load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        return [], [Problem(display, line, f"malformed YAML: {getattr(exc, 'problem', exc)}")]
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where = ".".join(str(p) for p in err.absolute_path) or "(top)"
+        problems.append(Problem(display, _line_for(lines, err.absolute_path), f"{where}: {_short(err)}"))
+    if problems or not isinstance(data, dict):
+        return [], problems
+    section = data["section"]
+    entries: list[Entry] = []
+    for i, raw in enumerate(data["entries"]):
+        for sub, code in _country_fields(section, raw):
+            if section == "jurisdictions" and sub == ("country",):
+                continue
+            if not _valid_country(code):
+                problems.append(Problem(display, _line_for(lines, ("entries", i) + sub), f"{raw['id']}: {code!r} is not an ISO 3166-1 alpha-2 country code"))
+        if section == "jurisdictions" and raw["id"] not in NON_COUNTRY_JURISDICTIONS and not _valid_country(raw["id"]):
+            problems.append(Problem(display, _line_for(lines, ("entries", i, "id")), f"{raw['id']!r} is neither an ISO 3166-1 alpha-2 code nor EU"))
+        entries.append(Entry(section, raw["id"], raw, display, _line_for(lines, ("entries", i))))
+    return entries, problems
+
+
+def _short(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        return err.message.replace("Additional properties are not allowed", "unknown field(s)")
+    if err.validator == "required":
+        return err.message.replace("is a required property", "is missing")
+    return err.message if len(err.message) < 200 else err.message[:197] + "..."
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | Path | None = None) -> "KnowledgeBase":
+    """Load the shipped rules (or ``base_dir``) and overlay ``extra_dirs``. Raises RulesError."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    base = Path(base_dir) if base_dir else shipped_rules_dir()
+    layers: list[tuple[Path, bool]] = [(base, False)] + [(Path(d), True) for d in extra_dirs]
+    problems: list[Problem] = []
+    by_key: dict[tuple[str, str], Entry] = {}
+    digest = hashlib.sha256()
+    for directory, is_overlay in layers:
+        if not directory.is_dir():
+            problems.append(Problem(str(directory), 1, "rules folder does not exist"))
+            continue
+        files = _yaml_files(directory)
+        if not files:
+            problems.append(Problem(str(directory), 1, "rules folder holds no .yaml files"))
+        for f in files:
+            display = f.relative_to(directory).as_posix() if not is_overlay else f.as_posix()
+            digest.update(display.encode() + b"\0" + f.read_bytes() + b"\0")
+            entries, probs = _load_file(f, display, validator)
+            problems.extend(probs)
+            for e in entries:
+                key = (e.section, e.id.lower())
+                prev = by_key.get(key)
+                if prev is not None and not (is_overlay and e.get("replace")):
+                    problems.append(Problem(e.path, e.line, f"duplicate {e.section} id {e.id!r} (first defined at {prev.path}:{prev.line}); "
+                                            + ("set 'replace: true' to override a shipped entry" if is_overlay else "ids must be unique")))
+                    continue
+                by_key[key] = e
+    kb = KnowledgeBase(tuple(sorted(by_key.values(), key=lambda e: (e.section, e.id.lower()))), digest.hexdigest()[:12])
+    problems.extend(kb.cross_check())
+    if problems:
+        raise RulesError(problems)
+    return kb
+
+
+# ------------------------------------------------------------------------------------------
+# The knowledge base and its look-ups
+# ------------------------------------------------------------------------------------------
+
+
+def _norm_pkg(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    version: str = ""
+    _idx: dict = field(default_factory=dict, compare=False, repr=False)
+
+    # -- basic access ----------------------------------------------------------------------
+    def section(self, name: str) -> tuple[Entry, ...]:
+        return self._sections.get(name, ())
+
+    def get(self, section: str, id_: str) -> Entry | None:
+        return self._by_id.get((section, id_.lower()))
+
+    @cached_property
+    def _sections(self) -> dict[str, tuple[Entry, ...]]:
+        out: dict[str, list[Entry]] = {}
+        for e in self.entries:
+            out.setdefault(e.section, []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def _by_id(self) -> dict[tuple[str, str], Entry]:
+        return {(e.section, e.id.lower()): e for e in self.entries}
+
+    def counts(self) -> dict[str, int]:
+        return {s: len(self.section(s)) for s in SECTIONS}
+
+    # -- cross-entry checks ----------------------------------------------------------------
+    def cross_check(self) -> list[Problem]:
+        problems: list[Problem] = []
+        seen_ns: dict[str, Entry] = {}
+        for lab in self.section("labs"):
+            for ns in list(lab.get("hf_namespaces", [])) + list(lab.get("former_namespaces", [])):
+                other = seen_ns.get(ns.lower())
+                if other is not None and other is not lab:
+                    problems.append(Problem(lab.path, lab.line, f"Hugging Face namespace {ns!r} claimed by both {other.id!r} and {lab.id!r}"))
+                seen_ns[ns.lower()] = lab
+        for am in self.section("api_models"):
+            if self.get("providers", am.get("provider")) is None:
+                problems.append(Problem(am.path, am.line, f"{am.id}: unknown provider {am.get('provider')!r}"))
+            if self.get("labs", am.get("lab")) is None:
+                problems.append(Problem(am.path, am.line, f"{am.id}: unknown lab {am.get('lab')!r}"))
+        for hw in self.section("hardware"):
+            for it in hw.get("instance_types", []):
+                if self.get("clouds", it["cloud"]) is None:
+                    problems.append(Problem(hw.path, hw.line, f"{hw.id}: instance type {it['pattern']!r} names unknown cloud {it['cloud']!r}"))
+        return problems
+
+    # -- indexes used by detectors ---------------------------------------------------------
+    @cached_property
+    def provider_by_host(self) -> dict[str, Entry]:
+        out: dict[str, Entry] = {}
+        for p in self.section("providers"):
+            for bu in p.get("base_urls", []):
+                host = (urlsplit(bu["url"]).hostname or "").lower()
+                if host:
+                    out.setdefault(host, p)
+        return out
+
+    @cached_property
+    def _host_patterns(self) -> tuple[tuple[str, Entry], ...]:
+        return tuple((pat.lower(), p) for p in self.section("providers") for pat in p.get("host_patterns", []))
+
+    def provider_for_url(self, url: str) -> Entry | None:
+        """The provider whose base URL (or host pattern) matches ``url``; None if no rule says."""
+        try:
+            host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+        except ValueError:
+            return None
+        if not host:
+            return None
+        hit = self.provider_by_host.get(host)
+        if hit is not None:
+            return hit
+        for pat, p in self._host_patterns:
+            if fnmatch.fnmatchcase(host, pat):
+                return p
+        return None
+
+    def _index(self, section: str, key: str, norm=str.lower) -> dict[str, Entry]:
+        cache_key = (section, key)
+        if cache_key not in self._idx:
+            out: dict[str, Entry] = {}
+            for e in self.section(section):
+                for v in e.get(key, []):
+                    out.setdefault(norm(v), e)
+            self._idx[cache_key] = out
+        return self._idx[cache_key]
+
+    def provider_for_client(self, name: str) -> Entry | None:
+        return self._index("providers", "python_clients", str).get(name)
+
+    def provider_for_js_client(self, name: str) -> Entry | None:
+        return self._index("providers", "js_clients", str).get(name)
+
+    def provider_for_env(self, var: str) -> Entry | None:
+        return self._index("providers", "env_vars", str.upper).get(var.upper())
+
+    def provider_for_litellm_prefix(self, prefix: str) -> Entry | None:
+        return self._index("providers", "litellm_prefixes").get(prefix.lower())
+
+    def package(self, name: str, ecosystem: str = "python") -> Entry | None:
+        """The provider, hardware or software entry a package name implies."""
+        key = "python_packages" if ecosystem == "python" else "npm_packages"
+        norm = _norm_pkg if ecosystem == "python" else str.lower
+        target = norm(name)
+        for section in ("providers", "hardware", "software"):
+            hit = self._index(section, key, norm).get(target)
+            if hit is not None:
+                return hit
+        return None
+
+    def hardware_for_resource(self, resource: str) -> Entry | None:
+        return self._index("hardware", "k8s_resources").get(resource.lower())
+
+    def _image_patterns(self) -> tuple[tuple[str, Entry], ...]:
+        if "images" not in self._idx:
+            self._idx["images"] = tuple(
+                (pat.lower(), e) for section in ("hardware", "software") for e in self.section(section) for pat in e.get("images", [])
+            )
+        return self._idx["images"]
+
+    def images(self, image: str) -> list[Entry]:
+        """Every hardware and software entry whose image pattern matches ``image`` (tag and digest removed)."""
+        name = image_name(image).lower()
+        out: list[Entry] = []
+        for pat, e in self._image_patterns():
+            if fnmatch.fnmatchcase(name, pat) and e not in out:
+                out.append(e)
+        return out
+
+    def instance_type(self, name: str) -> tuple[Entry, dict] | None:
+        for hw in self.section("hardware"):
+            for it in hw.get("instance_types", []):
+                if fnmatch.fnmatchcase(name.lower(), it["pattern"].lower()):
+                    return hw, it
+        return None
+
+    def cloud_for_terraform(self, source_or_name: str) -> Entry | None:
+        """Match a provider source (``hashicorp/aws``) or a local provider name (``aws``)."""
+        s = source_or_name.lower()
+        for c in self.section("clouds"):
+            for tp in c.get("terraform_providers", []):
+                tp = tp.lower()
+                if s == tp or s == tp.split("/")[-1] or s.endswith("/" + tp):
+                    return c
+        return None
+
+    def cloud_for_resource_type(self, rtype: str) -> Entry | None:
+        best: tuple[int, Entry] | None = None
+        for c in self.section("clouds"):
+            for pre in c.get("terraform_prefixes", []):
+                if rtype.startswith(pre) and (best is None or len(pre) > best[0]):
+                    best = (len(pre), c)
+        return best[1] if best else None
+
+    def cloud_for_label(self, label: str) -> Entry | None:
+        """A cloud that alone sets this Kubernetes node label key."""
+        lab = label.lower()
+        for c in self.section("clouds"):
+            for key in c.get("k8s_labels", []):
+                key = key.lower()
+                if lab == key or (key.endswith("/") and lab.startswith(key)):
+                    return c
+        return None
+
+    def region(self, cloud_id: str, name: str) -> dict | None:
+        c = self.get("clouds", cloud_id)
+        if c is None:
+            return None
+        for r in c.get("regions", []):
+            if r["name"].lower() == name.lower():
+                return r
+        return None
+
+    def clouds_with_region(self, name: str) -> list[Entry]:
+        return [c for c in self.section("clouds") if any(r["name"].lower() == name.lower() for r in c.get("regions", []))]
+
+    def software_for_command(self, words: str) -> Entry | None:
+        w = " ".join(words.split()).lower()
+        for s in self.section("software"):
+            for cmd in s.get("commands", []):
+                c = cmd.lower()
+                if w == c or w.startswith(c + " "):
+                    return s
+        return None
+
+    @cached_property
+    def model_flags(self) -> frozenset[str]:
+        return frozenset(f for s in self.section("software") for f in s.get("model_flags", []))
+
+    @cached_property
+    def env_var_names(self) -> frozenset[str]:
+        return frozenset(self._index("providers", "env_vars", str.upper))
+
+    def api_model(self, name: str) -> Entry | None:
+        n = name.lower()
+        for am in self.section("api_models"):
+            for pat in am.get("patterns", []):
+                if fnmatch.fnmatchcase(n, pat.lower()):
+                    return am
+        return None
+
+    def lab_for_namespace(self, ns: str) -> Entry | None:
+        n = ns.lower()
+        hit = self._index("labs", "hf_namespaces").get(n)
+        return hit if hit is not None else self._index("labs", "former_namespaces").get(n)
+
+    def license(self, lid: str) -> Entry | None:
+        hit = self.get("licenses", lid)
+        return hit if hit is not None else self._index("licenses", "aliases").get(lid.lower())
+
+
+def image_name(image: str) -> str:
+    """``registry/ns/name:tag@sha256:...`` -> ``registry/ns/name``; docker.io prefixes removed."""
+    s = image.strip()
+    s = s.split("@", 1)[0]
+    last = s.rsplit("/", 1)
+    if ":" in last[-1]:
+        last[-1] = last[-1].split(":", 1)[0]
+    s = "/".join(last)
+    for pre in ("docker.io/library/", "docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        if s.startswith(pre):
+            s = s[len(pre):]
+    return s
