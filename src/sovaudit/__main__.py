@@ -1,4 +1,4 @@
-from sovaudit.cli import main
+from sovaudit.cli import run
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

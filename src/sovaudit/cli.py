@@ -1,0 +1,187 @@
+"""Command line: parse, call the library, write, exit code. Nothing else lives here.
+
+Exit codes (documented in the README and in ``--help``):
+  0  the scan ran (and, once policies exist, nothing at or above --fail-on was found)
+  1  policy violation at or above --fail-on
+  2  usage or configuration error (bad option, missing path, invalid rules or policy file)
+  3  internal error (a bug: please report it)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import click
+
+from sovaudit import __version__
+
+EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+_SIZE_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2, "G": 1024**3, "GB": 1024**3, "GIB": 1024**3}
+
+
+class ByteSize(click.ParamType):
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        s = str(value).strip().upper().replace(" ", "")
+        num = s.rstrip("KMGIB")
+        unit = s[len(num):]
+        try:
+            n = float(num)
+        except ValueError:
+            self.fail(f"{value!r} is not a size (examples: 500000, 512KB, 5MB)", param, ctx)
+        if unit not in _SIZE_UNITS or n <= 0:
+            self.fail(f"{value!r} is not a size (examples: 500000, 512KB, 5MB)", param, ctx)
+        return int(n * _SIZE_UNITS[unit])
+
+
+def _load_kb(rules_dirs: tuple[str, ...]):
+    from sovaudit.rules import RulesError, load_knowledge_base
+
+    try:
+        return load_knowledge_base(rules_dirs)
+    except RulesError as exc:
+        click.echo("error: the knowledge base has problems:", err=True)
+        for p in exc.problems:
+            click.echo(f"  {p}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="sovaudit")
+def main() -> None:
+    """Audit the jurisdictional sovereignty of an AI software supply chain.
+
+    sovaudit finds the models, inference endpoints, clouds and hardware a codebase depends on
+    and says which jurisdiction each layer of the stack falls under.
+
+    \b
+    Exit codes: 0 ok; 1 policy violation at or above --fail-on;
+                2 usage or configuration error; 3 internal error.
+    """
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
+@click.option("-f", "--format", "formats", default="", metavar="FORMATS",
+              help="Comma-separated report formats to write: json. Default: json when --output is given.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write the (single) report to this file; '-' for standard output.")
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None,
+              help="Write each requested format to DIR/sovaudit.<ext>.")
+@click.option("-e", "--exclude", multiple=True, metavar="PATTERN",
+              help="Skip paths matching this gitignore-style pattern (repeatable).")
+@click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore would leave out.")
+@click.option("--max-file-size", type=ByteSize(), default="5MB", show_default=True,
+              help="Skip (and report) text files larger than this.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="all cores",
+              help="Worker processes (0 = one per core).")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the scan cache (default: the user cache folder).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the scan cache.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="Overlay a folder of your own rules YAML on the shipped knowledge base (repeatable).")
+@click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
+def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
+         no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
+         rules_dirs: tuple[str, ...], quiet: bool) -> None:
+    """Scan PATH for model, endpoint, cloud, hardware and package references.
+
+    Prints a summary; writes reports with --output or --output-dir.
+
+    \b
+    Examples:
+      sovaudit scan .
+      sovaudit scan examples/eu-stack --format json --output scan.json
+      sovaudit scan . --exclude 'tests/' --jobs 2 -q -o -
+    """
+    from sovaudit.model import ScanConfig
+    from sovaudit.report import jsondoc
+    from sovaudit.scan import scan as run_scan
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()] or (["json"] if (output or output_dir) else [])
+    known = {"json"}
+    bad = [f for f in wanted if f not in known]
+    if bad:
+        raise click.UsageError(f"unknown format(s): {', '.join(bad)} (available: {', '.join(sorted(known))})")
+    if output and len(wanted) > 1:
+        raise click.UsageError("--output takes one format; use --output-dir for several")
+    if wanted and not (output or output_dir):
+        output = "-"
+
+    kb = _load_kb(rules_dirs)
+    config = ScanConfig(
+        root=str(path),
+        excludes=exclude,
+        max_file_bytes=max_file_size,
+        jobs=jobs,
+        use_gitignore=not no_gitignore,
+        cache_dir="-" if no_cache else (cache_dir or ""),
+        rules_dirs=rules_dirs,
+    )
+    to_stdout = output == "-"
+    from sovaudit.console import ScanProgress, print_summary
+
+    with ScanProgress(enabled=not quiet and not to_stdout) as progress:
+        result = run_scan(config, kb, progress=progress.update)
+
+    writers = {"json": (jsondoc.dumps, "json")}
+    for fmt in wanted:
+        render, ext = writers[fmt]
+        text = render(result)
+        if output == "-":
+            click.echo(text, nl=False)
+        elif output:
+            Path(output).write_text(text, encoding="utf-8")
+        else:
+            out = Path(output_dir) / f"sovaudit.{ext}"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+    if not quiet:
+        print_summary(result, err=to_stdout)
+    sys.exit(EXIT_OK)
+
+
+@main.group()
+def rules() -> None:
+    """Inspect and validate the knowledge base (rules/)."""
+
+
+@rules.command("validate")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
+def rules_validate(directory: str | None) -> None:
+    """Validate the shipped rules, or DIRECTORY overlaid on them.
+
+    Prints every problem as FILE:LINE: message and exits 2 if there is any.
+    """
+    kb = _load_kb((directory,) if directory else ())
+    counts = kb.counts()
+    click.echo(f"ok: {sum(counts.values())} entries (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"); rules version {kb.version}")
+
+
+@rules.command("list")
+@click.option("--section", type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses"]), default=None,
+              help="Only this section.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
+def rules_list(section: str | None, rules_dirs: tuple[str, ...]) -> None:
+    """List knowledge-base entries: section, id, country, name and where each is defined."""
+    from sovaudit.console import print_rules
+
+    kb = _load_kb(rules_dirs)
+    print_rules(kb, section)
+
+
+def run() -> None:  # pragma: no cover - console entry with internal-error mapping
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug: say so, exit 3
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)

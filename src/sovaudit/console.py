@@ -1,0 +1,95 @@
+"""Terminal output with rich: the scan summary, the progress bar, rule listings."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sovaudit.model import Context, Kind, ScanResult
+
+#: Scans with fewer files than this finish too fast for a progress bar to help.
+PROGRESS_MIN_FILES = 300
+
+
+class ScanProgress:
+    """A transient progress bar on standard error, only on a terminal and only for long scans."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress: Progress | None = None
+        self._task = None
+
+    def __enter__(self) -> "ScanProgress":
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled or total < PROGRESS_MIN_FILES:
+            return
+        if self._progress is None:
+            self._progress = Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TextColumn("files"),
+                                      TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("scan", total=total)
+        self._progress.update(self._task, completed=done)
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _where(paths: list[str], limit: int = 2) -> str:
+    uniq = sorted(set(paths))
+    s = ", ".join(uniq[:limit])
+    return s + (f" (+{len(uniq) - limit})" if len(uniq) > limit else "")
+
+
+def print_summary(result: ScanResult, err: bool = False) -> None:
+    con = Console(stderr=err, highlight=False)
+    st = result.stats
+    con.print(f"[bold]sovaudit {result.tool_version}[/bold] scanned [bold]{result.root}[/bold]: "
+              f"{st.files_seen} files, {len(result.references)} references, {len({s.path for s in result.skipped})} skipped"
+              + (f" ({st.files_cached} from cache)" if st.files_cached else "") + f" in {st.seconds:.1f}s")
+    titles = {Kind.MODEL: "Models", Kind.ENDPOINT: "Inference endpoints", Kind.CLOUD: "Clouds and regions",
+              Kind.HARDWARE: "Hardware", Kind.PACKAGE: "Packages"}
+    for kind, title in titles.items():
+        groups: dict[tuple[str, str, str], list] = defaultdict(list)
+        for r in result.references:
+            if r.kind == kind and r.context != Context.COMMENT:
+                groups[(r.id, r.provider, r.form)].append(r)
+        if not groups:
+            continue
+        t = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+        t.add_column("id", overflow="fold")
+        t.add_column("provider")
+        t.add_column("form")
+        t.add_column("refs", justify="right")
+        t.add_column("where", overflow="fold")
+        for (id_, prov, form), refs in sorted(groups.items()):
+            t.add_row(id_, prov or "-", form, str(len(refs)), _where([f"{r.path}:{r.line}" for r in refs]))
+        con.print(t)
+    if result.skipped:
+        t = Table(title="Skipped", title_justify="left", header_style="bold")
+        t.add_column("path", overflow="fold")
+        t.add_column("reason")
+        t.add_column("detail", overflow="fold")
+        for s in result.skipped[:50]:
+            t.add_row(s.path, s.reason, s.detail)
+        if len(result.skipped) > 50:
+            t.add_row(f"... {len(result.skipped) - 50} more (see the JSON report)", "", "")
+        con.print(t)
+
+
+def print_rules(kb, section: str | None) -> None:
+    con = Console(highlight=False)
+    t = Table(header_style="bold")
+    for col in ("section", "id", "country", "name", "defined at"):
+        t.add_column(col, overflow="fold")
+    for e in kb.entries:
+        if section and e.section != section:
+            continue
+        t.add_row(e.section, e.id, e.get("country", e.id if e.section == "jurisdictions" else ""), e.get("name", ""), f"{e.path}:{e.line}")
+    con.print(t)

@@ -1,0 +1,13 @@
+"""Placeholder: being written. Finds nothing yet."""
+
+from sovaudit.detectors.base import Detector
+
+
+class ModelConfigDetector(Detector):
+    name = "artifacts"
+
+    def applies(self, path: str) -> bool:
+        return False
+
+    def detect(self, f, kb):
+        return ()

@@ -1,0 +1,13 @@
+"""Placeholder: being written. Finds nothing yet."""
+
+from sovaudit.detectors.base import Detector
+
+
+class WeightsHeaderDetector(Detector):
+    name = "weights"
+
+    def applies(self, path: str) -> bool:
+        return False
+
+    def detect(self, f, kb):
+        return ()

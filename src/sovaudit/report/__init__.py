@@ -1,0 +1,1 @@
+"""Stage 6: writers. Each consumes only the final ``ScanResult``."""

@@ -1,0 +1,159 @@
+"""Stage 1: walk the tree. Yields the files to scan and records what it leaves out, with reasons.
+
+Honours ``.gitignore`` files at every level and ``--exclude`` patterns (gitignore syntax, via
+pathspec); skips VCS metadata and dependency/virtualenv folders, but never folders named
+``examples``, ``samples`` or ``fixtures`` (users keep real manifests there). Never follows a
+symlink out of the root and survives symlink loops and unreadable folders.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pathspec
+
+from sovaudit.model import Skipped
+
+#: Version-control metadata: never scanned, not reported.
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"})
+#: Third-party code and tool caches: skipped, and reported once as skipped folders.
+DEPENDENCY_DIRS = frozenset(
+    {"node_modules", ".venv", "venv", "site-packages", "dist-packages", "__pycache__", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", "bower_components", ".terraform", ".gradle", ".idea"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkItem:
+    path: str  # relative POSIX
+    abs_path: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+class _Ignore:
+    """gitignore specs collected on the way down, each relative to the folder that holds it."""
+
+    __slots__ = ("specs",)
+
+    def __init__(self, specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()):
+        self.specs = specs
+
+    def child(self, rel_dir: str, spec: pathspec.PathSpec | None) -> "_Ignore":
+        return _Ignore(self.specs + ((rel_dir, spec),)) if spec is not None else self
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        probe = rel + "/" if is_dir else rel
+        for base, spec in self.specs:
+            if base:
+                if not probe.startswith(base + "/"):
+                    continue
+                sub = probe[len(base) + 1:]
+            else:
+                sub = probe
+            if spec.match_file(sub):
+                return True
+        return False
+
+
+def _read_gitignore(path: str) -> pathspec.PathSpec | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+
+
+def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore: bool = True) -> tuple[list[WalkItem], list[Skipped]]:
+    """Return (files to scan, skipped entries), both sorted by path."""
+    root_path = Path(root)
+    root_real = os.path.realpath(root_path)
+    items: list[WalkItem] = []
+    skipped: list[Skipped] = []
+    exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
+    visited: set[tuple[int, int]] = set()
+
+    def inside_root(real: str) -> bool:
+        return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+    def excluded(rel: str, is_dir: bool) -> bool:
+        return exclude_spec is not None and exclude_spec.match_file(rel + "/" if is_dir else rel)
+
+    def visit(dir_abs: str, rel_dir: str, ignore: _Ignore) -> None:
+        try:
+            st = os.stat(dir_abs)
+        except OSError as exc:
+            skipped.append(Skipped(rel_dir or ".", "unreadable", exc.strerror or str(exc)))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            skipped.append(Skipped(rel_dir or ".", "symlink loop", "folder already visited through another path"))
+            return
+        visited.add(key)
+        if use_gitignore:
+            gi = os.path.join(dir_abs, ".gitignore")
+            if os.path.isfile(gi):
+                ignore = ignore.child(rel_dir, _read_gitignore(gi))
+        try:
+            with os.scandir(dir_abs) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(Skipped(rel_dir or ".", "unreadable", exc.strerror or str(exc)))
+            return
+        if rel_dir and any(e.name == "pyvenv.cfg" for e in entries):
+            skipped.append(Skipped(rel_dir, "excluded folder", "Python virtual environment"))
+            return
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError as exc:
+                skipped.append(Skipped(rel, "unreadable", exc.strerror or str(exc)))
+                continue
+            if is_dir and entry.name in VCS_DIRS:
+                continue
+            if use_gitignore and ignore.ignored(rel, is_dir):
+                continue
+            if excluded(rel, is_dir):
+                continue
+            if is_link:
+                try:
+                    real = os.path.realpath(entry.path, strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append(Skipped(rel, "broken symlink", "target does not exist or loops"))
+                    continue
+                if not inside_root(real):
+                    skipped.append(Skipped(rel, "symlink outside root", "not followed"))
+                    continue
+            if is_dir:
+                if entry.name in DEPENDENCY_DIRS:
+                    skipped.append(Skipped(rel, "excluded folder", "dependency, virtualenv or cache folder"))
+                    continue
+                visit(entry.path, rel, ignore)
+                continue
+            try:
+                st = entry.stat(follow_symlinks=True)
+            except OSError as exc:
+                skipped.append(Skipped(rel, "unreadable", exc.strerror or str(exc)))
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                skipped.append(Skipped(rel, "not a regular file", stat.filemode(st.st_mode)))
+                continue
+            items.append(WalkItem(rel, entry.path, st.st_size, st.st_mtime_ns, st.st_ino))
+
+    if not root_path.exists():
+        raise FileNotFoundError(f"scan root does not exist: {root}")
+    if root_path.is_file():
+        st = root_path.stat()
+        return [WalkItem(root_path.name, str(root_path), st.st_size, st.st_mtime_ns, st.st_ino)], []
+    visit(str(root_path), "", _Ignore())
+    items.sort(key=lambda i: i.path)
+    skipped.sort()
+    return items, skipped
