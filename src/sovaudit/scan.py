@@ -123,17 +123,18 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
 
 # -- worker side ---------------------------------------------------------------------------
 
-_WORKER_KB: KnowledgeBase | None = None
+_WORKER: tuple[KnowledgeBase, tuple[Detector, ...]] | None = None
 
 
-def _init_worker(kb: KnowledgeBase) -> None:
-    global _WORKER_KB
-    _WORKER_KB = kb
+def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...]) -> None:
+    global _WORKER
+    _WORKER = (kb, detectors)
 
 
 def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[WalkItem, list[Reference], list[Skipped], str]]:
-    assert _WORKER_KB is not None
-    return [(it, *scan_file(it, _WORKER_KB, max_bytes)) for it in items]
+    assert _WORKER is not None
+    kb, detectors = _WORKER
+    return [(it, *scan_file(it, kb, max_bytes, detectors)) for it in items]
 
 
 def _batches(items: list[WalkItem], target_bytes: int = 4 * 1024 * 1024, max_files: int = 256) -> Iterable[list[WalkItem]]:
@@ -160,12 +161,14 @@ def _dedupe(refs: list[Reference]) -> list[Reference]:
     return list(best.values())
 
 
-def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None) -> ScanResult:
+def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None,
+         detectors: tuple[Detector, ...] = DETECTORS) -> ScanResult:
     """Walk ``config.root`` and detect every reference. Never raises for a bad file."""
     t0 = time.perf_counter()
     items, skipped = walk(config.root, config.excludes, config.use_gitignore)
     total = len(items)
-    cache = ScanCache.open(config.cache_dir, engine_version(kb.version), config.root) if config.cache_dir != "-" else None
+    engine = engine_version(kb.version) + "".join(sorted(type(d).__name__ for d in detectors))
+    cache = ScanCache.open(config.cache_dir, engine, config.root) if config.cache_dir != "-" else None
     refs: list[Reference] = []
     skips: list[Skipped] = list(skipped)
     done = 0
@@ -197,12 +200,12 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     jobs = config.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(work) < 64:
         for it in work:
-            record(it, *scan_file(it, kb, config.max_file_bytes))
+            record(it, *scan_file(it, kb, config.max_file_bytes, detectors))
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
     else:
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb,)) as pool:
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, detectors)) as pool:
             futures = [pool.submit(_scan_batch, b, config.max_file_bytes) for b in _batches(work)]
             for fut in cf.as_completed(futures):
                 for it, r, s, digest in fut.result():

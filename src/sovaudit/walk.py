@@ -48,16 +48,19 @@ class _Ignore:
         return _Ignore(self.specs + ((rel_dir, spec),)) if spec is not None else self
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
+        """As git decides: the deepest .gitignore with a matching pattern (including a ``!``
+        negation) wins over the ones above it."""
         probe = rel + "/" if is_dir else rel
-        for base, spec in self.specs:
+        for base, spec in reversed(self.specs):
             if base:
                 if not probe.startswith(base + "/"):
                     continue
                 sub = probe[len(base) + 1:]
             else:
                 sub = probe
-            if spec.match_file(sub):
-                return True
+            verdict = spec.check_file(sub).include
+            if verdict is not None:
+                return verdict
         return False
 
 
