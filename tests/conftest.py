@@ -1,14 +1,26 @@
-"""Shared fixtures."""
+"""Shared fixtures.
+
+Tests never reach the network. By default HF_ENDPOINT points at a closed port on 127.0.0.1, so an
+accidental Hub call fails at once, locally; Hub tests start a fake Hub (``fake_hub``) and point
+HF_ENDPOINT at it. HF_HUB_OFFLINE is cleared here because huggingface_hub reads it once at import:
+offline behaviour is tested by setting it per test, which sovaudit reads at call time.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
-# Tests never reach the network: the Hub is either a local fake server or offline.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.pop("HF_HUB_OFFLINE", None)
+os.environ.pop("TRANSFORMERS_OFFLINE", None)
+os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("HF_TOKEN", None)
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
@@ -17,3 +29,14 @@ def kb():
     from sovaudit.rules import load_knowledge_base
 
     return load_knowledge_base()
+
+
+@pytest.fixture
+def fake_hub(monkeypatch):
+    """A fake Hugging Face Hub on 127.0.0.1 (ephemeral port); HF_ENDPOINT points at it."""
+    from fakehub import FakeHub
+
+    hub = FakeHub().start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    yield hub
+    hub.stop()

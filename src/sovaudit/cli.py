@@ -87,10 +87,13 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the scan cache.")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Overlay a folder of your own rules YAML on the shipped knowledge base (repeatable).")
+@click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
+@click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
+@click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
-         rules_dirs: tuple[str, ...], quiet: bool) -> None:
+         rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -130,6 +133,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
         result = run_scan(config, kb, progress=progress.update)
+    from sovaudit.resolve import resolve_scan
+
+    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    result = resolve_scan(result, kb, client)
 
     writers = {"json": (jsondoc.dumps, "json")}
     for fmt in wanted:
@@ -145,6 +152,47 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
             out.write_text(text, encoding="utf-8")
     if not quiet:
         print_summary(result, err=to_stdout)
+    sys.exit(EXIT_OK)
+
+
+def _hub_client(offline: bool, refresh: bool, timeout: float, cache_dir: str | None, no_cache: bool):
+    from sovaudit.hub import HubCache, HubClient, env_offline
+
+    cache = None if no_cache else HubCache(cache_dir or None)
+    return HubClient(offline=offline or env_offline(), cache=cache, refresh=refresh, timeout=timeout)
+
+
+@main.command()
+@click.argument("model_ids", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a tree.")
+@click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
+@click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
+@click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: the user cache folder).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the Hub cache.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
+def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: bool, hub_timeout: float,
+            cache_dir: str | None, no_cache: bool, rules_dirs: tuple[str, ...]) -> None:
+    """Show the provenance and lineage tree of MODEL_IDS.
+
+    \b
+    Examples:
+      sovaudit resolve Qwen/Qwen2.5-7B-Instruct deepseek-chat
+      sovaudit resolve --offline --json gpt-4o
+    """
+    from sovaudit.console import print_provenance
+    from sovaudit.resolve import Resolver
+    from sovaudit.serialize import provenance_to_dict
+
+    kb = _load_kb(rules_dirs)
+    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    prov = Resolver(kb, client).resolve(model_ids)
+    if as_json:
+        import json
+
+        click.echo(json.dumps({"provenance": [provenance_to_dict(p) for p in prov]}, indent=2, ensure_ascii=False))
+    else:
+        print_provenance(prov, model_ids)
     sys.exit(EXIT_OK)
 
 

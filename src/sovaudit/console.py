@@ -6,6 +6,7 @@ import sys
 from collections import defaultdict
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -93,3 +94,50 @@ def print_rules(kb, section: str | None) -> None:
             continue
         t.add_row(e.section, e.id, e.get("country", e.id if e.section == "jurisdictions" else ""), e.get("name", ""), f"{e.path}:{e.line}")
     con.print(t)
+
+
+def print_provenance(prov, roots) -> None:
+    """A lineage tree per requested id, each node with origin, country, license and weights."""
+    from rich.tree import Tree
+
+    con = Console(highlight=False)
+    by_id = {p.model_id: p for p in prov}
+
+    def label(p) -> str:
+        bits = [f"[bold]{escape(p.model_id)}[/bold]", escape(f"[{p.status.value}]")]
+        if p.country.known:
+            bits.append(escape(f"origin {p.origin_lab.value} ({p.country.value})"))
+        if p.publisher.known:
+            bits.append(escape(f"published by {p.publisher.value}" + (f" ({p.publisher_country.value})" if p.publisher_country.known else "")))
+        if p.license_id.known:
+            bits.append(escape(f"license {p.license_id.value}" + (f" [{p.license_class.value}]" if p.license_class.known else "")))
+        if p.weights.known:
+            bits.append(escape(f"weights {p.weights.value}"))
+        if p.provider.known:
+            bits.append(escape(f"served by {p.provider.value}"))
+        if p.reason:
+            bits.append(escape(f"- {p.reason}"))
+        return "  ".join(bits)
+
+    def grow(node, mid, seen):
+        p = by_id.get(mid)
+        if p is None:
+            return
+        for h in p.parents:
+            child_p = by_id.get(h.parent)
+            text = f"{h.relation} of → " + (label(child_p) if child_p else escape(h.parent))
+            child = node.add(text)
+            if h.parent in seen:
+                child.add("(cycle)")
+                continue
+            grow(child, h.parent, seen | {h.parent})
+        for c in p.conflicts:
+            node.add("[yellow]conflict[/yellow] " + escape(f"{c.field}: {c.note} " + " vs ".join(f.value for f in c.values)))
+
+    for mid in roots:
+        p = by_id.get(mid)
+        if p is None:
+            continue
+        tree = Tree(label(p))
+        grow(tree, mid, {mid})
+        con.print(tree)

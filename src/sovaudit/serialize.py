@@ -62,3 +62,36 @@ def skipped_to_dict(s: Skipped) -> dict[str, str]:
 
 def skipped_from_dict(d: dict[str, Any]) -> Skipped:
     return Skipped(d["path"], d["reason"], d.get("detail", ""))
+
+
+def _fact(f) -> dict[str, Any]:
+    return {"value": f.value, "evidence": [evidence_to_dict(e) for e in f.evidence]}
+
+
+def evidence_to_dict(e) -> dict[str, str]:
+    d = {"source": e.source, "detail": e.detail}
+    if e.url:
+        d["url"] = e.url
+    if e.retrieved:
+        d["retrieved"] = e.retrieved
+    return d
+
+
+def provenance_to_dict(p) -> dict[str, Any]:
+    return {
+        "model_id": p.model_id,
+        "status": p.status.value,
+        "reason": p.reason,
+        "confidence": p.confidence,
+        "publisher": _fact(p.publisher),
+        "publisher_country": _fact(p.publisher_country),
+        "origin_lab": _fact(p.origin_lab),
+        "country": _fact(p.country),
+        "license_id": _fact(p.license_id),
+        "license_class": _fact(p.license_class),
+        "weights": _fact(p.weights),
+        "provider": _fact(p.provider),
+        "parents": [{"parent": h.parent, "relation": h.relation, "evidence": [evidence_to_dict(e) for e in h.evidence]} for h in p.parents],
+        "conflicts": [{"field": c.field, "note": c.note, "values": [_fact(f) for f in c.values]} for c in p.conflicts],
+        "details": {k: v for k, v in p.details},
+    }

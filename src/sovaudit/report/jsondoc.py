@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from sovaudit.model import Kind, ScanResult
-from sovaudit.serialize import reference_to_dict, skipped_to_dict
+from sovaudit.serialize import provenance_to_dict, reference_to_dict, skipped_to_dict
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
@@ -25,6 +25,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "distinct": {k.value: len({r.id for r in result.references if r.kind == k}) for k in Kind},
         },
         "references": [reference_to_dict(r) for r in result.references],
+        "provenance": [provenance_to_dict(p) for p in result.provenance],
         "skipped": [skipped_to_dict(s) for s in result.skipped],
     }
 

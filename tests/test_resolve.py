@@ -1,0 +1,211 @@
+"""Provenance: the resolver chain against a fake Hub served on 127.0.0.1 to the real client."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from sovaudit.hub import HubCache, HubClient
+from sovaudit.model import Status
+from sovaudit.resolve import Resolver
+
+
+def client(**kw) -> HubClient:
+    kw.setdefault("timeout", 2.0)
+    kw.setdefault("backoff", 0.01)
+    kw.setdefault("sleep", lambda s: None)
+    return HubClient(**kw)
+
+
+def resolve(kb, ids, **kw):
+    c = kw.pop("hub_client", None) or client(**kw)
+    return {p.model_id: p for p in Resolver(kb, c).resolve(ids)}, c
+
+
+def lab(kb, ns):
+    return kb.lab_for_namespace(ns).id
+
+
+def test_quantization_of_a_finetune_of_a_foreign_base(kb, fake_hub):
+    prov, _ = resolve(kb, ["bartowski/Hermes-3-Qwen-7B-GGUF"])
+    assert sorted(prov) == ["NousResearch/Hermes-3-Qwen-7B", "Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct", "bartowski/Hermes-3-Qwen-7B-GGUF"]
+    top = prov["bartowski/Hermes-3-Qwen-7B-GGUF"]
+    assert [(h.parent, h.relation) for h in top.parents] == [("NousResearch/Hermes-3-Qwen-7B", "quantized")]
+    assert [(h.parent, h.relation) for h in prov["NousResearch/Hermes-3-Qwen-7B"].parents] == [("Qwen/Qwen2.5-7B-Instruct", "finetune")]
+    assert top.status == Status.RESOLVED
+    assert top.origin_lab.value == lab(kb, "Qwen") and top.country.value == "CN"
+    assert top.publisher.value == lab(kb, "bartowski")
+    assert prov["NousResearch/Hermes-3-Qwen-7B"].publisher_country.value == "US"
+    assert top.license_id.value == "apache-2.0" and top.license_class.value == "permissive"
+    assert top.weights.value == "downloadable"
+    ev = top.parents[0].evidence[0]
+    assert ev.source == "hub" and ev.detail == "tags:base_model:quantized" and ev.retrieved
+    assert ev.url == f"{fake_hub.url}/bartowski/Hermes-3-Qwen-7B-GGUF"
+    assert any(e.source == "rules" and e.url.startswith("http") for e in top.country.evidence)
+
+
+def test_chinese_distillation_of_a_us_base(kb, fake_hub):
+    prov, _ = resolve(kb, ["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"])
+    p = prov["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
+    assert [(h.parent, h.relation) for h in p.parents] == [("meta-llama/Llama-3.1-8B", "distillation")]
+    assert p.publisher_country.value == "CN"
+    assert p.origin_lab.value == lab(kb, "meta-llama") and p.country.value == "US"
+    assert prov["meta-llama/Llama-3.1-8B"].weights.value == "gated"
+    assert prov["meta-llama/Llama-3.1-8B"].license_class.value == "custom-restrictive"
+
+
+def test_merge_has_every_root(kb, fake_hub):
+    prov, _ = resolve(kb, ["mergekit-community/qwen-llama-merge"])
+    p = prov["mergekit-community/qwen-llama-merge"]
+    assert {h.relation for h in p.parents} == {"merge"}
+    assert p.country.value == "CN,US"
+    assert set(p.origin_lab.value.split(",")) == {lab(kb, "Qwen"), lab(kb, "meta-llama")}
+
+
+def test_adapter_and_renamed_namespace(kb, fake_hub):
+    prov, _ = resolve(kb, ["someone/qwen-support-lora", "CohereForAI/aya-expanse-8b"])
+    assert [(h.parent, h.relation) for h in prov["someone/qwen-support-lora"].parents] == [("Qwen/Qwen2.5-7B-Instruct", "adapter")]
+    aya = prov["CohereForAI/aya-expanse-8b"]
+    assert aya.publisher.value == lab(kb, "CohereLabs") and aya.country.value == "CA"
+    assert aya.license_class.value == "non-commercial"
+
+
+def test_gated_403_and_401(kb, fake_hub):
+    prov, _ = resolve(kb, ["meta-llama/Llama-3.2-90B-Vision", "private-org/secret-model"])
+    g = prov["meta-llama/Llama-3.2-90B-Vision"]
+    assert g.weights.value == "gated" and g.country.value == "US"
+    s = prov["private-org/secret-model"]
+    assert s.status == Status.UNRESOLVED and not s.country.known
+    assert "no such model on the Hub" in s.reason
+
+
+def test_not_found_is_unresolved_and_no_country_is_invented(kb, fake_hub):
+    prov, _ = resolve(kb, ["nobody/does-not-exist", "randomuser/mystery-model"])
+    for mid in prov:
+        assert prov[mid].status == Status.UNRESOLVED
+        assert prov[mid].country.value == "unknown" and prov[mid].origin_lab.value == "unknown"
+        assert prov[mid].reason
+    assert "no such model on the Hub" in prov["nobody/does-not-exist"].reason
+
+
+def test_name_based_guess_is_marked_inferred(kb, fake_hub):
+    prov, _ = resolve(kb, ["randomuser/qwen2.5-support-bot"])
+    p = prov["randomuser/qwen2.5-support-bot"]
+    assert p.status == Status.INFERRED and p.confidence <= 0.3
+    assert p.country.value == "CN" and p.origin_lab.evidence[0].source == "name"
+    assert "Qwen" in p.reason
+
+
+def test_429_retry_after_is_honoured(kb, fake_hub):
+    slept: list[float] = []
+    prov, _ = resolve(kb, ["ratelimited/model"], sleep=slept.append)
+    assert slept == [1.0]
+    assert fake_hub.requests["ratelimited/model"] == 2
+    assert prov["ratelimited/model"].license_id.value == "mit"
+
+
+def test_5xx_retried_then_reported(kb, fake_hub):
+    prov, c = resolve(kb, ["broken/model", "flaky/model"], retries=2)
+    assert fake_hub.requests["broken/model"] == 3
+    assert prov["broken/model"].status == Status.UNVERIFIED
+    assert "HTTP 500 after 3 attempt(s)" in prov["broken/model"].reason
+    assert fake_hub.requests["flaky/model"] == 2 and prov["flaky/model"].license_id.value == "mit"
+
+
+def test_malformed_json(kb, fake_hub):
+    prov, _ = resolve(kb, ["malformed/model"])
+    p = prov["malformed/model"]
+    assert p.status == Status.UNRESOLVED and "malformed Hub response" in p.reason
+
+
+def test_lineage_cycle_is_cut_and_shown(kb, fake_hub):
+    prov, _ = resolve(kb, ["cycle/a"])
+    assert sorted(prov) == ["cycle/a", "cycle/b"]
+    assert any("lineage cycle: cycle/a -> cycle/b -> cycle/a" == c.note for c in prov["cycle/a"].conflicts)
+
+
+def test_license_conflict_is_kept(kb, fake_hub):
+    prov, _ = resolve(kb, ["conflicted/model"])
+    (c,) = prov["conflicted/model"].conflicts
+    assert c.field == "license" and [f.value for f in c.values] == ["mit", "apache-2.0"]
+
+
+def test_slow_hub_opens_the_breaker(kb, fake_hub):
+    ids = ["slow/model"] + [f"Qwen/never-asked-{i}" for i in range(30)]
+    prov, c = resolve(kb, ids, timeout=0.3, retries=3)
+    assert c.breaker_open
+    assert fake_hub.requests.get("slow/model", 0) <= 2
+    asked = sum(n for r, n in fake_hub.requests.items() if r.startswith("Qwen/never-asked"))
+    assert asked <= 8  # only requests already in flight when the breaker opened
+    unverified = [p for p in prov.values() if "hub unreachable" in p.reason]
+    assert len(unverified) >= 23
+    # rules still place what they can: a Qwen namespace is CN even without the Hub
+    assert prov["Qwen/never-asked-5"].country.value == "CN"
+
+
+def test_unreachable_hub_fails_fast(kb, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # closed port
+    ids = [f"someone/model-{i}" for i in range(200)]
+    prov, c = resolve(kb, ids)
+    assert c.breaker_open and c.calls <= 16  # at most the requests already in flight
+    assert all(p.status == Status.UNVERIFIED and p.reason.startswith("unverified: hub unreachable") for p in prov.values())
+
+
+def test_offline_makes_no_request(kb, fake_hub):
+    prov, c = resolve(kb, ["Qwen/Qwen2.5-7B-Instruct", "randomuser/mystery-model"], offline=True)
+    assert fake_hub.requests == {} and c.calls == 0
+    q = prov["Qwen/Qwen2.5-7B-Instruct"]
+    assert q.country.value == "CN" and q.status == Status.RESOLVED and q.weights.value == "unknown"
+    assert prov["randomuser/mystery-model"].status == Status.UNVERIFIED
+    assert prov["randomuser/mystery-model"].reason.startswith("unverified: offline")
+
+
+def test_api_models_resolve_from_rules_without_the_hub(kb, fake_hub):
+    prov, c = resolve(kb, ["deepseek-chat", "gpt-4o", "eu.anthropic.claude-3-7-sonnet-20250219-v1:0"])
+    assert c.calls == 0
+    assert (prov["deepseek-chat"].country.value, prov["deepseek-chat"].provider.value) == ("CN", "deepseek")
+    assert prov["gpt-4o"].weights.value == "api-only" and prov["gpt-4o"].country.value == "US"
+    b = prov["eu.anthropic.claude-3-7-sonnet-20250219-v1:0"]
+    assert b.provider.value == "bedrock" and b.origin_lab.value == "anthropic"
+    assert all(e.source == "rules" for e in prov["gpt-4o"].country.evidence)
+
+
+def test_cache_warm_refresh_ttl_and_corruption(kb, fake_hub, tmp_path, caplog):
+    cache_dir = tmp_path / "cache"
+    ids = ["Qwen/Qwen2.5-7B-Instruct"]
+    resolve(kb, ids, cache=HubCache(cache_dir))
+    assert fake_hub.requests == {"Qwen/Qwen2.5-7B-Instruct": 1, "Qwen/Qwen2.5-7B": 1}
+    warm, c = resolve(kb, ids, cache=HubCache(cache_dir))
+    assert c.calls == 0 and warm["Qwen/Qwen2.5-7B-Instruct"].license_id.value == "apache-2.0"
+    resolve(kb, ids, cache=HubCache(cache_dir), refresh=True)
+    assert fake_hub.requests["Qwen/Qwen2.5-7B-Instruct"] == 2
+    _, c = resolve(kb, ids, cache=HubCache(cache_dir, ttl=0))
+    assert c.calls == 2
+    (cache_dir / "hub-v1.sqlite3").write_bytes(b"garbage" * 1000)
+    with caplog.at_level(logging.WARNING):
+        again, _ = resolve(kb, ids, cache=HubCache(cache_dir))
+    assert "corrupt" in caplog.text and again["Qwen/Qwen2.5-7B-Instruct"].country.value == "CN"
+
+
+def test_token_is_used_but_never_stored(kb, fake_hub, tmp_path, monkeypatch):
+    secret = "hf_TESTSECRETtoken1234567890"
+    monkeypatch.setenv("HF_TOKEN", secret)
+    cache_dir = tmp_path / "cache"
+    prov, _ = resolve(kb, ["google/gemma-2-9b"], cache=HubCache(cache_dir))
+    assert fake_hub.auth_headers and all(secret in h for h in fake_hub.auth_headers)
+    for f in cache_dir.iterdir():
+        assert secret.encode() not in f.read_bytes()
+    assert secret not in repr(prov)
+
+
+def test_lookups_are_bounded(kb, monkeypatch):
+    from fakehub import FakeHub
+
+    hub = FakeHub(latency=0.1, models={f"org/m{i}": {"id": f"org/m{i}", "author": "org", "tags": []} for i in range(24)}).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    try:
+        Resolver(kb, client(), max_workers=4).resolve([f"org/m{i}" for i in range(24)])
+    finally:
+        hub.stop()
+    assert 2 <= hub.max_inflight <= 4
