@@ -1,0 +1,1 @@
+"""kontor-insights: document summaries, ticket triage and semantic search."""
