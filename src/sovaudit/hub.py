@@ -207,6 +207,7 @@ class HubClient:
     _failures: int = 0
     _open: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _apis: dict = field(default_factory=dict)
     calls: int = 0
 
     @property
@@ -239,10 +240,9 @@ class HubClient:
         return rec
 
     def _fetch_remote(self, ep: str, repo_id: str) -> HubRecord:
-        from huggingface_hub import HfApi
         from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
-        api = HfApi(endpoint=ep)  # token: huggingface_hub's own handling (HF_TOKEN, stored login)
+        api = self._api(ep)
         attempt = 0
         while True:
             attempt += 1
@@ -285,6 +285,16 @@ class HubClient:
                 return record_from_info(repo_id, info, now)
             except (ValueError, TypeError, AttributeError) as exc:
                 return HubRecord(repo_id, "malformed", now, f"malformed Hub response: {exc}")
+
+    def _api(self, ep: str):
+        """One HfApi per endpoint for the run; the token is huggingface_hub's own handling
+        (HF_TOKEN, stored login) and never passes through sovaudit."""
+        from huggingface_hub import HfApi
+
+        with self._lock:
+            if self._apis.get(ep) is None:
+                self._apis[ep] = HfApi(endpoint=ep)
+            return self._apis[ep]
 
     def _delay(self, resp: Any, attempt: int) -> float:
         ra = ""

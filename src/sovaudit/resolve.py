@@ -38,6 +38,8 @@ _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _BEDROCK_PROFILE = re.compile(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.", re.I)
 _REPUBLISHER_KINDS = {"republisher", "community", "individual"}
 MAX_DEPTH = 10
+#: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
+HUB_CONCURRENCY = 16
 
 
 def _rule_ev(e: Entry, field_: str = "") -> Evidence:
@@ -71,7 +73,7 @@ class _Draft:
 
 
 class Resolver:
-    def __init__(self, kb: KnowledgeBase, client: HubClient, max_workers: int = 8):
+    def __init__(self, kb: KnowledgeBase, client: HubClient, max_workers: int = HUB_CONCURRENCY):
         self.kb = kb
         self.client = client
         self.max_workers = max(1, max_workers)
@@ -354,7 +356,7 @@ def artifacts_by_id(result: ScanResult) -> dict[str, list[Reference]]:
     return out
 
 
-def resolve_scan(result: ScanResult, kb: KnowledgeBase, client: HubClient, max_workers: int = 8) -> ScanResult:
+def resolve_scan(result: ScanResult, kb: KnowledgeBase, client: HubClient, max_workers: int = HUB_CONCURRENCY) -> ScanResult:
     """The resolve stage: add provenance for every model the scan found (and their ancestors)."""
     prov = Resolver(kb, client, max_workers).resolve(model_ids(result), artifacts_by_id(result))
     return replace(result, provenance=prov, offline=client.offline)
