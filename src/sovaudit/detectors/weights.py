@@ -7,9 +7,11 @@
   names one (``general.repo_url`` / ``general.url``, else the conversion source
   ``general.source.repo_url`` / ``general.source.url`` / ``huggingface.repository``), else
   ``general.name``, else the file name. Its attributes carry the license, architecture, file type
-  (quantisation), organisation and base models. Each ``general.base_model.N`` becomes a reference of
-  its own (relation ``base``), and a conversion source distinct from the file's own repo one with
-  relation ``quantized`` (or ``base`` for an unquantised conversion).
+  (quantisation) and organisation, and its lineage the way the resolver reads it: ``base_models``
+  (the conversion source when it differs from the file's own repo, with ``relation`` ``quantized``
+  for a quantised file; otherwise the ``general.base_model.N`` entries, relation unstated). The
+  source and each ``general.base_model.N`` are also references of their own, whose ``relation``
+  says how this file relates to them (``quantized`` / ``base``).
 * ``*.safetensors``: 8-byte little-endian header length, then a JSON header whose ``__metadata__``
   (a str -> str map) may name a base model (``base_model``, ``_name_or_path``, ``model_id``, ...).
   A reference only when a value is recognised as a model; tensor entries are ignored.
