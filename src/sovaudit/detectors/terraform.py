@@ -303,6 +303,27 @@ def model_key(key: str) -> bool:
     return parts[-1] in _MODEL_LAST
 
 
+def _accel_key(key: str, parent: str) -> bool:
+    """``accelerator_type``, ``gpu_type``, or ``type`` inside ``guest_accelerator { }``."""
+    k = _snake(key)
+    if k.endswith(("accelerator_type", "gpu_type", "accelerator_types", "gpu_types")):
+        return True
+    return k == "type" and "accelerator" in _snake(parent)
+
+
+def _accelerator(kb: KnowledgeBase, value: str):
+    """The hardware entry and accelerator name a cloud accelerator type names
+    (``nvidia-tesla-a100``, ``NVIDIA_L4``, ``nvidia-h100-80gb``), from the kb's accelerator lists."""
+    toks = set(t for t in re.split(r"[^a-z0-9]+", value.lower()) if t)
+    whole = re.sub(r"[^a-z0-9]", "", value.lower())
+    for hw in kb.section("hardware"):
+        for name in hw.get("accelerators", []):
+            norm = re.sub(r"[^a-z0-9]", "", name.lower())
+            if norm and (norm == whole or norm in toks):
+                return hw, name
+    return None
+
+
 def _hw_key(key: str) -> bool:
     k = _snake(key)
     return any(k == s or k.endswith("_" + s) for s in _HW_SUFFIXES)
@@ -483,19 +504,20 @@ class _Reader:
             if key.lower() in _REGION_KEYS and cloud:
                 yield from self._region(it.node, cloud, strict=not provider_block)
                 continue
-            yield from self._walk_value(it.node, key, cloud, rtype, extra)
+            yield from self._walk_value(it.node, key, cloud, rtype, extra, parent)
 
-    def _walk_value(self, node: Node, key: str, cloud: str, rtype: str | None, extra: dict[str, str]) -> Iterator[Reference]:
+    def _walk_value(self, node: Node, key: str, cloud: str, rtype: str | None, extra: dict[str, str],
+                    parent: str = "") -> Iterator[Reference]:
         if isinstance(node, Lit):
-            yield from self._literal(node, key, rtype, extra)
+            yield from self._literal(node, key, rtype, extra, parent)
         elif isinstance(node, Seq):
             for x in node.items:
-                yield from self._walk_value(x, key, cloud, rtype, extra)
+                yield from self._walk_value(x, key, cloud, rtype, extra, parent)
         elif isinstance(node, Map):
             yield from self._walk(node, key, cloud, rtype)
         elif isinstance(node, Expr):
             for x in node.inner:
-                yield from self._walk_value(x, key, cloud, rtype, extra)
+                yield from self._walk_value(x, key, cloud, rtype, extra, parent)
         elif isinstance(node, Heredoc):
             yield from self.line_scan(node.body, node.line, confidence_factor=0.85)
 
@@ -534,7 +556,7 @@ class _Reader:
             yield from self._emit(Kind.CLOUD, rid, written, lit.line, lit.col, "region", conf, cloud)
 
     # -- literals: hardware and models ---------------------------------------------------
-    def _literal(self, lit: Lit, key: str, rtype: str | None, extra: dict[str, str]) -> Iterator[Reference]:
+    def _literal(self, lit: Lit, key: str, rtype: str | None, extra: dict[str, str], parent: str = "") -> Iterator[Reference]:
         s = lit.value.strip()
         if not s or len(s) > 300:
             return
@@ -544,6 +566,13 @@ class _Reader:
                 hw, it = hit
                 yield from self._emit(Kind.HARDWARE, hw.id, s, lit.line, lit.col, "instance-type", 0.9, "",
                                       {"accelerator": it["accelerator"], "cloud": it["cloud"]})
+                return
+        if key and _accel_key(key, parent):
+            hit2 = _accelerator(self.kb, s)
+            if hit2 is not None:
+                hw, name = hit2
+                yield from self._emit(Kind.HARDWARE, hw.id, s, lit.line, lit.col, "accelerator-type", 0.85, "",
+                                      {"accelerator": name})
                 return
         yield from self._model(s, lit.line, lit.col, key, rtype, extra)
 
