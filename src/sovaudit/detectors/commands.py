@@ -515,6 +515,7 @@ _RUNNERS = {("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"),
             ("pixi", "run"), ("conda", "run"), ("mamba", "run"), ("micromamba", "run"), ("uvx",), ("pipx", "run")}
 _DECLARE = frozenset({"export", "local", "declare", "readonly", "typeset", "set", "setenv"})
 _CONTAINER_CLIS = frozenset({"docker", "podman", "nerdctl"})
+_REPO_TOOLS = frozenset({"git", "gh", "hub", "glab"})
 #: ``docker run`` options that take no value (everything else starting with '-' takes one).
 _DOCKER_BOOL = frozenset({"-d", "--detach", "-i", "--interactive", "-t", "--tty", "-it", "-ti", "-dit", "-itd", "--rm", "--privileged",
                           "--init", "--read-only", "-P", "--publish-all", "--no-healthcheck", "--oom-kill-disable", "--sig-proxy",
@@ -631,12 +632,22 @@ def analyze_argv(words: list[Word], kb: KnowledgeBase, shell: bool = False, dept
                 k += 1
                 break
             if f == "-c":
+                if k + 1 < n:
+                    out.extend(python_snippet_hits(words[k + 1], kb))
                 return out
             k += 1
         else:
             if k < n:  # python script.py ...
                 cmd.append((words[k].value, k))
                 k += 1
+    if argv0 in _REPO_TOOLS:  # `gh repo clone owner/repo` names GitHub repos; a Hub URL is a model
+        for w in words[1:]:
+            out.extend(url_hits(w, kb))
+            if "://" in w.value:
+                h = model_hit(w, kb, "hf")
+                if h is not None and h.form == "hf-uri":
+                    out.append(h)
+        return out
     cmd += [(words[j].value, j) for j in range(k, n)]
     sw, used = _software([c for c, _ in cmd], kb)
     first_arg = k
@@ -725,10 +736,32 @@ def _word_hits(w: Word, kb: KnowledgeBase) -> list[Hit]:
         out.extend(json_hits(w, kb))
         return out
     lit = literal_part(w)
-    if lit is not None and "/" in lit.value:
+    if lit is not None and "/" in lit.value and not kb.images(lit.value):
         h = model_hit(lit, kb, "", 0.8)
         if h is not None and h.form in ("hf", "hf-uri"):
             out.append(h)
+    return out
+
+
+_PY_CALL_ARG_RE = re.compile(r"""([A-Za-z_][A-Za-z0-9_.]*)\(\s*(?:[A-Za-z_]+\s*=\s*)?(['"])([^'"\s]+)\2""")
+
+
+def python_snippet_hits(w: Word, kb: KnowledgeBase) -> list[Hit]:
+    """``python -c "...SentenceTransformer('org/name')..."``: a Hub-shaped string given to a call,
+    or a model-named keyword (``model="gpt-4o"``); other strings only when the kb vouches."""
+    out: list[Hit] = list(url_hits(w, kb))
+    seen: set[int] = set()
+    for m in _PY_CALL_ARG_RE.finditer(w.value):
+        val = m.group(3)
+        h = model_hit(w.sub(m.start(3), m.end(3)), kb, "hf" if "/" in val else "", 0.9, {"call": m.group(1).rsplit(".", 1)[-1]})
+        if h is not None:
+            out.append(h)
+            seen.add(m.start(3))
+    for m in re.finditer(r"""([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(['"])([^'"\s]+)\2""", w.value):
+        if m.start(3) not in seen and is_model_key(m.group(1)):
+            h = model_hit(w.sub(m.start(3), m.end(3)), kb, "model", 0.9, {"key": m.group(1)})
+            if h is not None:
+                out.append(h)
     return out
 
 
@@ -874,7 +907,7 @@ def text_hits(w: Word, kb: KnowledgeBase, with_json: bool = True) -> list[Hit]:
         if "://" in tok and not tok.startswith(("hf://", "http")):
             continue
         ms = parse_model_string(tok, kb, "")
-        if ms is None:
+        if ms is None or ms.form == "hf" and kb.images(tok):  # `nvidia/cuda` names an image
             continue
         out.append(Hit(Kind.MODEL, ms.id, tok, w.offs[m.start()] if m.start() < len(w.offs) else w.start, ms.form,
                        ms.confidence * 0.9, ms.provider, tuple(sorted(ms.attributes.items()))))
