@@ -145,6 +145,13 @@ _OLLAMA_RE = re.compile(r"^(?:[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(?::[A-
 _BEDROCK_ARN_RE = re.compile(r"^arn:aws(?:-[a-z]+)*:bedrock:([a-z0-9-]*):\d*:(foundation-model|inference-profile|provisioned-model|imported-model|custom-model)/(.+)$")
 _HF_URL_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?:models/)?([^/?#\s]+/[^/?#\s]+)")
 _VERSIONISH_RE = re.compile(r"^v?\d+([._-]\d+)*$")
+#: First path segments of huggingface.co pages that are not model repos (site sections; reserved,
+#: so no user or organisation can own them).
+_HF_SITE_PATHS = frozenset(
+    "datasets spaces docs blog api papers collections organizations settings learn tasks chat join login"
+    " pricing posts enterprise inference-endpoints changelog terms-of-service privacy notifications search"
+    " new new-dataset new-space welcome billing storage-regions pro jobs mcp".split()
+)
 
 
 def is_placeholder(s: str) -> bool:
@@ -194,7 +201,7 @@ def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelStri
     m = _HF_URL_RE.match(s)
     if m:
         mid = m.group(1)
-        if mid.split("/")[0] in ("datasets", "spaces", "docs", "blog", "api"):
+        if mid.split("/")[0].lower() in _HF_SITE_PATHS:
             return None
         return ModelString(mid, "hf-uri", "", 0.9) if looks_like_hf_id(mid) else None
     m = _BEDROCK_ARN_RE.match(s)

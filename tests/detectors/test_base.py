@@ -1,0 +1,42 @@
+"""parse_model_string and the URL helpers shared by every detector."""
+
+from __future__ import annotations
+
+import pytest
+
+from sovaudit.detectors.base import parse_model_string
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://huggingface.co/datasets/HuggingFaceFW/fineweb",
+        "https://huggingface.co/spaces/gradio/chatbot",
+        "https://huggingface.co/docs/transformers/index",
+        "https://huggingface.co/blog/llama3",
+        "https://huggingface.co/papers/2401.12345",
+        "https://huggingface.co/collections/meta-llama/llama-32-66f448ffc8c32f949b04c8cf",
+        "https://huggingface.co/settings/tokens",
+        "https://huggingface.co/organizations/acme/settings",
+        "https://hf.co/chat/assistant/65f",
+        "https://huggingface.co/learn/nlp-course",
+        "https://huggingface.co/tasks/text-generation",
+        "https://huggingface.co/Docs/transformers",
+    ],
+)
+def test_hub_site_pages_are_not_models(kb, url):
+    assert parse_model_string(url, kb, "") is None
+
+
+@pytest.mark.parametrize(
+    "url, mid",
+    [
+        ("https://huggingface.co/meta-llama/Llama-3.1-8B/tree/main", "meta-llama/Llama-3.1-8B"),
+        ("https://huggingface.co/models/Qwen/Qwen2-7B", "Qwen/Qwen2-7B"),
+        ("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF", "bartowski/Llama-3.2-1B-Instruct-GGUF"),
+        ("https://huggingface.co/papers-org/model", "papers-org/model"),  # only exact site sections
+    ],
+)
+def test_hub_model_urls(kb, url, mid):
+    ms = parse_model_string(url, kb, "")
+    assert ms is not None and (ms.id, ms.form) == (mid, "hf-uri")
