@@ -186,6 +186,26 @@ def test_unlabelled_block_is_sniffed(kb):
     assert [(r.id, r.line, r.column) for r in refs if r.kind == M] == [("Qwen/Qwen2-0.5B", 3, 40)]
 
 
+def test_shell_and_console_blocks(kb):
+    refs = run(kb, """
+        ```bash
+        vllm serve Qwen/Qwen2.5-7B-Instruct --port 8000
+        ```
+
+        ```console
+        $ ollama run llama3.1:8b
+        $ curl https://api.openai.com/v1/models
+        ```
+    """)
+    assert [(r.kind, r.id, r.line, r.column) for r in refs if r.kind in (M, E)] == [
+        (M, "Qwen/Qwen2.5-7B-Instruct", 2, 12),
+        (M, "llama3.1:8b", 6, 14),
+        (E, "https://api.openai.com/v1/models", 7, 8),
+    ]
+    assert {r.attribute("via") for r in refs} == {"shell"}
+    assert all(r.context == DOCS for r in refs)
+
+
 def test_console_output_lines_are_not_commands(kb):
     refs = run(kb, "```console\n$ echo hi\nQwen/Qwen2-7B loaded from cache\n```\n")
     assert [r for r in refs if r.kind == M] == []
