@@ -167,21 +167,21 @@ class EnvFileDetector(Detector):
         factor = 0.8 if comment else 1.0
         # a provider credential variable: its name only, never its value
         prov = kb.provider_for_env(key)
-        if prov is not None:
+        secret = is_secret_key(key)
+        value, voff, _ = ("", 0, "") if secret else _unquote(m.group("rest"), ini)
+        if prov is not None and not (value and any(True for _ in find_urls(value))):
+            # the variable's name says which provider's client is configured; a URL value (a base-URL
+            # variable pointed elsewhere, e.g. at a local server) says more, and is reported below
             yield self.ref(f, Kind.ENDPOINT, prov.id, key, lno, key_col, "env", context, 0.9 * factor, prov.id,
                            {"env": key})
-        if is_secret_key(key):
+        if secret or not value:
             return
-        rest_start = m.start("rest")
-        value, voff, _ = _unquote(m.group("rest"), ini)
-        if not value:
-            return
-        value_col = offset + rest_start + voff + 1
+        value_col = offset + m.start("rest") + voff + 1
         if is_model_key(key):
             yield from self._models(f, kb, key, value, lno, value_col, context, factor)
         if prov is not None or is_url_key(key):
             ai_key = prov is not None or bool(set(_tokens(key)) & (_AI_WORDS | _provider_words(kb.env_var_names)))
-            yield from self._urls(f, kb, key, value, lno, value_col, context, factor, ai_key)
+            yield from self._urls(f, kb, key, value, lno, value_col, context, factor, ai_key, prov)
 
     def _models(self, f, kb, key, value, lno, col, context, factor) -> Iterator[Reference]:
         comment = context is Context.COMMENT
@@ -200,7 +200,7 @@ class EnvFileDetector(Detector):
             yield self.ref(f, Kind.MODEL, ms.id, part, lno, col + start, ms.form, context, ms.confidence * factor,
                            ms.provider, attrs)
 
-    def _urls(self, f, kb, key, value, lno, col, context, factor, ai_key: bool) -> Iterator[Reference]:
+    def _urls(self, f, kb, key, value, lno, col, context, factor, ai_key: bool, env_prov=None) -> Iterator[Reference]:
         comment = context is Context.COMMENT
         for off, url in find_urls(value):
             prov = kb.provider_for_url(url)
@@ -209,6 +209,10 @@ class EnvFileDetector(Detector):
             host = (urlsplit(url).hostname or "") if "://" in url else ""
             if not host:
                 continue
+            attrs = {"env": key}
+            if env_prov is not None:
+                attrs["client"] = env_prov.id
+                if prov is None and env_prov.get("kind") == "self-hosted":
+                    prov = env_prov  # OLLAMA_HOST=http://gpu-box:11434: wherever it points, it is that server
             yield self.ref(f, Kind.ENDPOINT, normalize_url(url), _safe_url_text(url), lno, col + off, "url", context,
-                           (0.9 if prov is not None else 0.75) * factor, prov.id if prov is not None else "",
-                           {"env": key})
+                           (0.9 if prov is not None else 0.75) * factor, prov.id if prov is not None else "", attrs)

@@ -88,6 +88,7 @@ class Map:
     line: int
     col: int
     labels: list[Lit] = field(default_factory=list)
+    is_block: bool = False  # a block (its keys are the resource schema's), not an object value
 
     def get(self, key: str) -> "Node | None":
         for it in self.items:
@@ -150,7 +151,7 @@ class _HclConverter:
                     is_str = lab.lark_name() == "string"
                     lits.append(Lit(str(lab.serialize(self.opts)), ll, lc + 1 if is_str else lc))
                 bl, bc = self._pos(child.body)
-                out.append(Item(str(labels[0].serialize(self.opts)), Map(self.body(child.body), bl or line, bc or col, lits), line, col))
+                out.append(Item(str(labels[0].serialize(self.opts)), Map(self.body(child.body), bl or line, bc or col, lits, True), line, col))
         return out
 
     def expr(self, n) -> Node:
@@ -258,7 +259,9 @@ def _json_tree(text: str) -> list[Item]:
             yield Item(btype, value(v, line, col), line, col)
             return
         if depth == 0:
-            yield Item(btype, obj(v, labels), line, col)
+            body = obj(v, labels)
+            body.is_block = True
+            yield Item(btype, body, line, col)
             return
         for k, sub in v.items():
             l, c = pos.find(k)
@@ -322,6 +325,11 @@ def _accelerator(kb: KnowledgeBase, value: str):
             if norm and (norm == whole or norm in toks):
                 return hw, name
     return None
+
+
+def _names_a_thing(key: str) -> bool:
+    k = _snake(key)
+    return k in ("name", "names") or k.endswith(("_name", "_names"))
 
 
 def _hw_key(key: str) -> bool:
@@ -493,6 +501,7 @@ class _Reader:
                 v = m.get(k)
                 if isinstance(v, Lit) and v.value:
                     extra[k] = v.value
+        schema = m.is_block and rtype is not None
         for it in m.items:
             key = it.key
             if pair_key and key == "value":
@@ -501,6 +510,11 @@ class _Reader:
                 key = "model_name"
             elif pair_key and key == "name":
                 continue
+            elif schema and _names_a_thing(key):
+                # a resource's own name (name, agent_name, provisioned_model_name, custom_model_name,
+                # a SageMaker variant's model_name): what the user called it, never the model it runs
+                if not isinstance(it.node, Map):
+                    continue
             if key.lower() in _REGION_KEYS and cloud:
                 yield from self._region(it.node, cloud, strict=not provider_block)
                 continue
@@ -578,6 +592,8 @@ class _Reader:
 
     def _model(self, s: str, line: int, col: int, key: str, rtype: str | None, extra: dict[str, str],
                factor: float = 1.0, strict: bool = False) -> Iterator[Reference]:
+        if "*" in s or "?" in s:
+            return  # a policy pattern (arn:...:foundation-model/anthropic.claude-*), not one model
         hint = "model" if key and model_key(key) else ""
         attrs = dict(extra)
         m = _PUBLISHER_RE.search(s)
