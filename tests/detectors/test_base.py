@@ -40,3 +40,14 @@ def test_hub_site_pages_are_not_models(kb, url):
 def test_hub_model_urls(kb, url, mid):
     ms = parse_model_string(url, kb, "")
     assert ms is not None and (ms.id, ms.form) == (mid, "hf-uri")
+
+
+@pytest.mark.parametrize("raw,mid,prefix", [
+    ("hosted_vllm/Qwen/Qwen2.5-Coder-32B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct", "hosted_vllm"),
+    ("lm_studio/bartowski/Llama-3.2-3B-Instruct-GGUF", "bartowski/Llama-3.2-3B-Instruct-GGUF", "lm_studio"),
+])
+def test_litellm_route_the_kb_does_not_list(kb, raw, mid, prefix):
+    """Under the LiteLLM hint an unknown route prefix before a Hub id still yields the Hub id."""
+    ms = parse_model_string(raw, kb, "litellm")
+    assert (ms.id, ms.form, ms.provider, ms.attributes) == (mid, "litellm", "", {"litellm_prefix": prefix})
+    assert parse_model_string(raw, kb, "model") is None  # only where the position says LiteLLM

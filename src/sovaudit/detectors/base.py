@@ -223,6 +223,9 @@ def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelStri
                 inner = parse_model_string(rest, kb, "ollama" if prefix.lower().startswith("ollama") else "model")
                 if inner is not None or hint == "litellm":
                     return ModelString(inner.id if inner else rest, "litellm", prov.id, 0.9, {"litellm_prefix": prefix})
+        elif prov is None and hint == "litellm" and re.match(r"^[a-z][a-z0-9_-]*$", prefix) and looks_like_hf_id(rest):
+            # a LiteLLM route the kb does not list (hosted_vllm/Qwen/...): the Hub id after it is the model
+            return ModelString(rest, "litellm", "", 0.85, {"litellm_prefix": prefix})
     # Hub ids
     if looks_like_hf_id(s):
         ns = s.split("/", 1)[0]
