@@ -124,6 +124,9 @@ def test_models_on_command_lines(kb, line, expected):
     "pip install -r requirements.txt",
     "python train.py --model ./checkpoints/best",
     "echo done # see actions/checkout@v4",
+    "vllm serve $MODEL --served-model-name chat",          # an alias is not a model
+    "lm_eval --model vllm --tasks hellaswag",              # --model names a backend of an unknown tool
+    "ollama create kontor-support -f Modelfile",           # the name being created
 ])
 def test_hard_negatives(kb, line):
     assert found(analyze_shell(line, kb)) == []
@@ -156,7 +159,8 @@ def test_exec_form_argv(kb):
     words = [Word.plain("vllm", 100), Word.plain("serve", 110), Word.plain("meta-llama/Llama-3.3-70B-Instruct", 120),
              Word.plain("--served-model-name=llama-70b", 160)]
     hits = analyze_argv(words, kb)
-    assert found(hits)[0] == ("meta-llama/Llama-3.3-70B-Instruct", 120, "hf")
+    assert found(hits) == [("meta-llama/Llama-3.3-70B-Instruct", 120, "hf")]
+    assert dict(hits[-1].attributes)["served_name"] == "llama-70b"
 
 
 def test_arguments_without_a_command(kb):

@@ -658,7 +658,8 @@ def analyze_argv(words: list[Word], kb: KnowledgeBase, shell: bool = False, dept
         nxt = cmd[used - 1][1] + 1
         first_arg = max(first_arg, nxt)
         # the word right after a sub-command (`vllm serve X`, `ollama pull X`) names the model
-        if used >= 2 and cmd[0][0] != "python" and nxt < n and not words[nxt].value.startswith("-"):
+        creates = cmd[used - 1][0].lower() in ("create", "cp", "copy", "push", "rm")  # `ollama create NAME`: a new name
+        if used >= 2 and cmd[0][0] != "python" and nxt < n and not words[nxt].value.startswith("-") and not creates:
             # a Hub-shaped id, an Ollama name; any other bare word only if the kb vouches for it
             # (`serve run app:deployment` names an import path, not a model)
             val = words[nxt].value
@@ -668,7 +669,7 @@ def analyze_argv(words: list[Word], kb: KnowledgeBase, shell: bool = False, dept
                 out.append(h)
                 first_arg = nxt + 1
     out.extend(flag_hits(words, kb, first_arg, known=sw is not None))
-    return out
+    return _attach_aliases(out, _alias_words(words))
 
 
 def _software(cmd_words: list[str], kb: KnowledgeBase):
@@ -691,6 +692,7 @@ def flag_hits(words: list[Word], kb: KnowledgeBase, start: int = 1, known: bool 
     """Models given to flags: ``--model X``, ``--model=X`` (``kb.model_flags``), and flags whose
     name says model (``--model-name-or-path``, ``--base-model``)."""
     out: list[Hit] = []
+    aliases: list[Word] = []
     flags = kb.model_flags
     n = len(words)
     k = start
@@ -703,7 +705,8 @@ def flag_hits(words: list[Word], kb: KnowledgeBase, start: int = 1, known: bool 
             continue
         name, eq, _ = v.partition("=")
         in_kb = name in flags
-        if in_kb or (name.startswith("--") and is_model_key(name)):
+        alias = _is_alias_flag(name)
+        if alias or in_kb or (name.startswith("--") and is_model_key(name) and name_tokens(name)[-1:] != ["name"]):
             if eq:
                 val = w.sub(len(name) + 1)
                 nxt = k + 1
@@ -713,18 +716,54 @@ def flag_hits(words: list[Word], kb: KnowledgeBase, start: int = 1, known: bool 
             else:
                 k += 1
                 continue
-            served = "served" in name or "alias" in name
-            hint = "hf" if in_kb and known and not served else "model"
+            out.extend(url_hits(val, kb))
+            k = nxt
+            if alias:  # `--served-model-name chat`: the public alias, not a model
+                aliases.append(val)
+                continue
+            if known and in_kb:
+                hint = "hf"
+            elif "/" in val.value or not in_kb:
+                hint = "model"
+            else:  # a bare word after a generic flag of an unknown tool (`lm_eval --model vllm`): kb-vouched only
+                hint = ""
             h = model_hit(val, kb, hint, 1.0 if in_kb else 0.9, {"flag": name})
             if h is not None:
                 out.append(h)
-            out.extend(url_hits(val, kb))
-            k = nxt
             continue
         if eq:
             out.extend(url_hits(w, kb))
         k += 1
+    return _attach_aliases(out, aliases)
+
+
+def _attach_aliases(hits: list[Hit], aliases: list[Word]) -> list[Hit]:
+    """Keep the alias a model is served under (``--served-model-name``) beside the model."""
+    from dataclasses import replace
+
+    served = [a.value for a in aliases if literal_part(a) is not None]
+    if not served:
+        return hits
+    return [replace(h, attributes=tuple(sorted(dict(h.attributes, served_name=",".join(served)).items())))
+            if h.kind is Kind.MODEL and not h.comment else h for h in hits]
+
+
+def _alias_words(words: list[Word]) -> list[Word]:
+    out = []
+    for k, w in enumerate(words):
+        name, eq, _ = w.value.partition("=")
+        if name.startswith("-") and _is_alias_flag(name):
+            if eq:
+                out.append(w.sub(len(name) + 1))
+            elif k + 1 < len(words):
+                out.append(words[k + 1])
     return out
+
+
+def _is_alias_flag(name: str) -> bool:
+    """``--served-model-name``, ``--model-alias``: the name a server exposes, not the model."""
+    toks = name_tokens(name)
+    return ("served" in toks or "alias" in toks) and ("model" in toks or "name" in toks)
 
 
 def _word_hits(w: Word, kb: KnowledgeBase) -> list[Hit]:

@@ -440,8 +440,10 @@ class _Walker:
                 var = vn.value[len("os.environ/"):]
                 self.add([env_key_hit(var, w.start + len("os.environ/"), self.kb)])
                 continue
-            # values whose key says model
-            if isinstance(vn, yaml.ScalarNode) and _is_str(vn) and is_model_key(k):
+            # values whose key says model (a LiteLLM ``model_name`` is the public alias: not a model)
+            if kl == "model_name" and "litellm_params" in low:
+                pass
+            elif isinstance(vn, yaml.ScalarNode) and _is_str(vn) and is_model_key(k):
                 hint = "litellm" if in_litellm and kl == "model" else "model"
                 self.add([model_hit(self.word(vn), self.kb, hint, 1.0, {"key": k})])
             elif isinstance(vn, yaml.SequenceNode) and is_model_key(k, plural=True):
