@@ -51,3 +51,13 @@ def test_litellm_route_the_kb_does_not_list(kb, raw, mid, prefix):
     ms = parse_model_string(raw, kb, "litellm")
     assert (ms.id, ms.form, ms.provider, ms.attributes) == (mid, "litellm", "", {"litellm_prefix": prefix})
     assert parse_model_string(raw, kb, "model") is None  # only where the position says LiteLLM
+
+
+@pytest.mark.parametrize("raw", ["anthropic/claude-3.5-sonnet", "openai/gpt-4o", "deepseek/deepseek-chat"])
+def test_api_client_model_ids_are_kept_as_written(kb, raw):
+    """Under the "api" hint (the model argument of an API client, e.g. an OpenRouter client) a
+    provider-looking prefix is part of the provider's own id: no LiteLLM prefix stripping."""
+    ms = parse_model_string(raw, kb, "api")
+    assert ms is not None and ms.id == raw and ms.form != "litellm" and ms.provider == ""
+    lite = parse_model_string(raw, kb, "litellm")
+    assert lite is not None and lite.form == "litellm" and lite.id == raw.split("/", 1)[1]

@@ -213,8 +213,9 @@ def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelStri
         return None
     if _VERSIONISH_RE.match(s) or s.replace(".", "").isdigit():
         return None
-    # LiteLLM provider/model
-    if "/" in s and hint in ("litellm", "model", "api", ""):
+    # LiteLLM provider/model. Not under the "api" hint: the model argument of an API client is that
+    # provider's own id and is kept as written (OpenRouter's "anthropic/claude-3.5-sonnet").
+    if "/" in s and hint in ("litellm", "model", ""):
         prefix, rest = s.split("/", 1)
         prov = kb.provider_for_litellm_prefix(prefix)
         if prov is not None and rest:
