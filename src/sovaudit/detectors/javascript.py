@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -56,11 +57,26 @@ _NUM_RE = re.compile(r"(?:0[xXoObB][0-9a-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*
 _REGEX_PREV_KEYWORDS = frozenset(
     "return typeof instanceof in of new delete void throw case do else yield await".split()
 )
-_WS = frozenset(" \t\r\n\f\v\u00a0\ufeff\u2028\u2029")
+_WS_RE = re.compile(r"[ \t\r\n\f\v\u00a0\ufeff\u2028\u2029]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+_DQ_RE = re.compile(r'"([^"\\\n\r]*(?:\\(?:\r\n|[\s\S])[^"\\\n\r]*)*)"')
+_SQ_RE = re.compile(r"'([^'\\\n\r]*(?:\\(?:\r\n|[\s\S])[^'\\\n\r]*)*)'")
+_ESC_RE = re.compile(r"\\(\r\n|[\s\S])")
+_TPL_CHUNK_RE = re.compile(r"[^`\\$]+")
+_PUNCT_RE = re.compile("|".join(re.escape(p) for p in _PUNCTS))
 
 
-@dataclass
+def _unescape(raw: str) -> str:
+    def sub(m: re.Match) -> str:
+        e = m.group(1)
+        if e in ("\r\n", "\n", "\r", "\u2028", "\u2029"):
+            return ""  # a line continuation
+        return _ESCAPES.get(e, e)
+
+    return _ESC_RE.sub(sub, raw)
+
+
+@dataclass(slots=True)
 class Tok:
     kind: str
     value: str  # decoded value for strings, text otherwise
@@ -85,10 +101,14 @@ def tokenize(src: str, comments: list[tuple[int, str]] | None = None) -> list[To
 
     def template(i: int, head: bool) -> int:
         """Scan template text from ``i`` (just after ` or the } closing a substitution)."""
-        nonlocal depth
         start = i
         buf: list[str] = []
         while i < n:
+            m = _TPL_CHUNK_RE.match(src, i)
+            if m:
+                buf.append(m.group(0))
+                i = m.end()
+                continue
             c = src[i]
             if c == "\\" and i + 1 < n:
                 buf.append(_ESCAPES.get(src[i + 1], src[i + 1]))
@@ -108,10 +128,12 @@ def tokenize(src: str, comments: list[tuple[int, str]] | None = None) -> list[To
         return n
 
     while i < n:
+        m = _WS_RE.match(src, i)
+        if m:
+            i = m.end()
+            if i >= n:
+                break
         c = src[i]
-        if c in _WS:
-            i += 1
-            continue
         nxt = src[i + 1] if i + 1 < n else ""
         if c == "/" and nxt == "/":
             j = src.find("\n", i)
@@ -127,34 +149,14 @@ def tokenize(src: str, comments: list[tuple[int, str]] | None = None) -> list[To
                 comments.append((i + 2, src[i + 2:j]))
             i = j + 2
             continue
-        if c in "'\"":
-            j = i + 1
-            buf: list[str] = []
-            ok = False
-            while j < n:
-                d = src[j]
-                if d == "\\" and j + 1 < n:
-                    e = src[j + 1]
-                    if e == "\r" and src[j + 2:j + 3] == "\n":
-                        j += 3
-                    elif e in "\n\r\u2028\u2029":
-                        j += 2
-                    else:
-                        buf.append(_ESCAPES.get(e, e))
-                        j += 2
-                    continue
-                if d == c:
-                    ok = True
-                    break
-                if d in "\n\r":
-                    break
-                buf.append(d)
-                j += 1
-            if not ok:  # unterminated (an apostrophe in JSX text): not a string
+        if c == '"' or c == "'":
+            m = (_DQ_RE if c == '"' else _SQ_RE).match(src, i)
+            if m is None:  # unterminated (an apostrophe in JSX text): not a string
                 i += 1
                 continue
-            toks.append(Tok(STR, "".join(buf), i + 1, j))
-            i = j + 1
+            raw = m.group(1)
+            toks.append(Tok(STR, _unescape(raw) if "\\" in raw else raw, i + 1, m.end() - 1))
+            i = m.end()
             continue
         if c == "`":
             i = template(i + 1, True)
@@ -204,18 +206,17 @@ def tokenize(src: str, comments: list[tuple[int, str]] | None = None) -> list[To
             toks.append(Tok(ID, m.group(0), i, m.end()))
             i = m.end()
             continue
-        for p in _PUNCTS:
-            if src.startswith(p, i):
-                toks.append(Tok(PUN, p, i, i + len(p)))
-                i += len(p)
-                break
-        else:
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-            toks.append(Tok(PUN, c, i, i + 1))
-            i += 1
+        m = _PUNCT_RE.match(src, i)
+        if m:
+            toks.append(Tok(PUN, m.group(0), i, m.end()))
+            i = m.end()
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        toks.append(Tok(PUN, c, i, i + 1))
+        i += 1
     _brackets(toks)
     return toks
 
@@ -259,8 +260,59 @@ _SDK_MODEL_METHODS = frozenset({
     "image", "imagemodel", "responses", "transcription", "speech", "chatmodel", "agent",
 })
 _HF_LOADER_ARG = {"pipeline": 1, "from_pretrained": 0}
+_MAYBE_MODEL_WORD_RE = re.compile(r"[-/._:0-9]")
 _CLASS_NAME_RE = re.compile(r"^(?:[A-Z][a-z]+)+$")
 _FORMS_VOUCHED = frozenset({"hf", "hf-uri", "api", "bedrock", "litellm"})
+
+
+def _port(parts) -> int | None:
+    try:
+        return parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+
+
+def provider_for_url(kb: KnowledgeBase, url: str) -> Entry | None:
+    """``kb.provider_for_url`` but a host named in a provider's base URLs also has to match the
+    port: ``http://localhost:8000`` is not the provider whose base URL is ``http://localhost:11434``."""
+    e = kb.provider_for_url(url)
+    if e is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return e
+    same_host = []
+    for bu in e.get("base_urls", []):
+        try:
+            b = urlsplit(bu["url"])
+        except ValueError:
+            continue
+        if (b.hostname or "").lower() == host:
+            same_host.append(_port(b))
+    if same_host and _port(parts) not in same_host:
+        return None
+    return e
+
+
+def _parse(raw: str, kb: KnowledgeBase, hint: str):
+    """``parse_model_string``, memoised per knowledge base (files repeat the same strings)."""
+    memo = _MEMO.get(id(kb))
+    if memo is None or memo[0] is not kb:
+        memo = (kb, {})
+        _MEMO.clear()
+        _MEMO[id(kb)] = memo
+    key = (raw, hint)
+    cache = memo[1]
+    if key not in cache:
+        if len(cache) > 50_000:
+            cache.clear()
+        cache[key] = parse_model_string(raw, kb, hint)
+    return cache[key]
+
+
+_MEMO: dict[int, tuple[KnowledgeBase, dict]] = {}
 
 
 def _model_name_class(name: str) -> str:
@@ -715,7 +767,7 @@ class JavaScriptDetector(Detector):
                     base_here = False
                 else:
                     base_here = base
-                entry = kb.provider_for_url(url)
+                entry = provider_for_url(kb, url)
                 if entry is None and not base_here:
                     continue
                 if t.kind == TPL and base_here is False and entry is None:
@@ -852,7 +904,7 @@ class JavaScriptDetector(Detector):
         if nxt is not None and nxt.kind == PUN and nxt.value not in (",", ")", "}", "]", ";", "??", "||"):
             return Owner()
         o = a._owner(k)
-        if o.kind == "assign":
+        if o.kind == "assign" and not _model_name_class(o.name):
             return Owner()  # another constant, or a re-assignment
         return o
 
@@ -925,7 +977,7 @@ class JavaScriptDetector(Detector):
         hint = p.hint if p.strength else ""
         if hint == "model" and p.provider and self._is_ollama(kb, p.provider):
             hint = "ollama"
-        ms = parse_model_string(raw, kb, hint)
+        ms = _parse(raw, kb, hint)
         if ms is None:
             return None
         if ms.form not in _FORMS_VOUCHED and not re.search(r"[-:./\d]", ms.id):
@@ -963,15 +1015,15 @@ class JavaScriptDetector(Detector):
                 if ms is not None and ms.form == "hf-uri":
                     out.append(self.ref(f, Kind.MODEL, ms.id, url, line, col, ms.form, Context.COMMENT, ms.confidence * 0.6))
                     continue
-                entry = kb.provider_for_url(url)
+                entry = provider_for_url(kb, url)
                 if entry is not None:
                     out.append(self.ref(f, Kind.ENDPOINT, normalize_url(url), url, line, col, "url", Context.COMMENT, 0.5,
                                         provider=entry.id))
             for m in self._WORD_RE.finditer(text):
-                if any(x <= m.start() < y for x, y in spans):
-                    continue
                 tok = m.group(0).rstrip(".:")
-                ms = parse_model_string(tok, kb, "")
+                if not _MAYBE_MODEL_WORD_RE.search(tok) or any(x <= m.start() < y for x, y in spans):
+                    continue  # plain words are never vouched model names
+                ms = _parse(tok, kb, "")
                 if ms is None or ms.form not in _FORMS_VOUCHED:
                     continue
                 line, col = a.pos(start + m.start())
