@@ -240,6 +240,8 @@ class ScanResult:
     provenance: tuple[Provenance, ...] = ()
     offline: bool = False
     schema_version: str = SCHEMA_VERSION
+    assessment: "Assessment" = field(default_factory=lambda: Assessment())  # assess stage
+    findings: tuple["Finding", ...] = ()  # policy stage
 
 
 def fingerprint_references(refs: list[Reference]) -> list[Reference]:
@@ -260,3 +262,213 @@ def fingerprint_references(refs: list[Reference]) -> list[Reference]:
         digest = hashlib.sha256(f"{ident}\x1e{n}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
         out.append(replace(ref, fingerprint=digest))
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Exposure (graph -> assess stage) and policy findings
+# --------------------------------------------------------------------------------------------
+
+
+class Layer(str, enum.Enum):
+    """A layer of the AI stack. Declaration order is display order."""
+
+    HARDWARE = "hardware"
+    CLOUD = "cloud"
+    INFERENCE = "inference-provider"
+    MODEL = "model"
+    SOFTWARE = "software"
+
+    def __str__(self) -> str:  # pragma: no cover
+        return self.value
+
+
+#: Layers in display order.
+LAYERS: tuple[Layer, ...] = tuple(Layer)
+
+
+class ExposureKind(str, enum.Enum):
+    """``data``: where prompts and data go and are processed (API endpoints, managed services, the
+    cloud region that hosts inference). ``supply``: who controls an artefact's availability,
+    updates and terms (weights origin, lineage, API-only dependence, licenses, vendors)."""
+
+    DATA = "data"
+    SUPPLY = "supply"
+
+    def __str__(self) -> str:  # pragma: no cover
+        return self.value
+
+
+class Severity(str, enum.Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self.value]
+
+    def __str__(self) -> str:  # pragma: no cover
+        return self.value
+
+
+_SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Regime:
+    """A law or legal regime of a jurisdiction (from ``rules/`` jurisdictions), as it applies."""
+
+    jurisdiction: str
+    id: str
+    name: str
+    year: int
+    kind: str  # data-access | export-control | data-protection | ai-regulation | security | sanctions
+    effect: str
+    applies_to: tuple[str, ...] = ("data", "supply")
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ExposurePath:
+    """One route in the dependency graph from the file and line that caused an exposure to the
+    jurisdiction: ``nodes[0]`` is the ``loc:`` node, ``nodes[-1]`` the ``jurisdiction:`` node and
+    ``edges[i]`` the type of the edge from ``nodes[i]`` to ``nodes[i + 1]``.
+
+    ``model``, ``weights`` and ``license_class`` describe the referenced model when the reference
+    is one ("" otherwise); ``depth`` counts the derived-from hops on the route (0: the model itself).
+    """
+
+    path: str
+    line: int
+    nodes: tuple[str, ...]
+    edges: tuple[str, ...]
+    fingerprint: str = ""
+    context: str = "code"
+    confidence: float = 0.0
+    model: str = ""
+    weights: str = ""
+    license_class: str = ""
+    depth: int = 0
+
+    def __str__(self) -> str:
+        out = [self.nodes[0]]
+        for e, n in zip(self.edges, self.nodes[1:]):
+            out.append(f"-{e}-> {n}")
+        return " ".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """The stack depends on ``jurisdiction`` in ``layer`` through ``entity`` (the referenced node:
+    a model, cloud, region, provider, package, hardware vendor or endpoint). ``via`` holds the
+    nodes that are themselves subject to the jurisdiction (a lab, a cloud, a region ...)."""
+
+    layer: Layer
+    kind: ExposureKind
+    jurisdiction: str
+    entity: str
+    via: tuple[str, ...]
+    paths: tuple[ExposurePath, ...]
+    confidence: float = 0.0  # the highest path confidence
+    references: int = 0  # distinct references (fingerprints) that cause it
+    regimes: tuple[str, ...] = ()  # ids of the regimes of ``jurisdiction`` that apply to ``kind``
+
+    def sort_key(self) -> tuple:
+        return (LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerJurisdiction:
+    """One jurisdiction one layer depends on, and how much of the stack does."""
+
+    jurisdiction: str
+    kinds: tuple[str, ...]
+    entities: tuple[str, ...]
+    references: int
+    files: int
+    regimes: tuple[Regime, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LayerAssessment:
+    layer: Layer
+    jurisdictions: tuple[LayerJurisdiction, ...] = ()
+    exposures: tuple[Exposure, ...] = ()
+    references: int = 0
+    files: int = 0
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LineageLink:
+    """One derived-from hop below an assessed model, with the parent's origin country."""
+
+    depth: int
+    child: str
+    relation: str
+    parent: str
+    country: str = UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class ModelControl:
+    """Who controls one model: self-hostable open weights or an API only, where it runs, whence.
+
+    ``control`` is ``self-hostable`` (weights downloadable or gated, or served by the stack itself),
+    ``api-only`` (weights not published), or ``unknown``. ``deployment`` lists ``self-hosted``
+    and/or the ``provider:`` nodes that serve it in this stack.
+    """
+
+    model_id: str
+    control: str
+    weights: str
+    deployment: tuple[str, ...]
+    origin: tuple[str, ...]  # origin lab ids
+    countries: tuple[str, ...]  # jurisdictions of the model and its lineage (origin and publishers)
+    license_id: str = UNKNOWN
+    license_class: str = UNKNOWN
+    lineage: tuple[LineageLink, ...] = ()
+    references: int = 0
+    status: str = UNKNOWN
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """Exposure per layer (in ``LAYERS`` order) and control per referenced model."""
+
+    layers: tuple[LayerAssessment, ...] = ()
+    models: tuple[ModelControl, ...] = ()
+
+    def layer(self, layer: "Layer | str") -> LayerAssessment:
+        want = Layer(layer)
+        for la in self.layers:
+            if la.layer == want:
+                return la
+        return LayerAssessment(want)
+
+    @property
+    def exposures(self) -> tuple[Exposure, ...]:
+        return tuple(e for la in self.layers for e in la.exposures)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A policy rule matched an exposure. ``fingerprint`` hashes the rule, the exposure and the
+    line-independent fingerprints of the references behind it, so moving code keeps it."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    layer: Layer
+    kind: ExposureKind
+    jurisdiction: str
+    entity: str
+    via: tuple[str, ...]
+    references: tuple[str, ...]  # reference fingerprints, sorted
+    paths: tuple[ExposurePath, ...]
+    fingerprint: str
+    rule_source: str = ""  # policy file:line of the rule
+
+    def sort_key(self) -> tuple:
+        return (-self.severity.rank, self.rule_id, LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
