@@ -28,21 +28,29 @@ def lab(kb, ns):
 
 
 def test_quantization_of_a_finetune_of_a_foreign_base(kb, fake_hub):
-    prov, _ = resolve(kb, ["bartowski/Hermes-3-Qwen-7B-GGUF"])
-    assert sorted(prov) == ["NousResearch/Hermes-3-Qwen-7B", "Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct", "bartowski/Hermes-3-Qwen-7B-GGUF"]
-    top = prov["bartowski/Hermes-3-Qwen-7B-GGUF"]
-    assert [(h.parent, h.relation) for h in top.parents] == [("NousResearch/Hermes-3-Qwen-7B", "quantized")]
-    assert [(h.parent, h.relation) for h in prov["NousResearch/Hermes-3-Qwen-7B"].parents] == [("Qwen/Qwen2.5-7B-Instruct", "finetune")]
+    prov, _ = resolve(kb, ["unsloth/OpenReasoning-Qwen-7B-GGUF"])
+    assert sorted(prov) == ["Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct", "nvidia/OpenReasoning-Qwen-7B", "unsloth/OpenReasoning-Qwen-7B-GGUF"]
+    top = prov["unsloth/OpenReasoning-Qwen-7B-GGUF"]
+    assert [(h.parent, h.relation) for h in top.parents] == [("nvidia/OpenReasoning-Qwen-7B", "quantized")]
+    assert [(h.parent, h.relation) for h in prov["nvidia/OpenReasoning-Qwen-7B"].parents] == [("Qwen/Qwen2.5-7B-Instruct", "finetune")]
     assert top.status == Status.RESOLVED
     assert top.origin_lab.value == lab(kb, "Qwen") and top.country.value == "CN"
-    assert top.publisher.value == lab(kb, "bartowski")
-    assert prov["NousResearch/Hermes-3-Qwen-7B"].publisher_country.value == "US"
+    assert (top.publisher.value, top.publisher_country.value) == (lab(kb, "unsloth"), "US")
+    assert prov["nvidia/OpenReasoning-Qwen-7B"].publisher_country.value == "US"
     assert top.license_id.value == "apache-2.0" and top.license_class.value == "permissive"
     assert top.weights.value == "downloadable"
     ev = top.parents[0].evidence[0]
     assert ev.source == "hub" and ev.detail == "tags:base_model:quantized" and ev.retrieved
-    assert ev.url == f"{fake_hub.url}/bartowski/Hermes-3-Qwen-7B-GGUF"
+    assert ev.url == f"{fake_hub.url}/unsloth/OpenReasoning-Qwen-7B-GGUF"
     assert any(e.source == "rules" and e.url.startswith("http") for e in top.country.evidence)
+
+
+def test_unknown_publisher_still_traced_to_its_origin(kb, fake_hub):
+    prov, _ = resolve(kb, ["bartowski/OpenReasoning-Qwen-7B-GGUF"])
+    p = prov["bartowski/OpenReasoning-Qwen-7B-GGUF"]
+    assert kb.lab_for_namespace("bartowski") is None  # the knowledge base does not place this account
+    assert p.publisher.value == "unknown" and p.publisher_country.value == "unknown"
+    assert p.status == Status.RESOLVED and p.country.value == "CN"
 
 
 def test_chinese_distillation_of_a_us_base(kb, fake_hub):
@@ -132,16 +140,16 @@ def test_license_conflict_is_kept(kb, fake_hub):
 
 
 def test_slow_hub_opens_the_breaker(kb, fake_hub):
-    ids = ["slow/model"] + [f"Qwen/never-asked-{i}" for i in range(30)]
-    prov, c = resolve(kb, ids, timeout=0.3, retries=3)
-    assert c.breaker_open
-    assert fake_hub.requests.get("slow/model", 0) <= 2
-    asked = sum(n for r, n in fake_hub.requests.items() if r.startswith("Qwen/never-asked"))
-    assert asked <= 8  # only requests already in flight when the breaker opened
-    unverified = [p for p in prov.values() if "hub unreachable" in p.reason]
-    assert len(unverified) >= 23
+    c = client(timeout=0.3, retries=3)
+    prov, _ = resolve(kb, ["slow/model"], hub_client=c)
+    assert c.breaker_open and fake_hub.requests["slow/model"] == 2  # two timeouts open the breaker
+    assert prov["slow/model"].reason.startswith("unverified: hub unreachable")
+    # for the rest of the run nothing more is asked
+    later, _ = resolve(kb, [f"Qwen/never-asked-{i}" for i in range(30)], hub_client=c)
+    assert not any(r.startswith("Qwen/never-asked") for r in fake_hub.requests)
+    assert all("hub unreachable" in p.reason for p in later.values())
     # rules still place what they can: a Qwen namespace is CN even without the Hub
-    assert prov["Qwen/never-asked-5"].country.value == "CN"
+    assert later["Qwen/never-asked-5"].country.value == "CN"
 
 
 def test_unreachable_hub_fails_fast(kb, monkeypatch):
@@ -174,17 +182,27 @@ def test_api_models_resolve_from_rules_without_the_hub(kb, fake_hub):
 def test_cache_warm_refresh_ttl_and_corruption(kb, fake_hub, tmp_path, caplog):
     cache_dir = tmp_path / "cache"
     ids = ["Qwen/Qwen2.5-7B-Instruct"]
-    resolve(kb, ids, cache=HubCache(cache_dir))
+
+    def run(**kw):
+        cache = HubCache(cache_dir, ttl=kw.pop("ttl", 7 * 86400))
+        try:
+            return resolve(kb, ids, cache=cache, **kw)
+        finally:
+            cache.close()
+
+    run()
     assert fake_hub.requests == {"Qwen/Qwen2.5-7B-Instruct": 1, "Qwen/Qwen2.5-7B": 1}
-    warm, c = resolve(kb, ids, cache=HubCache(cache_dir))
+    warm, c = run()
     assert c.calls == 0 and warm["Qwen/Qwen2.5-7B-Instruct"].license_id.value == "apache-2.0"
-    resolve(kb, ids, cache=HubCache(cache_dir), refresh=True)
+    run(refresh=True)
     assert fake_hub.requests["Qwen/Qwen2.5-7B-Instruct"] == 2
-    _, c = resolve(kb, ids, cache=HubCache(cache_dir, ttl=0))
+    _, c = run(ttl=0)
     assert c.calls == 2
+    for f in cache_dir.iterdir():
+        f.unlink()
     (cache_dir / "hub-v1.sqlite3").write_bytes(b"garbage" * 1000)
     with caplog.at_level(logging.WARNING):
-        again, _ = resolve(kb, ids, cache=HubCache(cache_dir))
+        again, _ = run()
     assert "corrupt" in caplog.text and again["Qwen/Qwen2.5-7B-Instruct"].country.value == "CN"
 
 

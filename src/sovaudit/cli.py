@@ -136,7 +136,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     from sovaudit.resolve import resolve_scan
 
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
-    result = resolve_scan(result, kb, client)
+    try:
+        result = resolve_scan(result, kb, client)
+    finally:
+        client.close()
 
     writers = {"json": (jsondoc.dumps, "json")}
     for fmt in wanted:
@@ -186,7 +189,10 @@ def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: b
 
     kb = _load_kb(rules_dirs)
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
-    prov = Resolver(kb, client).resolve(model_ids)
+    try:
+        prov = Resolver(kb, client).resolve(model_ids)
+    finally:
+        client.close()
     if as_json:
         import json
 

@@ -286,6 +286,10 @@ class HubClient:
             except (ValueError, TypeError, AttributeError) as exc:
                 return HubRecord(repo_id, "malformed", now, f"malformed Hub response: {exc}")
 
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
     def _api(self, ep: str):
         """One HfApi per endpoint for the run; the token is huggingface_hub's own handling
         (HF_TOKEN, stored login) and never passes through sovaudit."""
