@@ -4,8 +4,9 @@ are read for model ids the knowledge base vouches for (context ``docs``).
 Code cells are analysed together, as the kernel runs them, so a client made in one cell attributes
 the calls of a later one and a constant defined in one cell propagates to another. IPython syntax
 (``%pip``, ``!ls``, ``%%time``, ``x?``) is blanked out before parsing; a cell that still does not
-parse goes through the line scanner on its own. Cells in a non-Python cell magic (``%%bash``...)
-are left to other detectors. Outputs are not read.
+parse goes through the line scanner on its own. Shell commands (``!huggingface-cli download X``,
+``%pip install dashscope``, ``%%bash`` cells) go through the shared command-line reader. Cells in
+another language's cell magic (``%%html``...) are skipped. Outputs are not read.
 
 Every reference is reported at the line (and column) **of the notebook file** where its string is
 written -- the ``.ipynb`` JSON keeps each source line as a JSON string, normally on its own line --
@@ -23,6 +24,7 @@ import re
 from typing import Iterable
 
 from sovaudit.detectors.base import Detector, SourceFile, parse_model_string
+from sovaudit.detectors.commands import analyze_shell
 from sovaudit.detectors.python import (
     Sighting,
     analyze,
@@ -121,6 +123,32 @@ class _Cell:
         return _raw_index(file_text, start, idx - self.piece_starts[i])
 
 
+_SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system", "sx"})
+_SHELL_LINE_RE = re.compile(r"^(\s*(?:[\w, ]+=\s*)?)(?:!!?|%(?=(?:pip|conda|uv)\b)|%(?:sx|system)\s+)(?=\S)")
+
+
+def _shell_parts(cell_text: str) -> list[tuple[int, str]]:
+    """(offset in the cell, command text) of the shell commands a cell runs: ``!cmd`` lines,
+    ``%pip``/``%conda`` lines and the body of a ``%%bash``/``%%sh`` cell."""
+    text = cell_text.replace("\r\n", " \n").replace("\r", "\n")
+    first = text.split("\n", 1)[0].strip()
+    if first.startswith("%%"):
+        words = first[2:].split()
+        if words and words[0] in _SHELL_CELL_MAGICS:
+            nl = text.find("\n")
+            return [(nl + 1, text[nl + 1:])] if nl >= 0 else []
+        if words and words[0] in _FOREIGN_CELL_MAGICS:
+            return []
+    out = []
+    off = 0
+    for ln in text.split("\n"):
+        m = _SHELL_LINE_RE.match(ln)
+        if m:
+            out.append((off + m.end(), ln[m.end():]))
+        off += len(ln) + 1
+    return out
+
+
 def _python_source(cell_text: str) -> str | None:
     """The cell with IPython syntax blanked out (same length lines), or None for a non-Python cell."""
     # keep every character index: CRLF -> " \n", lone CR -> "\n"
@@ -191,6 +219,7 @@ class NotebookDetector(Detector):
                 py = _python_source(cell.text)
                 if py is not None:
                     code.append((cell, py))
+                refs.extend(self._shell(f, kb, cell, text, line_col))
             elif ctype == "markdown":
                 refs.extend(self._markdown(f, kb, cell, text, line_col))
 
@@ -237,6 +266,22 @@ class NotebookDetector(Detector):
             return fl, fc, cell.index
 
         return list(to_references(self, f, sightings, where))
+
+    # -- shell lines -----------------------------------------------------------------------
+    def _shell(self, f, kb, cell: _Cell, text: str, line_col) -> list[Reference]:
+        """``!huggingface-cli download X``, ``%pip install dashscope``, ``%%bash`` bodies: through the
+        shared command-line reader."""
+        parts = _shell_parts(cell.text)
+        if not parts:
+            return []
+        sightings = []
+        for off, cmd in parts:
+            for h in analyze_shell(cmd, kb, base=off):
+                i = bisect.bisect_right(cell.line_starts, h.offset) - 1
+                sightings.append(Sighting(h.kind, h.id, h.text, i + 1, h.offset - cell.line_starts[i] + 1, h.form,
+                                          Context.COMMENT if h.comment else Context.CODE, h.confidence, h.provider,
+                                          dict(h.attributes)))
+        return self._refs(f, merge_sightings(sightings), [(1, cell)], text, line_col)
 
     # -- markdown cells --------------------------------------------------------------------
     def _markdown(self, f, kb, cell: _Cell, text: str, line_col) -> list[Reference]:

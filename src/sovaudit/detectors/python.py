@@ -884,7 +884,7 @@ class _Analyzer(ast.NodeVisitor):
             lits = self._url_lits(expr, scope, node.lineno)
             if lits:
                 c.url = lits[0]
-                inside = self._inside(lits[0], expr)
+                inside = self._inside_expr(lits[0], expr)
                 c.url_related = () if inside else ((line, col),)
                 break
             src = ast.unparse(expr) if hasattr(ast, "unparse") else ""
@@ -1007,11 +1007,6 @@ class _Analyzer(ast.NodeVisitor):
     def emit(self, s: Sighting) -> None:
         self.out.append(s)
 
-    @staticmethod
-    def _inside(lit: _Lit, expr: ast.AST) -> bool:
-        el, ec = getattr(expr, "lineno", 0), getattr(expr, "end_lineno", 0)
-        return el <= lit.line <= ec and (lit.line, lit.col) >= (el, 0)
-
     def _inside_expr(self, lit: _Lit, expr: ast.AST) -> bool:
         start = self.src.offset(expr.lineno, expr.col_offset)
         end = self.src.offset(expr.end_lineno, expr.end_col_offset)
@@ -1067,17 +1062,15 @@ class _Analyzer(ast.NodeVisitor):
         return None
 
     def endpoint_url(self, lit: _Lit, conf: float, site: tuple[int, int] | None, attrs: dict | None = None,
-                     context: Context = Context.CODE, known_only: bool = False) -> None:
+                     provider: str | None = None) -> None:
         url = lit.value.strip()
         prov = self.kb.provider_for_url(_as_url(url))
-        if prov is None and known_only:
-            return
+        pid = provider if provider is not None else (prov.id if prov is not None else "")
         a = dict(attrs or {})
         if lit.env:
             a["env"] = lit.env
         self.emit(Sighting(Kind.ENDPOINT, normalize_url(_as_url(url)), _safe_url_text(lit.text.strip()), lit.line,
-                           lit.col, "url", context, conf, prov.id if prov is not None else "", a,
-                           [site] if site else []))
+                           lit.col, "url", Context.CODE, conf, pid, a, [site] if site else []))
 
     # -- visiting --------------------------------------------------------------------------
     def _scoped(self, node) -> None:
@@ -1535,9 +1528,10 @@ class _Analyzer(ast.NodeVisitor):
     def _client_endpoint(self, c: _Client, node: ast.Call) -> None:
         sdk = c.sdk.id if c.sdk is not None else ""
         if c.url is not None:
-            attrs = {"sdk": sdk} if sdk else {}
+            pid, _ = c.ctx(self.kb)
+            attrs = {"sdk": sdk} if sdk and pid != sdk else {}
             self.endpoint_url(c.url, _C_DIRECT if not c.url_related else _C_PROPAGATED,
-                              c.url_related[0] if c.url_related else None, attrs)
+                              c.url_related[0] if c.url_related else None, attrs, provider=pid)
             return
         pid, attrs = c.ctx(self.kb)
         self.emit(Sighting(Kind.ENDPOINT, pid or sdk, c.written, c.line, c.col, "client", Context.CODE,
@@ -1571,8 +1565,11 @@ def free_text_models(text: str, parse: Callable, urls: bool = True) -> Iterator[
             if not re.search(r"[\d-]", name):
                 continue  # owner/repo without a digit or a dash: a GitHub repository, not a model
         ms = parse(w, "")
-        if ms is not None:
-            yield m.start(), w, ms
+        if ms is None:
+            continue
+        if "/" not in w and w != w.lower():
+            continue  # "GPT-4o" in prose names a product; an API model id is written in lower case
+        yield m.start(), w, ms
 
 
 # ------------------------------------------------------------------------------------------
