@@ -324,7 +324,7 @@ def test_heredoc_container_definitions(kb):
 
 AZURE_OPENAI = """\
 resource "azurerm_cognitive_deployment" "chat" {
-  name                 = "chat"
+  name                 = "gpt-4o"
   cognitive_account_id = azurerm_cognitive_account.oai.id
   model {
     format  = "OpenAI"
@@ -341,12 +341,47 @@ resource "azurerm_cognitive_deployment" "chat" {
 def test_azure_openai_deployment_model(kb):
     refs = run(kb, AZURE_OPENAI)
     models = only(refs, Kind.MODEL)
-    assert [(r.id, r.line, r.column) for r in models] == [("gpt-4o", 6, 16)]
+    # the resource-level name is the team's deployment name; only model { name } counts
+    assert [(r.id, r.line, r.column, r.form, r.provider) for r in models] == [("gpt-4o", 6, 16, "api", "azure-openai")]
     m = models[0]
     assert m.attribute("format") == "OpenAI"
     assert m.attribute("version") == "2024-08-06"
     assert m.attribute("resource") == "azurerm_cognitive_deployment"
     assert ("cloud", "azure", 1, 11, "resource", "azure") in rows(refs)
+
+
+def test_azure_deployment_of_another_format_names_no_provider(kb):
+    # an Azure AI Foundry deployment of a Mistral model: served by Azure, but the kb does not single
+    # out which Azure service from format "Mistral AI" -- no provider rather than a wrong one
+    text = AZURE_OPENAI.replace('"OpenAI"', '"Mistral AI"').replace('"gpt-4o"', '"Mistral-Large-2411"')
+    models = only(run(kb, text), Kind.MODEL)
+    assert [(r.id, r.line, r.provider) for r in models] == [("Mistral-Large-2411", 6, "")]
+
+
+def test_bedrock_own_names_and_policy_wildcards(kb):
+    text = (
+        'resource "aws_bedrock_provisioned_model_throughput" "c" {\n'
+        '  provisioned_model_name = "claude-sonnet-prod"\n'
+        '  model_arn = "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
+        '}\n'
+        'resource "aws_bedrock_custom_model" "m" {\n'
+        '  custom_model_name = "ticket-classifier"\n'
+        '}\n'
+        'data "aws_iam_policy_document" "p" {\n'
+        '  statement {\n'
+        '    resources = [\n'
+        '      "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-*",\n'
+        '      "arn:aws:bedrock:*::foundation-model/*",\n'
+        '      "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0",\n'
+        '    ]\n'
+        '  }\n'
+        '}\n'
+    )
+    models = only(run(kb, text), Kind.MODEL)
+    assert rows(models) == [
+        ("model", "anthropic.claude-3-5-sonnet-20240620-v1:0", 3, 16, "bedrock", "bedrock"),
+        ("model", "eu.anthropic.claude-3-7-sonnet-20250219-v1:0", 13, 8, "bedrock", "bedrock"),
+    ]
 
 
 def test_vertex_publisher_model(kb):

@@ -104,6 +104,27 @@ def _unquote(rest: str, ini: bool) -> tuple[str, int, str]:
     return value.rstrip(), lead, s[m.start():] if m else ""
 
 
+def _provider_for_url(kb: KnowledgeBase, url: str):
+    """``kb.provider_for_url``, but a base URL with an explicit port (http://localhost:11434) only
+    claims that port: http://localhost:8000 is some other local server."""
+    prov = kb.provider_for_url(url)
+    if prov is None:
+        return None
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return prov
+    for bu in prov.get("base_urls", []):
+        try:
+            b = urlsplit(bu["url"])
+            if (b.hostname or "").lower() == host:
+                return prov if (b.port is None or b.port == port) else None
+        except ValueError:
+            continue
+    return prov
+
+
 def _safe_url_text(url: str) -> str:
     """The URL as written unless it carries user-info or a query (possible secrets): then normalised."""
     try:
@@ -128,6 +149,7 @@ class EnvFileDetector(Detector):
     def detect(self, f: SourceFile, kb: KnowledgeBase) -> Iterable[Reference]:
         ini = f.name.lower().endswith(_CONFIG_SUFFIXES)
         seen: set[tuple] = set()
+        section: set[str] = set()  # words of the current [section] of an ini file
         lines = f.text.splitlines()
         i = 0
         while i < len(lines):
@@ -148,16 +170,20 @@ class EnvFileDetector(Detector):
                 offset += marker + (len(body) - len(body.lstrip()))
                 body = body.lstrip()
                 context = Context.COMMENT
-            if not body or body.startswith("["):
+            if not body:
                 continue
-            for ref in self._line(f, kb, body, lno, offset, context, ini):
+            if body.startswith("["):
+                if context is Context.CONFIG:
+                    section = set(_tokens(body.strip("[] \t")))
+                continue
+            for ref in self._line(f, kb, body, lno, offset, context, ini, section):
                 k = (ref.kind, ref.id, ref.line, ref.column)
                 if k not in seen:
                     seen.add(k)
                     yield ref
 
     def _line(self, f: SourceFile, kb: KnowledgeBase, body: str, lno: int, offset: int, context: Context,
-              ini: bool) -> Iterator[Reference]:
+              ini: bool, section: set[str] = frozenset()) -> Iterator[Reference]:
         m = _ASSIGN_RE.match(body)
         if not m or (m.group("op") == ":" and not ini):
             return
@@ -180,7 +206,7 @@ class EnvFileDetector(Detector):
         if is_model_key(key):
             yield from self._models(f, kb, key, value, lno, value_col, context, factor)
         if prov is not None or is_url_key(key):
-            ai_key = prov is not None or bool(set(_tokens(key)) & (_AI_WORDS | _provider_words(kb.env_var_names)))
+            ai_key = prov is not None or bool((set(_tokens(key)) | section) & (_AI_WORDS | _provider_words(kb.env_var_names)))
             yield from self._urls(f, kb, key, value, lno, value_col, context, factor, ai_key, prov)
 
     def _models(self, f, kb, key, value, lno, col, context, factor) -> Iterator[Reference]:
@@ -203,7 +229,7 @@ class EnvFileDetector(Detector):
     def _urls(self, f, kb, key, value, lno, col, context, factor, ai_key: bool, env_prov=None) -> Iterator[Reference]:
         comment = context is Context.COMMENT
         for off, url in find_urls(value):
-            prov = kb.provider_for_url(url)
+            prov = _provider_for_url(kb, url)
             if prov is None and (comment or not ai_key):
                 continue  # a URL no rule knows, under a key that says nothing about AI: not ours
             host = (urlsplit(url).hostname or "") if "://" in url else ""

@@ -171,7 +171,10 @@ class PackageDetector(Detector):
         try:
             return tomllib.loads(f.text)
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"malformed TOML: {exc}") from None
+            msg = str(exc)
+            if "line" not in msg:  # "Invalid value (at end of document)": name the last line
+                msg += f" (line {f.text.count(chr(10)) + (0 if f.text.endswith(chr(10)) else 1)})"
+            raise ValueError(f"malformed TOML: {msg}") from None
 
     def _pyproject(self, f: SourceFile, kb: KnowledgeBase) -> Iterator[Reference]:
         data = self._toml(f)

@@ -26,10 +26,12 @@ what was found.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Union
+from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, line_col, parse_model_string
 from sovaudit.model import Context, Kind, Location, Reference
@@ -327,6 +329,26 @@ def _accelerator(kb: KnowledgeBase, value: str):
     return None
 
 
+def _serving_provider(kb: KnowledgeBase, cloud_id: str, fmt: str):
+    """The cloud's own model service for a deployment whose model block names a ``format``: among the
+    kb's cloud-ml providers whose hosts lie under this cloud's hosts, the one whose id names the
+    format (Azure + "OpenAI" -> azure-openai). None when the kb does not single one out."""
+    cloud = kb.get("clouds", cloud_id)
+    if cloud is None:
+        return None
+    cloud_hosts = [h.lower() for h in cloud.get("host_patterns", [])]
+    word = re.sub(r"[^a-z0-9]", "", fmt.lower())
+    found = []
+    for p in kb.section("providers"):
+        if p.get("kind") != "cloud-ml" or word not in p.id.lower().split("-"):
+            continue
+        hosts = [h.lower() for h in p.get("host_patterns", [])]
+        hosts += [(urlsplit(b["url"]).hostname or "").lower() for b in p.get("base_urls", [])]
+        if any(fnmatch.fnmatchcase(h, ch) for h in hosts if h for ch in cloud_hosts):
+            found.append(p)
+    return found[0] if len(found) == 1 else None
+
+
 def _names_a_thing(key: str) -> bool:
     k = _snake(key)
     return k in ("name", "names") or k.endswith(("_name", "_names"))
@@ -501,6 +523,10 @@ class _Reader:
                 v = m.get(k)
                 if isinstance(v, Lit) and v.value:
                     extra[k] = v.value
+            if "format" in extra and cloud and rtype:
+                # model { format = "OpenAI" name = "gpt-4o" } in a cloud resource: the cloud serves it
+                serving = _serving_provider(self.kb, cloud, extra["format"])
+                extra["_serving"] = serving.id if serving is not None else ""
         schema = m.is_block and rtype is not None
         for it in m.items:
             key = it.key
@@ -510,11 +536,12 @@ class _Reader:
                 key = "model_name"
             elif pair_key and key == "name":
                 continue
-            elif schema and _names_a_thing(key):
-                # a resource's own name (name, agent_name, provisioned_model_name, custom_model_name,
-                # a SageMaker variant's model_name): what the user called it, never the model it runs
-                if not isinstance(it.node, Map):
-                    continue
+            elif schema and _names_a_thing(key) and not isinstance(it.node, Map):
+                # a resource's own name (name, agent_name, provisioned_model_name, custom_model_name, a
+                # SageMaker variant's model_name) is what the user called it, not the model it runs -- unless
+                # the value is a model path (publishers/google/models/..., an ARN, a Hub id)
+                yield from self._walk_value(it.node, key, cloud, rtype, {**extra, "_paths_only": "1"}, parent)
+                continue
             if key.lower() in _REGION_KEYS and cloud:
                 yield from self._region(it.node, cloud, strict=not provider_block)
                 continue
@@ -594,8 +621,10 @@ class _Reader:
                factor: float = 1.0, strict: bool = False) -> Iterator[Reference]:
         if "*" in s or "?" in s:
             return  # a policy pattern (arn:...:foundation-model/anthropic.claude-*), not one model
-        hint = "model" if key and model_key(key) else ""
         attrs = dict(extra)
+        if attrs.pop("_paths_only", "") and "/" not in s and not s.startswith("arn:"):
+            return
+        hint = "model" if key and model_key(key) else ""
         m = _PUBLISHER_RE.search(s)
         if m:  # Vertex AI publisher model: publishers/google/models/gemini-1.5-pro@001
             ms = parse_model_string(m.group(2), self.kb, "model")
@@ -608,12 +637,13 @@ class _Reader:
             return
         if strict and ms.form in ("name", "ollama"):
             return
+        provider = attrs.pop("_serving") if "_serving" in attrs else ms.provider
         attrs.update(ms.attributes)
         if key:
             attrs["key"] = key
         if rtype:
             attrs["resource"] = rtype
-        yield from self._emit(Kind.MODEL, ms.id, s, line, col, ms.form, ms.confidence * factor, ms.provider, attrs)
+        yield from self._emit(Kind.MODEL, ms.id, s, line, col, ms.form, ms.confidence * factor, provider, attrs)
 
     # -- conservative text scan (heredocs, unparseable files) ----------------------------
     def line_scan(self, text: str, first_line: int, confidence_factor: float) -> Iterator[Reference]:
