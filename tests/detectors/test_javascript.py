@@ -140,9 +140,9 @@ CASES = [
     pytest.param(
         """
         const cfg = { model: fast ? "gpt-4o-mini" : "o1-preview", other: "x" };
-        const t = `gpt-4o`;
+        const modelName = `gpt-4o`;
         """,
-        [(M, "gpt-4o", 2, 12, "api", "openai", CODE),
+        [(M, "gpt-4o", 2, 20, "api", "openai", CODE),
          (M, "gpt-4o-mini", 1, 30, "api", "openai", CODE),
          (M, "o1-preview", 1, 46, "api", "openai", CODE)],
         id="ternary-and-template-without-substitution",
@@ -214,14 +214,27 @@ def test_env_var_attribute_and_text(kb):
     assert m.detector == "javascript"
 
 
-def test_free_strings_only_when_vouched_and_less_confident(kb):
-    refs = run(kb, '''
+def test_strings_in_no_model_position_are_not_references(kb):
+    refs = run(kb, """
         const p = path.join("meta-llama/Llama-2-7b-hf", "acme/tools");
         const options = ["gpt-4o", "my-model"];
-    ''')
+        logger.info("gpt-4o-mini");
+        const fast = useFast ? "gpt-4o-mini" : "gpt-4o";
+    """)
+    assert refs == []
+
+
+def test_values_of_a_model_named_object(kb):
+    refs = run(kb, """
+        export const MODELS = {
+          fast: "gpt-4o-mini",
+          smart: { id: "claude-3-5-sonnet-20241022", region: "us" },
+          local: "my-model",
+        };
+    """)
     assert [(r.id, r.line, r.column, r.form) for r in refs] == [
-        ("meta-llama/Llama-2-7b-hf", 1, 22, "hf"), ("gpt-4o", 2, 19, "api")]
-    assert all(r.confidence < 0.8 for r in refs)
+        ("gpt-4o-mini", 2, 10, "api"), ("claude-3-5-sonnet-20241022", 3, 17, "api")]
+    assert all(r.confidence <= 0.8 for r in refs)
 
 
 def test_model_in_provider_url_path(kb):

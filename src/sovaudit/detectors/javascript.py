@@ -351,6 +351,7 @@ class Owner:
     fallback_of: str = ""  # last member name of the expression the string is the fallback of
     in_array: bool = False
     assign_direct: bool = False  # the string is the whole right-hand side (a constant)
+    container: str = ""  # for a property: the name the enclosing object is bound to
 
 
 @dataclass
@@ -365,7 +366,7 @@ class Client:
 class _Pending:
     tok: int
     hint: str
-    strength: int  # 2 primary, 1 secondary, 0 free
+    strength: float  # 2 primary, 1 secondary, 0.5 vouched forms only (a value in a model-named object), 0 none
     provider: str = ""
     attrs: dict[str, str] = field(default_factory=dict)
     related: list[Location] = field(default_factory=list)
@@ -531,6 +532,9 @@ class _File:
                             and (before == p or self.is_p(before, ",", "{"))
                             and p >= 0 and toks[p].value == "{"):
                         o.kind, o.name = "prop", key.value
+                        outer = self.owner(p)
+                        named = outer.kind in ("prop", "assign") and _model_name_class(outer.name)
+                        o.container = outer.name if named else outer.container
                         break
                     direct = False
                     k -= 1
@@ -557,6 +561,7 @@ class _File:
                 outer = self.owner(p)
                 o.kind, o.name, o.call, o.arg = outer.kind, outer.name, outer.call, outer.arg
                 o.env_var = o.env_var or outer.env_var
+                o.container = outer.container
                 o.in_array = True
         return o
 
@@ -909,7 +914,7 @@ class JavaScriptDetector(Detector):
         return o
 
     @staticmethod
-    def _strength(a: _File, o: Owner) -> tuple[int, str]:
+    def _strength(a: _File, o: Owner) -> tuple[float, str]:
         cls = _model_name_class(o.name) if o.kind in ("prop", "assign") else ""
         env_cls = "primary" if o.env_var and "MODEL" in o.env_var.upper() else ""
         fb_cls = _model_name_class(o.fallback_of)
@@ -930,6 +935,8 @@ class JavaScriptDetector(Detector):
                         return 1, "model"  # a function exported by a provider's SDK package
         if "secondary" in (cls, fb_cls):
             return 1, "model"
+        if o.kind == "prop" and _model_name_class(o.container):
+            return 0.5, "model"  # MODELS = { fast: "gpt-4o-mini", ... }
         return 0, ""
 
     @staticmethod
@@ -974,7 +981,9 @@ class JavaScriptDetector(Detector):
     def _model_ref(self, f: SourceFile, kb: KnowledgeBase, a: _File, p: _Pending) -> Reference | None:
         t = a.toks[p.tok]
         raw = t.value
-        hint = p.hint if p.strength else ""
+        if not p.strength:
+            return None  # a string in no model position (log text, labels, keys) is not a reference
+        hint = p.hint
         if hint == "model" and p.provider and self._is_ollama(kb, p.provider):
             hint = "ollama"
         ms = _parse(raw, kb, hint)
@@ -986,9 +995,9 @@ class JavaScriptDetector(Detector):
         attrs = dict(ms.attributes)
         attrs.update(p.attrs)
         line, col = a.pos(t.start)
-        if p.strength == 0 and ms.form not in _FORMS_VOUCHED:
+        if p.strength < 1 and ms.form not in _FORMS_VOUCHED:
             return None
-        conf = ms.confidence * (1.0, 0.9, 0.8)[2 - p.strength]
+        conf = ms.confidence * {2: 1.0, 1: 0.9}.get(p.strength, 0.8)
         provider = p.provider if p.decided else ms.provider
         if p.decided and p.endpoint and not p.provider:
             attrs["endpoint"] = p.endpoint
