@@ -72,6 +72,7 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
         for (id_, prov, form), refs in sorted(groups.items()):
             t.add_row(id_, prov or "-", form, str(len(refs)), _where([f"{r.path}:{r.line}" for r in refs]))
         con.print(t)
+    _print_provenance_table(con, result)
     if result.skipped:
         t = Table(title="Skipped", title_justify="left", header_style="bold")
         t.add_column("path", overflow="fold")
@@ -82,6 +83,38 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
         if len(result.skipped) > 50:
             t.add_row(f"... {len(result.skipped) - 50} more (see the JSON report)", "", "")
         con.print(t)
+
+
+def _print_provenance_table(con: Console, result: ScanResult) -> None:
+    """Where each model found comes from; what could not be verified is said plainly."""
+    found = {r.id for r in result.references if r.kind == Kind.MODEL and r.context != Context.COMMENT}
+    rows = [p for p in result.provenance if p.model_id in found]
+    if not rows:
+        return
+    t = Table(title="Model provenance", title_justify="left", header_style="bold")
+    for col in ("model", "status", "origin", "publisher", "license", "weights", "served by", "lineage"):
+        t.add_column(col, overflow="fold", min_width=8 if col in ("status", "weights") else None)
+    notes: list[str] = []
+    for p in rows:
+        origin = f"{p.origin_lab.value} ({p.country.value})" if p.country.known else "unknown"
+        pub = p.publisher.value + (f" ({p.publisher_country.value})" if p.publisher_country.known else "") if p.publisher.known else "unknown"
+        lic = p.license_id.value + (f" [{p.license_class.value}]" if p.license_class.known else "") if p.license_id.known else "unknown"
+        lineage = ", ".join(f"{h.relation} of {h.parent}" for h in p.parents) or "-"
+        status = p.status.value
+        if p.reason:
+            notes.append(f"{p.model_id}: {p.reason}")
+            status += f" [{len(notes)}]"
+        t.add_row(escape(p.model_id), escape(status), escape(origin), escape(pub), escape(lic), p.weights.value,
+                  escape(p.provider.value if p.provider.known else "-"), escape(lineage))
+    con.print(t)
+    for i, n in enumerate(notes, 1):
+        con.print(escape(f"  [{i}] {n}"), soft_wrap=True)
+    unchecked = [p for p in rows if p.status.value == "unverified" or "unreachable" in p.reason or "offline" in p.reason]
+    if unchecked:
+        why = "offline" if result.offline else "the Hugging Face Hub could not be reached"
+        con.print(f"[yellow]{len(unchecked)} of {len(rows)} models were not checked against the Hub ({why}): their license, "
+                  "weights and lineage are unknown, and their origin is shown only where the knowledge base alone "
+                  "establishes it.[/yellow]")
 
 
 def print_rules(kb, section: str | None) -> None:

@@ -24,6 +24,8 @@ import yaml
 
 SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses")
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})
+
 #: Legal orders that are not countries but are cited like one.
 NON_COUNTRY_JURISDICTIONS = frozenset({"EU"})
 
@@ -299,13 +301,17 @@ class KnowledgeBase:
 
     # -- indexes used by detectors ---------------------------------------------------------
     @cached_property
-    def provider_by_host(self) -> dict[str, Entry]:
-        out: dict[str, Entry] = {}
+    def provider_by_host(self) -> dict[tuple[str, int], Entry]:
+        """(host, port) -> provider. Port 0 means the base URL names none: then any port of that
+        host matches, unless the host is a loopback name, where only the stated port does (a
+        local Ollama on :11434 says nothing about a local vLLM on :8000)."""
+        out: dict[tuple[str, int], Entry] = {}
         for p in self.section("providers"):
             for bu in p.get("base_urls", []):
-                host = (urlsplit(bu["url"]).hostname or "").lower()
+                parts = urlsplit(bu["url"])
+                host = (parts.hostname or "").lower()
                 if host:
-                    out.setdefault(host, p)
+                    out.setdefault((host, parts.port or 0), p)
         return out
 
     @cached_property
@@ -315,12 +321,18 @@ class KnowledgeBase:
     def provider_for_url(self, url: str) -> Entry | None:
         """The provider whose base URL (or host pattern) matches ``url``; None if no rule says."""
         try:
-            host = (urlsplit(url if "//" in url else "//" + url).hostname or "").lower()
+            parts = urlsplit(url if "//" in url else "//" + url)
+            host = (parts.hostname or "").lower()
+            port = parts.port or 0
         except ValueError:
             return None
         if not host:
             return None
-        hit = self.provider_by_host.get(host)
+        hit = self.provider_by_host.get((host, port))
+        if hit is None and host not in _LOOPBACK:
+            hit = self.provider_by_host.get((host, 0))
+            if hit is None:
+                hit = next((p for (h, _), p in sorted(self.provider_by_host.items(), key=lambda kv: kv[0]) if h == host), None)
         if hit is not None:
             return hit
         for pat, p in self._host_patterns:
