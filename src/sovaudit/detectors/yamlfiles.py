@@ -128,9 +128,10 @@ def _error_text(exc: Exception) -> str:
     return " ".join(str(getattr(exc, "problem", None) or exc).split())[:200]
 
 
-def parse_documents(text: str) -> tuple[list[Doc], list[tuple[int, str]]]:
-    """Compose every document. Returns the documents and (line, problem) for those that do not
-    parse. A broken document does not hide the ones after it."""
+def parse_documents(text: str) -> tuple[list[Doc], list[tuple[int, int, int, str]]]:
+    """Compose every document. Returns the documents and, for those that do not parse,
+    (document number, its first line, the error's line, problem). A broken document does not
+    hide the ones after it."""
     try:
         nodes = list(_compose_all(text))
         return [Doc(n, text, lambda i: i, k + 1) for k, n in enumerate(nodes)], []
@@ -142,7 +143,7 @@ def parse_documents(text: str) -> tuple[list[Doc], list[tuple[int, str]]]:
         bounds = [0] + bounds
     bounds.append(len(text))
     docs: list[Doc] = []
-    errors: list[tuple[int, str]] = []
+    errors: list[tuple[int, int, int, str]] = []
     number = 0
     for a, b in zip(bounds, bounds[1:]):
         chunk = text[a:b]
@@ -154,7 +155,7 @@ def parse_documents(text: str) -> tuple[list[Doc], list[tuple[int, str]]]:
             for n in _compose_all(chunk):
                 docs.append(Doc(n, chunk, (lambda base: (lambda i: base + i))(a), number))
         except yaml.YAMLError as exc:
-            errors.append((_error_line(exc, base_line), _error_text(exc)))
+            errors.append((number, base_line + 1, _error_line(exc, base_line), _error_text(exc)))
     return docs, errors
 
 
@@ -744,7 +745,7 @@ class YamlDetector(Detector):
             parsed = blank_templates(text)
             docs, errors = parse_documents(parsed)
         if errors and not docs and not templated:
-            line, problem = errors[0]
+            _, _, line, problem = errors[0]
             raise ValueError(f"malformed YAML at line {line}: {problem}")
         st = _State(kb)
         for d in docs:
@@ -757,11 +758,12 @@ class YamlDetector(Detector):
         for ctext, start in _comments(text, st.block_ranges):
             hits.extend(comment_hits(ctext, start, kb))
         out: list[Reference | Skipped] = list(to_references(self, f, dedupe(hits), Context.CONFIG, index))
-        for line, problem in errors:
+        for number, first, line, problem in errors:
+            where = f"document {number} (line {first})"
             if templated:
-                out.append(Skipped(f.path, "templated", f"document at line {line} does not parse with its template actions blanked: {problem}"))
+                out.append(Skipped(f.path, "templated", f"{where} does not parse with its template actions blanked: {problem} at line {line}"))
             else:
-                out.append(Skipped(f.path, "could not parse (yaml)", f"malformed YAML at line {line}: {problem}; the other documents were scanned"))
+                out.append(Skipped(f.path, "could not parse (yaml)", f"{where}: malformed YAML at line {line}: {problem}; the other documents were scanned"))
         return out
 
 
