@@ -181,6 +181,38 @@ def test_python_block(kb):
     assert [(r.kind, r.id, r.line, r.column, r.context) for r in refs if r.kind == M] == [(M, "Qwen/Qwen2-7B", 5, 36, DOCS)]
 
 
+def test_python_block_with_provider_and_pycon_prompts(kb):
+    refs = run(kb, """
+        ```python
+        from openai import OpenAI
+        client = OpenAI(base_url="https://api.deepseek.com")
+        resp = client.chat.completions.create(model="deepseek-chat", messages=[])
+        ```
+
+        ```pycon
+        >>> from transformers import pipeline
+        >>> pipe = pipeline("text-generation", model="Qwen/Qwen2.5-0.5B-Instruct")
+        [{'generated_text': 'meta-llama/Llama-2-7b-hf'}]
+        ```
+    """)
+    assert [(r.id, r.line, r.column, r.provider, r.attribute("via")) for r in refs if r.kind == M] == [
+        ("deepseek-chat", 4, 46, "deepseek", "python"),
+        ("Qwen/Qwen2.5-0.5B-Instruct", 9, 47, "", "python"),
+    ]
+
+
+def test_yaml_block(kb):
+    refs = run(kb, """
+        ```yaml
+        model_list:
+          - model_name: gpt
+            litellm_params:
+              model: openai/gpt-4o
+        ```
+    """)
+    assert [(r.id, r.line, r.column, r.provider, r.context) for r in refs if r.kind == M] == [("gpt-4o", 5, 14, "openai", DOCS)]
+
+
 def test_unlabelled_block_is_sniffed(kb):
     refs = run(kb, "```\nfrom transformers import pipeline\np = pipeline('text-generation', model='Qwen/Qwen2-0.5B')\n```\n")
     assert [(r.id, r.line, r.column) for r in refs if r.kind == M] == [("Qwen/Qwen2-0.5B", 3, 40)]
@@ -258,6 +290,7 @@ def test_prose_hub_links_and_vouched_ids(kb):
         (M, "Qwen/Qwen2-7B-Instruct", 2, 3, "hf", DOCS, 0.5),
         (M, "deepseek-ai/DeepSeek-V3", 2, 33, "hf", DOCS, 0.5),
     ]
+    assert all(r.attribute("mention") == "prose" for r in refs)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@
   language is sniffed; what cannot be placed is read as shell commands. The inner detector sees a
   synthetic file whose name makes it apply (``README.md#L12/snippet.py``); its references come back
   with the real path, the line and column of the Markdown file, context ``docs`` and 0.9 times the
-  confidence. Prompts (``$ ``, ``>>> ``) are blanked so that columns stay exact; output lines of a
+  confidence. Prompts (``$ ``, ``>>> ``) are removed (columns stay exact); output lines of a
   console session are dropped. A snippet the inner detector cannot parse falls back to a scan for
   strings the knowledge base vouches for.
 * Model-card front matter (a ``---`` YAML block opening the file): every ``base_model`` entry is a
@@ -15,7 +15,8 @@
   ``relation`` (``base`` when the card does not say) and the card's ``license`` as
   ``card_license`` (the license of the card's model, not of its base).
 * Prose: Hub links (``https://huggingface.co/org/name``) and Hub ids whose namespace the knowledge
-  base knows -> model references, context ``docs``, confidence 0.5.
+  base knows -> model references, context ``docs``, confidence 0.5, attribute ``mention=prose``
+  (a mention, not a use: the corpus labelling rules do not count these).
 """
 
 from __future__ import annotations
@@ -344,9 +345,9 @@ class MarkdownDetector(Detector):
             }[sniffed]
         content = list(b.lines)
         if key == "pycon":
-            content = self._blank_prompts(content, _PY_PROMPT_RE, drop_other=True)
+            content, b = self._strip_prompts(b, _PY_PROMPT_RE)
         elif key == "console" or (key == "shell" and any(_SHELL_PROMPT_RE.match(x) and x.lstrip()[:1] in "$#%>" for x in content[:3])):
-            content = self._blank_prompts(content, _SHELL_PROMPT_RE, drop_other=True)
+            content, b = self._strip_prompts(b, _SHELL_PROMPT_RE)
         if key == "json":
             joined = "\n".join(content)
             if re.search(r'"(_name_or_path|base_model_name_or_path|architectures)"', joined):
@@ -376,25 +377,27 @@ class MarkdownDetector(Detector):
         return out
 
     @staticmethod
-    def _blank_prompts(content: list[str], prompt_re: re.Pattern, drop_other: bool) -> list[str]:
-        """Replace prompts by spaces (columns stay exact); with ``drop_other`` blank the output
-        lines of a session that has prompts (continuation lines after a backslash are kept)."""
-        has_prompt = any(prompt_re.match(x) for x in content)
-        if not has_prompt:
-            return content
+    def _strip_prompts(b: Block, prompt_re: re.Pattern) -> tuple[list[str], Block]:
+        """Remove prompts (``$ ``, ``>>> ``, ``... ``) and blank the output lines of a session that
+        has prompts (continuation lines after a backslash are kept). The removed characters are
+        added to the block's per-line offsets, so columns stay exact."""
+        if not any(prompt_re.match(x) for x in b.lines):
+            return list(b.lines), b
         out: list[str] = []
+        removed = list(b.removed)
         cont = False
-        for ln in content:
+        for idx, ln in enumerate(b.lines):
             m = prompt_re.match(ln)
             if m:
-                out.append(" " * len(m.group(1)) + ln[m.end(1):])
+                out.append(ln[m.end(1):])
+                removed[idx] += m.end(1)
                 cont = ln.rstrip().endswith("\\")
             elif cont:
                 out.append(ln)
                 cont = ln.rstrip().endswith("\\")
             else:
-                out.append("" if drop_other else ln)
-        return out
+                out.append("")
+        return out, replace(b, lines=out, removed=removed)
 
     def _lift(self, f: SourceFile, b: Block, r: Reference) -> Reference:
         def place(line: int, col: int) -> tuple[int, int]:
@@ -456,4 +459,5 @@ class MarkdownDetector(Detector):
                out: list[Reference]) -> None:
         # HTML comments are not prose
         spans = list(masked) + [(m.start(), m.end()) for m in re.finditer(r"<!--.*?-->", text, re.S)]
-        out.extend(self._vouched(f, kb, text, flat=0.5, masked=spans))
+        for r in self._vouched(f, kb, text, flat=0.5, masked=spans):
+            out.append(replace(r, attributes=tuple(sorted(dict(r.attributes, mention="prose").items()))))
