@@ -8,8 +8,10 @@ brackets, and each string literal is then placed by looking at the tokens around
 
 * the value of an object property or variable named like a model (``model``, ``modelName``,
   ``model_id``, ``DEFAULT_MODEL`` ...), also behind a fallback (``process.env.X ?? "default"`` /
-  ``|| "default"``) or a ternary, and elements of an array under such a key -> a model reference
-  (``parse_model_string`` decides whether the string names one);
+  ``|| "default"``, with the variable in ``env_var``), a ternary or a default parameter, and
+  elements of an array under such a name -> a model reference (``parse_model_string`` decides
+  whether the string names one); values of an object bound to such a name
+  (``MODELS = {fast: "..."}``) only when the knowledge base vouches for them;
 * the first argument of a provider function (Vercel AI SDK ``openai("gpt-4o")``,
   ``anthropic.languageModel("...")``, a client made by ``createOpenAI(...)``), the second argument
   of transformers.js ``pipeline(task, model)`` and the first of ``from_pretrained(...)``;
@@ -17,7 +19,12 @@ brackets, and each string literal is then placed by looking at the tokens around
   the knowledge base knows -> an endpoint (form ``url``);
 * ``import ... from "pkg"``, ``import "pkg"``, ``export ... from "pkg"``, ``require("pkg")``,
   ``import("pkg")`` of npm packages the knowledge base knows -> a package reference (form
-  ``import``).
+  ``import``);
+* comments: only strings the knowledge base vouches for (a known publisher's Hub id or link, an
+  API model name, a known provider's URL), context ``comment``.
+
+A string in no such position (a log message, a display label, an argument of an unknown function)
+is not a reference, even when it names a model.
 
 The provider is attributed per call: a model string inside ``client.chat.completions.create({...})``
 gets the provider of the client bound to ``client`` in this file (``new OpenAI(...)``,
