@@ -504,3 +504,56 @@ def test_fallback_scan_ignores_unvouched_names(kb, tmp_path):
     refs, skips, _ = scan_file(WalkItem("main.tf", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))
     assert [(r.id, r.line) for r in refs] == [("Qwen/Qwen2.5-7B", 3)]
     assert len(skips) == 1
+
+
+# ------------------------------------------------------------------------------------------
+# containers: commands, images and device resources (through the shared command-line reader)
+# ------------------------------------------------------------------------------------------
+
+K8S = """\
+resource "kubernetes_deployment" "vllm" {
+  spec {
+    template {
+      spec {
+        container {
+          image = "vllm/vllm-openai:v0.6.4"
+          args  = ["--model", "acme-corp/support-llm-v3", "--served-model-name", "support"]
+          resources {
+            limits = { "nvidia.com/gpu" = 1 }
+          }
+        }
+        container {
+          image   = "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.3.3"
+          command = "vllm serve Qwen/Qwen2.5-7B-Instruct --port 8000"
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_container_args_command_image_and_gpu_resource(kb):
+    refs = run(kb, K8S)
+    models = only(refs, Kind.MODEL)
+    assert rows(models) == sorted([
+        ("model", "acme-corp/support-llm-v3", 7, 32, "hf", ""),             # --model flag: any Hub-shaped id
+        ("model", "meta/llama-3.1-8b-instruct", 13, 22, "image", ""),      # a NIM image carries its model
+        ("model", "Qwen/Qwen2.5-7B-Instruct", 14, 33, "hf", ""),           # vllm serve X in a shell string
+    ])
+    assert all(r.attribute("resource") == "kubernetes_deployment" for r in models)
+    assert "support" not in {r.id for r in refs}  # --served-model-name is an alias
+    gpu = [r for r in refs if r.kind is Kind.HARDWARE and r.form == "resource"]
+    assert [(r.id, r.text, r.line, r.column) for r in gpu] == [("nvidia", "nvidia.com/gpu", 9, 25)]
+    assert ("package", "vllm", 6, 20, "image", "") in rows(refs)
+
+
+def test_json_in_a_string_keeps_written_columns(kb):
+    text = (
+        'resource "alicloud_pai_service" "qwen" {\n'
+        '  service_config = "{\\"metadata\\": {\\"instance\\": 1}, \\"model_id\\": \\"acme/qwen-support\\"}"\n'
+        '}\n'
+    )
+    line = text.splitlines()[1]
+    models = only(run(kb, text), Kind.MODEL)
+    assert rows(models) == [("model", "acme/qwen-support", 2, line.index("acme/") + 1, "hf", "")]

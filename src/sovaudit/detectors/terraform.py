@@ -34,6 +34,7 @@ from typing import Iterable, Iterator, Union
 from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, line_col, parse_model_string
+from sovaudit.detectors.commands import LineIndex, Word, analyze_argv, analyze_shell, dedupe, image_hits, text_hits
 from sovaudit.model import Context, Kind, Location, Reference
 from sovaudit.rules import KnowledgeBase
 
@@ -284,6 +285,8 @@ def _json_tree(text: str) -> list[Item]:
 # Key names
 # ------------------------------------------------------------------------------------------
 
+_COMMAND_KEYS = frozenset({"command", "args", "entrypoint", "entry_point", "cmd"})
+_IMAGE_KEYS = frozenset({"image", "image_uri", "image_url", "container_image"})
 _REGION_KEYS = frozenset({"region", "location", "zone", "availability_zone", "region_id", "region_name"})
 _HW_SUFFIXES = ("instance_type", "instance_types", "machine_type", "machine_types", "vm_size", "vm_sizes", "size",
                 "sizes", "instance_class", "node_type", "node_types", "instance_spec", "ecs_spec", "flavor")
@@ -396,6 +399,8 @@ class _Reader:
         self.locals: dict[str, Lit] = {}
         self.local_cloud: dict[str, str] = {}  # provider local name -> cloud id
         self.seen: set[tuple] = set()
+        self._starts: list[int] | None = None
+        self._index = None
 
     # -- output --------------------------------------------------------------------------
     def _emit(self, kind: Kind, id_: str, text: str, line: int, col: int, form: str, confidence: float,
@@ -542,6 +547,18 @@ class _Reader:
                 # the value is a model path (publishers/google/models/..., an ARN, a Hub id)
                 yield from self._walk_value(it.node, key, cloud, rtype, {**extra, "_paths_only": "1"}, parent)
                 continue
+            low = key.lower()
+            if ("/" in key or "." in key) and not m.is_block:
+                hw = self.kb.hardware_for_resource(key)  # limits = { "nvidia.com/gpu" = 1 }
+                if hw is not None:
+                    yield from self._emit(Kind.HARDWARE, hw.id, key, it.line, it.col + (1 if self._quoted_at(it) else 0),
+                                          "resource", 0.95, hw.id, {"resource": key})
+            if low in _COMMAND_KEYS and isinstance(it.node, (Seq, Lit)):
+                yield from self._command(it.node, rtype)
+                continue
+            if (low in _IMAGE_KEYS or low.endswith("_image")) and isinstance(it.node, Lit):
+                yield from self._hits(image_hits(self._word(it.node), self.kb), rtype)
+                continue
             if key.lower() in _REGION_KEYS and cloud:
                 yield from self._region(it.node, cloud, strict=not provider_block)
                 continue
@@ -561,6 +578,52 @@ class _Reader:
                 yield from self._walk_value(x, key, cloud, rtype, extra, parent)
         elif isinstance(node, Heredoc):
             yield from self.line_scan(node.body, node.line, confidence_factor=0.85)
+
+    # -- container commands and images (the shared command-line reader) -------------------
+    def _offset(self, line: int, col: int) -> int:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self.f.text)]
+        return self._starts[line - 1] + col - 1 if 0 < line <= len(self._starts) else 0
+
+    def _quoted_at(self, it: Item) -> bool:
+        off = self._offset(it.line, it.col)
+        return self.f.text[off:off + 1] in ('"', "'")
+
+    def _word(self, node: Lit | Expr) -> Word:
+        text = node.value if isinstance(node, Lit) else node.text
+        start = self._offset(node.line, node.col)
+        src = self.f.text
+        if isinstance(node, Lit) and "\\" in src[start:start + 2 * len(text) + 2]:
+            # map each character of the unescaped value to where it is written (\" -> ")
+            offs: list[int] = []
+            j = start
+            for _ch in text:
+                if j < len(src) and src[j] == "\\":
+                    j += 1
+                offs.append(min(j, len(src)))
+                j += 1
+            return Word.plain(text, start, offs)
+        return Word.plain(text, start)
+
+    def _command(self, node: Seq | Lit, rtype: str | None) -> Iterator[Reference]:
+        """``command = ["vllm", "serve", "Qwen/..."]`` / ``args = ["--model", "..."]`` / a shell string."""
+        if isinstance(node, Lit):
+            hits = analyze_shell(node.value, self.kb, base=self._offset(node.line, node.col))
+        else:
+            words = [self._word(x) for x in node.items if isinstance(x, (Lit, Expr))]
+            hits = analyze_argv(words, self.kb) if words else []
+        yield from self._hits(hits, rtype)
+
+    def _hits(self, hits, rtype: str | None) -> Iterator[Reference]:
+        if self._index is None:
+            self._index = LineIndex(self.f.text)
+        for h in dedupe(hits):
+            line, col = self._index(h.offset)
+            attrs = dict(h.attributes)
+            if rtype:
+                attrs["resource"] = rtype
+            yield from self._emit(h.kind, h.id, h.text, line, col, h.form, h.confidence, h.provider, attrs,
+                                  context=Context.COMMENT if h.comment else Context.CONFIG)
 
     # -- regions -------------------------------------------------------------------------
     def _resolve(self, node: Node) -> tuple[Lit | None, str]:
@@ -599,6 +662,10 @@ class _Reader:
     # -- literals: hardware and models ---------------------------------------------------
     def _literal(self, lit: Lit, key: str, rtype: str | None, extra: dict[str, str], parent: str = "") -> Iterator[Reference]:
         s = lit.value.strip()
+        if s[:1] in ("{", "[") and s[-1:] in ("}", "]"):
+            # a JSON document in a string (service_config = "{...}"): vouched names and model keys only
+            yield from self._hits(text_hits(self._word(lit), self.kb), rtype)
+            return
         if not s or len(s) > 300:
             return
         if key and _hw_key(key):
