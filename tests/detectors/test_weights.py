@@ -123,6 +123,18 @@ def test_gguf_without_names_uses_file_name(kb, tmp_path):
         "tinyllama-q4", "gguf", 0.5, "file name", "llama")
 
 
+def test_gguf_later_split_shard_without_names_gives_nothing(kb, tmp_path):
+    path = tmp_path / "m-00002-of-00002.gguf"
+    w = gguf.GGUFWriter(str(path), "llama")
+    w.add_uint16("split.no", 1)
+    w.add_uint16("split.count", 2)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_ti_data_to_file()
+    w.close()
+    assert run(kb, "m-00002-of-00002.gguf", path.read_bytes()) == []
+
+
 @pytest.mark.parametrize(
     "data, message",
     [

@@ -147,7 +147,7 @@ class _GGUFMeta:
         for _ in range(kv_count):
             key, off = self._string(off)
             vtype, off = self._unpack("I", off)
-            keep = key.startswith(("general.", "huggingface."))
+            keep = key.startswith(("general.", "huggingface.", "split."))
             val, off = self._value(vtype, off, keep)
             if keep:
                 self.kv[key] = val
@@ -230,6 +230,9 @@ class WeightsHeaderDetector(Detector):
             elif bname:
                 bases.append((bname, "name", a, bname))
 
+        split_no = kv.get("split.no")
+        if isinstance(split_no, int) and split_no > 0 and not (own or source or name or basename_):
+            return  # a later shard of a split GGUF: the first shard carries the metadata
         if own:
             main_id, conf, how = own, 0.95, "repo_url"
         elif source:
