@@ -225,3 +225,8 @@ def test_scanner_runs_it(kb, tmp_path):
     refs, skips, _ = scan_file(WalkItem(".env", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))
     assert skips == []
     assert sorted((r.id, r.line, r.column) for r in refs) == [("Qwen/Qwen2.5-7B-Instruct", 2, 11), ("openai", 1, 1)]
+
+
+def test_shell_default_value(kb):
+    refs = run(kb, "export LLM_MODEL=${LLM_MODEL:-Qwen/Qwen2.5-7B-Instruct}\n", ".envrc")
+    assert rows(refs) == [("model", "Qwen/Qwen2.5-7B-Instruct", 1, 31, "hf", "")]

@@ -229,3 +229,8 @@ def test_malformed(kb, tmp_path, path, text, message):
     assert refs == []
     assert [(s.path, s.reason) for s in skips] == [(path, "could not parse (packages)")]
     assert "malformed" in skips[0].detail
+
+
+def test_package_json_position_is_inside_its_section(kb):
+    text = '{\n  "scripts": {"openai": "node gen.js"},\n  "dependencies": {\n    "openai": "^4"\n  }\n}\n'
+    assert rows(run(kb, text, "package.json")) == [("openai", 4, 6, "npm", "openai", "^4")]

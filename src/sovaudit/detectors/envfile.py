@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string
+from sovaudit.detectors.commands import is_secret_name
 from sovaudit.model import Context, Kind, Reference
 from sovaudit.rules import KnowledgeBase
 
@@ -33,6 +34,7 @@ _CONFIG_SUFFIXES = (".properties", ".ini", ".cfg", ".conf")
 
 # KEY=VALUE / export KEY=VALUE / key: value (the ':' form only in properties/ini-style files)
 _ASSIGN_RE = re.compile(r"^(?P<indent>\s*)(?:export\s+|set\s+|setenv\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*(?P<op>=|:)\s?(?P<rest>.*)$")
+_SHELL_DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^${}]+)\}$")
 _SECRET_WORDS = frozenset({"key", "keys", "token", "tokens", "secret", "secrets", "password", "passwd", "pwd",
                            "credential", "credentials", "auth", "cookie", "session", "signature", "sig", "salt", "private"})
 _MODEL_LAST = frozenset({"model", "models", "id", "ids", "name", "names", "tag", "repo", "identifier"})
@@ -51,7 +53,8 @@ def _tokens(key: str) -> list[str]:
 def is_secret_key(key: str) -> bool:
     """A key whose value may be a secret: its value is never read."""
     toks = _tokens(key)
-    return any(t in _SECRET_WORDS or t.endswith(("key", "token", "secret", "password")) for t in toks)
+    return (any(t in _SECRET_WORDS or t.endswith(("key", "token", "secret", "password")) for t in toks)
+            or is_secret_name(key))
 
 
 def is_model_key(key: str) -> bool:
@@ -211,6 +214,10 @@ class EnvFileDetector(Detector):
 
     def _models(self, f, kb, key, value, lno, col, context, factor) -> Iterator[Reference]:
         comment = context is Context.COMMENT
+        m = _SHELL_DEFAULT_RE.match(value)
+        if m:  # LLM_MODEL=${LLM_MODEL:-gpt-4o} (.envrc, compose-style env files): the default is written here
+            col += m.start(1)
+            value = m.group(1)
         for pm in re.finditer(r"[^,;]+", value):
             part = pm.group(0).strip()
             if not part:

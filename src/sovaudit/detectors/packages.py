@@ -56,8 +56,8 @@ class _Locator:
         self.text = text
         self.next_from: dict[str, int] = {}
 
-    def find(self, pattern: str, group: int = 0, fallback_word: str = "") -> tuple[int, int]:
-        start = self.next_from.get(pattern, 0)
+    def find(self, pattern: str, group: int = 0, fallback_word: str = "", after: int = 0) -> tuple[int, int]:
+        start = max(self.next_from.get(pattern, 0), after)
         rx = re.compile(pattern, re.MULTILINE)
         m = rx.search(self.text, start) or (rx.search(self.text) if start else None)
         if m is not None:
@@ -280,8 +280,9 @@ class PackageDetector(Detector):
             return
         loc = _Locator(f.text)
         for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+            sm = re.search(r'"' + section + r'"\s*:\s*\{', f.text)
             for name, version in _dict(data.get(section)).items():
-                line, col = loc.find(r'"(' + re.escape(name) + r')"\s*:', 1, name)
+                line, col = loc.find(r'"(' + re.escape(name) + r')"\s*:', 1, name, sm.end() if sm else 0)
                 yield from self._pkg(f, kb, name, "npm", "npm", line, col, version if isinstance(version, str) else "")
 
     # -- lock files ----------------------------------------------------------------------
