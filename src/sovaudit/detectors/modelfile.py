@@ -1,8 +1,9 @@
 """Ollama Modelfiles: the model a custom Ollama model is built from.
 
-``FROM qwen2.5:14b`` names a model in the Ollama library (form ``ollama``, provider ``ollama``);
-``FROM hf.co/org/repo-GGUF:Q4_K_M`` (or ``huggingface.co/...``) a GGUF repository on the Hugging
-Face Hub (form ``hf-uri``, the tag kept as the ``quantization`` attribute). ``FROM ./model.gguf``
+``FROM qwen2.5:14b`` names a model in the Ollama library (form ``ollama``, the tag kept as the
+``tag`` attribute); ``FROM hf.co/org/repo-GGUF:Q4_K_M`` (or ``huggingface.co/...``) a GGUF
+repository on the Hugging Face Hub (form ``hf-uri``, id ``org/repo-GGUF``, the tag kept as the
+``quantization`` attribute). Either way Ollama serves it: provider ``ollama``. ``FROM ./model.gguf``
 or ``FROM /path/model.gguf`` builds from a local file: that is not a model name (the weights
 detector reads GGUF files), so nothing is recorded. ``ADAPTER`` lines are read the same way.
 Lines inside triple-quoted ``TEMPLATE``/``SYSTEM``/``MESSAGE`` values are text, not instructions.
