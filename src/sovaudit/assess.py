@@ -1,0 +1,450 @@
+"""Stage 5: exposure per layer, read off the dependency graph.
+
+For every reference placed in the graph (a ``Use``), the routes from the node it names to the
+jurisdiction nodes are followed -- only along edges that mean a dependency for that use:
+
+* a model's lineage (``derived-from``) and its labs (``published-by``): **model** layer, supply;
+* the provider that serves it (``served-by``), for API calls only: **inference-provider** layer,
+  data (prompts go there) -- and supply as well when the model is API-only (the provider then
+  controls its availability and terms); a self-hosted runtime (Ollama) is **software**, supply;
+* the regions and clouds that host it (``hosted-in``), for self-hosted use and for a managed
+  service's stated region: **cloud** layer; a region is a data exposure (where prompts are
+  processed), its operating cloud both data (its law reaches the data) and supply;
+* the hardware it runs on (``runs-on``): **hardware** layer, supply;
+* packages: **software** layer, supply; endpoints no rule attributes: inference-provider, data,
+  jurisdiction unknown (or, in-cluster, the clouds that host them).
+
+A route ends at a ``jurisdiction:`` node and continues along ``member-of`` (DE -> EU), so each
+exposure holds, per reference, the full path back to the file and line that caused it. Regimes
+come from ``rules/`` jurisdictions, filtered by ``applies_to`` against the exposure's kind.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sovaudit.graph import StackGraph, build_graph, node_type
+from sovaudit.model import (
+    LAYERS,
+    UNKNOWN,
+    Assessment,
+    Exposure,
+    ExposureKind,
+    ExposurePath,
+    Kind,
+    Layer,
+    LayerAssessment,
+    LayerJurisdiction,
+    LineageLink,
+    ModelControl,
+    Regime,
+    ScanResult,
+)
+from sovaudit.rules import KnowledgeBase
+
+_DATA, _SUPPLY = ExposureKind.DATA, ExposureKind.SUPPLY
+_SELF_HOSTABLE = ("downloadable", "gated")
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """A route from an entity node to a jurisdiction node (the entity is ``nodes[0]``)."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[str, ...]
+    layer: Layer
+    kinds: tuple[ExposureKind, ...]
+    subject: str  # the node that is subject to the jurisdiction
+    lab_model: str  # the model whose lab the route reaches ("" when none)
+
+
+class _Walker:
+    def __init__(self, sg: StackGraph, kb: KnowledgeBase):
+        self.sg = sg
+        self.kb = kb
+        g = sg.g
+        adj: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for u, v, d in g.edges(data="type"):
+            adj[u][d].append(v)
+        self.adj = {u: {t: tuple(sorted(set(vs))) for t, vs in m.items()} for u, m in adj.items()}
+        self.attrs = g.nodes
+        self._jur: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {}
+        self._lineage: dict[str, tuple[_Route, ...]] = {}
+        self._memo: dict[tuple, tuple[_Route, ...]] = {}
+
+    def out(self, n: str, etype: str) -> tuple[str, ...]:
+        return self.adj.get(n, {}).get(etype, ())
+
+    # -- jurisdictions and what each subject means --------------------------------------------------
+    def jur_tails(self, j: str, seen: tuple[str, ...] = ()) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """(nodes, edges) from a jurisdiction node along member-of, the node itself first."""
+        if not seen and j in self._jur:
+            return self._jur[j]
+        out = [((j,), ())]
+        for parent in self.out(j, "member-of"):
+            if parent in seen or parent == j:
+                continue
+            for nodes, edges in self.jur_tails(parent, seen + (j,)):
+                out.append(((j,) + nodes, ("member-of",) + edges))
+        res = tuple(out)
+        if not seen:
+            self._jur[j] = res
+        return res
+
+    def classify(self, subject: str) -> tuple[Layer, tuple[ExposureKind, ...]]:
+        t = node_type(subject)
+        if t in ("lab", "model"):
+            return Layer.MODEL, (_SUPPLY,)
+        if t == "provider":
+            if self.attrs[subject].get("kind") == "self-hosted":
+                return Layer.SOFTWARE, (_SUPPLY,)
+            return Layer.INFERENCE, (_DATA,)
+        if t == "region":
+            return Layer.CLOUD, (_DATA,)
+        if t == "cloud":
+            return Layer.CLOUD, (_DATA, _SUPPLY)
+        if t == "hardware":
+            return Layer.HARDWARE, (_SUPPLY,)
+        if t == "package":
+            return Layer.SOFTWARE, (_SUPPLY,)
+        return Layer.INFERENCE, (_DATA,)  # endpoint
+
+    def ends(self, prefix_nodes: tuple[str, ...], prefix_edges: tuple[str, ...], lab_model: str = "") -> list[_Route]:
+        """Routes that end the prefix at the jurisdictions its last node is subject to."""
+        subject = prefix_nodes[-1]
+        layer, kinds = self.classify(subject)
+        out = []
+        for j in self.out(subject, "subject-to"):
+            for nodes, edges in self.jur_tails(j):
+                out.append(_Route(prefix_nodes + nodes, prefix_edges + ("subject-to",) + edges, layer, kinds, subject, lab_model))
+        return out
+
+    # -- routes per entity ----------------------------------------------------------------------------
+    def host(self, h: str, pn: tuple[str, ...], pe: tuple[str, ...]) -> list[_Route]:
+        out = self.ends(pn, pe)
+        for c in self.out(h, "operated-by"):
+            out += self.ends(pn + (c,), pe + ("operated-by",))
+        return out
+
+    def hosting(self, n: str) -> list[_Route]:
+        out: list[_Route] = []
+        for h in self.out(n, "hosted-in"):
+            out += self.host(h, (n, h), ("hosted-in",))
+        for hw in self.out(n, "runs-on"):
+            out += self.ends((n, hw), ("runs-on",))
+        return out
+
+    def lineage(self, m: str) -> tuple[_Route, ...]:
+        """Model-layer routes: breadth-first over derived-from (shortest chain to each model)."""
+        if m in self._lineage:
+            return self._lineage[m]
+        chains: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {m: ((m,), ())}
+        order = [m]
+        i = 0
+        while i < len(order):
+            x = order[i]
+            i += 1
+            xn, xe = chains[x]
+            for key, targets in sorted(self.adj.get(x, {}).items()):
+                if key != "derived-from":
+                    continue
+                for p in targets:
+                    if p not in chains:
+                        chains[p] = (xn + (p,), xe + ("derived-from",))
+                        order.append(p)
+        out: list[_Route] = []
+        for x in order:
+            xn, xe = chains[x]
+            for lab in self.out(x, "published-by"):
+                out += self.ends(xn + (lab,), xe + ("published-by",), lab_model=x)
+            out += self.ends(xn, xe)  # unknown origin: the model itself is subject to jurisdiction:unknown
+        res = tuple(out)
+        self._lineage[m] = res
+        return res
+
+    def routes(self, entity: str, served_by: tuple[str, ...], self_hosted: bool, region: str) -> tuple[_Route, ...]:
+        key = (entity, served_by, self_hosted, region)
+        hit = self._memo.get(key)
+        if hit is not None:
+            return hit
+        t = node_type(entity)
+        out: list[_Route] = []
+        if t == "model":
+            out += self.lineage(entity)
+            if self_hosted:
+                out += self.hosting(entity)
+            for p in served_by:
+                out += self.ends((entity, p), ("served-by",))
+                if self.attrs[p].get("kind") == "self-hosted":
+                    out += [_prefix(r, entity, "served-by") for r in self.hosting(p)]
+                elif region:
+                    out += self.host(region, (entity, p, region), ("served-by", "hosted-in"))
+        elif t == "provider":
+            out += self.ends((entity,), ())
+            if self.attrs[entity].get("kind") == "self-hosted":
+                out += self.hosting(entity)
+        elif t == "region":
+            out += self.host(entity, (entity,), ())
+        elif t == "endpoint":
+            out += self.ends((entity,), ())
+            if self_hosted:
+                out += self.hosting(entity)
+        elif t == "package":
+            out += self.ends((entity,), ())
+            for hw in self.out(entity, "runs-on"):
+                out += self.ends((entity, hw), ("runs-on",))
+        else:  # cloud, hardware
+            out += self.ends((entity,), ())
+        res = tuple(out)
+        self._memo[key] = res
+        return res
+
+
+def _prefix(r: _Route, node: str, edge: str) -> _Route:
+    return _Route((node,) + r.nodes, (edge,) + r.edges, r.layer, r.kinds, r.subject, r.lab_model)
+
+
+# ------------------------------------------------------------------------------------------
+# Regimes
+# ------------------------------------------------------------------------------------------
+
+
+def regimes_for(kb: KnowledgeBase, jurisdiction: str, kind: str | None = None) -> tuple[Regime, ...]:
+    """The regimes of a jurisdiction (from ``rules/``) that apply to an exposure kind (or any)."""
+    e = kb.get("jurisdictions", jurisdiction) if jurisdiction != UNKNOWN else None
+    if e is None:
+        return ()
+    out = []
+    for r in e.get("regimes", []) or []:
+        applies = tuple(r.get("applies_to") or ("data", "supply"))
+        if kind is None or kind in applies:
+            srcs = r.get("sources") or ()
+            out.append(Regime(e.id, r["id"], r["name"], int(r["year"]), r["kind"], r["effect"], tuple(sorted(applies)),
+                              srcs[0] if srcs else ""))
+    return tuple(sorted(out))
+
+
+def memberships(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """Every jurisdiction's legal orders, transitively (``DE -> (EU,)``)."""
+    direct = {e.id: tuple(e.get("member_of", []) or ()) for e in kb.section("jurisdictions")}
+    out: dict[str, tuple[str, ...]] = {}
+    for j in direct:
+        seen: list[str] = []
+        todo = list(direct[j])
+        while todo:
+            x = todo.pop(0)
+            if x not in seen and x != j:
+                seen.append(x)
+                todo.extend(direct.get(x, ()))
+        out[j] = tuple(sorted(seen))
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# The assessment
+# ------------------------------------------------------------------------------------------
+
+
+def _ref_key(ref) -> str:
+    return ref.fingerprint or f"{ref.path}:{ref.line}:{ref.column}:{ref.kind.value}:{ref.id}"
+
+
+def assess(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> Assessment:
+    """Exposure per layer and control per model, for a resolved scan."""
+    sg = graph if graph is not None else build_graph(result, kb)
+    w = _Walker(sg, kb)
+    prov = sg.provenance
+    nodes = sg.g.nodes
+    # (layer, kind, jurisdiction, entity) -> [paths], {via}, {ref keys}
+    groups: dict[tuple, list[ExposurePath]] = defaultdict(list)
+    vias: dict[tuple, set[str]] = defaultdict(set)
+    refkeys: dict[tuple, set[str]] = defaultdict(set)
+    model_info: dict[str, dict[str, Any]] = {}
+    model_countries: dict[str, set[str]] = defaultdict(set)
+    for use in sg.uses:
+        ref = use.ref
+        rk = _ref_key(ref)
+        is_model = ref.kind == Kind.MODEL
+        p = prov.get(ref.id) if is_model else None
+        weights = (p.weights.value if p else UNKNOWN) if is_model else ""
+        lclass = (p.license_class.value if p else UNKNOWN) if is_model else ""
+        if is_model:
+            mi = model_info.setdefault(ref.id, {"refs": set(), "deploy": set(), "local_weights": False})
+            mi["refs"].add(rk)
+            if use.self_hosted:
+                mi["deploy"].add("self-hosted")
+            for sp in use.served_by:
+                mi["deploy"].add("self-hosted" if nodes[sp].get("kind") == "self-hosted" else sp)
+            if ref.form in ("hf", "hf-uri", "gguf") or any(nodes[sp].get("kind") == "self-hosted" for sp in use.served_by):
+                mi["local_weights"] = True
+        for r in w.routes(use.entity, use.served_by, use.self_hosted, use.region):
+            conf = ref.confidence
+            if r.lab_model:
+                conf = conf * float(nodes[r.lab_model].get("confidence", 0.0) or 0.0)
+            kinds = r.kinds
+            if r.layer == Layer.INFERENCE and weights == "api-only" and _SUPPLY not in kinds:
+                kinds = kinds + (_SUPPLY,)
+            j = r.nodes[-1].split(":", 1)[1]
+            path = ExposurePath(
+                path=ref.path, line=ref.line, nodes=(use.loc,) + r.nodes, edges=("references",) + r.edges,
+                fingerprint=ref.fingerprint, context=ref.context.value, confidence=round(conf, 2),
+                model=ref.id if is_model else "", weights=weights, license_class=lclass,
+                depth=r.edges.count("derived-from"),
+            )
+            if is_model and r.layer == Layer.MODEL:
+                model_countries[ref.id].add(j)
+            for kind in kinds:
+                key = (r.layer, kind, j, use.entity)
+                groups[key].append(path)
+                vias[key].add(r.subject)
+                refkeys[key].add(rk)
+    layers = _layers(kb, groups, vias, refkeys)
+    models = tuple(_control(mid, info, prov, model_countries.get(mid, set())) for mid, info in sorted(model_info.items()))
+    return Assessment(layers, models)
+
+
+def _layers(kb, groups, vias, refkeys) -> tuple[LayerAssessment, ...]:
+    reg_cache: dict[tuple[str, str | None], tuple[Regime, ...]] = {}
+
+    def regs(j: str, kind: str | None) -> tuple[Regime, ...]:
+        if (j, kind) not in reg_cache:
+            reg_cache[(j, kind)] = regimes_for(kb, j, kind)
+        return reg_cache[(j, kind)]
+
+    by_layer: dict[Layer, list[Exposure]] = defaultdict(list)
+    for key in groups:
+        layer, kind, j, entity = key
+        paths = tuple(sorted(set(groups[key])))
+        by_layer[layer].append(Exposure(
+            layer=layer, kind=kind, jurisdiction=j, entity=entity, via=tuple(sorted(vias[key])), paths=paths,
+            confidence=max((p.confidence for p in paths), default=0.0), references=len(refkeys[key]),
+            regimes=tuple(r.id for r in regs(j, kind.value)),
+        ))
+    out = []
+    for layer in LAYERS:
+        exps = tuple(sorted(by_layer.get(layer, ()), key=Exposure.sort_key))
+        per_j: dict[str, dict[str, Any]] = {}
+        all_refs: set[str] = set()
+        all_files: set[str] = set()
+        for e in exps:
+            d = per_j.setdefault(e.jurisdiction, {"kinds": set(), "entities": set(), "refs": set(), "files": set()})
+            d["kinds"].add(e.kind.value)
+            d["entities"].add(e.entity)
+            keys = refkeys[(e.layer, e.kind, e.jurisdiction, e.entity)]
+            d["refs"] |= keys
+            d["files"] |= {p.path for p in e.paths}
+            all_refs |= keys
+            all_files |= {p.path for p in e.paths}
+        jurs = tuple(
+            LayerJurisdiction(
+                jurisdiction=j, kinds=tuple(sorted(d["kinds"])), entities=tuple(sorted(d["entities"])),
+                references=len(d["refs"]), files=len(d["files"]),
+                regimes=tuple(sorted({r for k in d["kinds"] for r in regs(j, k)})),
+            )
+            for j, d in sorted(per_j.items(), key=lambda kv: (-len(kv[1]["refs"]), kv[0]))
+        )
+        out.append(LayerAssessment(layer, jurs, exps, len(all_refs), len(all_files)))
+    return tuple(out)
+
+
+def _control(mid: str, info: dict[str, Any], prov: dict, countries: set[str]) -> ModelControl:
+    p = prov.get(mid)
+    weights = p.weights.value if p else UNKNOWN
+    if weights in _SELF_HOSTABLE:
+        control, why = "self-hostable", f"weights are {weights}"
+    elif weights == "api-only":
+        control, why = "api-only", "weights are not published: only the provider can serve it"
+    elif info["local_weights"]:
+        control, why = "self-hostable", "the stack loads or serves its weights itself"
+    else:
+        control, why = UNKNOWN, "weights availability not established"
+    return ModelControl(
+        model_id=mid,
+        control=control,
+        weights=weights,
+        deployment=tuple(sorted(info["deploy"])),
+        origin=tuple(sorted(p.origin_lab.value.split(","))) if p and p.origin_lab.known else (),
+        countries=tuple(sorted(countries)),
+        license_id=p.license_id.value if p else UNKNOWN,
+        license_class=p.license_class.value if p else UNKNOWN,
+        lineage=_lineage(mid, prov),
+        references=len(info["refs"]),
+        status=p.status.value if p else UNKNOWN,
+        reason=why,
+    )
+
+
+def _lineage(mid: str, prov: dict) -> tuple[LineageLink, ...]:
+    out: list[LineageLink] = []
+    seen = {mid}
+    level = [mid]
+    depth = 0
+    while level:
+        depth += 1
+        nxt = []
+        for child in level:
+            p = prov.get(child)
+            for h in p.parents if p else ():
+                pp = prov.get(h.parent)
+                out.append(LineageLink(depth, child, h.relation, h.parent, pp.country.value if pp else UNKNOWN))
+                if h.parent not in seen:
+                    seen.add(h.parent)
+                    nxt.append(h.parent)
+        level = sorted(nxt)
+    return tuple(sorted(out))
+
+
+# ------------------------------------------------------------------------------------------
+# Plain-dict (JSON) form
+# ------------------------------------------------------------------------------------------
+
+
+def path_to_dict(p: ExposurePath) -> dict[str, Any]:
+    d: dict[str, Any] = {"path": p.path, "line": p.line, "fingerprint": p.fingerprint, "context": p.context,
+                         "confidence": p.confidence, "nodes": list(p.nodes), "edges": list(p.edges), "route": str(p)}
+    if p.model:
+        d.update({"model": p.model, "weights": p.weights, "license_class": p.license_class, "lineage_depth": p.depth})
+    return d
+
+
+def regime_to_dict(r: Regime) -> dict[str, Any]:
+    return {"jurisdiction": r.jurisdiction, "id": r.id, "name": r.name, "year": r.year, "kind": r.kind,
+            "effect": r.effect, "applies_to": list(r.applies_to), "url": r.url}
+
+
+def exposure_to_dict(e: Exposure) -> dict[str, Any]:
+    return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "entity": e.entity,
+            "via": list(e.via), "confidence": e.confidence, "references": e.references, "regimes": list(e.regimes),
+            "paths": [path_to_dict(p) for p in e.paths]}
+
+
+def assessment_to_dict(a: Assessment) -> dict[str, Any]:
+    return {
+        "layers": [
+            {
+                "layer": la.layer.value,
+                "references": la.references,
+                "files": la.files,
+                "jurisdictions": [
+                    {"jurisdiction": j.jurisdiction, "kinds": list(j.kinds), "entities": list(j.entities),
+                     "references": j.references, "files": j.files, "regimes": [regime_to_dict(r) for r in j.regimes]}
+                    for j in la.jurisdictions
+                ],
+                "exposures": [exposure_to_dict(e) for e in la.exposures],
+            }
+            for la in a.layers
+        ],
+        "models": [
+            {"model_id": m.model_id, "control": m.control, "weights": m.weights, "deployment": list(m.deployment),
+             "origin": list(m.origin), "countries": list(m.countries), "license_id": m.license_id,
+             "license_class": m.license_class, "status": m.status, "references": m.references, "reason": m.reason,
+             "lineage": [{"depth": x.depth, "child": x.child, "relation": x.relation, "parent": x.parent, "country": x.country}
+                         for x in m.lineage]}
+            for m in a.models
+        ],
+    }
+
+
+__all__ = ["assess", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "path_to_dict"]
