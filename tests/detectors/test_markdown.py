@@ -238,6 +238,21 @@ def test_shell_and_console_blocks(kb):
     assert all(r.context == DOCS for r in refs)
 
 
+def test_http_request_block(kb):
+    refs = run(kb, """
+        ```http
+        POST https://api.openai.com/v1/chat/completions HTTP/1.1
+        Content-Type: application/json
+
+        {"model": "gpt-4o", "messages": []}
+        ```
+    """)
+    assert [(r.kind, r.id, r.line, r.column, r.provider) for r in refs] == [
+        (E, "https://api.openai.com/v1/chat/completions", 2, 6, "openai"),
+        (M, "gpt-4o", 5, 12, "openai"),
+    ]
+
+
 def test_console_output_lines_are_not_commands(kb):
     refs = run(kb, "```console\n$ echo hi\nQwen/Qwen2-7B loaded from cache\n```\n")
     assert [r for r in refs if r.kind == M] == []

@@ -50,6 +50,7 @@ for _names, _target in (
     ("ini cfg conf properties toml", ("envfile", "snippet.ini")),
     ("modelfile ollama", ("modelfile", "Modelfile")),
     ("requirements requirements.txt pip-requirements", ("packages", "requirements.txt")),
+    ("http https rest httpie", ("http", "request.http")),
 ):
     for _n in _names.split():
         _LANGS[_n] = _target
@@ -369,12 +370,33 @@ class MarkdownDetector(Detector):
                         refs.append(item)
             except Exception:  # an illustrative snippet that does not parse: fall back below
                 failed = True
-        if failed or key == "shell" or not refs:
+        if key == "http":
+            # a request: the request line as a command (its URL), the body as JSON
+            for k2, name2 in (("shell", "request.sh"), ("javascript", "body.json.js")):
+                d2 = _detector(k2)
+                if d2 is None:
+                    continue
+                body = text if k2 == "shell" else self._http_body(content)
+                try:
+                    refs.extend(i for i in d2.detect(replace(inner, path=f"{f.path}#L{b.first_line}/{name2}", text=body), kb)
+                                if isinstance(i, Reference))
+                except Exception:
+                    failed = True
+        if failed or key in ("shell", "http") or not refs:
             refs.extend(self._vouched(inner, kb, text, factor=0.9 * 0.9))
         out: list[Reference] = []
         for r in refs:
             out.append(self._lift(f, b, r))
         return out
+
+    @staticmethod
+    def _http_body(content: list[str]) -> str:
+        """The body of an HTTP request block (after the first blank line); head lines blanked so
+        that line numbers stay."""
+        for i, ln in enumerate(content):
+            if not ln.strip():
+                return "\n".join([""] * (i + 1) + content[i + 1:])
+        return ""
 
     @staticmethod
     def _strip_prompts(b: Block, prompt_re: re.Pattern) -> tuple[list[str], Block]:
