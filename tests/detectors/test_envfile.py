@@ -230,3 +230,10 @@ def test_scanner_runs_it(kb, tmp_path):
 def test_shell_default_value(kb):
     refs = run(kb, "export LLM_MODEL=${LLM_MODEL:-Qwen/Qwen2.5-7B-Instruct}\n", ".envrc")
     assert rows(refs) == [("model", "Qwen/Qwen2.5-7B-Instruct", 1, 31, "hf", "")]
+
+
+def test_supervisor_command(kb):
+    text = "[program:llm]\ncommand=python -m vllm.entrypoints.openai.api_server --model acme/support-llm --port 8000\n"
+    refs = [r for r in run(kb, text, "deploy/supervisord.conf") if r.kind is Kind.MODEL]
+    assert rows(refs) == [("model", "acme/support-llm", 2, 62, "hf", "")]
+    assert refs[0].attribute("key") == "command"

@@ -26,7 +26,7 @@ from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string
-from sovaudit.detectors.commands import is_secret_name
+from sovaudit.detectors.commands import analyze_shell, dedupe, is_secret_name
 from sovaudit.model import Context, Kind, Reference
 from sovaudit.rules import KnowledgeBase
 
@@ -206,6 +206,13 @@ class EnvFileDetector(Detector):
         if secret or not value:
             return
         value_col = offset + m.start("rest") + voff + 1
+        if ini and context is Context.CONFIG and _tokens(key)[-1:] in (["command"], ["cmd"], ["exec"], ["execstart"]):
+            # supervisord/uwsgi-style `command=vllm serve Qwen/...`: the shared command-line reader
+            for h in dedupe(analyze_shell(value, kb)):
+                yield self.ref(f, h.kind, h.id, h.text, lno, value_col + h.offset, h.form,
+                               Context.COMMENT if h.comment else context, h.confidence, h.provider,
+                               {**dict(h.attributes), "key": key})
+            return
         if is_model_key(key):
             yield from self._models(f, kb, key, value, lno, value_col, context, factor)
         if prov is not None or is_url_key(key):
