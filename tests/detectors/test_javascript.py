@@ -287,6 +287,18 @@ def test_malformed_input_does_not_raise(kb, src):
     assert isinstance(run(kb, src), list)
 
 
+def test_deep_nesting_and_large_wrapped_files_stay_fast(kb):
+    import time
+
+    deep = "const x = " + "[{a: " * 2000 + '{model: "gpt-4o"}' + "}]" * 2000 + ";"
+    body = "\n".join(f'client.chat.completions.create({{ model: "gpt-4o", n: {i} }});' for i in range(3000))
+    wrapped = "(function(){\nconst client = new OpenAI();\n" + body + "\n})();"
+    t = time.perf_counter()
+    assert [r.id for r in run(kb, deep)] == ["gpt-4o"]
+    assert len(run(kb, wrapped)) == 3000
+    assert time.perf_counter() - t < 10
+
+
 def test_escaped_strings_keep_columns(kb):
     src = 'const t = "a\\"b"; const o = { model: "gpt-4o" };\n'
     (r,) = run(kb, src)

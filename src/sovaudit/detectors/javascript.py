@@ -395,6 +395,9 @@ class _File:
         self.clients: dict[str, list[Client]] = {}
         self.consts: dict[str, list[int]] = {}  # name -> string token indexes (direct assignments)
         self.owners: dict[int, Owner] = {}
+        self._depth = 0
+        self._span_memo: dict[int, tuple[str, str, bool]] = {}
+        self._url_idx: list[int] = []
 
     # -- helpers -------------------------------------------------------------------------------
     def pos(self, offset: int) -> tuple[int, int]:
@@ -493,7 +496,13 @@ class _File:
     def owner(self, i: int) -> Owner:
         if i in self.owners:
             return self.owners[i]
-        o = self._owner(i)
+        if self._depth > 100:  # absurdly deep nesting (generated data): stop looking outward
+            return Owner()
+        self._depth += 1
+        try:
+            o = self._owner(i)
+        finally:
+            self._depth -= 1
         self.owners[i] = o
         return o
 
@@ -701,14 +710,24 @@ class _File:
     def url_provider_in_span(self, paren: int, url_toks: dict[int, tuple[str, Entry | None, bool]]) -> tuple[str, str, bool]:
         """A base URL (or a fetched URL) given inside the call opening at ``paren``:
         (provider id, normalised url, found)."""
+        if paren in self._span_memo:
+            return self._span_memo[paren]
+        out = self._url_provider_in_span(paren, url_toks)
+        self._span_memo[paren] = out
+        return out
+
+    def _url_provider_in_span(self, paren: int, url_toks: dict[int, tuple[str, Entry | None, bool]]) -> tuple[str, str, bool]:
         close = self.toks[paren].close
         if close < 0:
             return "", "", False
-        for ti in sorted(url_toks):
-            if paren < ti < close:
-                url, entry, is_base = url_toks[ti]
-                if is_base or (self.toks[ti].parent == paren):
-                    return (entry.id if entry is not None else ""), url, True
+        if len(self._url_idx) != len(url_toks):
+            self._url_idx = sorted(url_toks)
+        lo = bisect.bisect_right(self._url_idx, paren)
+        hi = bisect.bisect_left(self._url_idx, close)
+        for ti in self._url_idx[lo:hi]:
+            url, entry, is_base = url_toks[ti]
+            if is_base or (self.toks[ti].parent == paren):
+                return (entry.id if entry is not None else ""), url, True
         # an identifier bound to a URL constant, given directly as an argument or base URL value
         for j in range(paren + 1, close):
             t = self.toks[j]
