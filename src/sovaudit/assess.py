@@ -447,4 +447,11 @@ def assessment_to_dict(a: Assessment) -> dict[str, Any]:
     }
 
 
-__all__ = ["assess", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "path_to_dict"]
+__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "path_to_dict"]
+
+
+def assess_scan(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> ScanResult:
+    """The assess stage: the scan result with its ``assessment``."""
+    from dataclasses import replace
+
+    return replace(result, assessment=assess(result, kb, graph))

@@ -91,9 +91,15 @@ def main() -> None:
 @click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
 @click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
+@click.option("--policy", "policies", multiple=True, metavar="FILE",
+              help="Policy YAML to apply in addition to the shipped default (repeatable).")
+@click.option("--policy-replace", is_flag=True, help="Apply only the --policy files, not the shipped default.")
+@click.option("--fail-on", type=click.Choice(["none", "low", "medium", "high", "critical"]), default="none",
+              show_default=True, help="Exit 1 when a finding is at or above this severity.")
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
-         rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool) -> None:
+         rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
+         policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none") -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -103,6 +109,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan .
       sovaudit scan examples/eu-stack --format json --output scan.json
       sovaudit scan . --exclude 'tests/' --jobs 2 -q -o -
+      sovaudit scan . --policy examples/policies/eu-data-only.yaml --fail-on high
     """
     from sovaudit.model import ScanConfig
     from sovaudit.report import jsondoc
@@ -119,6 +126,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         output = "-"
 
     kb = _load_kb(rules_dirs)
+    policy = _load_policy(policies, policy_replace)
     config = ScanConfig(
         root=str(path),
         excludes=exclude,
@@ -140,6 +148,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         result = resolve_scan(result, kb, client)
     finally:
         client.close()
+    from sovaudit.assess import assess_scan
+    from sovaudit.policy import evaluate_scan, fails
+
+    result = evaluate_scan(assess_scan(result, kb), kb, policy)
 
     writers = {"json": (jsondoc.dumps, "json")}
     for fmt in wanted:
@@ -155,7 +167,23 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
             out.write_text(text, encoding="utf-8")
     if not quiet:
         print_summary(result, err=to_stdout)
-    sys.exit(EXIT_OK)
+        from sovaudit.console import print_exposure
+
+        print_exposure(result, err=to_stdout, fail_on=fail_on)
+    sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
+
+
+def _load_policy(files: tuple[str, ...], replace: bool):
+    from sovaudit.policy import PolicyError, load_policy
+
+    if replace and not files:
+        raise click.UsageError("--policy-replace needs at least one --policy FILE")
+    try:
+        return load_policy(files, replace=replace)
+    except PolicyError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(EXIT_USAGE)
 
 
 def _hub_client(offline: bool, refresh: bool, timeout: float, cache_dir: str | None, no_cache: bool):
@@ -199,6 +227,54 @@ def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: b
         click.echo(json.dumps({"provenance": [provenance_to_dict(p) for p in prov]}, indent=2, ensure_ascii=False))
     else:
         print_provenance(prov, model_ids)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(["json", "graphml", "dot"]), default="json", show_default=True,
+              help="json (node-link), graphml, or GraphViz dot.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Write the graph to this file; '-' for standard output.")
+@click.option("-e", "--exclude", multiple=True, metavar="PATTERN", help="Skip paths matching this gitignore-style pattern.")
+@click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore would leave out.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="all cores", help="Worker processes.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the caches.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
+@click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
+@click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
+@click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
+def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitignore: bool, jobs: int,
+          cache_dir: str | None, no_cache: bool, rules_dirs: tuple[str, ...], offline: bool, refresh: bool,
+          hub_timeout: float) -> None:
+    """Export the dependency graph of PATH: locations, models and lineage, labs, providers,
+    clouds, regions, hardware, packages and jurisdictions, with typed edges.
+
+    \b
+    Examples:
+      sovaudit graph examples/eu-stack --offline --format dot -o stack.dot
+      sovaudit graph . --format graphml -o stack.graphml
+    """
+    from sovaudit.graph import build_graph, export
+    from sovaudit.model import ScanConfig
+    from sovaudit.resolve import resolve_scan
+    from sovaudit.scan import scan as run_scan
+
+    kb = _load_kb(rules_dirs)
+    config = ScanConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
+                        cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs)
+    result = run_scan(config, kb)
+    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    try:
+        result = resolve_scan(result, kb, client)
+    finally:
+        client.close()
+    text = export(build_graph(result, kb).g, fmt)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
     sys.exit(EXIT_OK)
 
 

@@ -174,3 +174,56 @@ def print_provenance(prov, roots) -> None:
         tree = Tree(label(p))
         grow(tree, mid, {mid})
         con.print(tree)
+
+
+def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none") -> None:
+    """A short exposure table (layer x jurisdiction, data/supply, how much of the stack) and the
+    policy verdict."""
+    from sovaudit.model import LAYERS
+
+    con = Console(stderr=err, highlight=False)
+    a = result.assessment
+    t = Table(title="Exposure by layer", title_justify="left", header_style="bold")
+    t.add_column("layer")
+    t.add_column("jurisdiction")
+    t.add_column("exposure")
+    t.add_column("through", overflow="fold")
+    t.add_column("refs", justify="right")
+    t.add_column("files", justify="right")
+    t.add_column("regimes", justify="right")
+    for layer in LAYERS:
+        la = a.layer(layer)
+        if not la.jurisdictions:
+            t.add_row(layer.value, "-", "-", "nothing found", "0", "0", "")
+            continue
+        for i, j in enumerate(la.jurisdictions):
+            ents = [e for e in j.entities if not e.startswith(("model:", "endpoint:"))] or list(j.entities)
+            through = ", ".join(e.split(":", 1)[1] for e in ents[:3]) + (f" (+{len(ents) - 3})" if len(ents) > 3 else "")
+            style = "yellow" if j.jurisdiction == "unknown" else ""
+            t.add_row(layer.value if i == 0 else "", f"[{style}]{escape(j.jurisdiction)}[/{style}]" if style else escape(j.jurisdiction),
+                      "+".join(j.kinds), escape(through), str(j.references), str(j.files), str(len(j.regimes)) if j.regimes else "")
+    con.print(t)
+    if a.models:
+        m = Table(title="Model control", title_justify="left", header_style="bold")
+        for col in ("model", "control", "weights", "deployment", "origin", "license"):
+            m.add_column(col, overflow="fold")
+        for mc in a.models:
+            m.add_row(escape(mc.model_id), mc.control, mc.weights, escape(", ".join(d.split(":", 1)[-1] for d in mc.deployment)),
+                      escape(", ".join(mc.countries) or "unknown"), escape(mc.license_class))
+        con.print(m)
+    counts: dict[str, int] = defaultdict(int)
+    for f in result.findings:
+        counts[f.severity.value] += 1
+    if result.findings:
+        summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low") if counts.get(s))
+        con.print(f"[bold]{len(result.findings)} finding(s)[/bold]: {summary}")
+        for f in result.findings[:20]:
+            con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}: {escape(f.message)}")
+        if len(result.findings) > 20:
+            con.print(f"  ... {len(result.findings) - 20} more (see the JSON report)")
+    else:
+        con.print("No policy findings.")
+    if fail_on not in ("", "none"):
+        from sovaudit.policy import fails
+
+        con.print(f"--fail-on {fail_on}: " + ("[bold red]FAIL[/bold red]" if fails(result.findings, fail_on) else "[green]pass[/green]"))

@@ -336,5 +336,14 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-__all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_file", "evaluate", "fails",
+__all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_file", "evaluate", "evaluate_scan", "fails",
            "finding_to_dict", "finding_fingerprint", "default_policy_path", "PLACEHOLDERS"]
+
+
+def evaluate_scan(result, kb, policy: Policy):
+    """The policy stage: the scan result (with its assessment) with its ``findings``."""
+    from dataclasses import replace
+
+    from sovaudit.assess import memberships
+
+    return replace(result, findings=evaluate(policy, result.assessment, memberships(kb)))

@@ -27,7 +27,21 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "references": [reference_to_dict(r) for r in result.references],
         "provenance": [provenance_to_dict(p) for p in result.provenance],
         "skipped": [skipped_to_dict(s) for s in result.skipped],
+        "assessment": _assessment(result),
+        "findings": _findings(result),
     }
+
+
+def _assessment(result: ScanResult) -> dict[str, Any]:
+    from sovaudit.assess import assessment_to_dict
+
+    return assessment_to_dict(result.assessment)
+
+
+def _findings(result: ScanResult) -> list[dict[str, Any]]:
+    from sovaudit.policy import finding_to_dict
+
+    return [finding_to_dict(f) for f in result.findings]
 
 
 def dumps(result: ScanResult) -> str:
