@@ -61,3 +61,32 @@ def test_api_client_model_ids_are_kept_as_written(kb, raw):
     assert ms is not None and ms.id == raw and ms.form != "litellm" and ms.provider == ""
     lite = parse_model_string(raw, kb, "litellm")
     assert lite is not None and lite.form == "litellm" and lite.id == raw.split("/", 1)[1]
+
+
+@pytest.mark.parametrize("url", [
+    "https://hf.co/cli/install.ps1",
+    "https://huggingface.co/front/assets/huggingface_logo-noborder.svg",
+    "https://huggingface.co/buckets/user/my-bucket",
+])
+def test_hub_site_assets_are_not_models(kb, url):
+    assert parse_model_string(url, kb, "") is None
+
+
+@pytest.mark.parametrize("url, mid", [
+    ("https://huggingface.co/bert-base-cased/resolve/main/config.json", "bert-base-cased"),
+    ("https://huggingface.co/gpt2/blob/main/README.md", "gpt2"),
+])
+def test_legacy_canonical_repo_urls(kb, url, mid):
+    ms = parse_model_string(url, kb, "")
+    assert ms is not None and (ms.id, ms.form) == (mid, "hf-uri")
+
+
+@pytest.mark.parametrize("raw", ["tokenizer.ggml.model", "transformers.AutoModel", "auth.User", "torch.nn"])
+def test_dotted_python_paths_are_not_model_names(kb, raw):
+    for hint in ("model", "api", "hf"):
+        assert parse_model_string(raw, kb, hint) is None
+
+
+@pytest.mark.parametrize("raw", ["gpt-3.5-turbo", "llama3.1", "qwen2.5", "amazon.titan-embed-text-v2:0"])
+def test_dotted_model_names_still_parse(kb, raw):
+    assert parse_model_string(raw, kb, "model") is not None

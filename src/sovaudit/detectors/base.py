@@ -150,8 +150,12 @@ _VERSIONISH_RE = re.compile(r"^v?\d+([._-]\d+)*$")
 _HF_SITE_PATHS = frozenset(
     "datasets spaces docs blog api papers collections organizations settings learn tasks chat join login"
     " pricing posts enterprise inference-endpoints changelog terms-of-service privacy notifications search"
-    " new new-dataset new-space welcome billing storage-regions pro jobs mcp".split()
+    " new new-dataset new-space welcome billing storage-regions pro jobs mcp cli front buckets".split()
 )
+#: Second path segments of a legacy canonical repo URL (huggingface.co/gpt2/resolve/main/...).
+_HF_REPO_PAGES = frozenset("resolve blob tree raw commit commits discussions edit".split())
+#: A dotted Python path (module, attribute or class): never a model name.
+_DOTTED_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
 
 def is_placeholder(s: str) -> bool:
@@ -203,6 +207,11 @@ def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelStri
         mid = m.group(1)
         if mid.split("/")[0].lower() in _HF_SITE_PATHS:
             return None
+        first, second = mid.split("/", 1)
+        if second.lower() in _HF_REPO_PAGES:
+            # a legacy canonical repo without a namespace: huggingface.co/gpt2/resolve/main/...
+            ok = _NAME_RE.match(first) and not is_placeholder(first) and not _VERSIONISH_RE.match(first)
+            return ModelString(first, "hf-uri", "", 0.85) if ok else None
         return ModelString(mid, "hf-uri", "", 0.9) if looks_like_hf_id(mid) else None
     m = _BEDROCK_ARN_RE.match(s)
     if m:
@@ -250,7 +259,7 @@ def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelStri
     if hint == "ollama":
         return ModelString(s, "ollama", "ollama", 0.85) if _OLLAMA_RE.match(s) else None
     if hint in ("api", "hf", "model", "litellm", "bedrock"):
-        if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s):
+        if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s) or _DOTTED_PATH_RE.match(s):
             return None
         if hint == "hf" and "/" not in s:
             # a bare name given to a Hub loader: a legacy canonical id (gpt2, bert-base-uncased)
