@@ -114,7 +114,7 @@ def test_decode_never_raises_on_garbage():
 
 def test_unreadable_file_becomes_a_skip(tmp_path, mini_kb):
     gone = WalkItem("gone.txt", str(tmp_path / "gone.txt"), 10, 0, 0)  # removed between walk and read
-    refs, skips, digest = scan_file(gone, mini_kb, 1000, DETS)
+    refs, skips, sups, digest = scan_file(gone, mini_kb, 1000, DETS)
     assert refs == [] and digest == ""
     assert [(s.path, s.reason) for s in skips] == [("gone.txt", "unreadable")]
 

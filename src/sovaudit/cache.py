@@ -18,8 +18,15 @@ from pathlib import Path
 import platformdirs
 
 from sovaudit import __version__
-from sovaudit.model import Reference, Skipped
-from sovaudit.serialize import reference_from_dict, reference_to_dict, skipped_from_dict, skipped_to_dict
+from sovaudit.model import Reference, Skipped, Suppression
+from sovaudit.serialize import (
+    reference_from_dict,
+    reference_to_dict,
+    skipped_from_dict,
+    skipped_to_dict,
+    suppression_from_dict,
+    suppression_to_dict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +55,8 @@ def engine_version(rules_version: str) -> str:
     """Changes whenever the tool, its detector code or the knowledge base changes."""
     h = hashlib.sha256(f"{__version__}\0{rules_version}".encode())
     det_dir = Path(__file__).parent / "detectors"
-    for p in sorted(det_dir.glob("*.py")) + [Path(__file__).parent / "scan.py", Path(__file__).parent / "model.py"]:
+    here = Path(__file__).parent
+    for p in sorted(det_dir.glob("*.py")) + [here / "scan.py", here / "model.py", here / "snippets.py"]:
         try:
             h.update(p.name.encode() + b"\0" + p.read_bytes())
         except OSError:
@@ -89,7 +97,7 @@ class ScanCache:
                 return None
         return None
 
-    def get(self, item) -> tuple[list[Reference], list[Skipped]] | None:
+    def get(self, item) -> tuple[list[Reference], list[Skipped], list[Suppression]] | None:
         try:
             row = self.conn.execute(
                 "SELECT engine, size, mtime_ns, inode, digest, payload FROM files WHERE path = ?", (item.path,)
@@ -111,12 +119,14 @@ class ScanCache:
                 return None
         try:
             obj = json.loads(payload)
-            return [reference_from_dict(d) for d in obj["refs"]], [skipped_from_dict(d) for d in obj["skips"]]
+            return ([reference_from_dict(d) for d in obj["refs"]], [skipped_from_dict(d) for d in obj["skips"]],
+                    [suppression_from_dict(d) for d in obj.get("sups", [])])
         except (ValueError, KeyError, TypeError):
             return None
 
-    def put(self, item, digest: str, refs: list[Reference], skips: list[Skipped]) -> None:
-        payload = json.dumps({"refs": [reference_to_dict(r) for r in refs], "skips": [skipped_to_dict(s) for s in skips]})
+    def put(self, item, digest: str, refs: list[Reference], skips: list[Skipped], sups: list[Suppression] = ()) -> None:
+        payload = json.dumps({"refs": [reference_to_dict(r) for r in refs], "skips": [skipped_to_dict(s) for s in skips],
+                              "sups": [suppression_to_dict(s) for s in sups]})
         try:
             self.conn.execute(
                 "INSERT OR REPLACE INTO files (path, engine, size, mtime_ns, inode, digest, payload) VALUES (?,?,?,?,?,?,?)",

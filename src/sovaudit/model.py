@@ -89,6 +89,7 @@ class Reference:
     attributes: tuple[tuple[str, str], ...] = ()
     related: tuple[Location, ...] = ()
     fingerprint: str = ""
+    snippet: str = ""  # the source line, trimmed, secret-looking values redacted
 
     @property
     def location(self) -> Location:
@@ -117,6 +118,19 @@ class Skipped:
     path: str
     reason: str
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Suppression:
+    """An inline ``sovaudit: ignore[RULE-ID, ...] reason`` comment. It applies to findings caused by
+    references on its own line or on the next line. Without a reason it suppresses nothing and is
+    reported as ``valid=False``."""
+
+    path: str
+    line: int
+    rules: tuple[str, ...]
+    reason: str
+    valid: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +255,7 @@ class ScanResult:
     offline: bool = False
     schema_version: str = SCHEMA_VERSION
     assessment: "Assessment" = field(default_factory=lambda: Assessment())  # assess stage
+    suppressions: tuple[Suppression, ...] = ()
     findings: tuple["Finding", ...] = ()  # policy stage
 
 

@@ -21,7 +21,8 @@ from sovaudit import __version__
 from sovaudit.cache import ScanCache, content_hash, engine_version
 from sovaudit.detectors import DETECTORS
 from sovaudit.detectors.base import Detector, SourceFile
-from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, fingerprint_references
+from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
+from sovaudit.snippets import snippet, suppressions
 from sovaudit.rules import KnowledgeBase
 from sovaudit.walk import WalkItem, walk
 
@@ -74,23 +75,24 @@ def _run_detector(det: Detector, f: SourceFile, kb: KnowledgeBase) -> tuple[list
     return refs, skips
 
 
-def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tuple[Detector, ...] = DETECTORS) -> tuple[list[Reference], list[Skipped], str]:
-    """Scan one file. Returns (references, skips, content digest); the digest is "" when the file
-    could not be read (so the result is not cached)."""
+def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tuple[Detector, ...] = DETECTORS) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
+    """Scan one file. Returns (references, skips, inline suppressions, content digest); the digest
+    is "" when the file could not be read (so the result is not cached)."""
     applicable = [d for d in detectors if d.applies(item.path)]
     if not applicable:
-        return [], [], "-"
+        return [], [], [], "-"
     text_dets = [d for d in applicable if not d.binary]
     bin_dets = [d for d in applicable if d.binary]
     refs: list[Reference] = []
     skips: list[Skipped] = []
+    sups: list[Suppression] = []
     digest = ""
     if bin_dets:
         try:
             with open(item.abs_path, "rb") as fh:
                 head = fh.read(ARTIFACT_HEAD_BYTES)
         except OSError as exc:
-            return [], [Skipped(item.path, "unreadable", exc.strerror or str(exc))], ""
+            return [], [Skipped(item.path, "unreadable", exc.strerror or str(exc))], [], ""
         digest = content_hash(head, item.size)
         f = SourceFile(item.path, data=head, abs_path=item.abs_path)
         for d in bin_dets:
@@ -100,25 +102,30 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
     if text_dets:
         if item.size > max_bytes:
             skips.append(Skipped(item.path, "too large", f"{item.size} bytes > limit of {max_bytes} bytes (--max-file-size)"))
-            return refs, skips, digest or content_hash(b"", item.size)
+            return refs, skips, sups, digest or content_hash(b"", item.size)
         try:
             with open(item.abs_path, "rb") as fh:
                 data = fh.read(max_bytes + 1)
         except OSError as exc:
-            return refs, skips + [Skipped(item.path, "unreadable", exc.strerror or str(exc))], ""
+            return refs, skips + [Skipped(item.path, "unreadable", exc.strerror or str(exc))], sups, ""
         if len(data) > max_bytes:
-            return refs, skips + [Skipped(item.path, "too large", f"grew past the limit of {max_bytes} bytes while read")], ""
+            return refs, skips + [Skipped(item.path, "too large", f"grew past the limit of {max_bytes} bytes while read")], sups, ""
         digest = content_hash(data, len(data))
         if looks_binary(data):
             skips.append(Skipped(item.path, "binary", "contains NUL bytes; not a text file"))
-            return refs, skips, digest
+            return refs, skips, sups, digest
         text, enc = decode(data)
         f = SourceFile(item.path, text=text, abs_path=item.abs_path, encoding=enc)
+        start = len(refs)
         for d in text_dets:
             r, s = _run_detector(d, f, kb)
             refs.extend(r)
             skips.extend(s)
-    return refs, skips, digest
+        if len(refs) > start:
+            lines = text.splitlines()
+            refs[start:] = [replace(r, snippet=snippet(lines, r.line)) if not r.snippet else r for r in refs[start:]]
+        sups.extend(suppressions(item.path, text))
+    return refs, skips, sups, digest
 
 
 # -- worker side ---------------------------------------------------------------------------
@@ -131,7 +138,7 @@ def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...]) -> None:
     _WORKER = (kb, detectors)
 
 
-def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[WalkItem, list[Reference], list[Skipped], str]]:
+def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[WalkItem, list[Reference], list[Skipped], list[Suppression], str]]:
     assert _WORKER is not None
     kb, detectors = _WORKER
     return [(it, *scan_file(it, kb, max_bytes, detectors)) for it in items]
@@ -171,6 +178,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     cache = ScanCache.open(config.cache_dir, engine, config.root) if config.cache_dir != "-" else None
     refs: list[Reference] = []
     skips: list[Skipped] = list(skipped)
+    sups: list[Suppression] = []
     done = 0
     cached = 0
     scanned_bytes = 0
@@ -180,6 +188,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         if hit is not None:
             refs.extend(hit[0])
             skips.extend(hit[1])
+            sups.extend(hit[2])
             cached += 1
             done += 1
         else:
@@ -187,15 +196,16 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     if progress and cached:
         progress(done, total)
 
-    def record(it: WalkItem, r: list[Reference], s: list[Skipped], digest: str) -> None:
+    def record(it: WalkItem, r: list[Reference], s: list[Skipped], sp: list[Suppression], digest: str) -> None:
         nonlocal done, scanned_bytes
         refs.extend(r)
         skips.extend(s)
+        sups.extend(sp)
         done += 1
         if digest:
             scanned_bytes += it.size
             if cache is not None and digest != "-":
-                cache.put(it, digest, r, s)
+                cache.put(it, digest, r, s, sp)
 
     jobs = config.jobs or os.cpu_count() or 1
     if jobs <= 1 or len(work) < 64:
@@ -208,8 +218,8 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, detectors)) as pool:
             futures = [pool.submit(_scan_batch, b, config.max_file_bytes) for b in _batches(work)]
             for fut in cf.as_completed(futures):
-                for it, r, s, digest in fut.result():
-                    record(it, r, s, digest)
+                for it, r, s, sp, digest in fut.result():
+                    record(it, r, s, sp, digest)
                 if progress:
                     progress(done, total)
     if cache is not None:
@@ -231,6 +241,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         references=tuple(refs),
         skipped=tuple(skips),
         stats=stats,
+        suppressions=tuple(sorted(set(sups))),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sovaudit.model import Context, Kind, Location, Reference, Skipped
+from sovaudit.model import Context, Kind, Location, Reference, Skipped, Suppression
 
 
 def location_to_dict(loc: Location) -> dict[str, Any]:
@@ -30,6 +30,7 @@ def reference_to_dict(r: Reference) -> dict[str, Any]:
         "attributes": {k: v for k, v in r.attributes},
         "related": [location_to_dict(loc) for loc in r.related],
         "fingerprint": r.fingerprint,
+        "snippet": r.snippet,
     }
     if r.cell:
         d["cell"] = r.cell
@@ -53,7 +54,16 @@ def reference_from_dict(d: dict[str, Any]) -> Reference:
         attributes=tuple(sorted(d.get("attributes", {}).items())),
         related=tuple(Location(x["path"], int(x["line"]), int(x.get("column", 1)), int(x.get("cell", 0))) for x in d.get("related", [])),
         fingerprint=d.get("fingerprint", ""),
+        snippet=d.get("snippet", ""),
     )
+
+
+def suppression_to_dict(s: Suppression) -> dict[str, Any]:
+    return {"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
+
+
+def suppression_from_dict(d: dict[str, Any]) -> Suppression:
+    return Suppression(d["path"], int(d["line"]), tuple(d["rules"]), d["reason"], bool(d.get("valid", True)))
 
 
 def skipped_to_dict(s: Skipped) -> dict[str, str]:

@@ -1,0 +1,58 @@
+"""Source lines for reports (snippets) and inline suppressions, read from text the scanner already
+holds. Secret-looking values are redacted from snippets: no secret may reach any output."""
+
+from __future__ import annotations
+
+import re
+
+from sovaudit.model import Suppression
+
+SNIPPET_MAX = 240
+
+# KEY=value / key: value where the key names a secret, and common token shapes anywhere.
+_SECRET_ASSIGN = re.compile(
+    r"(?P<key>[A-Za-z0-9_.-]*(?:api[_-]?key|apikey|token|secret|passw(?:or)?d|credential|private[_-]?key|access[_-]?key|auth)[A-Za-z0-9_.-]*)"
+    r"(?P<sep>[\"']?\s*(?:=|:|:=|=>)\s*)(?P<q>[\"']?)(?P<scheme>(?:Bearer|Basic|Token)\s+)?(?P<val>[^\s\"',;)}\[\]]+)",
+    re.IGNORECASE,
+)
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:sk-[A-Za-z0-9_-]{16,}|sk-ant-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}"
+    r"|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+)
+# values that name where a secret comes from rather than being one
+_REFERENCE_VALUE = re.compile(r"^(?:\$|os\.environ|os\.getenv|getenv\(|process\.env|env\(|Deno\.env|secretKeyRef|valueFrom|var\.|settings\.|config\.|<)")
+
+
+def redact(line: str) -> str:
+    def assign(m: re.Match) -> str:
+        val = m.group("val")
+        if _REFERENCE_VALUE.match(val) or len(val) < 4:
+            return m.group(0)
+        return f"{m.group('key')}{m.group('sep')}{m.group('q')}{m.group('scheme') or ''}[REDACTED]"
+
+    return _TOKEN_SHAPES.sub("[REDACTED]", _SECRET_ASSIGN.sub(assign, line))
+
+
+def snippet(lines: list[str], line: int) -> str:
+    if not 1 <= line <= len(lines):
+        return ""
+    text = redact(lines[line - 1].strip())
+    return text if len(text) <= SNIPPET_MAX else text[: SNIPPET_MAX - 1] + "…"
+
+
+_SUPPRESS = re.compile(r"sovaudit:\s*ignore\[(?P<rules>[^\]]*)\](?P<reason>[^\n]*)")
+_COMMENT_END = re.compile(r"\s*(?:\*/|-->|#\}|%\}|\"\"\"|''')\s*$")
+
+
+def suppressions(path: str, text: str) -> list[Suppression]:
+    """Every ``sovaudit: ignore[RULE-ID, ...] reason`` in any comment syntax. No reason, or no rule
+    id, makes it invalid: it is kept (reports show it) but suppresses nothing."""
+    if "sovaudit:" not in text:
+        return []
+    out: list[Suppression] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        for m in _SUPPRESS.finditer(line):
+            rules = tuple(sorted({r.strip() for r in m.group("rules").split(",") if r.strip()}))
+            reason = _COMMENT_END.sub("", m.group("reason")).strip(" \t-:—")
+            out.append(Suppression(path, n, rules, reason, valid=bool(rules and reason)))
+    return out
