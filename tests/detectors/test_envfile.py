@@ -222,7 +222,7 @@ def test_colon_is_not_assignment_in_env_files(kb):
 def test_scanner_runs_it(kb, tmp_path):
     p = tmp_path / ".env"
     p.write_bytes(b"\xef\xbb\xbfOPENAI_API_KEY=sk-123\r\nLLM_MODEL=Qwen/Qwen2.5-7B-Instruct\r\n")
-    refs, skips, _ = scan_file(WalkItem(".env", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))
+    refs, skips = scan_file(WalkItem(".env", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))[:2]
     assert skips == []
     assert sorted((r.id, r.line, r.column) for r in refs) == [("Qwen/Qwen2.5-7B-Instruct", 2, 11), ("openai", 1, 1)]
 
@@ -237,3 +237,30 @@ def test_supervisor_command(kb):
     refs = [r for r in run(kb, text, "deploy/supervisord.conf") if r.kind is Kind.MODEL]
     assert rows(refs) == [("model", "acme/support-llm", 2, 62, "hf", "")]
     assert refs[0].attribute("key") == "command"
+
+
+def test_no_secret_reaches_a_reference_through_the_scanner(kb, tmp_path):
+    """Snippets are attached by the scanner; the env detector gives its own, redacted by variable name
+    (the kb's provider variables included), so no secret value reaches any field."""
+    secrets = ["Zq9SECRETak77", "Yw3SECRETsk88", "sk-proj-AAAAsecretBBBB1234567890", "P4ssw0rdX", "tok3nQuery"]
+    text = (
+        f"QIANFAN_AK={secrets[0]}\n"
+        f"QIANFAN_SK='{secrets[1]}'\n"
+        f"export OPENAI_API_KEY={secrets[2]}\n"
+        f"LLM_BASE_URL=https://bob:{secrets[3]}@llm.internal.example/v1?key={secrets[4]}\n"
+        f"# DASHSCOPE_API_KEY={secrets[1]}\n"
+        "LLM_MODEL=Qwen/Qwen2.5-7B-Instruct\n"
+    )
+    p = tmp_path / ".env"
+    p.write_text(text)
+    refs, skips = scan_file(WalkItem(".env", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))[:2]
+    assert skips == []
+    assert {r.line for r in refs} == {1, 2, 3, 4, 5, 6}
+    for r in refs:
+        blob = repr(dataclasses.astuple(r))
+        for s in secrets:
+            assert s not in blob, f"secret copied into {r}"
+    by_line = {r.line: r for r in refs}
+    assert by_line[1].snippet == "QIANFAN_AK=[REDACTED]"
+    assert by_line[4].snippet == "LLM_BASE_URL=https://llm.internal.example/v1"
+    assert by_line[6].snippet == "LLM_MODEL=Qwen/Qwen2.5-7B-Instruct"

@@ -225,7 +225,7 @@ def test_malformed(kb, tmp_path, path, text, message):
         run(kb, text, path)
     p = tmp_path / path
     p.write_text(text)
-    refs, skips, _ = scan_file(WalkItem(path, str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))
+    refs, skips = scan_file(WalkItem(path, str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))[:2]
     assert refs == []
     assert [(s.path, s.reason) for s in skips] == [(path, "could not parse (packages)")]
     assert "malformed" in skips[0].detail

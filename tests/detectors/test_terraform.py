@@ -483,7 +483,7 @@ def test_malformed_hcl_raises_with_line(kb):
 def test_malformed_hcl_keeps_model_ids_and_is_skipped(kb, tmp_path):
     p = tmp_path / "main.tf"
     p.write_text(MALFORMED)
-    refs, skips, _ = scan_file(WalkItem("main.tf", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))
+    refs, skips = scan_file(WalkItem("main.tf", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))[:2]
     assert [(s.path, s.reason) for s in skips] == [("main.tf", "could not parse (terraform)")]
     assert "malformed HCL" in skips[0].detail
     assert [(r.id, r.line, r.column, r.form, r.provider) for r in refs] == [
@@ -501,7 +501,7 @@ def test_malformed_tf_json(kb):
 def test_fallback_scan_ignores_unvouched_names(kb, tmp_path):
     p = tmp_path / "main.tf"
     p.write_text('locals {\n  model = "my-custom-thing"\n  x = "Qwen/Qwen2.5-7B"\n  broken = \n')
-    refs, skips, _ = scan_file(WalkItem("main.tf", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))
+    refs, skips = scan_file(WalkItem("main.tf", str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))[:2]
     assert [(r.id, r.line) for r in refs] == [("Qwen/Qwen2.5-7B", 3)]
     assert len(skips) == 1
 
@@ -557,3 +557,15 @@ def test_json_in_a_string_keeps_written_columns(kb):
     line = text.splitlines()[1]
     models = only(run(kb, text), Kind.MODEL)
     assert rows(models) == [("model", "acme/qwen-support", 2, line.index("acme/") + 1, "hf", "")]
+
+
+def test_huge_file_gets_the_line_scan_and_a_partial_skip(kb, monkeypatch):
+    import sovaudit.detectors.terraform as tf
+
+    monkeypatch.setattr(tf, "HCL_PARSE_LIMIT", 100)
+    text = 'locals {\n  model_id = "anthropic.claude-3-haiku-20240307-v1:0"\n}\n' + "# padding\n" * 20
+    out = run(kb, text)
+    skips = [x for x in out if isinstance(x, Skipped)]
+    refs = [x for x in out if not isinstance(x, Skipped)]
+    assert [(s.reason) for s in skips] == ["partly scanned (terraform)"]
+    assert [(r.id, r.line, r.column) for r in refs] == [("anthropic.claude-3-haiku-20240307-v1:0", 2, 15)]

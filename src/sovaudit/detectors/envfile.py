@@ -20,6 +20,7 @@ only what the knowledge base vouches for.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from typing import Iterable, Iterator
@@ -107,6 +108,28 @@ def _unquote(rest: str, ini: bool) -> tuple[str, int, str]:
     return value.rstrip(), lead, s[m.start():] if m else ""
 
 
+def _safe_snippet(line: str, kb: KnowledgeBase, ini: bool) -> str:
+    """The line for reports, with the value of any credential variable (by name, or because the kb
+    lists it as a provider's variable) and any URL user-info or query replaced: the scanner's generic
+    redaction does not know every provider's variable names (QIANFAN_AK, HUNYUAN_APP_ID...)."""
+    text = line.strip()
+    body = text.lstrip("#;! \t")
+    m = _ASSIGN_RE.match(body)
+    if m:
+        key = m.group("key")
+        rest = m.group("rest")
+        value, _, _ = _unquote(rest, ini)
+        is_url = bool(value) and any(True for _ in find_urls(value))
+        if value and (is_secret_key(key) or (kb.provider_for_env(key) is not None and not is_url)):
+            text = text[: len(text) - len(body)] + body[: m.start("rest")] + "[REDACTED]"
+    text = re.sub(r"(https?://)[^/\s@'\"]*@", r"\1", text)  # user:password@
+    text = re.sub(r"(https?://[^\s'\"]*?)\?[^\s'\"#]*", r"\1", text)  # ?api_key=...
+    from sovaudit.snippets import redact
+
+    text = redact(text)
+    return text if len(text) <= 240 else text[:239] + "…"
+
+
 def _provider_for_url(kb: KnowledgeBase, url: str):
     """``kb.provider_for_url``, but a base URL with an explicit port (http://localhost:11434) only
     claims that port: http://localhost:8000 is some other local server."""
@@ -179,11 +202,14 @@ class EnvFileDetector(Detector):
                 if context is Context.CONFIG:
                     section = set(_tokens(body.strip("[] \t")))
                 continue
+            snip = None
             for ref in self._line(f, kb, body, lno, offset, context, ini, section):
                 k = (ref.kind, ref.id, ref.line, ref.column)
                 if k not in seen:
                     seen.add(k)
-                    yield ref
+                    if snip is None:
+                        snip = _safe_snippet(raw, kb, ini)
+                    yield dataclasses.replace(ref, snippet=snip)
 
     def _line(self, f: SourceFile, kb: KnowledgeBase, body: str, lno: int, offset: int, context: Context,
               ini: bool, section: set[str] = frozenset()) -> Iterator[Reference]:

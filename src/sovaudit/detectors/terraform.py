@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, line_col, parse_model_string
 from sovaudit.detectors.commands import LineIndex, Word, analyze_argv, analyze_shell, dedupe, image_hits, text_hits
-from sovaudit.model import Context, Kind, Location, Reference
+from sovaudit.model import Context, Kind, Location, Reference, Skipped
 from sovaudit.rules import KnowledgeBase
 
 # ------------------------------------------------------------------------------------------
@@ -367,6 +367,10 @@ def _hw_key(key: str) -> bool:
 # ------------------------------------------------------------------------------------------
 
 
+#: Larger .tf files are not parsed as HCL (python-hcl2 is slow on them), only line-scanned.
+HCL_PARSE_LIMIT = 1_000_000
+
+
 class TerraformDetector(Detector):
     """Clouds, regions, GPU instance types and model names in Terraform configurations."""
 
@@ -380,6 +384,12 @@ class TerraformDetector(Detector):
         lower = f.path.lower()
         if lower.endswith(".json"):
             items = _json_tree(f.text)
+        elif len(f.text) > HCL_PARSE_LIMIT:
+            # python-hcl2 needs seconds per 100 kB: a generated multi-megabyte file gets the line scan only
+            yield from _Reader(self, f, kb).line_scan(f.text, 1, confidence_factor=0.7)
+            yield Skipped(f.path, "partly scanned (terraform)",
+                          f"{len(f.text)} characters > {HCL_PARSE_LIMIT}: not parsed as HCL; model ids found by a line scan")
+            return
         else:
             try:
                 items = _hcl_tree(f.text)
