@@ -234,3 +234,11 @@ def test_malformed(kb, tmp_path, path, text, message):
 def test_package_json_position_is_inside_its_section(kb):
     text = '{\n  "scripts": {"openai": "node gen.js"},\n  "dependencies": {\n    "openai": "^4"\n  }\n}\n'
     assert rows(run(kb, text, "package.json")) == [("openai", 4, 6, "npm", "openai", "^4")]
+
+
+def test_url_credentials_never_reach_a_reference(kb):
+    text = "-e git+https://deploy:ghp_SECRETSECRET0123456789abcdefghijkl@github.com/vllm-project/vllm.git#egg=vllm\n"
+    (ref,) = run(kb, text, "requirements.txt")
+    assert ref.id == "vllm" and ref.line == 1
+    assert "SECRET" not in repr(ref) and "deploy:" not in repr(ref)
+    assert ref.snippet == "-e git+https://github.com/vllm-project/vllm.git#egg=vllm"

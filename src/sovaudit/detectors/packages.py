@@ -19,6 +19,7 @@ TOML, JSON or YAML raises ``ValueError`` with the parser's message and line.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tomllib
@@ -106,11 +107,14 @@ class PackageDetector(Detector):
             "yarn.lock": self._yarn_lock,
         }.get(name, self._requirements_txt)
         seen: set[tuple] = set()
+        lines: list[str] | None = None
         for ref in reader(f, kb):
             key = (ref.id, ref.line, ref.column) if ref.form != "lock" else (ref.id, ref.attribute("version"))
             if key not in seen:
                 seen.add(key)
-                yield ref
+                if lines is None:
+                    lines = f.text.splitlines()
+                yield dataclasses.replace(ref, snippet=_snippet(lines, ref.line))
 
     # -- output --------------------------------------------------------------------------
     def _pkg(self, f: SourceFile, kb: KnowledgeBase, name: str, eco: str, form: str, line: int, col: int,
@@ -388,6 +392,16 @@ class PackageDetector(Detector):
 # ------------------------------------------------------------------------------------------
 # helpers
 # ------------------------------------------------------------------------------------------
+
+
+def _snippet(lines: list[str], line: int) -> str:
+    """The line for reports without URL credentials (``git+https://user:token@host/...#egg=x``)."""
+    from sovaudit.snippets import redact
+
+    text = lines[line - 1].strip() if 1 <= line <= len(lines) else ""
+    text = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]*@", r"\1", text)
+    text = redact(text)
+    return text if len(text) <= 240 else text[:239] + "…"
 
 
 def _dict(v: Any) -> dict:
