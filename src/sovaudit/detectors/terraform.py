@@ -16,12 +16,17 @@ small positioned tree, then reads that tree:
 * model names: Bedrock ARNs and ids, Vertex ``publishers/X/models/Y`` names, Azure OpenAI
   ``model { name = ... }`` blocks, container environments (``HF_MODEL_ID``), variables and locals
   whose name says model -- all through ``parse_model_string``; other strings only when the
-  knowledge base vouches for them. Heredocs (e.g. JSON container definitions) get a conservative
-  line scan.
+  knowledge base vouches for them. A resource's own names (``name``, ``*_name``:
+  ``provisioned_model_name``, the resource-level ``name`` of an Azure deployment) are aliases, not
+  models. Wildcard ARNs are policy patterns, not models. Heredocs and JSON strings get a
+  conservative scan;
+* container ``command`` / ``args`` / ``image`` values go through the shared command-line reader
+  (``commands.py``: ``--model X``, ``vllm serve X``, NIM images), device resources in ``limits``
+  maps (``nvidia.com/gpu``) -> hardware.
 
-A file hcl2 cannot parse gets the same conservative line scan (lower confidence), then the
-detector raises ``ValueError("malformed HCL: ...")`` so the scanner records the skip while keeping
-what was found.
+A file hcl2 cannot parse gets a conservative line scan (lower confidence), then the detector raises
+``ValueError("malformed HCL: ...")`` so the scanner records the skip while keeping what was found.
+Files over ``HCL_PARSE_LIMIT`` characters get the line scan and a partial-scan skip.
 """
 
 from __future__ import annotations
@@ -397,7 +402,7 @@ class TerraformDetector(Detector):
                 # nothing is lost: a conservative scan for model ids first, then the skip
                 yield from _Reader(self, f, kb).line_scan(f.text, 1, confidence_factor=0.7)
                 raise
-        yield from _Reader(self, f, kb).read(items, tfvars=".tfvars" in lower)
+        yield from _Reader(self, f, kb).read(items)
 
 
 class _Reader:
@@ -424,7 +429,7 @@ class _Reader:
                            attributes, related)
 
     # -- entry point ---------------------------------------------------------------------
-    def read(self, items: list[Item], tfvars: bool) -> Iterator[Reference]:
+    def read(self, items: list[Item]) -> Iterator[Reference]:
         self._collect(items)
         for it in items:
             node = it.node
