@@ -90,3 +90,15 @@ def test_dotted_python_paths_are_not_model_names(kb, raw):
 @pytest.mark.parametrize("raw", ["gpt-3.5-turbo", "llama3.1", "qwen2.5", "amazon.titan-embed-text-v2:0"])
 def test_dotted_model_names_still_parse(kb, raw):
     assert parse_model_string(raw, kb, "model") is not None
+
+
+@pytest.mark.parametrize("raw", ["gpt2", "bert-base-uncased", "t5-small", "distilgpt2"])
+def test_bare_legacy_hub_ids_under_the_hf_hint(kb, raw):
+    ms = parse_model_string(raw, kb, "hf")
+    assert ms is not None and (ms.id, ms.form) == (raw, "hf")
+
+
+@pytest.mark.parametrize("raw", ["output_qwen_merged", "my_finetuned_model", "outputs", "checkpoint", "merged"])
+def test_bare_local_folder_names_are_not_hub_ids(kb, raw):
+    """from_pretrained("output_qwen_merged") loads a local folder: legacy canonical ids have no underscore."""
+    assert parse_model_string(raw, kb, "hf") is None

@@ -154,6 +154,11 @@ _HF_SITE_PATHS = frozenset(
 )
 #: Second path segments of a legacy canonical repo URL (huggingface.co/gpt2/resolve/main/...).
 _HF_REPO_PAGES = frozenset("resolve blob tree raw commit commits discussions edit".split())
+#: Bare folder names a training script saves to and loads back: never a Hub id.
+_LOCAL_DIR_WORDS = frozenset(
+    "output outputs out checkpoint checkpoints ckpt ckpts results result saved save saved-model tmp temp final"
+    " best last latest main master merged export exported local cache weights pretrained finetuned trained".split()
+)
 #: A dotted Python path (module, attribute or class): never a model name.
 _DOTTED_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -262,7 +267,10 @@ def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelStri
         if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s) or _DOTTED_PATH_RE.match(s):
             return None
         if hint == "hf" and "/" not in s:
-            # a bare name given to a Hub loader: a legacy canonical id (gpt2, bert-base-uncased)
+            # a bare name given to a Hub loader: a legacy canonical id (gpt2, bert-base-uncased). Those
+            # never hold an underscore; a local output folder often does ("output_qwen_merged").
+            if "_" in s or s.lower() in _LOCAL_DIR_WORDS:
+                return None
             return ModelString(s, "hf", "", 0.75)
         form = "ollama" if ":" in s and _OLLAMA_RE.match(s) and hint != "api" else "name"
         if hint == "api":
