@@ -93,6 +93,14 @@ _MODEL_WORDS = frozenset({"model", "models", "llm", "llms"})
 _MODEL_LAST = frozenset({"model", "models", "llm", "llms", "name", "names", "id", "ids", "tag", "repo", "identifier"})
 _PATHISH_LAST = frozenset({"path", "checkpoint", "ckpt"})
 _HF_NAMES = frozenset({"repo_id", "pretrained_model_name_or_path", "model_name_or_path", "base_model_name_or_path"})
+#: Words that make "model" mean something other than an AI model (a data model, a threat model,
+#: a GGUF tokenizer model, a FastAPI response model ...).
+_OTHER_MODEL_WORDS = frozenset({
+    "tokenizer", "threat", "adversary", "data", "response", "request", "db", "database", "orm", "schema",
+    "serializer", "form", "view", "domain", "django", "sql", "object", "business", "color", "colour", "cost",
+    "pricing", "price", "risk", "device", "product", "user", "item", "entity", "mesh", "scene", "camera", "physics",
+    "pydantic", "table", "document", "content", "field", "relation", "foreign", "parent", "related", "admin",
+})
 
 
 def _words(name: str) -> list[str]:
@@ -116,6 +124,8 @@ def model_name_hint(name: str) -> str | None:
     if w in (["checkpoint"], ["model", "checkpoint"], ["ckpt"]):
         return ""
     if any(x in _MODEL_WORDS for x in w):
+        if any(x in _OTHER_MODEL_WORDS for x in w):
+            return None
         i = max(i for i, x in enumerate(w) if x in _MODEL_WORDS)
         tail = w[i + 1:]
         if all(t in _MODEL_LAST for t in tail):
@@ -547,9 +557,22 @@ class _Analyzer(ast.NodeVisitor):
         self._docstrings: set[int] = set()
         self._active: set[int] = set()
         self._call_ctx: dict[int, tuple] = {}
+        self._module_urls: dict[str, _Client] = {}  # openai.api_base = "..." (legacy module-level SDKs)
 
     # -- entry ---------------------------------------------------------------------------
     def run(self) -> list[Sighting]:
+        # module-level SDK configuration: openai.api_base = "http://localhost:8000/v1"
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Attribute) and t.attr in ("base_url", "api_base") \
+                            and isinstance(t.value, ast.Name) and t.value.id in self.imports:
+                        lits = self._url_lits(node.value, self.binder.module, node.lineno)
+                        if lits:
+                            q = self.imports[t.value.id]
+                            sdk = self.module_provider(q)
+                            line, col = self.src.pos(t)
+                            self._module_urls[t.value.id] = _Client(q, sdk, line, col, lits[0])
         # docstrings and other bare string statements are documentation
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
@@ -1037,6 +1060,8 @@ class _Analyzer(ast.NodeVisitor):
         ms = self.parse(value.strip(), hint)
         if ms is None:
             return
+        if weak and ms.form == "name" and not re.search(r"[\d\-:/.]", ms.id):
+            return  # a model-named variable holding a plain word ("Models", "llama"): not evidence enough
         attrs.update(ms.attributes)
         if colon_provider is not None:
             provider = colon_provider.id
@@ -1187,8 +1212,12 @@ class _Analyzer(ast.NodeVisitor):
                     self._env_ref(t.slice, env)
             if isinstance(t, ast.Attribute) and t.attr in ("base_url", "api_base") and self.imported_root(t.value):
                 for lit in self._url_lits(value, self.scope, t.lineno):
-                    self.endpoint_url(lit, _C_DIRECT if self._inside_expr(lit, value) else _C_PROPAGATED,
-                                      None if self._inside_expr(lit, value) else self.src.pos(t))
+                    direct = self._inside_expr(lit, value)
+                    c = self._module_urls.get(t.value.id) if isinstance(t.value, ast.Name) else None
+                    pid, _ = c.ctx(self.kb) if c is not None else ("", {})
+                    sdk = c.sdk.id if c is not None and c.sdk is not None else ""
+                    self.endpoint_url(lit, _C_DIRECT if direct else _C_PROPAGATED, None if direct else self.src.pos(t),
+                                      {"sdk": sdk} if sdk and sdk != pid else {}, provider=pid if c is not None else None)
             if not name:
                 continue
             h = model_name_hint(name)
@@ -1196,6 +1225,9 @@ class _Analyzer(ast.NodeVisitor):
                 continue
             site = self.src.pos(t)
             value = self._unwrap_field(value)
+            const = self._const_str(value)
+            if const is not None and re.sub(r"[^a-z0-9]", "", const.lower()) == re.sub(r"[^a-z0-9]", "", name.lower()):
+                continue  # an enum-like constant naming itself: THREAT_MODEL = "threat-model"
             if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
                 for e in value.elts:
                     self.model_expr(e, h, None, site, _C_NAMED, weak=True)
@@ -1430,7 +1462,12 @@ class _Analyzer(ast.NodeVisitor):
                     ctx = client.ctx(self.kb)
                 elif self.imported_root(node.func):
                     mod = self.client_entry(q, written) or self.module_provider(q)
-                    if mod is not None:
+                    root = written.split(".", 1)[0]
+                    if root in self._module_urls:
+                        kind = "client"
+                        client = self._module_urls[root]
+                        ctx = client.ctx(self.kb)
+                    elif mod is not None:
                         kind = "client"
                         ctx = (mod.id, {})
             elif isinstance(node.func, ast.Name) and q != written:
