@@ -100,6 +100,7 @@ _OTHER_MODEL_WORDS = frozenset({
     "serializer", "form", "view", "domain", "django", "sql", "object", "business", "color", "colour", "cost",
     "pricing", "price", "risk", "device", "product", "user", "item", "entity", "mesh", "scene", "camera", "physics",
     "pydantic", "table", "document", "content", "field", "relation", "foreign", "parent", "related", "admin",
+    "num", "number", "count", "n", "total", "is", "has", "use", "enable",
 })
 
 
