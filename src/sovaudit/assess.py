@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sovaudit.graph import StackGraph, build_graph, node_type
+from sovaudit.graph import StackGraph, build_graph, gc_paused, node_type
 from sovaudit.model import (
     LAYERS,
     UNKNOWN,
@@ -64,15 +64,12 @@ class _Walker:
     def __init__(self, sg: StackGraph, kb: KnowledgeBase):
         self.sg = sg
         self.kb = kb
-        g = sg.g
-        adj: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for u, v, d in g.edges(data="type"):
-            adj[u][d].append(v)
-        self.adj = {u: {t: tuple(sorted(set(vs))) for t, vs in m.items()} for u, m in adj.items()}
-        self.attrs = g.nodes
+        self.adj = sg.adjacency
+        self.attrs = sg.g.nodes
         self._jur: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {}
         self._lineage: dict[str, tuple[_Route, ...]] = {}
         self._memo: dict[tuple, tuple[_Route, ...]] = {}
+        self._class: dict[str, tuple[Layer, tuple[ExposureKind, ...]]] = {}
 
     def out(self, n: str, etype: str) -> tuple[str, ...]:
         return self.adj.get(n, {}).get(etype, ())
@@ -94,23 +91,26 @@ class _Walker:
         return res
 
     def classify(self, subject: str) -> tuple[Layer, tuple[ExposureKind, ...]]:
+        hit = self._class.get(subject)
+        if hit is not None:
+            return hit
         t = node_type(subject)
         if t in ("lab", "model"):
-            return Layer.MODEL, (_SUPPLY,)
-        if t == "provider":
-            if self.attrs[subject].get("kind") == "self-hosted":
-                return Layer.SOFTWARE, (_SUPPLY,)
-            return Layer.INFERENCE, (_DATA,)
-        if t == "region":
-            return Layer.CLOUD, (_DATA,)
-        if t == "cloud":
-            return Layer.CLOUD, (_DATA, _SUPPLY)
-        if t == "hardware":
-            return Layer.HARDWARE, (_SUPPLY,)
-        if t == "package":
-            return Layer.SOFTWARE, (_SUPPLY,)
-        return Layer.INFERENCE, (_DATA,)  # endpoint
-
+            res = Layer.MODEL, (_SUPPLY,)
+        elif t == "provider":
+            res = (Layer.SOFTWARE, (_SUPPLY,)) if self.attrs[subject].get("kind") == "self-hosted" else (Layer.INFERENCE, (_DATA,))
+        elif t == "region":
+            res = Layer.CLOUD, (_DATA,)
+        elif t == "cloud":
+            res = Layer.CLOUD, (_DATA, _SUPPLY)
+        elif t == "hardware":
+            res = Layer.HARDWARE, (_SUPPLY,)
+        elif t == "package":
+            res = Layer.SOFTWARE, (_SUPPLY,)
+        else:  # endpoint
+            res = Layer.INFERENCE, (_DATA,)
+        self._class[subject] = res
+        return res
     def ends(self, prefix_nodes: tuple[str, ...], prefix_edges: tuple[str, ...], lab_model: str = "") -> list[_Route]:
         """Routes that end the prefix at the jurisdictions its last node is subject to."""
         subject = prefix_nodes[-1]
@@ -251,61 +251,126 @@ def _ref_key(ref) -> str:
     return ref.fingerprint or f"{ref.path}:{ref.line}:{ref.column}:{ref.kind.value}:{ref.id}"
 
 
+class _Group:
+    """Accumulates one exposure: (layer, kind, jurisdiction, entity)."""
+
+    __slots__ = ("paths", "via", "refs", "files", "conf")
+
+    def __init__(self) -> None:
+        self.paths: list[ExposurePath] = []
+        self.via: set[str] = set()
+        self.refs: set[str] = set()
+        self.files: set[str] = set()
+        self.conf = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A route with everything per-route precomputed, shared by every reference that takes it."""
+
+    groups: tuple[_Group, ...]  # the exposures (layer, kind, jurisdiction, entity) it feeds
+    api_groups: tuple[_Group, ...]  # plus these when the model is API-only (supply via its provider)
+    nodes: tuple[str, ...]
+    edges: tuple[str, ...]  # starting with "references"
+    subject: str
+    depth: int
+    lab_model: str
+    jurisdiction: str
+    model_layer: bool
+
+
 def assess(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> Assessment:
     """Exposure per layer and control per model, for a resolved scan."""
     sg = graph if graph is not None else build_graph(result, kb)
+    with gc_paused():
+        return _assess(sg, kb)
+
+
+def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
     w = _Walker(sg, kb)
     prov = sg.provenance
     nodes = sg.g.nodes
-    # (layer, kind, jurisdiction, entity) -> [paths], {via}, {ref keys}
-    groups: dict[tuple, list[ExposurePath]] = defaultdict(list)
-    vias: dict[tuple, set[str]] = defaultdict(set)
-    refkeys: dict[tuple, set[str]] = defaultdict(set)
+    groups: dict[tuple, _Group] = defaultdict(_Group)
     model_info: dict[str, dict[str, Any]] = {}
     model_countries: dict[str, set[str]] = defaultdict(set)
+    prepared: dict[tuple, tuple[_Prepared, ...]] = {}
+    model_facts: dict[str, tuple[str, str]] = {}
+    lab_conf: dict[str, float] = {}
+    kind_of_sp: dict[str, str] = {}
+
+    def prepare(use) -> tuple[_Prepared, ...]:
+        key = (use.entity, use.served_by, use.self_hosted, use.region)
+        hit = prepared.get(key)
+        if hit is None:
+            out = []
+            for r in w.routes(*key):
+                j = r.nodes[-1].split(":", 1)[1]
+                gs = tuple(groups[(r.layer, k, j, use.entity)] for k in r.kinds)
+                for g in gs:
+                    g.via.add(r.subject)
+                api = ()
+                if r.layer == Layer.INFERENCE and _SUPPLY not in r.kinds:
+                    api = gs + (groups[(r.layer, _SUPPLY, j, use.entity)],)
+                    api[-1].via.add(r.subject)
+                out.append(_Prepared(gs, api, r.nodes, ("references",) + r.edges, r.subject, r.edges.count("derived-from"),
+                                     r.lab_model, j, r.layer == Layer.MODEL))
+            hit = prepared[key] = tuple(out)
+        return hit
+
     for use in sg.uses:
         ref = use.ref
         rk = _ref_key(ref)
         is_model = ref.kind == Kind.MODEL
-        p = prov.get(ref.id) if is_model else None
-        weights = (p.weights.value if p else UNKNOWN) if is_model else ""
-        lclass = (p.license_class.value if p else UNKNOWN) if is_model else ""
+        weights, lclass, mid = "", "", ""
         if is_model:
-            mi = model_info.setdefault(ref.id, {"refs": set(), "deploy": set(), "local_weights": False})
+            mid = ref.id
+            facts = model_facts.get(mid)
+            if facts is None:
+                p = prov.get(mid)
+                facts = model_facts[mid] = (p.weights.value, p.license_class.value) if p else (UNKNOWN, UNKNOWN)
+            weights, lclass = facts
+            mi = model_info.get(mid)
+            if mi is None:
+                mi = model_info[mid] = {"refs": set(), "deploy": set(), "local_weights": False}
             mi["refs"].add(rk)
             if use.self_hosted:
                 mi["deploy"].add("self-hosted")
             for sp in use.served_by:
-                mi["deploy"].add("self-hosted" if nodes[sp].get("kind") == "self-hosted" else sp)
-            if ref.form in ("hf", "hf-uri", "gguf") or any(nodes[sp].get("kind") == "self-hosted" for sp in use.served_by):
+                k = kind_of_sp.get(sp)
+                if k is None:
+                    k = kind_of_sp[sp] = nodes[sp].get("kind", UNKNOWN)
+                mi["deploy"].add("self-hosted" if k == "self-hosted" else sp)
+                if k == "self-hosted":
+                    mi["local_weights"] = True
+            if ref.form in ("hf", "hf-uri", "gguf"):
                 mi["local_weights"] = True
-        for r in w.routes(use.entity, use.served_by, use.self_hosted, use.region):
-            conf = ref.confidence
-            if r.lab_model:
-                conf = conf * float(nodes[r.lab_model].get("confidence", 0.0) or 0.0)
-            kinds = r.kinds
-            if r.layer == Layer.INFERENCE and weights == "api-only" and _SUPPLY not in kinds:
-                kinds = kinds + (_SUPPLY,)
-            j = r.nodes[-1].split(":", 1)[1]
-            path = ExposurePath(
-                path=ref.path, line=ref.line, nodes=(use.loc,) + r.nodes, edges=("references",) + r.edges,
-                fingerprint=ref.fingerprint, context=ref.context.value, confidence=round(conf, 2),
-                model=ref.id if is_model else "", weights=weights, license_class=lclass,
-                depth=r.edges.count("derived-from"),
-            )
-            if is_model and r.layer == Layer.MODEL:
-                model_countries[ref.id].add(j)
-            for kind in kinds:
-                key = (r.layer, kind, j, use.entity)
-                groups[key].append(path)
-                vias[key].add(r.subject)
-                refkeys[key].add(rk)
-    layers = _layers(kb, groups, vias, refkeys)
+        api_only = weights == "api-only"
+        base_conf = ref.confidence
+        ctx = ref.context.value
+        path_, line, fp = ref.path, ref.line, ref.fingerprint
+        loc = (use.loc,)
+        for pr in prepare(use):
+            conf = base_conf
+            if pr.lab_model:
+                f = lab_conf.get(pr.lab_model)
+                if f is None:
+                    f = lab_conf[pr.lab_model] = float(nodes[pr.lab_model].get("confidence", 0.0) or 0.0)
+                conf = round(conf * f, 2)
+            ep = ExposurePath(path_, line, loc + pr.nodes, pr.edges, fp, ctx, conf, mid, weights, lclass, pr.depth)
+            if pr.model_layer and is_model:
+                model_countries[mid].add(pr.jurisdiction)
+            for g in (pr.api_groups if api_only and pr.api_groups else pr.groups):
+                g.paths.append(ep)
+                g.refs.add(rk)
+                g.files.add(path_)
+                if conf > g.conf:
+                    g.conf = conf
+    layers = _layers(kb, groups)
     models = tuple(_control(mid, info, prov, model_countries.get(mid, set())) for mid, info in sorted(model_info.items()))
     return Assessment(layers, models)
 
 
-def _layers(kb, groups, vias, refkeys) -> tuple[LayerAssessment, ...]:
+def _layers(kb, groups: dict[tuple, _Group]) -> tuple[LayerAssessment, ...]:
     reg_cache: dict[tuple[str, str | None], tuple[Regime, ...]] = {}
 
     def regs(j: str, kind: str | None) -> tuple[Regime, ...]:
@@ -313,30 +378,31 @@ def _layers(kb, groups, vias, refkeys) -> tuple[LayerAssessment, ...]:
             reg_cache[(j, kind)] = regimes_for(kb, j, kind)
         return reg_cache[(j, kind)]
 
-    by_layer: dict[Layer, list[Exposure]] = defaultdict(list)
-    for key in groups:
-        layer, kind, j, entity = key
-        paths = tuple(sorted(set(groups[key])))
-        by_layer[layer].append(Exposure(
-            layer=layer, kind=kind, jurisdiction=j, entity=entity, via=tuple(sorted(vias[key])), paths=paths,
-            confidence=max((p.confidence for p in paths), default=0.0), references=len(refkeys[key]),
-            regimes=tuple(r.id for r in regs(j, kind.value)),
-        ))
+    by_layer: dict[Layer, list[tuple[tuple, _Group]]] = defaultdict(list)
+    for key, g in groups.items():
+        if g.paths:  # a route's API-only supply group stays empty unless a model is API-only
+            by_layer[key[0]].append((key, g))
     out = []
     for layer in LAYERS:
-        exps = tuple(sorted(by_layer.get(layer, ()), key=Exposure.sort_key))
+        items = sorted(by_layer.get(layer, ()), key=lambda kg: (kg[0][1].value, kg[0][2], kg[0][3]))
+        exps = []
         per_j: dict[str, dict[str, Any]] = {}
         all_refs: set[str] = set()
         all_files: set[str] = set()
-        for e in exps:
-            d = per_j.setdefault(e.jurisdiction, {"kinds": set(), "entities": set(), "refs": set(), "files": set()})
-            d["kinds"].add(e.kind.value)
-            d["entities"].add(e.entity)
-            keys = refkeys[(e.layer, e.kind, e.jurisdiction, e.entity)]
-            d["refs"] |= keys
-            d["files"] |= {p.path for p in e.paths}
-            all_refs |= keys
-            all_files |= {p.path for p in e.paths}
+        for (lay, kind, j, entity), g in items:
+            # paths are in reference order (file, line, column) and, per reference, in route order
+            exps.append(Exposure(layer=lay, kind=kind, jurisdiction=j, entity=entity, via=tuple(sorted(g.via)),
+                                 paths=tuple(g.paths), confidence=g.conf, references=len(g.refs),
+                                 regimes=tuple(r.id for r in regs(j, kind.value))))
+            d = per_j.get(j)
+            if d is None:
+                d = per_j[j] = {"kinds": set(), "entities": set(), "refs": set(), "files": set()}
+            d["kinds"].add(kind.value)
+            d["entities"].add(entity)
+            d["refs"] |= g.refs
+            d["files"] |= g.files
+            all_refs |= g.refs
+            all_files |= g.files
         jurs = tuple(
             LayerJurisdiction(
                 jurisdiction=j, kinds=tuple(sorted(d["kinds"])), entities=tuple(sorted(d["entities"])),
@@ -345,7 +411,7 @@ def _layers(kb, groups, vias, refkeys) -> tuple[LayerAssessment, ...]:
             )
             for j, d in sorted(per_j.items(), key=lambda kv: (-len(kv[1]["refs"]), kv[0]))
         )
-        out.append(LayerAssessment(layer, jurs, exps, len(all_refs), len(all_files)))
+        out.append(LayerAssessment(layer, jurs, tuple(exps), len(all_refs), len(all_files)))
     return tuple(out)
 
 

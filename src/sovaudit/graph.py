@@ -36,12 +36,14 @@ Comment-context references are not dependencies and stay out of the graph.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gc
 import ipaddress
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import networkx as nx
@@ -138,6 +140,11 @@ class StackGraph:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     hosts: tuple[str, ...] = ()  # region/cloud nodes that host self-hosted inference
     hardware: tuple[str, ...] = ()  # hardware nodes of the stack
+    #: node -> edge type -> sorted targets: the graph's out-edges, for fast walks
+    adjacency: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def out(self, node: str, etype: str) -> tuple[str, ...]:
+        return self.adjacency.get(node, {}).get(etype, ())
 
 
 def is_private_host(url: str) -> bool:
@@ -316,23 +323,31 @@ class _Builder:
         hosts, hw = self._infrastructure(refs)
         api_only_ids = self._api_called_ids(refs)
         uses: list[Use] = []
+        ref_edges: dict[tuple[str, str], list[Reference]] = defaultdict(list)
         for r in sorted(refs, key=Reference.sort_key):
             loc = self.node(loc_node(r.path, r.line, r.cell), path=r.path, line=r.line)
             use = self._use(r, loc, hosts, hw, api_only_ids)
             uses.append(use)
-            key = (loc, use.entity, "references")
-            cur = self.edges.setdefault(key, {"type": "references", "refs": 0, "fingerprints": "", "contexts": ""})
-            cur["refs"] += 1
-            cur["fingerprints"] = ",".join(sorted(set(filter(None, cur["fingerprints"].split(","))) | ({r.fingerprint} - {""})))
-            cur["contexts"] = ",".join(sorted(set(filter(None, cur["contexts"].split(","))) | {r.context.value}))
+            ref_edges[(loc, use.entity)].append(r)
+        for (loc, entity), rs in ref_edges.items():
+            self.edges[(loc, entity, "references")] = {
+                "type": "references", "refs": len(rs),
+                "fingerprints": ",".join(sorted({r.fingerprint for r in rs} - {""})),
+                "contexts": ",".join(sorted({r.context.value for r in rs})),
+            }
         for mid in sorted(self.prov):
             self.model(mid)
         g = nx.MultiDiGraph(name="sovaudit", root=self.result.root)
-        for nid in sorted(self.nodes):
-            g.add_node(nid, **dict(sorted(self.nodes[nid].items())))
+        g.add_nodes_from((nid, self.nodes[nid]) for nid in sorted(self.nodes))
+        adjacency: dict[str, dict[str, list[str]]] = {}
         for (u, v, key) in sorted(self.edges):
-            g.add_edge(u, v, key=key, **dict(sorted(self.edges[(u, v, key)].items())))
-        return StackGraph(g, tuple(uses), dict(self.prov), tuple(sorted(hosts)), tuple(sorted(hw)))
+            data = self.edges[(u, v, key)]
+            g.add_edge(u, v, key=key, **data)
+            targets = adjacency.setdefault(u, {}).setdefault(data["type"], [])
+            if not targets or targets[-1] != v:
+                targets.append(v)
+        adj = {u: {t: tuple(vs) for t, vs in m.items()} for u, m in adjacency.items()}
+        return StackGraph(g, tuple(uses), dict(self.prov), tuple(sorted(hosts)), tuple(sorted(hw)), adj)
 
     def _infrastructure(self, refs: list[Reference]) -> tuple[set[str], set[str]]:
         """Region and cloud nodes that host self-hosted inference, and the stack's hardware."""
@@ -455,9 +470,24 @@ class _Builder:
         return Use(r, loc, nid)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large acyclic structures (hundreds of
+    thousands of tuples and frozen dataclasses): otherwise every full collection walks them all
+    again, which more than doubles the time. Restores the previous state."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def build_graph(result: ScanResult, kb: KnowledgeBase) -> StackGraph:
     """The typed dependency graph of a resolved scan. Deterministic: nodes and edges sorted."""
-    return _Builder(result, kb).build()
+    with gc_paused():
+        return _Builder(result, kb).build()
 
 
 # ------------------------------------------------------------------------------------------
@@ -469,10 +499,12 @@ def _plain(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy whose attributes are all str/int/float/bool (what GraphML can carry)."""
     h = nx.MultiDiGraph()
     h.graph.update({k: str(v) for k, v in sorted(g.graph.items())})
-    for n, d in g.nodes(data=True):
-        h.add_node(n, **{k: v if isinstance(v, (str, int, float, bool)) else str(v) for k, v in d.items()})
-    for u, v, k, d in g.edges(keys=True, data=True):
-        h.add_edge(u, v, key=k, **{a: b if isinstance(b, (str, int, float, bool)) else str(b) for a, b in d.items()})
+    for n in sorted(g.nodes):
+        d = g.nodes[n]
+        h.add_node(n, **{k: d[k] if isinstance(d[k], (str, int, float, bool)) else str(d[k]) for k in sorted(d)})
+    for u, v, k in sorted(g.edges(keys=True)):
+        d = g.edges[u, v, k]
+        h.add_edge(u, v, key=k, **{a: d[a] if isinstance(d[a], (str, int, float, bool)) else str(d[a]) for a in sorted(d)})
     return h
 
 
