@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sovaudit.graph import StackGraph, build_graph, gc_paused, node_type
+from sovaudit.graph import WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
 from sovaudit.model import (
     LAYERS,
     UNKNOWN,
@@ -342,7 +342,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                 mi["deploy"].add("self-hosted" if k == "self-hosted" else sp)
                 if k == "self-hosted":
                     mi["local_weights"] = True
-            if ref.form in ("hf", "hf-uri", "gguf"):
+            if use.self_hosted and ref.form in WEIGHT_FORMS:
                 mi["local_weights"] = True
         api_only = weights == "api-only"
         base_conf = ref.confidence

@@ -56,8 +56,10 @@ EDGE_TYPES = ("references", "derived-from", "published-by", "served-by", "hosted
               "subject-to", "member-of")
 FORMATS = ("json", "graphml", "dot")
 
-#: Model forms that name downloadable weights (the Hub, a GGUF file), never an API call.
+#: Model forms that name downloadable weights (a Hub id, a Hub URI, a GGUF file).
 WEIGHT_FORMS = frozenset({"hf", "hf-uri", "gguf"})
+#: Forms that are a weights download even when a provider is named (``hf://`` -> huggingface).
+_DOWNLOAD_FORMS = frozenset({"hf-uri", "gguf"})
 UNKNOWN_JURISDICTION = f"jurisdiction:{UNKNOWN}"
 _PRIVATE_SUFFIXES = (".svc", ".cluster.local", ".internal", ".local", ".lan", ".home.arpa", ".localdomain")
 
@@ -388,7 +390,10 @@ class _Builder:
         return {mid: tuple(sorted(ps)) for mid, ps in called.items() if mid not in local}
 
     def _served_provider(self, r: Reference) -> str:
-        return r.provider if r.provider and r.form not in WEIGHT_FORMS else ""
+        """The provider a model reference is called on: the one named at that place (an API
+        client, a LiteLLM prefix, a Bedrock id -- also for a Hub-shaped id given to an API
+        client), never the Hub a ``hf://`` URI downloads from."""
+        return r.provider if r.provider and r.form not in _DOWNLOAD_FORMS else ""
 
     def _package_entry(self, r: Reference) -> Entry | None:
         eco = r.attribute("ecosystem") or "python"
