@@ -1,0 +1,632 @@
+"""Exposure per layer: exact assessments of the showcase and of hand-built stacks.
+
+Every expectation names layers, jurisdictions, entities and the full path in the graph back to the
+file and line -- never counts alone. ``flatten`` renders an assessment one line per layer,
+jurisdiction, exposure, path and model so that a whole assessment compares as text.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+from sovaudit.assess import assess, assess_scan, assessment_to_dict, memberships, regimes_for
+from sovaudit.hub import HubClient
+from sovaudit.model import Context, ExposureKind, Kind, Layer, ScanConfig
+from sovaudit.report import jsondoc
+from sovaudit.resolve import resolve_scan
+from sovaudit.rules import load_knowledge_base
+from sovaudit.scan import scan
+from test_graph import mixed_stack, prov, ref, scan_result
+
+EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
+
+
+def flatten(a) -> list[str]:
+    out = []
+    for la in a.layers:
+        out.append(f"{la.layer.value}: {la.references} refs in {la.files} files")
+        for j in la.jurisdictions:
+            out.append(f"  {j.jurisdiction} {'+'.join(j.kinds)} refs={j.references} files={j.files} via {', '.join(j.entities)}")
+        for e in la.exposures:
+            out.append(f"  [{e.kind.value} {e.jurisdiction}] {e.entity} via {', '.join(e.via)} conf={e.confidence} refs={e.references}")
+            for p in e.paths:
+                out.append(f"    {p.context} {p.confidence} {p}")
+    for m in a.models:
+        out.append(f"model {m.model_id}: {m.control} (weights {m.weights}; {m.reason}) deployed {', '.join(m.deployment)}; "
+                   f"origin {', '.join(m.origin) or '-'} {', '.join(m.countries) or '-'}; license {m.license_id}/{m.license_class}; "
+                   f"{m.status}; refs={m.references}; lineage {', '.join(f'{x.depth}:{x.child}-{x.relation}->{x.parent}({x.country})' for x in m.lineage) or '-'}")
+    return out
+
+
+def golden(text: str) -> list[str]:
+    return textwrap.dedent(text).strip("\n").splitlines()
+
+
+def scan_offline(root, kb, hub: HubClient | None = None):
+    result = scan(ScanConfig(root=str(root), cache_dir="-", jobs=1), kb)
+    client = hub or HubClient(offline=True)
+    try:
+        return resolve_scan(result, kb, client)
+    finally:
+        client.close()
+
+
+# ------------------------------------------------------------------------------------------
+# The canonical case: examples/eu-stack, offline
+# ------------------------------------------------------------------------------------------
+
+EU_STACK_OFFLINE = """
+    hardware: 16 refs in 8 files
+      US supply refs=16 files=8 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, hardware:nvidia, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b
+      [supply US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via hardware:nvidia conf=0.95 refs=2
+        config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] hardware:nvidia via hardware:nvidia conf=0.95 refs=6
+        config 0.9 loc:deploy/k8s/vllm.yaml:27 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/k8s/vllm.yaml:29 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/vllm.yaml:57 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/vllm.yaml:60 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:73 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/variables.tf:20 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] model:BAAI/bge-m3 via hardware:nvidia conf=0.95 refs=3
+        config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/app.yaml:39 -references-> model:BAAI/bge-m3 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        code 0.95 loc:service/search.py:14 -references-> model:BAAI/bge-m3 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] model:Qwen/Qwen2.5-7B-Instruct via hardware:nvidia conf=0.95 refs=4
+        config 0.95 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        code 0.85 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] model:qwen2.5-7b via hardware:nvidia conf=0.7 refs=1
+        config 0.7 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+    cloud: 24 refs in 8 files
+      US data+supply refs=24 files=8 via cloud:aws, endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
+      DE data refs=13 files=7 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
+      EU data refs=13 files=7 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
+      [data DE] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via region:aws/eu-central-1 conf=0.95 refs=2
+        config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+      [data DE] model:BAAI/bge-m3 via region:aws/eu-central-1 conf=0.95 refs=3
+        config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        config 0.95 loc:deploy/k8s/app.yaml:39 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        code 0.95 loc:service/search.py:14 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+      [data DE] model:Qwen/Qwen2.5-7B-Instruct via region:aws/eu-central-1 conf=0.95 refs=4
+        config 0.95 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        config 0.95 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        config 0.95 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        code 0.85 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+      [data DE] model:qwen2.5-7b via region:aws/eu-central-1 conf=0.7 refs=1
+        config 0.7 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+      [data DE] region:aws/eu-central-1 via region:aws/eu-central-1 conf=0.95 refs=3
+        config 0.85 loc:deploy/k8s/app.yaml:20 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        config 0.85 loc:deploy/k8s/vllm.yaml:26 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        config 0.95 loc:infra/terraform/versions.tf:19 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+      [data EU] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via region:aws/eu-central-1 conf=0.95 refs=2
+        config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+      [data EU] model:BAAI/bge-m3 via region:aws/eu-central-1 conf=0.95 refs=3
+        config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        config 0.95 loc:deploy/k8s/app.yaml:39 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        code 0.95 loc:service/search.py:14 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+      [data EU] model:Qwen/Qwen2.5-7B-Instruct via region:aws/eu-central-1 conf=0.95 refs=4
+        config 0.95 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        config 0.95 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        config 0.95 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        code 0.85 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+      [data EU] model:qwen2.5-7b via region:aws/eu-central-1 conf=0.7 refs=1
+        config 0.7 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+      [data EU] region:aws/eu-central-1 via region:aws/eu-central-1 conf=0.95 refs=3
+        config 0.85 loc:deploy/k8s/app.yaml:20 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        config 0.85 loc:deploy/k8s/vllm.yaml:26 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        config 0.95 loc:infra/terraform/versions.tf:19 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+      [data US] cloud:aws via cloud:aws conf=0.95 refs=11
+        config 0.9 loc:deploy/k8s/app.yaml:19 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/k8s/vllm.yaml:25 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:13 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:18 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:32 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:44 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:54 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:68 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/versions.tf:6 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:infra/terraform/versions.tf:18 -references-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via cloud:aws conf=0.95 refs=2
+        config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:BAAI/bge-m3 via cloud:aws conf=0.95 refs=3
+        config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/app.yaml:39 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.95 loc:service/search.py:14 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:Qwen/Qwen2.5-7B-Instruct via cloud:aws conf=0.95 refs=4
+        config 0.95 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.85 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:qwen2.5-7b via cloud:aws conf=0.7 refs=1
+        config 0.7 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] region:aws/eu-central-1 via cloud:aws conf=0.95 refs=3
+        config 0.85 loc:deploy/k8s/app.yaml:20 -references-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.85 loc:deploy/k8s/vllm.yaml:26 -references-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:infra/terraform/versions.tf:19 -references-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] cloud:aws via cloud:aws conf=0.95 refs=11
+        config 0.9 loc:deploy/k8s/app.yaml:19 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/k8s/vllm.yaml:25 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:13 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:18 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:32 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:44 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:54 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/eks.tf:68 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/terraform/versions.tf:6 -references-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:infra/terraform/versions.tf:18 -references-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via cloud:aws conf=0.95 refs=2
+        config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:BAAI/bge-m3 via cloud:aws conf=0.95 refs=3
+        config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/app.yaml:39 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.95 loc:service/search.py:14 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:Qwen/Qwen2.5-7B-Instruct via cloud:aws conf=0.95 refs=4
+        config 0.95 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.85 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:qwen2.5-7b via cloud:aws conf=0.7 refs=1
+        config 0.7 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] region:aws/eu-central-1 via cloud:aws conf=0.95 refs=3
+        config 0.85 loc:deploy/k8s/app.yaml:20 -references-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.85 loc:deploy/k8s/vllm.yaml:26 -references-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.95 loc:infra/terraform/versions.tf:19 -references-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+    inference-provider: 7 refs in 3 files
+      CN data refs=7 files=3 via model:deepseek-chat, provider:deepseek
+      [data CN] model:deepseek-chat via provider:deepseek conf=0.95 refs=3
+        config 0.95 loc:.env.example:9 -references-> model:deepseek-chat -served-by-> provider:deepseek -subject-to-> jurisdiction:CN
+        config 0.95 loc:deploy/k8s/app.yaml:32 -references-> model:deepseek-chat -served-by-> provider:deepseek -subject-to-> jurisdiction:CN
+        code 0.85 loc:service/classify.py:11 -references-> model:deepseek-chat -served-by-> provider:deepseek -subject-to-> jurisdiction:CN
+      [data CN] provider:deepseek via provider:deepseek conf=0.95 refs=4
+        config 0.9 loc:.env.example:8 -references-> provider:deepseek -subject-to-> jurisdiction:CN
+        config 0.9 loc:deploy/k8s/app.yaml:33 -references-> provider:deepseek -subject-to-> jurisdiction:CN
+        code 0.95 loc:service/classify.py:14 -references-> provider:deepseek -subject-to-> jurisdiction:CN
+        code 0.9 loc:service/classify.py:14 -references-> provider:deepseek -subject-to-> jurisdiction:CN
+    model: 11 refs in 7 files
+      CN supply refs=11 files=7 via model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:deepseek-chat, model:qwen2.5-7b
+      [supply CN] model:BAAI/bge-m3 via lab:baai conf=0.81 refs=3
+        config 0.81 loc:.env.example:12 -references-> model:BAAI/bge-m3 -published-by-> lab:baai -subject-to-> jurisdiction:CN
+        config 0.81 loc:deploy/k8s/app.yaml:39 -references-> model:BAAI/bge-m3 -published-by-> lab:baai -subject-to-> jurisdiction:CN
+        code 0.81 loc:service/search.py:14 -references-> model:BAAI/bge-m3 -published-by-> lab:baai -subject-to-> jurisdiction:CN
+      [supply CN] model:Qwen/Qwen2.5-7B-Instruct via lab:alibaba-qwen conf=0.81 refs=4
+        config 0.81 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+        config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+        config 0.81 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+        code 0.72 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+      [supply CN] model:deepseek-chat via lab:deepseek conf=0.9 refs=3
+        config 0.9 loc:.env.example:9 -references-> model:deepseek-chat -published-by-> lab:deepseek -subject-to-> jurisdiction:CN
+        config 0.9 loc:deploy/k8s/app.yaml:32 -references-> model:deepseek-chat -published-by-> lab:deepseek -subject-to-> jurisdiction:CN
+        code 0.81 loc:service/classify.py:11 -references-> model:deepseek-chat -published-by-> lab:deepseek -subject-to-> jurisdiction:CN
+      [supply CN] model:qwen2.5-7b via lab:alibaba-qwen conf=0.21 refs=1
+        config 0.21 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+    software: 8 refs in 5 files
+      US supply refs=8 files=5 via package:openai, package:sentence-transformers, package:torch, package:vllm
+      [supply US] package:openai via package:openai conf=0.95 refs=3
+        config 0.95 loc:requirements.txt:4 -references-> package:openai -subject-to-> jurisdiction:US
+        code 0.95 loc:service/classify.py:8 -references-> package:openai -subject-to-> jurisdiction:US
+        code 0.95 loc:service/summarize.py:8 -references-> package:openai -subject-to-> jurisdiction:US
+      [supply US] package:sentence-transformers via package:sentence-transformers conf=0.95 refs=2
+        config 0.95 loc:requirements.txt:5 -references-> package:sentence-transformers -subject-to-> jurisdiction:US
+        code 0.95 loc:service/search.py:9 -references-> package:sentence-transformers -subject-to-> jurisdiction:US
+      [supply US] package:torch via package:torch conf=0.95 refs=1
+        config 0.95 loc:requirements.txt:6 -references-> package:torch -subject-to-> jurisdiction:US
+      [supply US] package:vllm via package:vllm conf=0.9 refs=2
+        config 0.9 loc:deploy/Dockerfile:3 -references-> package:vllm -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/Dockerfile:13 -references-> package:vllm -subject-to-> jurisdiction:US
+    model BAAI/bge-m3: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin baai CN; license unknown/unknown; resolved; refs=3; lineage -
+    model Qwen/Qwen2.5-7B-Instruct: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin alibaba-qwen CN; license unknown/unknown; resolved; refs=4; lineage -
+    model deepseek-chat: self-hostable (weights downloadable; weights are downloadable) deployed provider:deepseek; origin deepseek CN; license unknown/unknown; resolved; refs=3; lineage -
+    model qwen2.5-7b: unknown (weights unknown; weights availability not established) deployed self-hosted; origin alibaba-qwen CN; license unknown/unknown; inferred; refs=1; lineage -
+"""
+
+
+def test_eu_stack_canonical_assessment(kb):
+    """A European company running a Chinese open-weight model with vLLM on NVIDIA GPUs in a US
+    cloud, and calling a Chinese API for another feature: hardware -> US, cloud -> US plus the
+    region's DE/EU, model -> CN, inference provider -> CN with data exposure."""
+    a = assess(scan_offline(EU_STACK, kb), kb)
+    assert flatten(a) == golden(EU_STACK_OFFLINE)
+    summary = {la.layer.value: [(j.jurisdiction, j.kinds) for j in la.jurisdictions] for la in a.layers}
+    assert summary == {
+        "hardware": [("US", ("supply",))],
+        "cloud": [("US", ("data", "supply")), ("DE", ("data",)), ("EU", ("data",))],
+        "inference-provider": [("CN", ("data",))],
+        "model": [("CN", ("supply",))],
+        "software": [("US", ("supply",))],
+    }
+
+
+def test_eu_stack_regimes_are_those_of_the_knowledge_base_for_each_kind(kb):
+    a = assess(scan_offline(EU_STACK, kb), kb)
+    for e in a.exposures:
+        want = tuple(r.id for r in regimes_for(kb, e.jurisdiction, e.kind.value))
+        assert e.regimes == want, (e.layer, e.kind, e.jurisdiction)
+        assert all(e.kind.value in r.applies_to for r in regimes_for(kb, e.jurisdiction, e.kind.value))
+    for la in a.layers:
+        for j in la.jurisdictions:
+            assert j.regimes == tuple(sorted({r for k in j.kinds for r in regimes_for(kb, j.jurisdiction, k)}))
+    cloud = {(e.kind, e.jurisdiction, e.entity): e.regimes for e in a.layer("cloud").exposures}
+    assert "us-cloud-act" in cloud[(ExposureKind.DATA, "US", "cloud:aws")]
+    assert "eu-gdpr" in cloud[(ExposureKind.DATA, "EU", "region:aws/eu-central-1")]
+    inference = {(e.kind, e.jurisdiction, e.entity): e.regimes for e in a.layer("inference-provider").exposures}
+    assert "cn-national-intelligence-law" in inference[(ExposureKind.DATA, "CN", "provider:deepseek")]
+
+
+def test_eu_stack_with_lineage_resolved_against_the_hub(kb, fake_hub):
+    """Resolved against a (fake, local) Hub the Qwen model shows its lineage to the base model,
+    both made by a Chinese lab, and its weights are known to be downloadable."""
+    client = HubClient(timeout=2.0, backoff=0.01, sleep=lambda s: None)
+    a = assess(scan_offline(EU_STACK, kb, client), kb)
+    qwen = [line for line in flatten(a) if "-references-> model:Qwen/Qwen2.5-7B-Instruct" in line and "published-by" in line]
+    assert qwen == [
+        "    config 0.81 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    code 0.72 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    code 0.72 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+    ]
+    models = {m.model_id: m for m in a.models}
+    q = models["Qwen/Qwen2.5-7B-Instruct"]
+    assert (q.control, q.weights, q.license_id, q.license_class, q.countries) == (
+        "self-hostable", "downloadable", "apache-2.0", "permissive", ("CN",))
+    assert [(x.depth, x.child, x.relation, x.parent, x.country) for x in q.lineage] == [
+        (1, "Qwen/Qwen2.5-7B-Instruct", "finetune", "Qwen/Qwen2.5-7B", "CN")]
+    depths = {p.depth for e in a.layer("model").exposures if e.entity == "model:Qwen/Qwen2.5-7B-Instruct" for p in e.paths}
+    assert depths == {0, 1}
+
+
+# ------------------------------------------------------------------------------------------
+# Hand-built stack: lineage across borders, host/model mismatch, API-only, unknowns
+# ------------------------------------------------------------------------------------------
+
+MIXED = """
+    hardware: 6 refs in 5 files
+      US supply refs=6 files=5 via endpoint:http://llm.internal:8080/v1, hardware:nvidia, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, package:nvidia-cuda-runtime-cu12
+      [supply US] endpoint:http://llm.internal:8080/v1 via hardware:nvidia conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] hardware:nvidia via hardware:nvidia conf=0.9 refs=1
+        code 0.9 loc:k8s/gpu.yaml:7 -references-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] model:llama3.2 via hardware:nvidia conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] model:nvidia/Qwen-FT-7B via hardware:nvidia conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] model:unknown-org/mystery via hardware:nvidia conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+      [supply US] package:nvidia-cuda-runtime-cu12 via hardware:nvidia conf=0.9 refs=1
+        code 0.9 loc:requirements.txt:2 -references-> package:nvidia-cuda-runtime-cu12 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+    cloud: 8 refs in 6 files
+      US data+supply refs=7 files=5 via cloud:aws, endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:aws/eu-west-1
+      EU data refs=6 files=5 via endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:aws/eu-west-1
+      IE data refs=5 files=4 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:aws/eu-west-1
+      unknown data refs=5 files=4 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:unknown/westeurope
+      DE data refs=1 files=1 via model:deepseek.r1-v1:0
+      [data DE] model:deepseek.r1-v1:0 via region:aws/eu-central-1 conf=0.9 refs=1
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+      [data EU] endpoint:http://llm.internal:8080/v1 via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
+      [data EU] model:deepseek.r1-v1:0 via region:aws/eu-central-1 conf=0.9 refs=1
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+      [data EU] model:llama3.2 via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
+      [data EU] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
+      [data EU] model:unknown-org/mystery via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
+      [data EU] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
+      [data IE] endpoint:http://llm.internal:8080/v1 via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+      [data IE] model:llama3.2 via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+      [data IE] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+      [data IE] model:unknown-org/mystery via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+      [data IE] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1
+        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+      [data US] cloud:aws via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:infra/main.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] endpoint:http://llm.internal:8080/v1 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:deepseek.r1-v1:0 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:llama3.2 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] model:unknown-org/mystery via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [data unknown] endpoint:http://llm.internal:8080/v1 via region:unknown/westeurope conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+      [data unknown] model:llama3.2 via region:unknown/westeurope conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+      [data unknown] model:nvidia/Qwen-FT-7B via region:unknown/westeurope conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+      [data unknown] model:unknown-org/mystery via region:unknown/westeurope conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+      [data unknown] region:unknown/westeurope via region:unknown/westeurope conf=0.9 refs=1
+        code 0.9 loc:infra/other.tf:2 -references-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+      [supply US] cloud:aws via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:infra/main.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] endpoint:http://llm.internal:8080/v1 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:deepseek.r1-v1:0 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:llama3.2 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] model:unknown-org/mystery via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+      [supply US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
+        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+    inference-provider: 3 refs in 3 files
+      US data+supply refs=2 files=2 via model:deepseek.r1-v1:0, model:gpt-4o
+      unknown data refs=1 files=1 via endpoint:https://api.example-llm.io/v1
+      [data US] model:deepseek.r1-v1:0 via provider:bedrock conf=0.9 refs=1
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -subject-to-> jurisdiction:US
+      [data US] model:gpt-4o via provider:openai conf=0.9 refs=1
+        code 0.9 loc:svc/chat.py:5 -references-> model:gpt-4o -served-by-> provider:openai -subject-to-> jurisdiction:US
+      [data unknown] endpoint:https://api.example-llm.io/v1 via endpoint:https://api.example-llm.io/v1 conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:8 -references-> endpoint:https://api.example-llm.io/v1 -subject-to-> jurisdiction:unknown
+      [supply US] model:gpt-4o via provider:openai conf=0.9 refs=1
+        code 0.9 loc:svc/chat.py:5 -references-> model:gpt-4o -served-by-> provider:openai -subject-to-> jurisdiction:US
+    model: 5 refs in 5 files
+      US supply refs=3 files=3 via model:gpt-4o, model:llama3.2, model:nvidia/Qwen-FT-7B
+      CN supply refs=2 files=2 via model:deepseek.r1-v1:0, model:nvidia/Qwen-FT-7B
+      unknown supply refs=1 files=1 via model:unknown-org/mystery
+      [supply CN] model:deepseek.r1-v1:0 via lab:deepseek conf=0.85 refs=1
+        code 0.85 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -published-by-> lab:deepseek -subject-to-> jurisdiction:CN
+      [supply CN] model:nvidia/Qwen-FT-7B via lab:alibaba-qwen conf=0.85 refs=1
+        code 0.85 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -derived-from-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+        code 0.85 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -derived-from-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN
+      [supply US] model:gpt-4o via lab:openai conf=0.85 refs=1
+        code 0.85 loc:svc/chat.py:5 -references-> model:gpt-4o -published-by-> lab:openai -subject-to-> jurisdiction:US
+      [supply US] model:llama3.2 via lab:meta conf=0.27 refs=1
+        code 0.27 loc:svc/local.py:3 -references-> model:llama3.2 -published-by-> lab:meta -subject-to-> jurisdiction:US
+      [supply US] model:nvidia/Qwen-FT-7B via lab:nvidia conf=0.85 refs=1
+        code 0.85 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -published-by-> lab:nvidia -subject-to-> jurisdiction:US
+      [supply unknown] model:unknown-org/mystery via model:unknown-org/mystery conf=0.9 refs=1
+        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -subject-to-> jurisdiction:unknown
+    software: 3 refs in 2 files
+      US supply refs=3 files=2 via model:llama3.2, package:nvidia-cuda-runtime-cu12, package:vllm
+      [supply US] model:llama3.2 via provider:ollama conf=0.9 refs=1
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -subject-to-> jurisdiction:US
+      [supply US] package:nvidia-cuda-runtime-cu12 via package:nvidia-cuda-runtime-cu12 conf=0.9 refs=1
+        code 0.9 loc:requirements.txt:2 -references-> package:nvidia-cuda-runtime-cu12 -subject-to-> jurisdiction:US
+      [supply US] package:vllm via package:vllm conf=0.9 refs=1
+        code 0.9 loc:requirements.txt:1 -references-> package:vllm -subject-to-> jurisdiction:US
+    model deepseek.r1-v1:0: self-hostable (weights downloadable; weights are downloadable) deployed provider:bedrock; origin deepseek CN; license lic/permissive; resolved; refs=1; lineage -
+    model gpt-4o: api-only (weights api-only; weights are not published: only the provider can serve it) deployed provider:openai; origin openai US; license lic/proprietary; resolved; refs=1; lineage -
+    model llama3.2: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin meta US; license unknown/unknown; inferred; refs=1; lineage -
+    model nvidia/Qwen-FT-7B: self-hostable (weights downloadable; weights are downloadable) deployed self-hosted; origin alibaba-qwen CN, US; license lic/permissive; resolved; refs=1; lineage 1:nvidia/Qwen-FT-7B-finetune->Qwen/Qwen2.5-7B-Instruct(CN), 2:Qwen/Qwen2.5-7B-Instruct-finetune->Qwen/Qwen2.5-7B(CN)
+    model unknown-org/mystery: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin - unknown; license unknown/unknown; unknown; refs=1; lineage -
+"""
+
+
+def test_mixed_stack_assessment(kb):
+    assert flatten(assess(mixed_stack(), kb)) == golden(MIXED)
+
+
+def test_lineage_crossing_borders(kb):
+    """A US publisher's fine-tune of a Chinese base: the model layer depends on both, the
+    Chinese exposure at lineage depth 1 and 2, the US one at depth 0."""
+    a = assess(mixed_stack(), kb)
+    got = sorted((e.jurisdiction, p.depth, p.nodes[-2]) for e in a.layer("model").exposures
+                 if e.entity == "model:nvidia/Qwen-FT-7B" for p in e.paths)
+    assert got == [("CN", 1, "lab:alibaba-qwen"), ("CN", 2, "lab:alibaba-qwen"), ("US", 0, "lab:nvidia")]
+    (m,) = [m for m in a.models if m.model_id == "nvidia/Qwen-FT-7B"]
+    assert m.countries == ("CN", "US")
+    assert [(x.depth, x.child, x.parent, x.country) for x in m.lineage] == [
+        (1, "nvidia/Qwen-FT-7B", "Qwen/Qwen2.5-7B-Instruct", "CN"), (2, "Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B", "CN")]
+
+
+def test_chinese_model_on_a_us_managed_service(kb):
+    """Bedrock serving deepseek.r1-v1:0 in eu-central-1: the model is CN (supply), the inference
+    provider US (data), the region DE and the EU legal order (data), the cloud operator US."""
+    a = assess(mixed_stack(), kb)
+    got = sorted((e.layer.value, e.kind.value, e.jurisdiction) for e in a.exposures if e.entity == "model:deepseek.r1-v1:0")
+    assert got == [
+        ("cloud", "data", "DE"), ("cloud", "data", "EU"), ("cloud", "data", "US"), ("cloud", "supply", "US"),
+        ("inference-provider", "data", "US"),
+        ("model", "supply", "CN"),
+    ]
+
+
+def test_host_model_mismatch_from_source_files(kb, tmp_path):
+    """The same mismatch found in code: a Bedrock ARN naming its region, a Qwen model on Vertex."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "bedrock.py").write_text(textwrap.dedent("""\
+        import boto3
+
+        client = boto3.client("bedrock-runtime", region_name="eu-west-1")
+        resp = client.converse(modelId="arn:aws:bedrock:eu-west-1::foundation-model/deepseek.r1-v1:0", messages=[])
+        """))
+    (tmp_path / "app" / "vertex.py").write_text(textwrap.dedent("""\
+        from langchain_google_vertexai import ChatVertexAI
+
+        llm = ChatVertexAI(model="qwen/qwen3-coder-480b-a35b-instruct-maas")
+        """))
+    a = assess(scan_offline(tmp_path, kb), kb)
+    got = sorted((e.layer.value, e.kind.value, e.jurisdiction, e.entity, tuple(e.via)) for e in a.exposures
+                 if e.entity.startswith("model:"))
+    assert got == [
+        ("cloud", "data", "EU", "model:deepseek.r1-v1:0", ("region:aws/eu-west-1",)),
+        ("cloud", "data", "IE", "model:deepseek.r1-v1:0", ("region:aws/eu-west-1",)),
+        ("cloud", "data", "US", "model:deepseek.r1-v1:0", ("cloud:aws",)),
+        ("cloud", "supply", "US", "model:deepseek.r1-v1:0", ("cloud:aws",)),
+        ("inference-provider", "data", "US", "model:deepseek.r1-v1:0", ("provider:bedrock",)),
+        ("inference-provider", "data", "US", "model:qwen/qwen3-coder-480b-a35b-instruct-maas", ("provider:vertex-ai",)),
+        ("model", "supply", "CN", "model:deepseek.r1-v1:0", ("lab:deepseek",)),
+        ("model", "supply", "CN", "model:qwen/qwen3-coder-480b-a35b-instruct-maas", ("lab:alibaba-qwen",)),
+    ]
+    paths = {str(p) for e in a.exposures for p in e.paths if e.jurisdiction == "IE"}
+    assert paths == {"loc:app/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock "
+                     "-hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE"}
+    controls = {m.model_id: (m.control, m.deployment) for m in a.models}
+    assert controls == {"deepseek.r1-v1:0": ("unknown", ("provider:bedrock",)),
+                        "qwen/qwen3-coder-480b-a35b-instruct-maas": ("unknown", ("provider:vertex-ai",))}
+
+
+def test_api_only_model_is_a_supply_exposure_through_its_provider(kb):
+    r = scan_result([ref(Kind.MODEL, "gpt-4o", "chat.py", 3, form="api", provider="openai")],
+                    [prov("gpt-4o", publisher="openai", origin="openai", country="US", weights="api-only", provider="openai")])
+    a = assess(r, kb)
+    assert [(e.layer.value, e.kind.value, e.jurisdiction, e.via) for e in a.exposures] == [
+        ("inference-provider", "data", "US", ("provider:openai",)),
+        ("inference-provider", "supply", "US", ("provider:openai",)),
+        ("model", "supply", "US", ("lab:openai",)),
+    ]
+    (m,) = a.models
+    assert (m.control, m.weights, m.deployment) == ("api-only", "api-only", ("provider:openai",))
+
+
+def test_self_hostable_open_weights_called_on_an_api(kb):
+    r = scan_result([ref(Kind.MODEL, "deepseek-chat", "chat.py", 3, form="api", provider="deepseek")],
+                    [prov("deepseek-chat", publisher="deepseek", origin="deepseek", country="CN", weights="downloadable",
+                          provider="deepseek")])
+    a = assess(r, kb)
+    assert [(e.layer.value, e.kind.value, e.jurisdiction) for e in a.exposures] == [
+        ("inference-provider", "data", "CN"), ("model", "supply", "CN")]
+    (m,) = a.models
+    assert (m.control, m.reason) == ("self-hostable", "weights are downloadable")
+
+
+def test_comment_references_are_not_dependencies(kb):
+    r = scan_result([ref(Kind.MODEL, "Qwen/Qwen2.5-7B", "a.py", 1, context=Context.COMMENT),
+                     ref(Kind.CLOUD, "aws", "b.tf", 1, provider="aws", context=Context.COMMENT)],
+                    [prov("Qwen/Qwen2.5-7B", publisher="alibaba-qwen", origin="alibaba-qwen", country="CN")])
+    a = assess(r, kb)
+    assert a.exposures == () and a.models == ()
+    assert [la.layer for la in a.layers] == [Layer.HARDWARE, Layer.CLOUD, Layer.INFERENCE, Layer.MODEL, Layer.SOFTWARE]
+
+
+def test_docs_references_count_and_say_so(kb):
+    r = scan_result([ref(Kind.MODEL, "Qwen/Qwen2.5-7B", "README.md", 4, context=Context.DOCS)],
+                    [prov("Qwen/Qwen2.5-7B", publisher="alibaba-qwen", origin="alibaba-qwen", country="CN")])
+    a = assess(r, kb)
+    (e,) = a.layer("model").exposures
+    assert [(p.context, str(p)) for p in e.paths] == [
+        ("docs", "loc:README.md:4 -references-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN")]
+
+
+def test_deterministic_whatever_the_reference_order(kb):
+    base = mixed_stack()
+    shuffled = list(base.references)
+    random.Random(3).shuffle(shuffled)
+    assert assess(base, kb) == assess(replace(base, references=tuple(shuffled)), kb)
+
+
+# ------------------------------------------------------------------------------------------
+# Regimes: applies_to decides which exposures a regime is cited for
+# ------------------------------------------------------------------------------------------
+
+
+def _overlay(tmp_path: Path) -> Path:
+    d = tmp_path / "rules"
+    d.mkdir()
+    (d / "labs.yaml").write_text(textwrap.dedent("""\
+        section: labs
+        entries:
+          - id: penguin-labs
+            name: Penguin Labs
+            country: AQ
+            kind: lab
+            hf_namespaces: [penguin]
+            sources: ["https://example.org/penguin"]
+        """))
+    (d / "providers.yaml").write_text(textwrap.dedent("""\
+        section: providers
+        entries:
+          - id: penguin-api
+            name: Penguin API
+            owner: Penguin Labs
+            country: AQ
+            kind: model-api
+            base_urls: [{url: "https://api.penguin.example"}]
+            sources: ["https://example.org/penguin-api"]
+        """))
+    (d / "jurisdictions.yaml").write_text(textwrap.dedent("""\
+        section: jurisdictions
+        entries:
+          - id: AQ
+            name: Antarctica
+            sources: ["https://example.org/aq"]
+            regimes:
+              - {id: aq-data, name: Ice Data Act, year: 2020, effect: "Data stored on the ice may be read.", kind: data-access,
+                 applies_to: [data], sources: ["https://example.org/aq-data"]}
+              - {id: aq-supply, name: Ice Export Rule, year: 2021, effect: "Weights may not leave the ice.", kind: export-control,
+                 applies_to: [supply], sources: ["https://example.org/aq-supply"]}
+              - {id: aq-all, name: Ice Security Law, year: 2019, effect: "Everything on the ice is in scope.", kind: security,
+                 applies_to: [data, supply], sources: ["https://example.org/aq-all"]}
+        """))
+    return d
+
+
+def test_regimes_follow_applies_to(tmp_path):
+    kb = load_knowledge_base([_overlay(tmp_path)])
+    r = scan_result([ref(Kind.MODEL, "penguin/ice-1", "app.py", 2, form="api", provider="penguin-api")],
+                    [prov("penguin/ice-1", publisher="penguin-labs", origin="penguin-labs", country="AQ")])
+    a = assess(r, kb)
+    assert [(e.layer.value, e.kind.value, e.jurisdiction, e.regimes) for e in a.exposures] == [
+        ("inference-provider", "data", "AQ", ("aq-all", "aq-data")),
+        ("model", "supply", "AQ", ("aq-all", "aq-supply")),
+    ]
+    (j,) = a.layer("model").jurisdictions
+    assert [(x.jurisdiction, x.id, x.name, x.year, x.kind, x.applies_to, x.url) for x in j.regimes] == [
+        ("AQ", "aq-all", "Ice Security Law", 2019, "security", ("data", "supply"), "https://example.org/aq-all"),
+        ("AQ", "aq-supply", "Ice Export Rule", 2021, "export-control", ("supply",), "https://example.org/aq-supply"),
+    ]
+    assert regimes_for(kb, "unknown") == ()
+
+
+def test_memberships_are_transitive_and_from_the_knowledge_base(kb):
+    m = memberships(kb)
+    assert m["DE"] == ("EU",) and m["FR"] == ("EU",)
+    assert m["US"] == () and m["CN"] == ()
+
+
+# ------------------------------------------------------------------------------------------
+# Serialisation
+# ------------------------------------------------------------------------------------------
+
+
+def test_assessment_in_the_json_document(kb):
+    result = assess_scan(mixed_stack(), kb)
+    doc = json.loads(jsondoc.dumps(result))
+    assert doc["assessment"] == json.loads(json.dumps(assessment_to_dict(result.assessment)))
+    assert [la["layer"] for la in doc["assessment"]["layers"]] == ["hardware", "cloud", "inference-provider", "model", "software"]
+    model_layer = doc["assessment"]["layers"][3]
+    first = model_layer["exposures"][0]
+    assert first["kind"] == "supply" and first["jurisdiction"] == "CN" and first["entity"] == "model:deepseek.r1-v1:0"
+    assert first["paths"][0]["route"] == (
+        "loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -published-by-> lab:deepseek -subject-to-> jurisdiction:CN")
+    assert first["paths"][0]["nodes"][0] == "loc:svc/bedrock.py:4" and first["paths"][0]["lineage_depth"] == 0
+    gpt = [m for m in doc["assessment"]["models"] if m["model_id"] == "gpt-4o"][0]
+    assert gpt["control"] == "api-only" and gpt["deployment"] == ["provider:openai"]
+    assert doc["findings"] == []
+
+
+def test_default_assessment_on_a_scan_result_is_empty_not_none():
+    from sovaudit.model import Assessment, ScanResult
+
+    r = ScanResult("x", "0", "0", (), ())
+    assert r.assessment == Assessment() and r.findings == ()
+    assert r.assessment.layer("model").exposures == ()
