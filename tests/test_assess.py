@@ -15,12 +15,12 @@ from pathlib import Path
 
 from sovaudit.assess import assess, assess_scan, assessment_to_dict, memberships, regimes_for
 from sovaudit.hub import HubClient
-from sovaudit.model import Context, ExposureKind, Kind, Layer, ScanConfig
+from sovaudit.model import Context, ExposureKind, Fact, Kind, Layer, ScanConfig
 from sovaudit.report import jsondoc
 from sovaudit.resolve import resolve_scan
 from sovaudit.rules import load_knowledge_base
 from sovaudit.scan import scan
-from test_graph import mixed_stack, prov, ref, scan_result
+from test_graph import EV, mixed_stack, prov, ref, scan_result
 
 EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
 
@@ -282,8 +282,8 @@ def test_eu_stack_with_lineage_resolved_against_the_hub(kb, fake_hub):
     ]
     models = {m.model_id: m for m in a.models}
     q = models["Qwen/Qwen2.5-7B-Instruct"]
-    assert (q.control, q.weights, q.license_id, q.license_class, q.countries) == (
-        "self-hostable", "downloadable", "apache-2.0", "permissive", ("CN",))
+    assert (q.control, q.weights, q.license_id, q.license_class, q.license_terms, q.countries) == (
+        "self-hostable", "downloadable", "apache-2.0", "permissive", ("attribution",), ("CN",))
     assert [(x.depth, x.child, x.relation, x.parent, x.country) for x in q.lineage] == [
         (1, "Qwen/Qwen2.5-7B-Instruct", "finetune", "Qwen/Qwen2.5-7B", "CN")]
     depths = {p.depth for e in a.layer("model").exposures if e.entity == "model:Qwen/Qwen2.5-7B-Instruct" for p in e.paths}
@@ -507,6 +507,16 @@ def test_self_hostable_open_weights_called_on_an_api(kb):
         ("inference-provider", "data", "CN"), ("model", "supply", "CN")]
     (m,) = a.models
     assert (m.control, m.reason) == ("self-hostable", "weights are downloadable")
+
+
+def test_territorially_limited_license_terms_come_from_the_knowledge_base(kb):
+    r = scan_result([ref(Kind.MODEL, "meta-llama/Llama-3.2-11B-Vision-Instruct", "app.py", 3)],
+                    [replace(prov("meta-llama/Llama-3.2-11B-Vision-Instruct", publisher="meta", origin="meta", country="US",
+                                  weights="gated", license_class="custom-restrictive"),
+                             license_id=Fact("llama3.2", EV))])
+    (m,) = assess(r, kb).models
+    assert (m.control, m.license_id, m.license_class) == ("self-hostable", "llama3.2", "custom-restrictive")
+    assert m.license_terms == ("attribution", "naming", "territorial", "use-restriction", "user-cap")
 
 
 def test_comment_references_are_not_dependencies(kb):

@@ -366,7 +366,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                 if conf > g.conf:
                     g.conf = conf
     layers = _layers(kb, groups)
-    models = tuple(_control(mid, info, prov, model_countries.get(mid, set())) for mid, info in sorted(model_info.items()))
+    models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set())) for mid, info in sorted(model_info.items()))
     return Assessment(layers, models)
 
 
@@ -415,8 +415,10 @@ def _layers(kb, groups: dict[tuple, _Group]) -> tuple[LayerAssessment, ...]:
     return tuple(out)
 
 
-def _control(mid: str, info: dict[str, Any], prov: dict, countries: set[str]) -> ModelControl:
+def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, countries: set[str]) -> ModelControl:
     p = prov.get(mid)
+    lic = kb.license(p.license_id.value) if p is not None and p.license_id.known else None
+    terms = tuple(sorted({c["kind"] for c in (lic.get("clauses") or [])})) if lic is not None else ()
     weights = p.weights.value if p else UNKNOWN
     if weights in _SELF_HOSTABLE:
         control, why = "self-hostable", f"weights are {weights}"
@@ -439,6 +441,7 @@ def _control(mid: str, info: dict[str, Any], prov: dict, countries: set[str]) ->
         references=len(info["refs"]),
         status=p.status.value if p else UNKNOWN,
         reason=why,
+        license_terms=terms,
     )
 
 
@@ -505,7 +508,8 @@ def assessment_to_dict(a: Assessment) -> dict[str, Any]:
         "models": [
             {"model_id": m.model_id, "control": m.control, "weights": m.weights, "deployment": list(m.deployment),
              "origin": list(m.origin), "countries": list(m.countries), "license_id": m.license_id,
-             "license_class": m.license_class, "status": m.status, "references": m.references, "reason": m.reason,
+             "license_class": m.license_class, "license_terms": list(m.license_terms), "status": m.status,
+             "references": m.references, "reason": m.reason,
              "lineage": [{"depth": x.depth, "child": x.child, "relation": x.relation, "parent": x.parent, "country": x.country}
                          for x in m.lineage]}
             for m in a.models

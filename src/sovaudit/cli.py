@@ -1,7 +1,7 @@
 """Command line: parse, call the library, write, exit code. Nothing else lives here.
 
 Exit codes (documented in the README and in ``--help``):
-  0  the scan ran (and, once policies exist, nothing at or above --fail-on was found)
+  0  the scan ran and nothing at or above --fail-on was found (no --fail-on: always 0)
   1  policy violation at or above --fail-on
   2  usage or configuration error (bad option, missing path, invalid rules or policy file)
   3  internal error (a bug: please report it)

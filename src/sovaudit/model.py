@@ -446,6 +446,7 @@ class ModelControl:
     references: int = 0
     status: str = UNKNOWN
     reason: str = ""
+    license_terms: tuple[str, ...] = ()  # clause kinds of its license in rules/ (territorial, user-cap, ...)
 
 
 @dataclass(frozen=True, slots=True)
