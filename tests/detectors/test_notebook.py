@@ -179,3 +179,17 @@ def test_malformed_notebook_is_a_recorded_skip(kb):
 def test_json_that_is_not_a_notebook_raises(kb):
     with pytest.raises(ValueError, match="malformed notebook JSON"):
         run(kb, '{"hello": 1}')
+
+
+def test_nbformat_3_worksheets(kb):
+    nb = {"metadata": {"language": "python"}, "nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "markdown", "source": ["hi"]},
+        {"cell_type": "code", "input": ["import os\n", "m = AutoModel.from_pretrained(\"google/gemma-2b\")"], "language": "python",
+         "outputs": []}]}]}
+    assert [(r.id, r.line, r.column, r.cell) for r in run(kb, json.dumps(nb, indent=1))] == [("google/gemma-2b", 19, 40, 2)]
+
+
+def test_crlf_inside_cell_sources(kb):
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                     "source": ["x = 1\r\n", "m = AutoModel.from_pretrained(\"google/gemma-2b\")\r\n"]}], "metadata": {}}
+    assert [(r.id, r.line, r.column, r.cell) for r in run(kb, json.dumps(nb, indent=1))] == [("google/gemma-2b", 7, 38, 1)]

@@ -554,3 +554,8 @@ def test_null_bytes_do_not_lose_the_file(kb):
 ])
 def test_model_name_hint(name, hint):
     assert model_name_hint(name) == hint
+
+
+def test_crlf_line_endings(kb):
+    refs = DET.detect(SourceFile("a.py", text='import os\r\n# note: gpt-4o-mini\r\nm = AutoModel.from_pretrained("google/gemma-2b")\r\n'), kb)
+    assert [(r.id, r.line, r.column, r.context) for r in refs] == [("gpt-4o-mini", 2, 9, COMMENT), ("google/gemma-2b", 3, 32, CODE)]
