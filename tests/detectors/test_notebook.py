@@ -192,4 +192,4 @@ def test_nbformat_3_worksheets(kb):
 def test_crlf_inside_cell_sources(kb):
     nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
                      "source": ["x = 1\r\n", "m = AutoModel.from_pretrained(\"google/gemma-2b\")\r\n"]}], "metadata": {}}
-    assert [(r.id, r.line, r.column, r.cell) for r in run(kb, json.dumps(nb, indent=1))] == [("google/gemma-2b", 7, 38, 1)]
+    assert [(r.id, r.line, r.column, r.cell) for r in run(kb, json.dumps(nb, indent=1))] == [("google/gemma-2b", 9, 38, 1)]
