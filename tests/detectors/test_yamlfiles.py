@@ -491,6 +491,7 @@ def test_generic_config(kb):
     "model: ${MODEL}\nmodel_id: '{{ .Values.model }}'\nmodel_name: <MODEL_ID>\n",
     "model: true\nmodel_id: 42\nmodels: 3\n",
     "dependencies:\n  - name: qdrant\n    repository: https://qdrant.github.io/qdrant-helm\n",
+    "metadata:\n  labels:\n    model: llama3-pv\n  annotations: {model: opt125m}\nspec:\n  pvcMatchLabels: {model: mistral}\n",
 ])
 def test_hard_negatives(kb, text):
     refs = refs_of("x.yaml", text, kb)

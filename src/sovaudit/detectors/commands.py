@@ -411,13 +411,29 @@ def literal_part(w: Word) -> Word | None:
     return w
 
 
+_PARSE_CACHE: dict[tuple, object] = {}
+
+
+def _parse(raw: str, kb: KnowledgeBase, hint: str):
+    """``parse_model_string`` memoised: scripts and manifests repeat the same words a lot."""
+    key = (id(kb), kb.version, raw, hint)
+    try:
+        return _PARSE_CACHE[key]
+    except KeyError:
+        pass
+    if len(_PARSE_CACHE) > 100_000:
+        _PARSE_CACHE.clear()
+    ms = _PARSE_CACHE[key] = parse_model_string(raw, kb, hint)
+    return ms
+
+
 def model_hit(w: Word, kb: KnowledgeBase, hint: str, confidence: float = 1.0, attrs: dict[str, str] | None = None,
               form: str = "") -> Hit | None:
     """A model hit if ``w``'s literal value names a model under ``hint``."""
     lit = literal_part(w)
     if lit is None or not lit.value.strip():
         return None
-    ms = parse_model_string(lit.value, kb, hint)
+    ms = _parse(lit.value, kb, hint)
     if ms is None:
         return None
     a = dict(ms.attributes)
@@ -945,8 +961,14 @@ def text_hits(w: Word, kb: KnowledgeBase, with_json: bool = True) -> list[Hit]:
             continue
         if "://" in tok and not tok.startswith(("hf://", "http")):
             continue
-        ms = parse_model_string(tok, kb, "")
+        if "/" not in tok and not re.search(r"[0-9.-]", tok):
+            continue  # a plain word: no API model name is one
+        ms = _parse(tok, kb, "")
         if ms is None or ms.form == "hf" and kb.images(tok):  # `nvidia/cuda` names an image
+            continue
+        if ms.form == "litellm" and _parse(tok.split("/", 1)[1], kb, "") is None:
+            continue  # `github/codeql-action/init`: a route prefix alone vouches for nothing
+        if tok.count("/") > 1 and ms.form != "hf-uri":
             continue
         out.append(Hit(Kind.MODEL, ms.id, tok, w.offs[m.start()] if m.start() < len(w.offs) else w.start, ms.form,
                        ms.confidence * 0.9, ms.provider, tuple(sorted(ms.attributes.items()))))

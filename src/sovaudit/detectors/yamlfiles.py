@@ -68,6 +68,11 @@ INSTANCE_TYPE_LABELS = frozenset({"node.kubernetes.io/instance-type", "beta.kube
 _SCRIPT_KEYS = frozenset({"run", "script", "scripts", "before_script", "after_script", "pre_script", "post_script", "bash", "sh",
                           "inlinescript", "inline", "shell", "commands", "cmd", "postStart".lower(), "prestop"})
 _COMMAND_KEYS = ("entrypoint", "command", "args")
+
+
+def _is_tag_key(key: str) -> bool:
+    """Mappings whose entries tag an object (Kubernetes labels, annotations, selectors)."""
+    return key.lower().endswith(("labels", "annotations", "selector"))
 _LABEL_LISTS = frozenset({"matchexpressions", "requirements", "matchfields"})
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _DOC_START_RE = re.compile(r"^---(?=\s|$)", re.MULTILINE)
@@ -108,8 +113,12 @@ def blank_templates(text: str) -> str:
     return _TEMPLATE_RE.sub(repl, text)
 
 
+#: libyaml when present (same nodes and character-based marks, several times faster).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _compose_all(text: str) -> Iterator[yaml.Node]:
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -172,7 +181,7 @@ def scalar_word(node: yaml.ScalarNode, doc: Doc) -> Word:
     v = node.value
     r = doc.text[node.start_mark.index : node.end_mark.index]
     base = node.start_mark.index
-    style = node.style
+    style = node.style or None  # libyaml says "" for plain scalars
     p = 0
     if style in ("'", '"'):
         p = 1
@@ -441,8 +450,9 @@ class _Walker:
                 var = vn.value[len("os.environ/"):]
                 self.add([env_key_hit(var, w.start + len("os.environ/"), self.kb)])
                 continue
-            # values whose key says model (a LiteLLM ``model_name`` is the public alias: not a model)
-            if kl == "model_name" and "litellm_params" in low:
+            # values whose key says model (a LiteLLM ``model_name`` is the public alias; a
+            # Kubernetes label or annotation ``model: llama3`` tags an object: neither is a model)
+            if kl == "model_name" and "litellm_params" in low or any(_is_tag_key(x) for x in keys[-2:]):
                 pass
             elif isinstance(vn, yaml.ScalarNode) and _is_str(vn) and is_model_key(k):
                 hint = "litellm" if in_litellm and kl == "model" else "model"
