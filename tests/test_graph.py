@@ -13,6 +13,7 @@ import io
 import json
 import random
 from dataclasses import replace
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -34,6 +35,7 @@ from sovaudit.model import (
 )
 
 EV = (Evidence("rules", "test"),)
+EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
 
 
 def ref(kind: Kind, id_: str, path: str, line: int, form: str = "", provider: str = "", context: Context = Context.CODE,
@@ -360,7 +362,7 @@ def test_unknown_format(kb):
 @pytest.mark.parametrize("fmt", ["json", "graphml", "dot"])
 def test_cli_graph_formats_on_the_showcase(fmt, tmp_path):
     out = tmp_path / f"g.{fmt}"
-    res = CliRunner().invoke(main, ["graph", "examples/eu-stack", "--offline", "--no-cache", "-f", fmt, "-o", str(out)])
+    res = CliRunner().invoke(main, ["graph", str(EU_STACK), "--offline", "--no-cache", "-f", fmt, "-o", str(out)])
     assert res.exit_code == 0, res.output
     text = out.read_text("utf-8")
     if fmt == "json":
@@ -382,9 +384,9 @@ def test_cli_graph_formats_on_the_showcase(fmt, tmp_path):
 
 
 def test_cli_graph_to_stdout_and_bad_format():
-    res = CliRunner().invoke(main, ["graph", "examples/eu-stack", "--offline", "--no-cache"])
+    res = CliRunner().invoke(main, ["graph", str(EU_STACK), "--offline", "--no-cache"])
     assert res.exit_code == 0
     assert json.loads(res.stdout)["directed"] is True
-    res = CliRunner().invoke(main, ["graph", "examples/eu-stack", "--offline", "-f", "svg"])
+    res = CliRunner().invoke(main, ["graph", str(EU_STACK), "--offline", "-f", "svg"])
     assert res.exit_code == 2
     assert "'svg' is not one of" in res.output
