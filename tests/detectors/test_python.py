@@ -559,3 +559,18 @@ def test_model_name_hint(name, hint):
 def test_crlf_line_endings(kb):
     refs = DET.detect(SourceFile("a.py", text='import os\r\n# note: gpt-4o-mini\r\nm = AutoModel.from_pretrained("google/gemma-2b")\r\n'), kb)
     assert [(r.id, r.line, r.column, r.context) for r in refs] == [("gpt-4o-mini", 2, 9, COMMENT), ("google/gemma-2b", 3, 32, CODE)]
+
+
+def test_boto3_service_clients_name_their_provider_and_region(kb):
+    refs = run(kb, """
+        import boto3
+        REGION = "eu-central-1"
+        brt = boto3.client("bedrock-runtime", region_name=REGION)
+        s3 = boto3.client("s3")
+        brt.converse(modelId="eu.anthropic.claude-3-7-sonnet-20250219-v1:0", messages=[])
+        """)
+    assert rows(refs, (E,)) == [(E, "bedrock", 3, 21, "client", "bedrock", CODE)]
+    e = one(refs, E)
+    assert (e.text, e.attribute("region"), e.attribute("service")) == ("bedrock-runtime", "eu-central-1", "bedrock-runtime")
+    m = one(refs, id="eu.anthropic.claude-3-7-sonnet-20250219-v1:0")
+    assert (m.provider, m.attribute("region"), m.confidence) == ("bedrock", "eu-central-1", pytest.approx(0.95))

@@ -274,9 +274,11 @@ class _Client:
     url_related: tuple = ()
     url_expr: str = ""
     url_env: Entry | None = None
+    extra: dict = field(default_factory=dict)  # e.g. the region of a boto3 client
+    service: _Lit | None = None  # boto3: the service name literal
 
     def ctx(self, kb: KnowledgeBase) -> tuple[str, dict]:
-        attrs: dict[str, str] = {}
+        attrs: dict[str, str] = dict(self.extra)
         sdk = self.sdk.id if self.sdk is not None else ""
         if self.url is not None:
             prov = kb.provider_for_url(_as_url(self.url.value))
@@ -934,6 +936,10 @@ class _Analyzer(_Visitor):
         q, written = self.qualify(node.func)
         if not q:
             return None
+        if q.rsplit(".", 1)[-1] == "client" and (q.startswith("boto3.") or self._is_boto3_session(node.func, scope)):
+            c = self._aws_client(node, scope, written)
+            self._ctor_cache[id(node)] = c
+            return c
         sdk = self.client_entry(q, written)
         if sdk is None:
             return None
@@ -961,6 +967,37 @@ class _Analyzer(_Visitor):
                 break
         self._ctor_cache[id(node)] = c
         return c
+
+    def _is_boto3_session(self, func: ast.AST, scope: _Scope) -> bool:
+        if not isinstance(func, ast.Attribute):
+            return False
+        iq = self.instance_q(func.value, scope, func.lineno)
+        return iq.startswith("boto3.") and iq.rsplit(".", 1)[-1] == "Session"
+
+    def _aws_client(self, node: ast.Call, scope: _Scope, written: str) -> _Client | None:
+        """``boto3.client("bedrock-runtime", region_name="eu-central-1")``: the service's regional host
+        (``bedrock-runtime.eu-central-1.amazonaws.com``) tells the knowledge base whose it is."""
+        kws = {k.arg: k.value for k in node.keywords if k.arg}
+        svc_expr = node.args[0] if node.args else kws.get("service_name")
+        svcs = self.strs(svc_expr, scope, node.lineno) if svc_expr is not None else []
+        if not svcs:
+            return None
+        svc = svcs[0]
+        region_expr = node.args[1] if len(node.args) > 1 else kws.get("region_name")
+        regions = self.strs(region_expr, scope, node.lineno) if region_expr is not None else []
+        region = regions[0].value if regions else ""
+        name = svc.value.strip().lower()
+        if not re.fullmatch(r"[a-z0-9-]+", name) or (region and not re.fullmatch(r"[a-z0-9-]+", region)):
+            return None
+        host = "runtime.sagemaker" if name == "sagemaker-runtime" else name
+        prov = self.kb.provider_for_url(f"https://{host}.{region or 'us-east-1'}.amazonaws.com")
+        if prov is None:
+            return None
+        line, col = self.src.pos(node)
+        extra = {"service": name}
+        if region:
+            extra["region"] = region
+        return _Client(written, prov, line, col, extra=extra, service=svc)
 
     def _url_lits(self, expr: ast.AST, scope: _Scope, line: int) -> list[_Lit]:
         return [lit for lit in self.strs(expr, scope, line) if _looks_like_url(lit.value.strip())]
@@ -1623,6 +1660,11 @@ class _Analyzer(_Visitor):
                               c.url_related[0] if c.url_related else None, attrs, provider=pid)
             return
         pid, attrs = c.ctx(self.kb)
+        if c.service is not None:  # boto3: at the service name
+            lit = c.service
+            self.emit(Sighting(Kind.ENDPOINT, pid, lit.text, lit.line, lit.col, "client", Context.CODE, 0.9, pid, attrs,
+                               [] if (lit.line, lit.col) > (c.line, c.col) else [(c.line, c.col)]))
+            return
         self.emit(Sighting(Kind.ENDPOINT, pid or sdk, c.written, c.line, c.col, "client", Context.CODE,
                            0.9 if pid else 0.6, pid, attrs))
 
