@@ -12,8 +12,9 @@ Finds
   keyword; strings assigned to a variable, attribute or dict key whose name says model; model ids the
   knowledge base vouches for in ``#`` comments (context ``comment``) and docstrings (``docs``);
 * **endpoints**: every construction of a client the knowledge base knows (its base URL, else the
-  client class), URLs whose host the knowledge base knows, and environment variables it ties to a
-  provider (``os.environ["DEEPSEEK_API_KEY"]``, form ``env``);
+  client class; ``boto3.client("bedrock-runtime", region_name=...)`` through the service's regional
+  host), URLs whose host the knowledge base knows, and environment variables it ties to a provider
+  (``os.environ["DEEPSEEK_API_KEY"]``, form ``env``);
 * **packages**: imports of packages the knowledge base knows (``import dashscope``).
 
 A provider is attributed per call, never per file: variables bound to client constructors are
@@ -90,7 +91,6 @@ _C_FALLBACK = 0.6
 
 _MODEL_WORDS = frozenset({"model", "models", "llm", "llms"})
 _MODEL_LAST = frozenset({"model", "models", "llm", "llms", "name", "names", "id", "ids", "tag", "repo", "identifier"})
-_PATHISH_LAST = frozenset({"path", "checkpoint", "ckpt"})
 _HF_NAMES = frozenset({"repo_id", "pretrained_model_name_or_path", "model_name_or_path", "base_model_name_or_path"})
 #: Words that make "model" mean something other than an AI model (a data model, a threat model,
 #: a GGUF tokenizer model, a FastAPI response model ...).
@@ -1540,7 +1540,7 @@ class _Analyzer(_Visitor):
                 ctx = (e.id, {"model_provider": mp}) if e is not None else ("", {"model_provider": mp})
             pos(0, ("model",), "colon" if ctx is None else "api")
 
-        if kind in ("generic",) or (kind == "loader" and ctor is not None and last in _HF_CLIENTS):
+        if kind == "generic":
             if ctor is not None:
                 kind = "client"
                 ctx = ctor.ctx(self.kb)
@@ -1594,7 +1594,7 @@ class _Analyzer(_Visitor):
                 pos(0, ("model",), api_hint)
             for k in ("model",) + tuple(sorted(_CLIENT_MODEL_KWS)):
                 if k in kws and k not in handled:
-                    positions.append((kws[k], "hf" if k == "model_id" and api_hint != "api" else api_hint))
+                    positions.append((kws[k], api_hint))
                     handled.add(k)
             base_conf = _C_DIRECT
         elif kind in ("loader", "litellm", "colon"):
@@ -1627,17 +1627,16 @@ class _Analyzer(_Visitor):
                     self._dict_models(d, ctx, kind, site)
         # argparse / click options whose flag says model
         if last in ("add_argument", "option", "argument", "Option", "Argument") and "default" in kws:
-            flags = [self._const_str(a) for a in node.args]
-            names = [f.lstrip("-").replace("-", "_") for f in flags if f] + ([self._const_str(kws["dest"])] if "dest" in kws and self._const_str(kws["dest"]) else [])
-            hints = [model_name_hint(n) for n in names]
-            h = next((x for x in hints if x is not None), None)
+            names = [f.lstrip("-").replace("-", "_") for f in map(self._const_str, node.args) if f]
+            dest = self._const_str(kws["dest"]) if "dest" in kws else None
+            h = next((x for x in map(model_name_hint, names + ([dest] if dest else [])) if x is not None), None)
             if h is not None:
                 self.model_expr(kws["default"], h, None, site, _C_OPTION)
                 if "choices" in kws:
                     for lit in self.elements(kws["choices"], scope, line):
                         self.model_lit(lit, h, None, site, _C_OPTION, direct=self._inside_expr(lit, kws["choices"]))
         # dict literals among the arguments take this call's provider
-        self._call_ctx[id(node)] = (ctx if kind == "client" or (ctx is not None) else None, kind == "litellm")
+        self._call_ctx[id(node)] = (ctx, kind == "litellm")
 
     def _dict_models(self, d: ast.Dict, ctx, kind: str, site) -> None:
         for k, v in zip(d.keys, d.values):
@@ -1649,7 +1648,7 @@ class _Analyzer(_Visitor):
                 h = "litellm"
             elif kind == "client" and h == "model":
                 h = "api"
-            self.model_expr(v, h, ctx if kind == "client" or ctx is not None else None, site, _C_PROPAGATED)
+            self.model_expr(v, h, ctx, site, _C_PROPAGATED)
 
     def _client_endpoint(self, c: _Client, node: ast.Call) -> None:
         sdk = c.sdk.id if c.sdk is not None else ""
