@@ -398,6 +398,21 @@ def test_helm_template(kb):
     assert skips[0].detail.startswith("document 2 (line 22)")
 
 
+def test_sample_placeholders(kb):
+    refs, skips = scan("gpu.yaml", """
+        apiVersion: serving.kserve.io/v1beta1
+        kind: InferenceService
+        spec:
+          predictor:
+            containers:
+            - image: {username}/torchserve-gpu:latest
+              resources:
+                limits:
+                  nvidia.com/gpu: 1
+    """, kb)
+    assert rows(refs, Kind.HARDWARE) == [("nvidia", 9, 11, "resource", "nvidia")] and skips == []
+
+
 def test_blank_templates_keeps_positions():
     src = 'a: {{ .Values.a }}\n  {{- if x }}\nb: "{{ .b }}:{{ .c }}"\n'
     out = blank_templates(src)

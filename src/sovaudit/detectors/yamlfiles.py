@@ -75,6 +75,8 @@ def _is_tag_key(key: str) -> bool:
     return key.lower().endswith(("labels", "annotations", "selector"))
 _LABEL_LISTS = frozenset({"matchexpressions", "requirements", "matchfields"})
 _TEMPLATE_RE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+#: A ``{placeholder}`` glued to other text (``image: {username}/app:latest``) in sample manifests.
+_PLACEHOLDER_RE = re.compile(r"(?<=[^\s:\[{,])\{[A-Za-z_][\w.-]*\}|\{[A-Za-z_][\w.-]*\}(?=[^\s,}\]])")
 _DOC_START_RE = re.compile(r"^---(?=\s|$)", re.MULTILINE)
 
 
@@ -110,7 +112,8 @@ def blank_templates(text: str) -> str:
         fill = " " if line_only(m) else "x"
         return "".join(ch if ch == "\n" else fill for ch in m.group(0))
 
-    return _TEMPLATE_RE.sub(repl, text)
+    out = _TEMPLATE_RE.sub(repl, text)
+    return _PLACEHOLDER_RE.sub(lambda m: "x" * len(m.group(0)), out)
 
 
 #: libyaml when present (same nodes and character-based marks, several times faster).
@@ -749,7 +752,7 @@ class YamlDetector(Detector):
         docs, errors = parse_documents(text)
         templated = False
         parsed = text
-        if errors and _TEMPLATE_RE.search(text):
+        if errors and (_TEMPLATE_RE.search(text) or _PLACEHOLDER_RE.search(text)):
             # a template (Helm, Jinja): parse again with its actions blanked out
             templated = True
             parsed = blank_templates(text)
