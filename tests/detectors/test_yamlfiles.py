@@ -290,6 +290,30 @@ def test_compose(kb):
     assert rows(refs, Kind.ENDPOINT) == [("deepseek", 27, 7, "env", "deepseek")]
 
 
+def test_endpoints_named_by_their_key(kb):
+    refs = refs_of("docker-compose.yml", """
+        services:
+          app:
+            environment:
+              - LLM_BASE_URL=http://vllm:8000/v1
+              - EMBEDDINGS_URL=http://embeddings:80
+              - VECTOR_STORE_URL=http://qdrant:6333
+              - OLLAMA_HOST=http://ollama:11434
+            labels:
+              docs: https://api.openai.com/v1/models
+        x-config:
+          openai_api_base: http://localhost:8000/v1
+          homepage: https://example.com
+    """, kb)
+    assert [(r.id, r.line, r.column, r.provider) for r in refs if r.form == "url"] == [
+        ("http://vllm:8000/v1", 4, 22, ""),
+        ("http://embeddings:80", 5, 24, ""),
+        ("http://ollama:11434", 7, 21, ""),
+        ("https://api.openai.com/v1/models", 9, 13, "openai"),  # a known provider's host, wherever it is
+        ("http://localhost:8000/v1", 11, 20, ""),
+    ]
+
+
 # -- LiteLLM --------------------------------------------------------------------------------
 
 def test_litellm_proxy_config(kb):

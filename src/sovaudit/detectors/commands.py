@@ -848,8 +848,38 @@ def assignment_hits(name: str, value: Word, kb: KnowledgeBase, name_at: int | No
             out.append(h)
     lit = literal_part(value)
     if lit is not None:
-        out.extend(url_hits(lit, kb, always=key is not None))
+        out.extend(url_hits(lit, kb, always=key is not None or is_endpoint_key(name, kb)))
     return out
+
+
+_URL_TAILS = (("base", "url"), ("api", "base"), ("endpoint",), ("host",), ("url",), ("uri",), ("base", "uri"), ("api", "url"),
+              ("address",), ("server",))
+_AI_WORDS = frozenset({"llm", "llms", "model", "models", "inference", "embedding", "embeddings", "embed", "chat", "completion",
+                       "completions", "ai", "genai", "gpt", "lm", "vllm", "tgi", "tei", "ollama", "serving", "triton", "rerank",
+                       "reranker", "generation", "openai", "nim"})
+
+
+def is_endpoint_key(name: str, kb: KnowledgeBase) -> bool:
+    """``LLM_BASE_URL``, ``OLLAMA_HOST``, ``EMBEDDINGS_URL``, ``ANTHROPIC_BASE_URL``: a URL-valued
+    name that says it reaches a model server (an AI word, or a provider's own prefix from the kb)."""
+    toks = name_tokens(name)
+    if not any(len(toks) >= len(t) and tuple(toks[-len(t):]) == t for t in _URL_TAILS):
+        return False
+    return bool(set(toks) & (_AI_WORDS | _provider_words(kb)))
+
+
+def _provider_words(kb: KnowledgeBase) -> frozenset[str]:
+    key = ("provider_words", id(kb), kb.version)
+    hit = _PARSE_CACHE.get(key)
+    if hit is None:
+        words: set[str] = set()
+        for var in kb.env_var_names:
+            toks = name_tokens(var)
+            while toks and toks[-1] in ("api", "key", "token", "secret", "host", "url", "base", "endpoint", "id", "access"):
+                toks = toks[:-1]
+            words.update(t for t in toks if len(t) > 2)
+        hit = _PARSE_CACHE[key] = frozenset(words)
+    return hit  # type: ignore[return-value]
 
 
 def _docker(words: list[Word], kb: KnowledgeBase, depth: int) -> list[Hit]:

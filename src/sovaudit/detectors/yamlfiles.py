@@ -47,6 +47,7 @@ from sovaudit.detectors.commands import (
     dedupe,
     env_key_hit,
     image_hits,
+    is_endpoint_key,
     is_model_key,
     is_secret_name,
     model_hit,
@@ -446,7 +447,7 @@ class _Walker:
                 if e is not None:
                     w = self.word(vn)
                     self.add([Hit(Kind.HARDWARE, e.id, vn.value, w.start, "resource", 0.9, e.id, (("resource", vn.value),))])
-            if kl in ("api_base", "base_url", "api_url", "endpoint", "openai_api_base", "url") and in_litellm and _is_str(vn):
+            if _is_str(vn) and (in_litellm and kl in ("api_base", "base_url", "api_url", "endpoint", "url") or is_endpoint_key(k, self.kb)):
                 self.add(url_hits(self.word(vn), self.kb, always=True))
             if kl in ("api_key", "api_key_env") and _is_str(vn) and vn.value.startswith("os.environ/"):
                 w = self.word(vn)
