@@ -574,3 +574,70 @@ def test_empty_and_scalar_documents(kb):
     assert refs_of("empty.yaml", "", kb) == []
     assert refs_of("scalar.yaml", "just a string\n", kb) == []
     assert refs_of("comments.yaml", "# nothing\n---\n---\n", kb) == []
+
+
+def test_ray_serve_config_embedded(kb):
+    refs = refs_of("rayservice.yaml", """
+        apiVersion: ray.io/v1
+        kind: RayService
+        spec:
+          serveConfigV2: |
+            applications:
+              - name: llm
+                import_path: ray.serve.llm:build_openai_app
+                args:
+                  llm_configs:
+                    - model_loading_config:
+                        model_id: qwen
+                        model_source: Qwen/Qwen2.5-7B-Instruct
+          rayClusterConfig:
+            headGroupSpec:
+              template:
+                spec:
+                  containers:
+                    - image: rayproject/ray-llm:2.44.0-py311-cu124
+    """, kb)
+    assert [(r.id, r.line, r.column) for r in refs if r.kind is Kind.MODEL] == [
+        ("qwen", 11, 27), ("Qwen/Qwen2.5-7B-Instruct", 12, 31)]
+    assert rows(refs, Kind.PACKAGE) == [("ray-serve", 18, 22, "image", "")]
+
+
+def test_karpenter_requirements(kb):
+    refs = refs_of("nodepool.yaml", """
+        apiVersion: karpenter.sh/v1
+        kind: NodePool
+        spec:
+          template:
+            spec:
+              requirements:
+                - key: node.kubernetes.io/instance-type
+                  operator: In
+                  values: ["p5.48xlarge", "inf2.xlarge", "m5.large"]
+                - key: topology.kubernetes.io/zone
+                  operator: In
+                  values: [eu-west-1a]
+    """, kb)
+    assert rows(refs, Kind.HARDWARE) == [("nvidia", 9, 21, "instance-type", ""), ("aws-neuron", 9, 36, "instance-type", "")]
+    region = next(r for r in refs if r.form == "region")
+    assert (region.id, region.line, region.column, region.provider, region.attribute("zone")) == ("eu-west-1", 12, 20, "aws", "eu-west-1a")
+
+
+@pytest.mark.parametrize("path,text,expected", [
+    ("azure-pipelines.yml", """
+        steps:
+          - script: |
+              huggingface-cli download BAAI/bge-m3
+            displayName: fetch
+          - bash: ollama pull llama3.2
+    """, [("BAAI/bge-m3", 3, 32), ("llama3.2", 5, 23)]),
+    ("bitbucket-pipelines.yml", """
+        pipelines:
+          default:
+            - step:
+                script:
+                  - vllm serve Qwen/Qwen2.5-0.5B-Instruct --port 8000 &
+    """, [("Qwen/Qwen2.5-0.5B-Instruct", 5, 24)]),
+])
+def test_other_ci(kb, path, text, expected):
+    refs = refs_of(path, text, kb)
+    assert [(r.id, r.line, r.column) for r in refs if r.kind is Kind.MODEL] == expected

@@ -357,7 +357,7 @@ def dedupe(hits: Iterable[Hit]) -> list[Hit]:
 
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _MODEL_SUFFIXES = frozenset({(), ("id",), ("name",), ("path",), ("repo",), ("repo", "id"), ("uri",), ("url",), ("name", "or", "path"),
-                             ("identifier",), ("ref",), ("hf",), ("hub", "id")})
+                             ("identifier",), ("ref",), ("hf",), ("hub", "id"), ("source",)})
 _SECRET_TOKENS = frozenset({"token", "tokens", "secret", "secrets", "password", "passwords", "passwd", "pwd", "pass", "passphrase",
                             "credential", "credentials", "creds", "apikey", "auth", "authorization", "cookie", "bearer", "pat",
                             "privatekey", "sas", "connectionstring", "dsn", "signature"})

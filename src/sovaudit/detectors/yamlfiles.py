@@ -396,7 +396,7 @@ class _Walker:
             self.add(image_hits(self.word(low["name"][1]), self.kb))
 
         # command lines: entrypoint/command/args read together when all are lists
-        parts = [(k, low[k][1]) for k in _COMMAND_KEYS if k in low]
+        parts = [(k, low[k][1]) for k in _COMMAND_KEYS if k in low and (_is_str(low[k][1]) or isinstance(low[k][1], yaml.SequenceNode))]
         if parts:
             lists = [p for p in parts if isinstance(p[1], yaml.SequenceNode) and all(_is_str(x) for x in p[1].value)]
             if len(lists) == len(parts):
