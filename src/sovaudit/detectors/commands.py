@@ -104,8 +104,8 @@ def split_script(text: str, base: int = 0, offs: Sequence[int] | None = None, co
         if c in _SPACE:
             i += 1
             continue
-        if c == "\\" and i + 1 < n and text[i + 1] == "\n":  # line continuation
-            i += 2
+        if c == "\\" and i + 1 < n and text[i + 1] in "\r\n":  # line continuation (LF or CRLF)
+            i += 3 if text.startswith("\r\n", i + 1) else 2
             continue
         if c == "\n":
             end_command()
@@ -187,8 +187,8 @@ def _read_word(text: str, i: int, pos, script: Script) -> tuple[Word | None, int
             break
         if c == "\\":
             if i + 1 < n:
-                if text[i + 1] == "\n":
-                    i += 2
+                if text[i + 1] in "\r\n":
+                    i += 3 if text.startswith("\r\n", i + 1) else 2
                     continue
                 chars.append(text[i + 1])
                 offs.append(pos(i + 1))
