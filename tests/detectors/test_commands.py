@@ -199,4 +199,4 @@ def test_is_secret_name(name, expected):
 
 def test_crlf_line_continuations(kb):
     text = "MODEL=Qwen/Qwen2-7B\r\nvllm serve \\\r\n  google/gemma-2-9b-it\r\n"
-    assert found(analyze_shell(text, kb)) == [("Qwen/Qwen2-7B", 6, "hf"), ("google/gemma-2-9b-it", 36, "hf")]
+    assert found(analyze_shell(text, kb)) == [("Qwen/Qwen2-7B", 6, "hf"), ("google/gemma-2-9b-it", 37, "hf")]
