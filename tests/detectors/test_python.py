@@ -574,3 +574,45 @@ def test_boto3_service_clients_name_their_provider_and_region(kb):
     assert (e.text, e.attribute("region"), e.attribute("service")) == ("bedrock-runtime", "eu-central-1", "bedrock-runtime")
     m = one(refs, id="eu.anthropic.claude-3-7-sonnet-20250219-v1:0")
     assert (m.provider, m.attribute("region"), m.confidence) == ("bedrock", "eu-central-1", pytest.approx(0.95))
+
+
+def test_branches_and_reassignments(kb):
+    refs = run(kb, """
+        import os
+        from openai import OpenAI
+        MODEL = "gpt-4o"
+        if os.getenv("CHEAP"):
+            MODEL = "gpt-4o-mini"
+
+        def run(fast, slow):
+            c = OpenAI()
+            if fast:
+                name = "gpt-4.1-mini"
+            elif slow:
+                name = "o3"
+            else:
+                name = "gpt-4.1"
+            c.chat.completions.create(model=name)
+            c.chat.completions.create(model=MODEL)
+            n = "Qwen/Qwen2-7B"
+            n = "Qwen/Qwen2-72B"
+            AutoModel.from_pretrained(n)
+            m = "google/gemma-2b"
+            m = AutoModel.from_pretrained(m)
+        """)
+    got = sorted((r.id, r.line, tuple(loc.line for loc in r.related)) for r in models(refs))
+    assert got == [("Qwen/Qwen2-72B", 18, (19,)), ("google/gemma-2b", 20, (21,)), ("gpt-4.1", 14, (15,)),
+                   ("gpt-4.1-mini", 10, (15,)), ("gpt-4o", 3, (16,)), ("gpt-4o-mini", 5, (16,)), ("o3", 12, (15,))]
+
+
+def test_many_reassignments_stay_linear(kb):
+    body = "".join(f'model = "gpt-4o-{i}"\nclient.chat.completions.create(model=model)\n' for i in range(2000))
+    refs = run(kb, "from openai import OpenAI\nclient = OpenAI()\n" + body)
+    ms = models(refs)
+    assert len(ms) == 2000 and all(len(r.related) == 1 for r in ms)
+
+
+def test_related_call_sites_are_bounded(kb):
+    calls = "".join(f"def f{i}():\n    AutoModel.from_pretrained(MODEL_ID)\n" for i in range(80))
+    (m,) = models(run(kb, 'MODEL_ID = "google/gemma-2b"\n' + calls))
+    assert len(m.related) == 50 and m.attribute("call_sites") == "80"

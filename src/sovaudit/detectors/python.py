@@ -178,6 +178,10 @@ class Sighting:
     weak: bool = False  # a model-named assignment: dropped when the literal has a real use
 
 
+#: At most this many call sites are listed in ``related``; the count of all is an attribute.
+_MAX_RELATED = 50
+
+
 def merge_sightings(sightings: list[Sighting]) -> list[Sighting]:
     """One finding per literal and (kind, id, provider); weak sightings of a literal that has a real
     use are dropped; extra call sites go to ``related``."""
@@ -203,6 +207,9 @@ def merge_sightings(sightings: list[Sighting]) -> list[Sighting]:
                 cur.related.append(r)
     for s in out.values():
         s.related = sorted(set(r for r in s.related if r != (s.line, s.col)))
+        if len(s.related) > _MAX_RELATED:
+            s.attrs["call_sites"] = str(len(s.related))
+            s.related = s.related[:_MAX_RELATED]
     return sorted(out.values(), key=lambda s: (s.line, s.col, s.kind.value, s.id, s.provider))
 
 
@@ -213,12 +220,29 @@ def merge_sightings(sightings: list[Sighting]) -> list[Sighting]:
 
 @dataclass
 class _B:
-    """One binding of a name: ``expr`` evaluated in ``scope``. kind: val | elem | ann | none."""
+    """One binding of a name: ``expr`` evaluated in ``scope``. kind: val | elem | ann | none.
+    ``path`` lists the conditional branches (if/else arms, loop bodies, try handlers, match cases)
+    the binding sits in, within its scope."""
 
     line: int
     expr: ast.AST | None
     scope: "_Scope"
     kind: str = "val"
+    path: tuple = ()
+
+
+def _live(bs: list[_B]) -> list[_B]:
+    """The bindings (in source order) that may still hold when control reaches past the last one: a
+    later binding replaces an earlier one unless it sits in a branch the earlier one is not in."""
+    out: list[_B] = []
+    for b in reversed(bs):
+        if any(len(later.path) <= len(b.path) and b.path[:len(later.path)] == later.path for later in out):
+            continue
+        out.append(b)
+        if not b.path:
+            break  # unconditional in its scope: everything before it is replaced
+    out.reverse()
+    return out
 
 
 class _Scope:
@@ -398,6 +422,53 @@ class _Binder(_Visitor):
         self.imports: dict[str, str] = {}
         self.classes: dict[str, list[_Scope]] = {}
         self.functions: dict[str, list[_Scope]] = {}
+        self.path: tuple = ()  # the conditional branches the visit is in (within the current scope)
+
+    def _branch(self, node: ast.AST, arm: int, stmts: list) -> None:
+        outer = self.path
+        self.path = outer + ((id(node), arm),)
+        for st in stmts:
+            self.visit(st)
+        self.path = outer
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        self._branch(node, 0, node.body)
+        self._branch(node, 1, node.orelse)
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._branch(node, 0, node.body)
+        self._branch(node, 1, node.orelse)
+
+    def visit_Try(self, node) -> None:
+        self._branch(node, 0, node.body)
+        for i, h in enumerate(node.handlers, 1):
+            outer = self.path
+            self.path = outer + ((id(node), i),)
+            if h.type is not None:
+                self.visit(h.type)
+            if h.name:
+                self.scope.bind(h.name, _B(h.lineno, None, self.scope, "none", self.path))
+            for st in h.body:
+                self.visit(st)
+            self.path = outer
+        self._branch(node, -1, node.orelse)
+        for st in node.finalbody:
+            self.visit(st)
+
+    visit_TryStar = visit_Try
+
+    def visit_Match(self, node) -> None:
+        self.visit(node.subject)
+        for i, case in enumerate(node.cases):
+            outer = self.path
+            self.path = outer + ((id(node), i),)
+            if case.guard is not None:
+                self.visit(case.guard)
+            for st in case.body:
+                self.visit(st)
+            self.path = outer
 
     # scopes
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -406,11 +477,11 @@ class _Binder(_Visitor):
         s = _Scope("class", self.scope, node.name, node)
         self.scopes[id(node)] = s
         self.classes.setdefault(node.name, []).append(s)
-        self.scope.bind(node.name, _B(node.lineno, None, self.scope, "none"))
-        outer, self.scope = self.scope, s
+        self.scope.bind(node.name, _B(node.lineno, None, self.scope, "none", self.path))
+        (outer, self.scope), (outer_path, self.path) = (self.scope, s), (self.path, ())
         for st in node.body:
             self.visit(st)
-        self.scope = outer
+        self.scope, self.path = outer, outer_path
 
     def _function(self, node) -> None:
         for d in node.decorator_list:
@@ -420,7 +491,7 @@ class _Binder(_Visitor):
             self.visit(d)
         s = _Scope("function", self.scope, node.name, node)
         self.scopes[id(node)] = s
-        self.scope.bind(node.name, _B(node.lineno, None, self.scope, "none"))
+        self.scope.bind(node.name, _B(node.lineno, None, self.scope, "none", self.path))
         if self.scope.kind == "module" or self.scope.kind == "class":
             self.functions.setdefault(node.name, []).append(s)
         params = a.posonlyargs + a.args
@@ -437,10 +508,10 @@ class _Binder(_Visitor):
         for p in (a.vararg, a.kwarg):
             if p is not None:
                 s.bind(p.arg, _B(node.lineno, None, s, "none"))
-        outer, self.scope = self.scope, s
+        (outer, self.scope), (outer_path, self.path) = (self.scope, s), (self.path, ())
         for st in node.body:
             self.visit(st)
-        self.scope = outer
+        self.scope, self.path = outer, outer_path
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
@@ -490,7 +561,7 @@ class _Binder(_Visitor):
         key = self.key(t)
         if key is None:
             return
-        b = _B(line, value, self.scope, kind if value is not None else "none")
+        b = _B(line, value, self.scope, kind if value is not None else "none", self.path)
         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name):
             fs = self.scope
             cls = fs.enclosing_class
@@ -535,9 +606,13 @@ class _Binder(_Visitor):
 
     def _for(self, node) -> None:
         self.visit(node.iter)
+        outer = self.path
+        self.path = outer + ((id(node), 0),)
         self._target(node.target, node.iter, node.lineno, "elem")
-        for st in node.body + node.orelse:
+        for st in node.body:
             self.visit(st)
+        self.path = outer
+        self._branch(node, 1, node.orelse)
 
     visit_For = _for
     visit_AsyncFor = _for
@@ -555,7 +630,10 @@ class _Binder(_Visitor):
 
     def visit_comprehension(self, node: ast.comprehension) -> None:
         self.visit(node.iter)
+        outer = self.path
+        self.path = outer + ((id(node), 0),)  # its own scope: never replaces an outer binding
         self._target(node.target, node.iter, getattr(node.iter, "lineno", 0), "elem")
+        self.path = outer
         for c in node.ifs:
             self.visit(c)
 
@@ -677,9 +755,11 @@ class _Analyzer(_Visitor):
             bs = s.bindings.get(key)
             if bs:
                 if same and not any_line:
-                    before = [b for b in bs if b.line <= line]
-                    return before or bs
-                return bs
+                    # bindings on an earlier line (x = f(x) reads the previous x); none: a loop or
+                    # a use before the binding, where every binding may hold
+                    before = [b for b in bs if b.line < line]
+                    return _live(before or bs)
+                return _live(bs)
             s = s.parent
             same = False
         return []
