@@ -5,7 +5,9 @@ A command line is split into words the way a POSIX shell does (quotes, backslash
 line continuations, comments, here-documents) while remembering, for every character of every
 word, where it was written -- so a reference found in a YAML block scalar or a Dockerfile
 continuation line still points at the right line and column. Unbalanced quotes do not fail: the
-word simply runs to the end of the input.
+quote is then read as an ordinary character. (``shlex`` cannot say where each word was written,
+so the splitter is this module's own; the tests check that it agrees with ``shlex.split`` on
+balanced input.)
 
 What the words mean comes from the knowledge base: which commands start serving software
 (``software.commands``), which flags take a model (``software.model_flags``), which images reveal
@@ -23,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from sovaudit.detectors.base import find_urls, is_placeholder, normalize_url, parse_model_string
+from sovaudit.detectors.base import find_urls, normalize_url, parse_model_string
 from sovaudit.model import Context, Kind, Reference
 from sovaudit.rules import KnowledgeBase, image_name
 
@@ -149,7 +151,6 @@ def split_script(text: str, base: int = 0, offs: Sequence[int] | None = None, co
 def _read_heredocs(text: str, i: int, pending: list[tuple[str, bool]], script: Script, pos) -> int:
     n = len(text)
     for delim, strip_tabs in pending:
-        body_start = i
         chars: list[str] = []
         offs: list[int] = []
         while i < n:
@@ -167,7 +168,6 @@ def _read_heredocs(text: str, i: int, pending: list[tuple[str, bool]], script: S
             i = n
         if chars:
             script.heredocs.append(Word("".join(chars), tuple(offs), offs[0]))
-        del body_start
     return i
 
 
@@ -1004,9 +1004,6 @@ def text_hits(w: Word, kb: KnowledgeBase, with_json: bool = True) -> list[Hit]:
                        ms.confidence * 0.9, ms.provider, tuple(sorted(ms.attributes.items()))))
     return out
 
-
-def json_text_hits(text: str, start: int, kb: KnowledgeBase) -> list[Hit]:
-    return json_hits(Word.plain(text, start), kb)
 
 
 # ------------------------------------------------------------------------------------------

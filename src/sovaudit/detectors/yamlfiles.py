@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 
 import yaml
 
-from sovaudit.detectors.base import Detector, SourceFile, basename, parse_model_string
+from sovaudit.detectors.base import Detector, SourceFile, basename
 from sovaudit.detectors.commands import (
     Hit,
     LineIndex,
