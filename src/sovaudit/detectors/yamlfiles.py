@@ -344,7 +344,7 @@ class _Walker:
         self.walk(root, ())
 
     def walk(self, node: yaml.Node, keys: tuple[str, ...]) -> None:
-        if id(node) in self.st.seen or len(keys) > 60:
+        if id(node) in self.st.seen or len(keys) > 100:
             return
         self.st.seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
@@ -749,6 +749,12 @@ class YamlDetector(Detector):
         return low.endswith((".yaml", ".yml"))
 
     def detect(self, f: SourceFile, kb: KnowledgeBase) -> Iterable[Reference | Skipped]:
+        try:
+            return self._detect(f, kb)
+        except RecursionError:
+            raise ValueError("YAML nested too deeply to read") from None
+
+    def _detect(self, f: SourceFile, kb: KnowledgeBase) -> list[Reference | Skipped]:
         text = f.text
         docs, errors = parse_documents(text)
         templated = False
