@@ -280,6 +280,8 @@ NEGATIVES = [
     pytest.param('headers = {"Content-Type": "application/json", "model": model_obj}\nfmt = "%Y/%m/%d"', id="mime-and-formats"),
     pytest.param('THREAT_MODEL = "threat-model"\ntokenizer_model = "llama"\nlabels = {"model": "Models"}', id="other-kinds-of-model"),
     pytest.param('m = AutoModelForCausalLM.from_pretrained("output_qwen_merged")\nm2 = AutoModel.from_pretrained(CHECKPOINT_DIR)', id="local-output-folder"),
+    pytest.param('custom_model_name = "support-bot-ft-v2"\nbedrock.create_model_customization_job(customModelName=custom_model_name)\n'
+                 'llm = LLM(model=path, served_model_name="chat-v1")', id="deployment-aliases"),
     pytest.param('"""GPT-4o and Claude 3.5 Sonnet in prose."""\n# see kontor-analytics/report-templates on GitHub', id="prose"),
 ]
 
@@ -551,6 +553,7 @@ def test_null_bytes_do_not_lose_the_file(kb):
     ("EMBED_MODELS", "model"), ("repo_id", "hf"), ("model_name_or_path", "hf"), ("model_path", ""), ("checkpoint", ""),
     ("model_type", None), ("model_config", None), ("model_kwargs", None), ("num_models", None), ("model_dir", None),
     ("tokenizer_model", None), ("response_model", None), ("data", None), ("SUPPORTED_MODELS", "model"),
+    ("served_model_name", None), ("customModelName", None), ("provisioned_model_name", None),
 ])
 def test_model_name_hint(name, hint):
     assert model_name_hint(name) == hint

@@ -92,9 +92,11 @@ _C_FALLBACK = 0.6
 _MODEL_WORDS = frozenset({"model", "models", "llm", "llms"})
 _MODEL_LAST = frozenset({"model", "models", "llm", "llms", "name", "names", "id", "ids", "tag", "repo", "identifier"})
 _HF_NAMES = frozenset({"repo_id", "pretrained_model_name_or_path", "model_name_or_path", "base_model_name_or_path"})
-#: Words that make "model" mean something other than an AI model (a data model, a threat model,
-#: a GGUF tokenizer model, a FastAPI response model ...).
+#: Words that make "model" mean something other than an AI model to depend on: a data model, a
+#: threat model, a GGUF tokenizer model, a FastAPI response model, or an alias a team gives its own
+#: deployment (Bedrock custom_model_name, vLLM served_model_name ...).
 _OTHER_MODEL_WORDS = frozenset({
+    "custom", "provisioned", "served", "alias", "aliases", "display", "friendly", "nickname", "label",
     "tokenizer", "threat", "adversary", "data", "response", "request", "db", "database", "orm", "schema",
     "serializer", "form", "view", "domain", "django", "sql", "object", "business", "color", "colour", "cost",
     "pricing", "price", "risk", "device", "product", "user", "item", "entity", "mesh", "scene", "camera", "physics",
