@@ -193,3 +193,11 @@ def test_crlf_inside_cell_sources(kb):
     nb = {"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
                      "source": ["x = 1\r\n", "m = AutoModel.from_pretrained(\"google/gemma-2b\")\r\n"]}], "metadata": {}}
     assert [(r.id, r.line, r.column, r.cell) for r in run(kb, json.dumps(nb, indent=1))] == [("google/gemma-2b", 9, 38, 1)]
+
+
+def test_writefile_cells_are_python_modules_of_their_own(kb):
+    nb = notebook([("code", ["%%writefile serve.py\n", "from vllm import LLM\n", "llm = LLM(model=\"Qwen/Qwen2.5-7B-Instruct\")\n"]),
+                   ("code", ["%%writefile notes.txt\n", "AutoModel.from_pretrained('google/gemma-2b')\n"])])
+    text = json.dumps(nb, indent=1)
+    got = [(r.kind, r.id, r.line, r.column, r.cell) for r in run(kb, text)]
+    assert got == [(P, "vllm", 8, 11, 1), (M, "Qwen/Qwen2.5-7B-Instruct", 9, 24, 1)]

@@ -4,7 +4,8 @@ are read for model ids the knowledge base vouches for (context ``docs``).
 Code cells are analysed together, as the kernel runs them, so a client made in one cell attributes
 the calls of a later one and a constant defined in one cell propagates to another. IPython syntax
 (``%pip``, ``!ls``, ``%%time``, ``x?``) is blanked out before parsing; a cell that still does not
-parse goes through the line scanner on its own. Shell commands (``!huggingface-cli download X``,
+parse goes through the line scanner on its own; a ``%%writefile app.py`` cell is analysed as a
+module of its own. Shell commands (``!huggingface-cli download X``,
 ``%pip install dashscope``, ``%%bash`` cells) go through the shared command-line reader. Cells in
 another language's cell magic (``%%html``...) are skipped. Outputs are not read.
 
@@ -149,6 +150,15 @@ def _shell_parts(cell_text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _written_python(cell_text: str) -> str | None:
+    """The body of a ``%%writefile name.py`` cell (first line blanked), else None."""
+    first, sep, rest = cell_text.partition("\n")
+    words = first.strip().split()
+    if len(words) >= 2 and words[0] in ("%%writefile", "%%file") and words[-1].lower().endswith((".py", ".pyi")):
+        return "\n" + rest.replace("\r\n", " \n").replace("\r", "\n")
+    return None
+
+
 def _python_source(cell_text: str) -> str | None:
     """The cell with IPython syntax blanked out (same length lines), or None for a non-Python cell."""
     # keep every character index: CRLF -> " \n", lone CR -> "\n"
@@ -216,8 +226,13 @@ class NotebookDetector(Detector):
             cell = _Cell(i, src, getattr(anchor, "offset", 0))
             cells.append(cell)
             if ctype == "code" and lang.startswith("python"):
+                written = _written_python(cell.text)
                 py = _python_source(cell.text)
-                if py is not None:
+                if written is not None:
+                    # %%writefile app.py: a module of its own, not run in the kernel
+                    sightings, _ = analyze(written, kb)
+                    refs.extend(self._refs(f, sightings, [(1, cell)], text, line_col))
+                elif py is not None:
                     code.append((cell, py))
                 refs.extend(self._shell(f, kb, cell, text, line_col))
             elif ctype == "markdown":
