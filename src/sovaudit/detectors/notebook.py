@@ -204,8 +204,9 @@ class NotebookDetector(Detector):
             cells_raw = [c for ws in data["worksheets"] if isinstance(ws, dict) for c in ws.get("cells", []) or []]
         if not isinstance(cells_raw, list):
             raise ValueError("malformed notebook JSON: no 'cells' list")
-        lang = str(((data.get("metadata") or {}).get("kernelspec") or {}).get("language") or
-                   ((data.get("metadata") or {}).get("language_info") or {}).get("name") or "python").lower()
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        lang = str((meta.get("kernelspec") or {}).get("language") or (meta.get("language_info") or {}).get("name")
+                   or meta.get("language") or "python").lower()
 
         newlines = [m.start() for m in re.finditer("\n", text)]
 
@@ -214,7 +215,6 @@ class NotebookDetector(Detector):
             start = newlines[i - 1] + 1 if i > 0 else 0
             return i + 1, offset - start + 1
 
-        cells: list[_Cell] = []
         code: list[tuple[_Cell, str]] = []
         refs: list[Reference] = []
         for i, c in enumerate(cells_raw, 1):
@@ -224,8 +224,7 @@ class NotebookDetector(Detector):
             src = c.get("source", c.get("input")) if ctype == "code" else c.get("source")
             anchor = c.get("cell_type")
             cell = _Cell(i, src, getattr(anchor, "offset", 0))
-            cells.append(cell)
-            if ctype == "code" and lang.startswith("python"):
+            if ctype == "code" and "python" in lang:
                 written = _written_python(cell.text)
                 py = _python_source(cell.text)
                 if written is not None:
