@@ -257,6 +257,7 @@ class ScanResult:
     assessment: "Assessment" = field(default_factory=lambda: Assessment())  # assess stage
     suppressions: tuple[Suppression, ...] = ()
     findings: tuple["Finding", ...] = ()  # policy stage
+    report: "ReportContext" = field(default_factory=lambda: ReportContext())  # report.context.with_context
 
 
 def fingerprint_references(refs: list[Reference]) -> list[Reference]:
@@ -488,3 +489,58 @@ class Finding:
 
     def sort_key(self) -> tuple:
         return (-self.severity.rank, self.rule_id, LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
+
+
+# --------------------------------------------------------------------------------------------
+# Report context: what writers need beyond the scan (filled by ``report.context.with_context``)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class EntityInfo:
+    """A node an exposure goes through (``cloud:aws``, ``provider:deepseek``, ``lab:baai``,
+    ``jurisdiction:DE`` ...) with the knowledge-base entry that says what it is and whose law it
+    falls under: ``rule`` is ``rules/FILE:LINE`` (``""`` when no entry says), ``sources`` its public
+    sources. Writers show these as the evidence behind a claim."""
+
+    node: str
+    name: str
+    country: str = UNKNOWN
+    rule: str = ""
+    sources: tuple[str, ...] = ()
+    note: str = ""  # e.g. a region's city, a lab's kind
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RegimeSources:
+    """All public sources of a regime (``Regime.url`` holds only the first)."""
+
+    jurisdiction: str
+    id: str
+    official_name: str = ""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PolicyRuleInfo:
+    """A loaded policy rule, as reports describe it (SARIF rules, the HTML's policy section)."""
+
+    id: str
+    severity: str
+    message: str  # the message template
+    description: str = ""
+    source: str = ""  # policy file:line
+    conditions: tuple[tuple[str, str], ...] = ()  # (key, readable condition), sorted by key
+
+
+@dataclass(frozen=True, slots=True)
+class ReportContext:
+    """``generated``: ISO 8601 UTC time from ``SOURCE_DATE_EPOCH``, "" when unset (reports then
+    carry no time). ``fail_on`` is the ``--fail-on`` threshold the verdict is judged against."""
+
+    generated: str = ""
+    fail_on: str = "none"
+    policy_sources: tuple[str, ...] = ()
+    policy_rules: tuple[PolicyRuleInfo, ...] = ()
+    entities: tuple[EntityInfo, ...] = ()
+    regimes: tuple[RegimeSources, ...] = ()
