@@ -75,13 +75,13 @@ class Entry:
 # ------------------------------------------------------------------------------------------
 
 
-def _data_dir(name: str) -> Path:
+def _data_dir(name: str, in_checkout: str = "") -> Path:
     """Find shipped data: inside the wheel (``sovaudit/_data/NAME``) or, in a source checkout, at
-    the top of the repository."""
+    the top of the repository (``in_checkout``, default NAME)."""
     packaged = resources.files("sovaudit") / "_data" / name
     if packaged.is_dir():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / name
+    checkout = Path(__file__).resolve().parents[2] / (in_checkout or name)
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(f"shipped data folder {name!r} not found (broken installation?)")
@@ -92,7 +92,7 @@ def shipped_rules_dir() -> Path:
 
 
 def shipped_templates_dir() -> Path:
-    p = _data_dir("templates")
+    p = _data_dir("templates", "reports/templates")
     return p
 
 
