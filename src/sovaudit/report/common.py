@@ -1,0 +1,184 @@
+"""Views of a ``ScanResult`` that several writers share: lookups, the verdict, the layer matrix."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from sovaudit.model import (
+    LAYERS,
+    UNKNOWN,
+    EntityInfo,
+    Finding,
+    Layer,
+    Reference,
+    Regime,
+    RegimeSources,
+    ScanResult,
+    Severity,
+)
+
+SEVERITIES = ("critical", "high", "medium", "low")
+LAYER_TITLES = {
+    Layer.HARDWARE: "Hardware",
+    Layer.CLOUD: "Cloud",
+    Layer.INFERENCE: "Inference provider",
+    Layer.MODEL: "Model",
+    Layer.SOFTWARE: "Software",
+}
+NODE_TITLES = {
+    "model": "model", "lab": "lab", "provider": "provider", "cloud": "cloud", "region": "region",
+    "hardware": "hardware", "package": "package", "endpoint": "endpoint", "jurisdiction": "jurisdiction",
+}
+
+
+class ReportError(Exception):
+    """A report could not be produced (e.g. a BOM failed validation): nothing was written."""
+
+
+def safe_url(url: str) -> str:
+    """``url`` when it is an absolute http(s) URL, else "" (never a link to anything else)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    if parts.scheme.lower() in ("http", "https") and parts.netloc and not any(c in url for c in "\"'<>` \t\r\n"):
+        return url.strip()
+    return ""
+
+
+def jurisdiction_sort_key(j: str) -> tuple:
+    return (j == UNKNOWN, j != "EU", j)
+
+
+@dataclass
+class View:
+    """Lookups over one result, computed once."""
+
+    result: ScanResult
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def refs(self) -> dict[str, Reference]:
+        return {r.fingerprint: r for r in self.result.references if r.fingerprint}
+
+    @cached_property
+    def entities(self) -> dict[str, EntityInfo]:
+        return {e.node: e for e in self.result.report.entities}
+
+    @cached_property
+    def regimes(self) -> dict[str, Regime]:
+        out: dict[str, Regime] = {}
+        for la in self.result.assessment.layers:
+            for j in la.jurisdictions:
+                for r in j.regimes:
+                    out.setdefault(r.id, r)
+        return out
+
+    @cached_property
+    def regime_sources(self) -> dict[str, RegimeSources]:
+        return {r.id: r for r in self.result.report.regimes}
+
+    def sources_of_regime(self, rid: str) -> tuple[str, ...]:
+        rs = self.regime_sources.get(rid)
+        if rs is not None and rs.sources:
+            return rs.sources
+        r = self.regimes.get(rid)
+        return (r.url,) if r is not None and r.url else ()
+
+    def jurisdiction_name(self, code: str) -> str:
+        if code == UNKNOWN:
+            return "unknown"
+        e = self.entities.get(f"jurisdiction:{code}")
+        if e is not None and e.name and e.name != code:
+            return e.name
+        try:
+            import pycountry
+
+            c = pycountry.countries.get(alpha_2=code)
+            if c is not None:
+                return getattr(c, "common_name", None) or c.name
+        except Exception:  # pragma: no cover - pycountry is a dependency of the rules loader
+            pass
+        return "European Union" if code == "EU" else code
+
+    def label(self, node: str) -> str:
+        """A short human label for a graph node: its name and id."""
+        t, _, key = node.partition(":")
+        e = self.entities.get(node)
+        if t == "jurisdiction":
+            return f"{self.jurisdiction_name(key)} ({key})" if key != UNKNOWN else "unknown jurisdiction"
+        if e is not None and e.name and e.name != key:
+            return f"{e.name} ({key})"
+        return key
+
+    @cached_property
+    def severity_counts(self) -> dict[str, int]:
+        c = Counter(f.severity.value for f in self.result.findings)
+        return {s: c.get(s, 0) for s in SEVERITIES}
+
+    @cached_property
+    def verdict(self) -> dict[str, Any]:
+        """status: fail | pass | findings | clean, with a one-line text."""
+        findings = self.result.findings
+        fail_on = self.result.report.fail_on or "none"
+        top = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
+        if fail_on != "none":
+            rank = Severity(fail_on).rank
+            failing = [f for f in findings if f.severity.rank >= rank]
+            if failing:
+                return {"status": "fail", "fail_on": fail_on, "failing": len(failing), "top": top.value if top else "",
+                        "text": f"FAIL: {len(failing)} finding{'s' if len(failing) != 1 else ''} at or above {fail_on}"}
+            return {"status": "pass", "fail_on": fail_on, "failing": 0, "top": top.value if top else "",
+                    "text": f"PASS: no finding at or above {fail_on}" + (f" ({len(findings)} below it)" if findings else "")}
+        if findings:
+            return {"status": "findings", "fail_on": "none", "failing": 0, "top": top.value if top else "",
+                    "text": f"{len(findings)} finding{'s' if len(findings) != 1 else ''} (highest severity: {top.value}); "
+                            "no --fail-on threshold was set"}
+        return {"status": "clean", "fail_on": "none", "failing": 0, "top": "", "text": "No policy findings"}
+
+    @cached_property
+    def jurisdictions(self) -> list[str]:
+        """Every jurisdiction any layer depends on, EU first, unknown last."""
+        js = {j.jurisdiction for la in self.result.assessment.layers for j in la.jurisdictions}
+        js |= {f.jurisdiction for f in self.result.findings}
+        return sorted(js, key=jurisdiction_sort_key)
+
+    @cached_property
+    def matrix(self) -> list[dict[str, Any]]:
+        """One row per layer (display order): per jurisdiction the data and supply exposure."""
+        rows = []
+        for layer in LAYERS:
+            la = self.result.assessment.layer(layer)
+            cells = {}
+            for j in la.jurisdictions:
+                ents = {"data": set(), "supply": set()}
+                refs = {"data": 0, "supply": 0}
+                for ex in la.exposures:
+                    if ex.jurisdiction == j.jurisdiction:
+                        ents[ex.kind.value].add(ex.entity)
+                        refs[ex.kind.value] += ex.references
+                cells[j.jurisdiction] = {
+                    "data": "data" in j.kinds, "supply": "supply" in j.kinds,
+                    "data_entities": sorted(ents["data"]), "supply_entities": sorted(ents["supply"]),
+                    "references": j.references, "files": j.files,
+                }
+            rows.append({"layer": layer.value, "title": LAYER_TITLES[layer], "references": la.references,
+                         "files": la.files, "cells": cells})
+        return rows
+
+    def finding_refs(self, f: Finding) -> list[tuple[Any, Reference | None]]:
+        """(first path, reference) per distinct reference behind a finding, in path order."""
+        seen: dict[str, Any] = {}
+        for p in f.paths:
+            key = p.fingerprint or f"{p.path}:{p.line}"
+            if key not in seen:
+                seen[key] = p
+        return [(p, self.refs.get(p.fingerprint)) for p in seen.values()]
+
+
+def view(result: ScanResult) -> View:
+    return View(result)

@@ -1,0 +1,174 @@
+"""What the writers need beyond the scan, gathered once into ``ScanResult.report``.
+
+Writers consume only the final ``ScanResult``. The knowledge base and the policy are not passed to
+them: the names, countries and public sources of the entities exposures go through, every source of
+the regimes that apply, the loaded policy rules, the ``--fail-on`` threshold and the report time
+(from ``SOURCE_DATE_EPOCH``, else none) are copied into a ``ReportContext`` here.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import replace
+from typing import Any
+
+from sovaudit.model import UNKNOWN, EntityInfo, PolicyRuleInfo, RegimeSources, ReportContext, ScanResult
+
+
+def source_date(env: dict[str, str] | None = None) -> str:
+    """ISO 8601 UTC time of ``SOURCE_DATE_EPOCH``; "" when unset or not an integer."""
+    raw = (env if env is not None else os.environ).get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw.isdigit():
+        return ""
+    try:
+        t = _dt.datetime.fromtimestamp(int(raw), tz=_dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return ""
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _condition(c: Any) -> str:
+    if hasattr(c, "values"):
+        vals = ", ".join(sorted(c.values))
+        return f"not in [{vals}]" if c.negate else f"in [{vals}]"
+    lo, hi = getattr(c, "min", None), getattr(c, "max", None)
+    if lo is not None and hi is not None:
+        return f"{lo:g} to {hi:g}"
+    if lo is not None:
+        return f"at least {lo:g}"
+    if hi is not None:
+        return f"at most {hi:g}"
+    return "any"
+
+
+def policy_rules(policy: Any) -> tuple[PolicyRuleInfo, ...]:
+    if policy is None:
+        return ()
+    return tuple(sorted(
+        PolicyRuleInfo(r.id, r.severity.value, r.message, r.description, r.source,
+                       tuple((k, _condition(c)) for k, c in r.conditions))
+        for r in policy.rules
+    ))
+
+
+def _rule(e: Any) -> str:
+    return f"rules/{e.path}:{e.line}" if e is not None else ""
+
+
+def _subjects(result: ScanResult) -> dict[str, set[str]]:
+    """node -> the jurisdictions it is directly subject to, read off the exposure paths."""
+    out: dict[str, set[str]] = {}
+    for ex in result.assessment.exposures:
+        for p in ex.paths:
+            for i, edge in enumerate(p.edges):
+                if edge == "subject-to":
+                    out.setdefault(p.nodes[i], set()).add(p.nodes[i + 1].split(":", 1)[1])
+    return out
+
+
+def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
+    """Every node (but locations) on an exposure path or named by a finding, with its evidence."""
+    nodes: set[str] = set()
+    for ex in result.assessment.exposures:
+        nodes.add(ex.entity)
+        nodes.update(ex.via)
+        for p in ex.paths:
+            nodes.update(p.nodes[1:])
+    for f in result.findings:
+        nodes.add(f.entity)
+        nodes.update(f.via)
+        nodes.add(f"jurisdiction:{f.jurisdiction}")
+    for la in result.assessment.layers:
+        for j in la.jurisdictions:
+            nodes.add(f"jurisdiction:{j.jurisdiction}")
+    nodes.discard("")
+    subj = _subjects(result)
+    prov = {p.model_id: p for p in result.provenance}
+    out: list[EntityInfo] = []
+    for n in sorted(nodes):
+        if n.startswith("loc:"):
+            continue
+        t, _, key = n.partition(":")
+        known = sorted(subj.get(n, ()))
+        country = ",".join(known) if known else UNKNOWN
+        name, rule, sources, note = key, "", (), ""
+        e = None
+        if t == "jurisdiction":
+            e = kb.get("jurisdictions", key) if key != UNKNOWN else None
+            country = key
+            if key == UNKNOWN:
+                name = "unknown jurisdiction"
+        elif t == "provider":
+            e = kb.get("providers", key)
+            note = e.get("kind", "") if e else ""
+        elif t == "cloud":
+            e = kb.get("clouds", key)
+        elif t == "hardware":
+            e = kb.get("hardware", key)
+        elif t == "lab":
+            e = kb.get("labs", key)
+            note = e.get("kind", "") if e else ""
+        elif t == "package":
+            eco, _, pkg = key.rpartition("/") if key.startswith("npm/") else ("python", "", key)
+            e = kb.package(pkg, "npm" if eco == "npm" else "python")
+            if e is None:
+                e = kb.get("software", pkg)
+            name = key
+        elif t == "region":
+            cloud, _, region = key.partition("/")
+            ce = kb.get("clouds", cloud) if cloud != UNKNOWN else None
+            r = kb.region(cloud, region) if ce is not None else None
+            if ce is not None and r is not None:
+                rule, sources = _rule(ce), ce.sources
+                note = r.get("city", "")
+            name = key
+        elif t == "model":
+            p = prov.get(key)
+            if p is not None:
+                urls = sorted({ev.url for f in (p.country, p.origin_lab, p.publisher) for ev in f.evidence if ev.url})
+                sources = tuple(urls)
+                rules_ = sorted({ev.detail for f in (p.country, p.origin_lab) for ev in f.evidence if ev.source == "rules"})
+                rule = ", ".join(rules_)
+                note = p.status.value
+                if p.country.known:
+                    country = p.country.value
+        if e is not None:
+            name = e.get("name", key) if t != "package" else key
+            rule, sources = _rule(e), e.sources
+            if t == "package" and e.section != "software":
+                note = f"{e.section}: {e.get('name', e.id)}"
+        out.append(EntityInfo(n, str(name), country, rule, tuple(sources), str(note or "")))
+    return tuple(out)
+
+
+def regimes(result: ScanResult, kb: Any) -> tuple[RegimeSources, ...]:
+    seen: dict[tuple[str, str], RegimeSources] = {}
+    for la in result.assessment.layers:
+        for j in la.jurisdictions:
+            for r in j.regimes:
+                if (r.jurisdiction, r.id) in seen:
+                    continue
+                e = kb.get("jurisdictions", r.jurisdiction)
+                raw = next((x for x in (e.get("regimes", []) or []) if x.get("id") == r.id), {}) if e else {}
+                srcs = tuple(raw.get("sources") or ((r.url,) if r.url else ()))
+                seen[(r.jurisdiction, r.id)] = RegimeSources(r.jurisdiction, r.id, raw.get("official_name", ""), srcs)
+    return tuple(sorted(seen.values()))
+
+
+def build_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str = "none",
+                  env: dict[str, str] | None = None) -> ReportContext:
+    return ReportContext(
+        generated=source_date(env),
+        fail_on=fail_on or "none",
+        policy_sources=tuple(policy.sources) if policy is not None else (),
+        policy_rules=policy_rules(policy),
+        entities=entities(result, kb),
+        regimes=regimes(result, kb),
+    )
+
+
+def with_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str = "none",
+                 env: dict[str, str] | None = None) -> ScanResult:
+    """The result with its ``report`` context (the last step before writing)."""
+    return replace(result, report=build_context(result, kb, policy, fail_on, env))

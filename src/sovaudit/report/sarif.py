@@ -1,0 +1,179 @@
+"""``--format sarif``: SARIF 2.1.0 for code scanning (GitHub, Azure DevOps, any SARIF viewer).
+
+One rule per policy rule, with help text and a ``security-severity`` GitHub maps to its own
+levels (critical 9.5, high 8.0, medium 5.5, low 3.0). One result per finding and reference that
+causes it, so each line that creates an exposure is annotated where it is written; locations are
+relative to ``%SRCROOT%`` (the scanned root) and carry the source line as snippet. The
+``partialFingerprints`` key ``sovaudit/v1`` hashes the finding's and the reference's own
+fingerprints, neither of which depends on line numbers, so an alert survives code moving.
+Skipped files are tool-execution notifications. GitHub accepts at most 25,000 results per run:
+beyond that the most severe are kept and a notification says how many were left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+from sovaudit.model import Finding, ScanResult
+from sovaudit.report.common import LAYER_TITLES, View, view
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+MAX_RESULTS = 25_000  # GitHub code scanning: results per run
+MAX_NOTIFICATIONS = 5_000
+MAX_MESSAGE = 2_000
+
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+PROBLEM_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "recommendation"}
+
+
+def uri(path: str) -> str:
+    """A relative URI reference for a scan-relative POSIX path."""
+    return quote(path, safe="/-._~!$&'()*+,;=@")
+
+
+def rule_name(rule_id: str) -> str:
+    return "".join(p[:1].upper() + p[1:].lower() for p in re.split(r"[^A-Za-z0-9]+", rule_id) if p) or "Rule"
+
+
+def _template_text(template: str) -> str:
+    return re.sub(r"\{([a-z_]+)[^}]*\}", lambda m: f"<{m.group(1)}>", template)
+
+
+def _rules(result: ScanResult) -> list[dict[str, Any]]:
+    known = {r.id: r for r in result.report.policy_rules}
+    ids = sorted(set(known) | {f.rule_id for f in result.findings})
+    sev_of = {f.rule_id: f.severity.value for f in result.findings}
+    src_of = {f.rule_id: f.rule_source for f in result.findings}
+    out = []
+    for rid in ids:
+        info = known.get(rid)
+        sev = info.severity if info is not None else sev_of.get(rid, "medium")
+        template = _template_text(info.message) if info is not None else rid
+        desc = (info.description if info is not None and info.description else "") or template
+        conds = "; ".join(f"{k} {c}" for k, c in info.conditions) if info is not None else ""
+        source = info.source if info is not None else src_of.get(rid, "")
+        text = (f"{desc}\n\nMatches an exposure when: {conds or 'always'}.\nDefined at: {source or 'unknown'}.\n\n"
+                "Each result is one place in the code that makes the stack depend on the named jurisdiction; the "
+                "route in the result's properties leads from that line to the jurisdiction. Review the dependency, "
+                f"change it, or record an accepted risk with a comment `sovaudit: ignore[{rid}] reason` on that line.")
+        md = (f"{desc}\n\n**Matches an exposure when:** {conds or 'always'}  \n**Defined at:** `{source or 'unknown'}`\n\n"
+              "Each result is one place in the code that makes the stack depend on the named jurisdiction. Review the "
+              f"dependency, change it, or record an accepted risk with `sovaudit: ignore[{rid}] reason` on that line.")
+        out.append({
+            "id": rid,
+            "name": rule_name(rid),
+            "shortDescription": {"text": desc[:1000]},
+            "fullDescription": {"text": f"{desc} (severity {sev}; when: {conds or 'always'})"[:1000]},
+            "help": {"text": text, "markdown": md},
+            "defaultConfiguration": {"level": LEVEL[sev]},
+            "properties": {
+                "security-severity": SECURITY_SEVERITY[sev],
+                "problem.severity": PROBLEM_SEVERITY[sev],
+                "precision": "high",
+                "tags": ["security", "supply-chain", "sovereignty"],
+                "sovaudit-severity": sev,
+            },
+        })
+    return out
+
+
+def _fingerprint(f: Finding, ref_fp: str) -> str:
+    return hashlib.sha256(f"{f.fingerprint}\x1f{ref_fp}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
+    out = []
+    for f in v.result.findings:
+        for p, ref in v.finding_refs(f):
+            route = [f"{p.path}:{p.line}"] + [f"-{e}-> {v.label(n)}" for n, e in zip(p.nodes[1:], p.edges)]
+            route_text = " ".join(route)
+            msg = f"{f.message}. This line: {route_text}"
+            if len(msg) > MAX_MESSAGE:
+                msg = msg[: MAX_MESSAGE - 1] + "…"
+            region: dict[str, Any] = {"startLine": max(1, p.line)}
+            if ref is not None and ref.column > 0:
+                region["startColumn"] = ref.column
+            if ref is not None and ref.snippet:
+                region["snippet"] = {"text": ref.snippet}
+            props: dict[str, Any] = {
+                "layer": f.layer.value, "exposure": f.kind.value, "jurisdiction": f.jurisdiction,
+                "entity": f.entity, "via": list(f.via), "route": [n for n in p.nodes], "edges": list(p.edges),
+                "context": p.context, "confidence": p.confidence, "findingFingerprint": f.fingerprint,
+                "referenceFingerprint": p.fingerprint, "ruleSource": f.rule_source,
+            }
+            if ref is not None and ref.cell:
+                props["notebookCell"] = ref.cell
+            out.append({
+                "ruleId": f.rule_id,
+                "ruleIndex": rule_index[f.rule_id],
+                "level": LEVEL[f.severity.value],
+                "kind": "fail",
+                "message": {"text": msg},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(p.path), "uriBaseId": "%SRCROOT%"},
+                    "region": region,
+                }}],
+                "partialFingerprints": {"sovaudit/v1": _fingerprint(f, p.fingerprint or f"{p.path}:{p.line}")},
+                "properties": props,
+            })
+    return out
+
+
+def to_document(result: ScanResult) -> dict[str, Any]:
+    v = view(result)
+    rules = _rules(result)
+    rule_index = {r["id"]: i for i, r in enumerate(rules)}
+    results = _results(v, rule_index)
+    notes: list[dict[str, Any]] = []
+    if len(results) > MAX_RESULTS:
+        notes.append({"level": "warning", "descriptor": {"id": "sovaudit/results-truncated"},
+                      "message": {"text": f"{len(results) - MAX_RESULTS} of {len(results)} results left out: GitHub code "
+                                          f"scanning accepts at most {MAX_RESULTS} results per run. The most severe are "
+                                          "kept; the JSON report has them all."}})
+        results = results[:MAX_RESULTS]
+    skipped = list(result.skipped)
+    for s in skipped[:MAX_NOTIFICATIONS]:
+        text = f"Not scanned: {s.path}: {s.reason}" + (f" ({s.detail})" if s.detail else "")
+        notes.append({"level": "note", "descriptor": {"id": "sovaudit/skipped"}, "message": {"text": text},
+                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(s.path), "uriBaseId": "%SRCROOT%"}}}]})
+    if len(skipped) > MAX_NOTIFICATIONS:
+        notes.append({"level": "note", "descriptor": {"id": "sovaudit/skipped"},
+                      "message": {"text": f"and {len(skipped) - MAX_NOTIFICATIONS} more skipped files (see the JSON report)"}})
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    if result.report.generated:
+        invocation["startTimeUtc"] = result.report.generated
+        invocation["endTimeUtc"] = result.report.generated
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
+    verdict = v.verdict
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "sovaudit",
+            "version": result.tool_version,
+            "semanticVersion": result.tool_version,
+            "rules": rules,
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": f"The scanned root ({result.root})"}}},
+        "invocations": [invocation],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": {
+            "root": result.root, "rulesVersion": result.rules_version, "offline": result.offline,
+            "schemaVersion": result.schema_version, "failOn": result.report.fail_on,
+            "verdict": verdict["status"], "verdictText": verdict["text"],
+            "policies": list(result.report.policy_sources),
+            "layers": {LAYER_TITLES[la.layer]: sorted(j.jurisdiction for j in la.jurisdictions)
+                       for la in result.assessment.layers},
+        },
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def dumps(result: ScanResult) -> str:
+    return json.dumps(to_document(result), indent=2, ensure_ascii=False) + "\n"
