@@ -56,7 +56,7 @@ def engine_version(rules_version: str) -> str:
     h = hashlib.sha256(f"{__version__}\0{rules_version}".encode())
     det_dir = Path(__file__).parent / "detectors"
     here = Path(__file__).parent
-    for p in sorted(det_dir.glob("*.py")) + [here / "scan.py", here / "model.py", here / "snippets.py"]:
+    for p in sorted(det_dir.glob("*.py")) + [here / "scan.py", here / "model.py", here / "snippets.py", here / "prefilter.py"]:
         try:
             h.update(p.name.encode() + b"\0" + p.read_bytes())
         except OSError:

@@ -21,6 +21,7 @@ from sovaudit import __version__
 from sovaudit.cache import ScanCache, content_hash, engine_version
 from sovaudit.detectors import DETECTORS
 from sovaudit.detectors.base import Detector, SourceFile
+from sovaudit.prefilter import Prefilter
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
 from sovaudit.snippets import snippet, suppressions
 from sovaudit.rules import KnowledgeBase
@@ -75,7 +76,8 @@ def _run_detector(det: Detector, f: SourceFile, kb: KnowledgeBase) -> tuple[list
     return refs, skips
 
 
-def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tuple[Detector, ...] = DETECTORS) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
+def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tuple[Detector, ...] = DETECTORS,
+              prefilter: Prefilter | None = None) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
     """Scan one file. Returns (references, skips, inline suppressions, content digest); the digest
     is "" when the file could not be read (so the result is not cached)."""
     applicable = [d for d in detectors if d.applies(item.path)]
@@ -118,6 +120,8 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
         f = SourceFile(item.path, text=text, abs_path=item.abs_path, encoding=enc)
         start = len(refs)
         for d in text_dets:
+            if prefilter is not None and d.prefilter and not prefilter.worth_parsing(d.prefilter, text):
+                continue
             r, s = _run_detector(d, f, kb)
             refs.extend(r)
             skips.extend(s)
@@ -130,18 +134,18 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
 
 # -- worker side ---------------------------------------------------------------------------
 
-_WORKER: tuple[KnowledgeBase, tuple[Detector, ...]] | None = None
+_WORKER: tuple[KnowledgeBase, tuple[Detector, ...], Prefilter | None] | None = None
 
 
-def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...]) -> None:
+def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...], prefilter: bool) -> None:
     global _WORKER
-    _WORKER = (kb, detectors)
+    _WORKER = (kb, detectors, Prefilter(kb) if prefilter else None)
 
 
 def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[WalkItem, list[Reference], list[Skipped], list[Suppression], str]]:
     assert _WORKER is not None
-    kb, detectors = _WORKER
-    return [(it, *scan_file(it, kb, max_bytes, detectors)) for it in items]
+    kb, detectors, pf = _WORKER
+    return [(it, *scan_file(it, kb, max_bytes, detectors, pf)) for it in items]
 
 
 def _batches(items: list[WalkItem], target_bytes: int = 4 * 1024 * 1024, max_files: int = 256) -> Iterable[list[WalkItem]]:
@@ -169,12 +173,14 @@ def _dedupe(refs: list[Reference]) -> list[Reference]:
 
 
 def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None,
-         detectors: tuple[Detector, ...] = DETECTORS) -> ScanResult:
-    """Walk ``config.root`` and detect every reference. Never raises for a bad file."""
+         detectors: tuple[Detector, ...] = DETECTORS, prefilter: bool = True) -> ScanResult:
+    """Walk ``config.root`` and detect every reference. Never raises for a bad file.
+    ``prefilter=False`` runs every parser on every file (used to test that the prefilter loses
+    nothing)."""
     t0 = time.perf_counter()
     items, skipped = walk(config.root, config.excludes, config.use_gitignore)
     total = len(items)
-    engine = engine_version(kb.version) + "".join(sorted(type(d).__name__ for d in detectors))
+    engine = engine_version(kb.version) + "".join(sorted(type(d).__name__ for d in detectors)) + ("" if prefilter else "-nopf")
     cache = ScanCache.open(config.cache_dir, engine, config.root) if config.cache_dir != "-" else None
     refs: list[Reference] = []
     skips: list[Skipped] = list(skipped)
@@ -208,14 +214,15 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
                 cache.put(it, digest, r, s, sp)
 
     jobs = config.jobs or os.cpu_count() or 1
+    pf = Prefilter(kb) if prefilter else None
     if jobs <= 1 or len(work) < 64:
         for it in work:
-            record(it, *scan_file(it, kb, config.max_file_bytes, detectors))
+            record(it, *scan_file(it, kb, config.max_file_bytes, detectors, pf))
             if progress and (done % 50 == 0 or done == total):
                 progress(done, total)
     else:
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, detectors)) as pool:
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, detectors, prefilter)) as pool:
             futures = [pool.submit(_scan_batch, b, config.max_file_bytes) for b in _batches(work)]
             for fut in cf.as_completed(futures):
                 for it, r, s, sp, digest in fut.result():

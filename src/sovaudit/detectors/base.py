@@ -55,8 +55,9 @@ class Detector:
     name: ClassVar[str] = ""
     #: Set for detectors that need raw bytes (model artifacts); they get ``SourceFile.data``.
     binary: ClassVar[bool] = False
-    #: Files larger than this are skipped for this detector even under the global cap (0 = no cap).
-    max_bytes: ClassVar[int] = 0
+    #: "code" or "config": the scanner runs this detector only on text that contains a word of that
+    #: vocabulary (see sovaudit.prefilter); "" runs it on every file it applies to.
+    prefilter: ClassVar[str] = ""
 
     def applies(self, path: str) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -748,6 +748,7 @@ class JavaScriptDetector(Detector):
     """Models, endpoints, clients and SDK imports in JS/TS source."""
 
     name = "javascript"
+    prefilter = "code"
 
     def applies(self, path: str) -> bool:
         p = path.lower()

@@ -116,6 +116,7 @@ class MarkdownDetector(Detector):
     links in Markdown and reST documentation."""
 
     name = "markdown"
+    prefilter = "config"
 
     def applies(self, path: str) -> bool:
         return path.lower().endswith((".md", ".markdown", ".mdx", ".rst"))

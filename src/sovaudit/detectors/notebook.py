@@ -190,6 +190,7 @@ class NotebookDetector(Detector):
     """Models, endpoints and packages in Jupyter notebooks: code cells as Python, markdown as docs."""
 
     name = "notebook"
+    prefilter = "code"
 
     def applies(self, path: str) -> bool:
         return path.lower().endswith(".ipynb")

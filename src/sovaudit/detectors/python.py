@@ -1893,6 +1893,7 @@ class PythonDetector(Detector):
     """Models, endpoints and AI packages in Python source, attributed per call (see module docs)."""
 
     name = "python"
+    prefilter = "code"
 
     def applies(self, path: str) -> bool:
         return path.lower().endswith((".py", ".pyi"))

@@ -76,6 +76,7 @@ class ShellDetector(Detector):
     """Serving commands, model flags and model assignments in shell scripts and task files."""
 
     name = "shell"
+    prefilter = "config"
 
     def applies(self, path: str) -> bool:
         b = basename(path)

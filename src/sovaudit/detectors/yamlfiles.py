@@ -743,6 +743,7 @@ class YamlDetector(Detector):
     """Models, images, hardware, clouds, regions and endpoints in YAML manifests and configs."""
 
     name = "yaml"
+    prefilter = "config"
 
     def applies(self, path: str) -> bool:
         low = basename(path).lower()

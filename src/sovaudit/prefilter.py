@@ -1,0 +1,69 @@
+"""A cheap first look before the expensive parsers.
+
+Most files in a real monorepo name no model, endpoint, cloud or accelerator. Before a detector that
+parses (Python ``ast``, the JS tokenizer, YAML with marks, Markdown dispatch, shell) runs on a file,
+the scanner checks that the text contains at least one word any of them keys on: the detectors'
+own vocabulary (below) plus every name the knowledge base knows (SDK packages and their import
+names, client classes, environment variables, serving commands). A file without any of them cannot
+yield a reference from those detectors; ``tests/test_prefilter.py`` checks that the labelled corpus
+and the examples give identical results with and without it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ahocorasick
+
+from sovaudit.rules import KnowledgeBase
+
+#: Words the parsing detectors key on (positions, not facts): loader and client vocabulary.
+CODE_WORDS = (
+    "model", "pretrained", "repo_id", "checkpoint", "base_url", "api_base", "baseurl", "basepath", "endpoint",
+    "://", "huggingface", "hf.co", "pipeline", "embedding", "encoder", "transformer", "llm", "completion",
+    "generat", "diffus", "hf_hub", "snapshot_download", "deployment", "inference", "ollama", "vllm", "serve",
+    "sovaudit", "api_key", "apikey", "token", "credential", "bedrock", "vertex", "sagemaker", "gpu", "cuda",
+    "nvidia", "instance_type", "region_name", "weights", "gguf",
+)
+#: Further words of manifests (Kubernetes, compose, Helm, CI, LiteLLM).
+CONFIG_WORDS = CODE_WORDS + (
+    "image", "resources", "nodeselector", "affinity", "storageuri", "region", "zone", "instance-type",
+    "command", "args", "run:", "script", "env", "litellm", "tolerations", "accelerator",
+)
+
+
+def _kb_words(kb: KnowledgeBase) -> set[str]:
+    words: set[str] = set()
+    for section in ("providers", "software", "hardware"):
+        for e in kb.section(section):
+            for key in ("python_packages", "npm_packages"):
+                for p in e.get(key, []):
+                    words.add(p.lower())
+                    words.add(re.sub(r"[-.]", "_", p.lower()).split("[", 1)[0])
+            for key in ("python_clients", "js_clients", "env_vars", "k8s_resources"):
+                words.update(v.lower() for v in e.get(key, []))
+            for cmd in e.get("commands", []):
+                words.add(cmd.split()[0].lower())
+    return {w for w in words if len(w) >= 3}
+
+
+def _automaton(words: set[str]) -> "ahocorasick.Automaton":
+    auto = ahocorasick.Automaton()
+    for w in words:
+        auto.add_word(w, w)
+    auto.make_automaton()
+    return auto
+
+
+class Prefilter:
+    """One Aho-Corasick pass (pyahocorasick, in C) over the lower-cased text per vocabulary."""
+
+    def __init__(self, kb: KnowledgeBase):
+        extra = _kb_words(kb)
+        self._code = _automaton(set(CODE_WORDS) | extra)
+        self._config = _automaton(set(CONFIG_WORDS) | extra)
+
+    def worth_parsing(self, kind: str, text: str) -> bool:
+        """``kind`` is the detector's ``prefilter`` value: "code" or "config"."""
+        auto = self._config if kind == "config" else self._code
+        return next(auto.iter(text.lower()), None) is not None
