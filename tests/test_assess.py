@@ -60,10 +60,11 @@ def scan_offline(root, kb, hub: HubClient | None = None):
 # ------------------------------------------------------------------------------------------
 
 EU_STACK_OFFLINE = """
-    hardware: 16 refs in 8 files
-      US supply refs=16 files=8 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, hardware:nvidia, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b
-      [supply US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via hardware:nvidia conf=0.95 refs=2
+    hardware: 17 refs in 8 files
+      US supply refs=17 files=8 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, hardware:nvidia, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b
+      [supply US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via hardware:nvidia conf=0.95 refs=3
         config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/k8s/app.yaml:28 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
         code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
       [supply US] hardware:nvidia via hardware:nvidia conf=0.95 refs=6
         config 0.9 loc:deploy/k8s/vllm.yaml:27 -references-> hardware:nvidia -subject-to-> jurisdiction:US
@@ -83,12 +84,13 @@ EU_STACK_OFFLINE = """
         code 0.85 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
       [supply US] model:qwen2.5-7b via hardware:nvidia conf=0.7 refs=1
         config 0.7 loc:deploy/k8s/app.yaml:30 -references-> model:qwen2.5-7b -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
-    cloud: 24 refs in 8 files
-      US data+supply refs=24 files=8 via cloud:aws, endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
-      DE data refs=13 files=7 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
-      EU data refs=13 files=7 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
-      [data DE] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via region:aws/eu-central-1 conf=0.95 refs=2
+    cloud: 25 refs in 8 files
+      US data+supply refs=25 files=8 via cloud:aws, endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
+      DE data refs=14 files=7 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
+      EU data refs=14 files=7 via endpoint:http://vllm.inference.svc.cluster.local:8000/v1, model:BAAI/bge-m3, model:Qwen/Qwen2.5-7B-Instruct, model:qwen2.5-7b, region:aws/eu-central-1
+      [data DE] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via region:aws/eu-central-1 conf=0.95 refs=3
         config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
+        config 0.9 loc:deploy/k8s/app.yaml:28 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
         code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
       [data DE] model:BAAI/bge-m3 via region:aws/eu-central-1 conf=0.95 refs=3
         config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
@@ -105,8 +107,9 @@ EU_STACK_OFFLINE = """
         config 0.85 loc:deploy/k8s/app.yaml:20 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
         config 0.85 loc:deploy/k8s/vllm.yaml:26 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
         config 0.95 loc:infra/terraform/versions.tf:19 -references-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
-      [data EU] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via region:aws/eu-central-1 conf=0.95 refs=2
+      [data EU] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via region:aws/eu-central-1 conf=0.95 refs=3
         config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
+        config 0.9 loc:deploy/k8s/app.yaml:28 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
         code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
       [data EU] model:BAAI/bge-m3 via region:aws/eu-central-1 conf=0.95 refs=3
         config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
@@ -135,8 +138,9 @@ EU_STACK_OFFLINE = """
         config 0.9 loc:infra/terraform/eks.tf:68 -references-> cloud:aws -subject-to-> jurisdiction:US
         config 0.9 loc:infra/terraform/versions.tf:6 -references-> cloud:aws -subject-to-> jurisdiction:US
         config 0.95 loc:infra/terraform/versions.tf:18 -references-> cloud:aws -subject-to-> jurisdiction:US
-      [data US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via cloud:aws conf=0.95 refs=2
+      [data US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via cloud:aws conf=0.95 refs=3
         config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/k8s/app.yaml:28 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
         code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [data US] model:BAAI/bge-m3 via cloud:aws conf=0.95 refs=3
         config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
@@ -165,8 +169,9 @@ EU_STACK_OFFLINE = """
         config 0.9 loc:infra/terraform/eks.tf:68 -references-> cloud:aws -subject-to-> jurisdiction:US
         config 0.9 loc:infra/terraform/versions.tf:6 -references-> cloud:aws -subject-to-> jurisdiction:US
         config 0.95 loc:infra/terraform/versions.tf:18 -references-> cloud:aws -subject-to-> jurisdiction:US
-      [supply US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via cloud:aws conf=0.95 refs=2
+      [supply US] endpoint:http://vllm.inference.svc.cluster.local:8000/v1 via cloud:aws conf=0.95 refs=3
         config 0.75 loc:.env.example:4 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:deploy/k8s/app.yaml:28 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
         code 0.95 loc:service/summarize.py:18 -references-> endpoint:http://vllm.inference.svc.cluster.local:8000/v1 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [supply US] model:BAAI/bge-m3 via cloud:aws conf=0.95 refs=3
         config 0.95 loc:.env.example:12 -references-> model:BAAI/bge-m3 -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
