@@ -70,11 +70,12 @@ def main() -> None:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
 @click.option("-f", "--format", "formats", default="", metavar="FORMATS",
-              help="Comma-separated report formats to write: json. Default: json when --output is given.")
+              help="Comma-separated report formats: json, html, sarif, cyclonedx (JSON), cyclonedx-xml, md. "
+                   "Default with --output: from its extension (.html, .sarif, .cdx.json, .md ...), else json.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the (single) report to this file; '-' for standard output.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None,
-              help="Write each requested format to DIR/sovaudit.<ext>.")
+              help="Write each requested format to DIR/sovaudit.<ext> (sovaudit.cdx.json, sovaudit.sarif ...).")
 @click.option("-e", "--exclude", multiple=True, metavar="PATTERN",
               help="Skip paths matching this gitignore-style pattern (repeatable).")
 @click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore would leave out.")
@@ -110,13 +111,16 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan examples/eu-stack --format json --output scan.json
       sovaudit scan . --exclude 'tests/' --jobs 2 -q -o -
       sovaudit scan . --policy examples/policies/eu-data-only.yaml --fail-on high
+      sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
     """
     from sovaudit.model import ScanConfig
-    from sovaudit.report import jsondoc
+    from sovaudit.report import FORMATS, canonical, file_name, format_for_path, writer
     from sovaudit.scan import scan as run_scan
 
-    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()] or (["json"] if (output or output_dir) else [])
-    known = {"json"}
+    wanted = [canonical(f) for f in formats.split(",") if f.strip()] or (
+        [format_for_path(output) or "json"] if output and output != "-" else ["json"] if (output or output_dir) else [])
+    wanted = list(dict.fromkeys(wanted))
+    known = set(FORMATS)
     bad = [f for f in wanted if f not in known]
     if bad:
         raise click.UsageError(f"unknown format(s): {', '.join(bad)} (available: {', '.join(sorted(known))})")
@@ -153,18 +157,24 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     result = evaluate_scan(assess_scan(result, kb), kb, policy)
 
-    writers = {"json": (jsondoc.dumps, "json")}
-    for fmt in wanted:
-        render, ext = writers[fmt]
-        text = render(result)
+    from sovaudit.report.common import ReportError
+    from sovaudit.report.context import with_context
+
+    result = with_context(result, kb, policy, fail_on)
+    try:  # render every format before writing any: a report that fails validation is not written
+        texts = [(fmt, writer(fmt)(result)) for fmt in wanted]
+    except ReportError as exc:
+        click.echo(f"internal error: {exc}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    for fmt, text in texts:
         if output == "-":
             click.echo(text, nl=False)
         elif output:
-            Path(output).write_text(text, encoding="utf-8")
+            Path(output).write_bytes(text.encode("utf-8"))
         else:
-            out = Path(output_dir) / f"sovaudit.{ext}"
+            out = Path(output_dir) / file_name(fmt)
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(text, encoding="utf-8")
+            out.write_bytes(text.encode("utf-8"))
     if not quiet:
         print_summary(result, err=to_stdout)
         from sovaudit.console import print_exposure

@@ -172,3 +172,19 @@ def with_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str =
                  env: dict[str, str] | None = None) -> ScanResult:
     """The result with its ``report`` context (the last step before writing)."""
     return replace(result, report=build_context(result, kb, policy, fail_on, env))
+
+
+def context_to_dict(ctx: ReportContext) -> dict[str, Any]:
+    return {
+        "generated": ctx.generated,
+        "fail_on": ctx.fail_on,
+        "policy": {
+            "sources": list(ctx.policy_sources),
+            "rules": [{"id": r.id, "severity": r.severity, "message": r.message, "description": r.description,
+                       "source": r.source, "conditions": {k: c for k, c in r.conditions}} for r in ctx.policy_rules],
+        },
+        "entities": [{"node": e.node, "name": e.name, "country": e.country, "rule": e.rule, "sources": list(e.sources),
+                      "note": e.note} for e in ctx.entities],
+        "regimes": [{"jurisdiction": r.jurisdiction, "id": r.id, "official_name": r.official_name,
+                     "sources": list(r.sources)} for r in ctx.regimes],
+    }

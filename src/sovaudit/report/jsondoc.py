@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from sovaudit.model import Kind, ScanResult
-from sovaudit.serialize import provenance_to_dict, reference_to_dict, skipped_to_dict
+from sovaudit.serialize import provenance_to_dict, reference_to_dict, skipped_to_dict, suppression_to_dict
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
@@ -29,7 +29,15 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "skipped": [skipped_to_dict(s) for s in result.skipped],
         "assessment": _assessment(result),
         "findings": _findings(result),
+        "suppressions": [suppression_to_dict(s) for s in result.suppressions],
+        "report": _report(result),
     }
+
+
+def _report(result: ScanResult) -> dict[str, Any]:
+    from sovaudit.report.context import context_to_dict
+
+    return context_to_dict(result.report)
 
 
 def _assessment(result: ScanResult) -> dict[str, Any]:

@@ -1,0 +1,396 @@
+"""``--format cyclonedx`` (JSON) and ``cyclonedx-xml``: a CycloneDX 1.6 ML-BOM of the AI stack.
+
+Built with cyclonedx-python-lib and checked with its own schema validator before anything is
+written; a BOM that does not validate raises ``ReportError`` (nothing is written).
+
+* models are ``machine-learning-model`` components: supplier (the publishing lab, its address
+  country the lab's jurisdiction), licenses (SPDX ids where they are SPDX, names otherwise),
+  ``pedigree.ancestors`` for the lineage, ``evidence.occurrences`` with file, line and column;
+* API providers and endpoints are ``services`` with their endpoints, a trust-boundary flag and the
+  outbound data flow; clouds (with their regions nested) are ``platform`` components, accelerator
+  vendors ``device`` components, packages ``library`` components with a purl;
+* what CycloneDX cannot hold (control, weights availability, jurisdictions per exposure, the
+  legal regimes, model-card facts the library does not model) goes into ``sovaudit:`` properties;
+* ``dependencies`` follow the exposure routes (model -> provider, region -> cloud, -> hardware).
+
+Deterministic: bom-refs are the graph's node ids, the serial number is a UUIDv5 of the BOM's own
+content and the timestamp comes from ``SOURCE_DATE_EPOCH`` (none when unset).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import uuid
+from collections import defaultdict
+from typing import Any, Iterable
+
+from sovaudit.model import UNKNOWN, Layer, ScanResult
+from sovaudit.report.common import ReportError, View, view
+
+SPEC = "1.6"
+MAX_OCCURRENCES = 1000  # per component
+_PLACEHOLDER = uuid.UUID(int=0)
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/sovaudit/sovaudit#cyclonedx")
+
+
+def _lib():
+    from cyclonedx.model import DataClassification, DataFlow, Property, XsUri
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType, Pedigree
+    from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
+    from cyclonedx.model.contact import OrganizationalEntity, PostalAddress
+    from cyclonedx.model.license import DisjunctiveLicense
+    from cyclonedx.model.service import Service
+
+    return locals()
+
+
+def _props(pairs: Iterable[tuple[str, Any]]) -> list[Any]:
+    from cyclonedx.model import Property
+
+    out = []
+    for k, val in pairs:
+        if val is None or val == "" or val == [] or val == ():
+            continue
+        if isinstance(val, (list, tuple, set)):
+            val = ",".join(str(x) for x in sorted(val) if str(x))
+            if not val:
+                continue
+        out.append(Property(name=f"sovaudit:{k}", value=str(val)))
+    return out
+
+
+def _country(code: str) -> str:
+    """A value for PostalAddress.country: ISO 3166-1 alpha-2 codes only (EU is not a country)."""
+    code = (code or "").split(",")[0]
+    return code if len(code) == 2 and code.isalpha() and code.isupper() and code != "EU" else ""
+
+
+def _org(name: str, country: str) -> Any:
+    from cyclonedx.model.contact import OrganizationalEntity, PostalAddress
+
+    c = _country(country)
+    return OrganizationalEntity(name=name or None, address=PostalAddress(country=c) if c else None)
+
+
+def _licenses(lid: str) -> list[Any]:
+    from cyclonedx import spdx
+    from cyclonedx.model.license import DisjunctiveLicense
+
+    if not lid or lid in (UNKNOWN, "other", "none"):
+        return []
+    fixed = spdx.fixup_id(lid)
+    return [DisjunctiveLicense(id=fixed)] if fixed else [DisjunctiveLicense(name=lid)]
+
+
+class _Builder:
+    def __init__(self, result: ScanResult):
+        self.r = result
+        self.v: View = view(result)
+        self.L = _lib()
+        self.occ: dict[str, dict[str, Any]] = defaultdict(dict)  # node -> fingerprint -> path
+        self.juris: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # node -> kind -> {J}
+        self.regimes: dict[str, set[str]] = defaultdict(set)
+        self.deps: dict[str, set[str]] = defaultdict(set)
+        self.named: set[str] = set()
+        for ex in result.assessment.exposures:
+            for p in ex.paths:
+                first = p.nodes[1] if len(p.nodes) > 1 else ""
+                if first:
+                    self.named.add(first)
+                    self.occ[first].setdefault(p.fingerprint or f"{p.path}:{p.line}", p)
+                    self.juris[first][f"{ex.layer.value}:{ex.kind.value}"].add(ex.jurisdiction)
+                    self.regimes[first].update(ex.regimes)
+                prev = None
+                for n in p.nodes[1:]:
+                    t = n.split(":", 1)[0]
+                    if t in ("jurisdiction", "lab") or (t == "model" and prev is not None and prev.startswith("model:")):
+                        break
+                    if prev is not None:
+                        self.deps[prev].add(n)
+                    prev = n
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def occurrences(self, node: str) -> Any:
+        L = self.L
+        occ = []
+        for p in sorted(self.occ.get(node, {}).values(), key=lambda p: (p.path, p.line)):
+            ref = self.v.refs.get(p.fingerprint)
+            col = ref.column if ref is not None else 0
+            occ.append(L["Occurrence"](
+                # an explicit bom-ref: the library sorts occurrences by it, and unset ones sort unstably
+                bom_ref=f"{node}@{p.path}:{p.line:08d}:{col:05d}#{(p.fingerprint or '')[:12]}",
+                location=p.path, line=max(1, p.line),
+                offset=ref.column if ref is not None and ref.column > 0 else None,
+                additional_context=(ref.snippet or None) if ref is not None else None,
+            ))
+            if len(occ) >= MAX_OCCURRENCES:
+                break
+        return L["ComponentEvidence"](occurrences=occ) if occ else None
+
+    def exposure_props(self, node: str) -> list[tuple[str, Any]]:
+        out: list[tuple[str, Any]] = []
+        for key, js in sorted(self.juris.get(node, {}).items()):
+            out.append((f"exposure:{key}", sorted(js)))
+        out.append(("regimes", sorted(self.regimes.get(node, ()))))
+        e = self.v.entities.get(node)
+        if e is not None:
+            out.append(("jurisdiction", e.country))
+            out.append(("evidence:rule", e.rule))
+            out += [("evidence:source", s) for s in e.sources[:5]]
+        return out
+
+    def entity(self, node: str):
+        return self.v.entities.get(node)
+
+    # -- components ------------------------------------------------------------------------------
+    def models(self) -> list[Any]:
+        L = self.L
+        prov = {p.model_id: p for p in self.r.provenance}
+        out = []
+        for m in self.r.assessment.models:
+            node = f"model:{m.model_id}"
+            p = prov.get(m.model_id)
+            pub = p.publisher.value if p is not None and p.publisher.known else ""
+            lab = pub or (m.origin[0] if m.origin else "")
+            lab_e = self.entity(f"lab:{lab}") if lab else None
+            lab_country = ""
+            if p is not None:
+                lab_country = p.publisher_country.value if pub and p.publisher_country.known else p.country.value
+            supplier = _org(lab_e.name if lab_e is not None else lab, lab_country) if lab else None
+            ancestors = []
+            for link in m.lineage:
+                ancestors.append(L["Component"](
+                    type=L["ComponentType"].MACHINE_LEARNING_MODEL, name=link.parent,
+                    bom_ref=f"{node}#ancestor:{link.depth}:{link.child}:{link.parent}",
+                    properties=_props([("lineage:relation", link.relation), ("lineage:depth", link.depth),
+                                       ("lineage:child", link.child), ("lineage:country", link.country)]),
+                ))
+            details = dict(p.details) if p is not None else {}
+            props = [
+                ("control", m.control), ("control:reason", m.reason), ("weights", m.weights),
+                ("license:class", m.license_class), ("license:terms", list(m.license_terms)),
+                ("provenance:status", m.status), ("provenance:reason", p.reason if p is not None else ""),
+                ("provenance:confidence", p.confidence if p is not None else ""),
+                ("origin:labs", list(m.origin)), ("origin:country", p.country.value if p is not None else UNKNOWN),
+                ("countries", list(m.countries)), ("deployment", list(m.deployment)),
+                ("api-provider", p.provider.value if p is not None and p.provider.known else ""),
+                ("references", m.references),
+            ]
+            props += [(f"modelCard:{k}", v) for k, v in sorted(details.items())]
+            props += self.exposure_props(node)
+            out.append(L["Component"](
+                type=L["ComponentType"].MACHINE_LEARNING_MODEL, name=m.model_id, bom_ref=node,
+                supplier=supplier, publisher=(lab_e.name if lab_e is not None else pub) or None,
+                licenses=_licenses(m.license_id),
+                pedigree=L["Pedigree"](ancestors=ancestors) if ancestors else None,
+                evidence=self.occurrences(node), properties=_props(props),
+            ))
+        return out
+
+    def clouds(self) -> list[Any]:
+        L = self.L
+        nodes = {n for n in self.all_nodes() if n.startswith(("cloud:", "region:"))}
+        clouds = sorted({n for n in nodes if n.startswith("cloud:")} |
+                        {"cloud:" + n.split(":", 1)[1].split("/", 1)[0] for n in nodes if n.startswith("region:")})
+        out = []
+        for c in clouds:
+            e = self.entity(c)
+            cid = c.split(":", 1)[1]
+            regions = []
+            for rn in sorted(n for n in nodes if n.startswith(f"region:{cid}/")):
+                re_ = self.entity(rn)
+                regions.append(L["Component"](
+                    type=L["ComponentType"].PLATFORM, name=rn.split("/", 1)[1], bom_ref=rn, group=cid,
+                    supplier=_org(e.name if e is not None else cid, e.country if e is not None else ""),
+                    evidence=self.occurrences(rn),
+                    properties=_props([("kind", "cloud-region"), ("region:country", re_.country if re_ else UNKNOWN),
+                                       ("region:city", re_.note if re_ else "")] + self.exposure_props(rn)),
+                ))
+            out.append(L["Component"](
+                type=L["ComponentType"].PLATFORM, name=e.name if e is not None else cid, bom_ref=c,
+                supplier=_org(e.name if e is not None else cid, e.country if e is not None else ""),
+                components=regions or None, evidence=self.occurrences(c),
+                properties=_props([("kind", "cloud"), ("id", cid)] + self.exposure_props(c)),
+            ))
+        return out
+
+    def hardware(self) -> list[Any]:
+        L = self.L
+        texts: dict[str, set[str]] = defaultdict(set)
+        accel: dict[str, set[str]] = defaultdict(set)
+        for ref in self.r.references:
+            if ref.kind.value == "hardware":
+                texts[f"hardware:{ref.id}"].add(ref.text)
+                if ref.attribute("accelerator"):
+                    accel[f"hardware:{ref.id}"].add(ref.attribute("accelerator"))
+        out = []
+        for h in sorted(n for n in self.all_nodes() if n.startswith("hardware:")):
+            e = self.entity(h)
+            hid = h.split(":", 1)[1]
+            out.append(L["Component"](
+                type=L["ComponentType"].DEVICE, name=e.name if e is not None else hid, bom_ref=h,
+                manufacturer=_org(e.name if e is not None else hid, e.country if e is not None else ""),
+                evidence=self.occurrences(h),
+                properties=_props([("kind", "accelerator-vendor"), ("id", hid), ("seen-as", sorted(texts.get(h, ()))[:20]),
+                                   ("accelerators", sorted(accel.get(h, ())))] + self.exposure_props(h)),
+            ))
+        return out
+
+    def packages(self) -> list[Any]:
+        from packageurl import PackageURL
+
+        L = self.L
+        out = []
+        for n in sorted(x for x in self.all_nodes() if x.startswith("package:")):
+            key = n.split(":", 1)[1]
+            eco, name = ("npm", key[4:]) if key.startswith("npm/") else ("pypi", key)
+            e = self.entity(n)
+            try:
+                purl = PackageURL(type=eco, name=name)
+            except ValueError:
+                purl = None
+            out.append(L["Component"](
+                type=L["ComponentType"].LIBRARY, name=name, bom_ref=n, purl=purl,
+                supplier=_org("", e.country if e is not None else ""),
+                evidence=self.occurrences(n),
+                properties=_props([("kind", "package"), ("ecosystem", eco), ("knowledge-base", e.note if e else "")]
+                                  + self.exposure_props(n)),
+            ))
+        return out
+
+    def services(self) -> list[Any]:
+        from cyclonedx.exception.model import InvalidUriException
+        from cyclonedx.model import DataClassification, DataFlow, XsUri
+
+        from sovaudit.graph import is_private_host
+
+        L = self.L
+        urls: dict[str, set[str]] = defaultdict(set)
+        for ref in self.r.references:
+            if ref.kind.value == "endpoint" and ref.id.lower().startswith(("http://", "https://")):
+                urls[f"provider:{ref.provider}" if ref.provider else f"endpoint:{ref.id}"].add(ref.id)
+        out = []
+        nodes = sorted(n for n in self.all_nodes() if n.startswith(("provider:", "endpoint:")))
+        for n in nodes:
+            e = self.entity(n)
+            if n.startswith("provider:") and e is not None and e.note == "self-hosted":
+                continue  # a runtime the stack runs itself: software, not a service
+            key = n.split(":", 1)[1]
+            eps = []
+            bad = []
+            for u in sorted(urls.get(n, ())):
+                try:
+                    eps.append(XsUri(u))
+                except (InvalidUriException, ValueError):
+                    bad.append(u)
+            private = n.startswith("endpoint:") and is_private_host(key)
+            name = e.name if e is not None and e.name else key
+            out.append(L["Service"](
+                name=name, bom_ref=n,
+                provider=_org(name if n.startswith("provider:") else "", e.country if e is not None else ""),
+                endpoints=eps or None, x_trust_boundary=not private,
+                data=[DataClassification(flow=DataFlow.OUTBOUND, classification="prompts and inference inputs")],
+                properties=_props([("kind", e.note if e is not None and e.note else "endpoint"),
+                                   ("trustZone", "internal" if private else "external"), ("endpoint:unparsed", bad),
+                                   ("occurrences", sorted(f"{p.path}:{p.line}" for p in self.occ.get(n, {}).values())[:50])]
+                                  + self.exposure_props(n)),
+            ))
+        return out
+
+    def all_nodes(self) -> set[str]:
+        out: set[str] = set()
+        for ex in self.r.assessment.exposures:
+            out.add(ex.entity)
+            out.update(ex.via)
+            for p in ex.paths:
+                for n in p.nodes[1:]:
+                    out.add(n)
+        return out
+
+    # -- the BOM ---------------------------------------------------------------------------------
+    def bom(self) -> Any:
+        from cyclonedx.model.bom import Bom
+        from cyclonedx.model.component import Component, ComponentType
+
+        L = self.L
+        root = Component(type=ComponentType.APPLICATION, name=self.r.root, bom_ref="root",
+                         properties=_props([("rules-version", self.r.rules_version), ("offline", str(self.r.offline).lower()),
+                                            ("verdict", self.v.verdict["text"]), ("fail-on", self.r.report.fail_on),
+                                            ("policies", list(self.r.report.policy_sources))]))
+        bom = Bom(serial_number=_PLACEHOLDER)
+        bom.metadata.timestamp = (_dt.datetime.strptime(self.r.report.generated, "%Y-%m-%dT%H:%M:%SZ")
+                                  .replace(tzinfo=_dt.timezone.utc) if self.r.report.generated else None)
+        bom.metadata.component = root
+        bom.metadata.tools.components.add(Component(type=ComponentType.APPLICATION, name="sovaudit",
+                                                    version=self.r.tool_version, bom_ref="tool:sovaudit"))
+        comps = self.models() + self.clouds() + self.hardware() + self.packages()
+        services = self.services()
+        for c in comps:
+            bom.components.add(c)
+        for s in services:
+            bom.services.add(s)
+        by_ref: dict[str, Any] = {}
+        for c in comps:
+            by_ref[str(c.bom_ref.value)] = c
+            for sub in c.components:
+                by_ref[str(sub.bom_ref.value)] = sub
+        for s in services:
+            by_ref[str(s.bom_ref.value)] = s
+        bom.register_dependency(root, [by_ref[n] for n in sorted(self.named) if n in by_ref])
+        for a in sorted(self.deps):
+            if a in by_ref:
+                targets = [by_ref[b] for b in sorted(self.deps[a]) if b in by_ref and b != a]
+                if targets:
+                    bom.register_dependency(by_ref[a], targets)
+        for ref, c in sorted(by_ref.items()):
+            if ref not in self.deps:
+                bom.register_dependency(c)
+        return bom
+
+
+def _serialise(bom: Any, fmt: str) -> str:
+    from cyclonedx.output import make_outputter
+    from cyclonedx.schema import OutputFormat, SchemaVersion
+
+    out = make_outputter(bom, OutputFormat.JSON if fmt == "json" else OutputFormat.XML, SchemaVersion.V1_6)
+    return out.output_as_string(indent=2)
+
+
+def validate(text: str, fmt: str) -> None:
+    """Raise ReportError unless ``text`` is a valid CycloneDX 1.6 document (the library's validator)."""
+    from cyclonedx.schema import SchemaVersion
+
+    if fmt == "json":
+        from cyclonedx.validation.json import JsonStrictValidator
+
+        validator: Any = JsonStrictValidator(SchemaVersion.V1_6)
+    else:
+        from cyclonedx.validation.xml import XmlValidator
+
+        validator = XmlValidator(SchemaVersion.V1_6)
+    try:
+        err = validator.validate_str(text)
+    except Exception as exc:  # missing optional dependency (lxml, jsonschema) or a broken document
+        raise ReportError(f"CycloneDX {fmt.upper()} could not be validated: {type(exc).__name__}: {exc}") from exc
+    if err is not None:
+        raise ReportError(f"CycloneDX {fmt.upper()} BOM failed schema validation, not written: {err}")
+
+
+def render(result: ScanResult, fmt: str = "json") -> str:
+    bom = _Builder(result).bom()
+    text = _serialise(bom, fmt)
+    basis = text if fmt == "json" else _serialise(bom, "json")
+    serial = uuid.uuid5(_NAMESPACE, hashlib.sha256(basis.encode("utf-8")).hexdigest())
+    text = text.replace(str(_PLACEHOLDER), str(serial))
+    validate(text, fmt)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def dumps_json(result: ScanResult) -> str:
+    return render(result, "json")
+
+
+def dumps_xml(result: ScanResult) -> str:
+    return render(result, "xml")
