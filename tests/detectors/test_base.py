@@ -102,3 +102,12 @@ def test_bare_legacy_hub_ids_under_the_hf_hint(kb, raw):
 def test_bare_local_folder_names_are_not_hub_ids(kb, raw):
     """from_pretrained("output_qwen_merged") loads a local folder: legacy canonical ids have no underscore."""
     assert parse_model_string(raw, kb, "hf") is None
+
+
+def test_fake_and_mock_names_are_placeholders(kb):
+    """Found scanning vllm-project/production-stack tests: model="fake_model_name"."""
+    from sovaudit.detectors.base import parse_model_string
+
+    assert parse_model_string("fake_model_name", kb, "api") is None
+    assert parse_model_string("mock-model", kb, "model") is None
+    assert parse_model_string("gpt-4o-mini", kb, "api") is not None

@@ -329,3 +329,12 @@ def test_prose_negatives(kb, text):
 )
 def test_malformed_documents_do_not_raise(kb, text):
     assert isinstance(run(kb, text), list)
+
+
+def test_image_with_tag_in_a_shell_block_is_not_a_model(kb):
+    """Found scanning vllm-project/production-stack: `kubectl run --image=nvidia/cuda:12.2.0-...`."""
+    from sovaudit.detectors.base import SourceFile
+    from sovaudit.detectors.markdown import MarkdownDetector
+
+    text = ".. code-block:: bash\n\n   kubectl run gpu-test --image=nvidia/cuda:12.2.0-runtime-ubuntu22.04 -- nvidia-smi\n"
+    assert [r for r in MarkdownDetector().detect(SourceFile("p.rst", text=text), kb) if r.kind.value == "model"] == []

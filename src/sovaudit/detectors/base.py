@@ -128,7 +128,7 @@ class ModelString:
 
 
 _PLACEHOLDER_RE = re.compile(
-    r"(^|[^a-z])(your|my|some|example|sample|placeholder|changeme|todo|xxx+|foo|bar|dummy|test)([^a-z]|$)"
+    r"(^|[^a-z])(your|my|some|example|sample|placeholder|changeme|todo|xxx+|foo|bar|dummy|fake|mock|test)([^a-z]|$)"
     r"|[<>{}$%`|\\]|\.\.\.|^model[-_ ]?(name|id)?$|^(name|id|none|null|true|false|default|auto|any|string|str)$",
     re.IGNORECASE,
 )

@@ -87,7 +87,7 @@ def _detector(key: str) -> Detector | None:
 _FENCE_RE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
 _RST_DIRECTIVE_RE = re.compile(r"^(?P<indent>[ \t]*)\.\.[ \t]+(?:code-block|code|sourcecode|jupyter-execute|ipython)::[ \t]*(?P<lang>\S*)")
 _RST_OTHER_DIRECTIVE_RE = re.compile(r"^[ \t]*\.\.[ \t]+\S+::")
-_HUB_ID_RE = re.compile(r"(?<![\w./@:-])([A-Za-z0-9][\w.-]*/[\w.-]*[A-Za-z0-9_])(?![\w/-]|\.\w)")
+_HUB_ID_RE = re.compile(r"(?<![\w./@:-])([A-Za-z0-9][\w.-]*/[\w.-]*[A-Za-z0-9_])(?![\w/:-]|\.\w)")  # org/name:tag is an image
 _SHELL_PROMPT_RE = re.compile(r"^([ \t]*(?:\(\S+\)[ \t]*)?(?:[\w.@~:/-]*[$#%]|>|PS[^>]*>)[ \t])")
 _PY_PROMPT_RE = re.compile(r"^([ \t]*(?:>>>|\.\.\.)(?:[ \t]|$))")
 
