@@ -486,6 +486,16 @@ class Finding:
     paths: tuple[ExposurePath, ...]
     fingerprint: str
     rule_source: str = ""  # policy file:line of the rule
+    # CI: an inline suppression covers every reference behind it (``suppress.py``), or the
+    # baseline holds it (``baseline.py``). Either way it is reported but never fails a build.
+    suppressed: bool = False
+    suppression: str = ""  # the reason(s) given, "; "-joined
+    baselined: bool = False
+
+    @property
+    def counts(self) -> bool:
+        """Does this finding count for ``--fail-on``?"""
+        return not (self.suppressed or self.baselined)
 
     def sort_key(self) -> tuple:
         return (-self.severity.rank, self.rule_id, LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
