@@ -318,11 +318,12 @@ def evaluate(policy: Policy, assessment: Assessment, orders: dict[str, tuple[str
 
 
 def fails(findings: Iterable[Finding], threshold: str | Severity | None) -> bool:
-    """Is any finding at or above ``threshold`` (None / "none": never)?"""
+    """Is any finding at or above ``threshold`` (None / "none": never)? Suppressed and baselined
+    findings never count."""
     if threshold in (None, "", "none"):
         return False
     rank = Severity(threshold).rank
-    return any(f.severity.rank >= rank for f in findings)
+    return any(f.severity.rank >= rank and f.counts for f in findings)
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
@@ -333,6 +334,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "kind": f.kind.value, "jurisdiction": f.jurisdiction, "entity": f.entity, "via": list(f.via),
         "fingerprint": f.fingerprint, "rule_source": f.rule_source, "references": list(f.references),
         "paths": [path_to_dict(p) for p in f.paths],
+        "suppressed": f.suppressed, "suppression": f.suppression, "baselined": f.baselined,
     }
 
 
@@ -340,10 +342,16 @@ __all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_fi
            "finding_to_dict", "finding_fingerprint", "default_policy_path", "PLACEHOLDERS"]
 
 
-def evaluate_scan(result, kb, policy: Policy):
-    """The policy stage: the scan result (with its assessment) with its ``findings``."""
+def evaluate_scan(result, kb, policy: Policy, baseline=None):
+    """The policy stage: the scan result (with its assessment) with its ``findings``, those covered
+    by inline suppressions marked ``suppressed`` (``suppress.py``) and those ``baseline`` (a
+    ``baseline.Baseline``) holds marked ``baselined``."""
     from dataclasses import replace
 
     from sovaudit.assess import memberships
+    from sovaudit.baseline import apply_baseline
+    from sovaudit.suppress import apply_suppressions
 
-    return replace(result, findings=evaluate(policy, result.assessment, memberships(kb)))
+    findings = evaluate(policy, result.assessment, memberships(kb))
+    findings = apply_suppressions(findings, result.suppressions, result.references)
+    return replace(result, findings=apply_baseline(findings, baseline))
