@@ -97,10 +97,14 @@ def main() -> None:
 @click.option("--policy-replace", is_flag=True, help="Apply only the --policy files, not the shipped default.")
 @click.option("--fail-on", type=click.Choice(["none", "low", "medium", "high", "critical"]), default="none",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="A JSON document an earlier scan wrote (--format json): the findings it holds are marked "
+                   "baselined and do not count for --fail-on, so only new exposure fails.")
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
          rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
-         policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none") -> None:
+         policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none",
+         baseline_file: str | None = None) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -111,6 +115,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan examples/eu-stack --format json --output scan.json
       sovaudit scan . --exclude 'tests/' --jobs 2 -q -o -
       sovaudit scan . --policy examples/policies/eu-data-only.yaml --fail-on high
+      sovaudit scan . --fail-on high --baseline main-scan.json
       sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
     """
     from sovaudit.model import ScanConfig
@@ -131,6 +136,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     kb = _load_kb(rules_dirs)
     policy = _load_policy(policies, policy_replace)
+    baseline = _load_baseline(baseline_file) if baseline_file else None
     config = ScanConfig(
         root=str(path),
         excludes=exclude,
@@ -155,7 +161,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     from sovaudit.assess import assess_scan
     from sovaudit.policy import evaluate_scan, fails
 
-    result = evaluate_scan(assess_scan(result, kb), kb, policy)
+    result = evaluate_scan(assess_scan(result, kb), kb, policy, baseline)
 
     from sovaudit.report.common import ReportError
     from sovaudit.report.context import with_context
@@ -193,6 +199,16 @@ def _load_policy(files: tuple[str, ...], replace: bool):
     except PolicyError as exc:
         for p in exc.problems:
             click.echo(str(p), err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _load_baseline(path: str):
+    from sovaudit.baseline import DocumentError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except DocumentError as exc:
+        click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 

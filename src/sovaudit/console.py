@@ -216,13 +216,22 @@ def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none")
         counts[f.severity.value] += 1
     if result.findings:
         summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low") if counts.get(s))
-        con.print(f"[bold]{len(result.findings)} finding(s)[/bold]: {summary}")
+        n_sup = sum(1 for f in result.findings if f.suppressed)
+        n_base = sum(1 for f in result.findings if f.baselined and not f.suppressed)
+        held = "; ".join(x for x in (f"{n_sup} suppressed" if n_sup else "", f"{n_base} baselined" if n_base else "") if x)
+        con.print(f"[bold]{len(result.findings)} finding(s)[/bold]: {summary}" + (f" ({held}: not counted for --fail-on)" if held else ""))
         for f in result.findings[:20]:
-            con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}: {escape(f.message)}")
+            tag = f" [dim]\\[suppressed: {escape(f.suppression)}][/dim]" if f.suppressed else (" [dim]\\[baselined][/dim]" if f.baselined else "")
+            con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}: {escape(f.message)}{tag}")
         if len(result.findings) > 20:
             con.print(f"  ... {len(result.findings) - 20} more (see the JSON report)")
     else:
         con.print("No policy findings.")
+    from sovaudit.suppress import invalid, why_invalid
+
+    for sup in invalid(result.suppressions):
+        con.print(f"[yellow]ignored suppression at {escape(sup.path)}:{sup.line}: {why_invalid(sup)} "
+                  f"(write: sovaudit: ignore\\[RULE-ID] reason)[/yellow]")
     if fail_on not in ("", "none"):
         from sovaudit.policy import fails
 
