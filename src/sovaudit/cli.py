@@ -304,6 +304,45 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
     sys.exit(EXIT_OK)
 
 
+@main.command()
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True,
+              help="text, json, or Markdown (for a pull-request comment).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Write the diff to this file; '-' for standard output.")
+@click.option("--fail-on-added", is_flag=True,
+              help="Exit 1 when NEW adds exposure, or a finding that is not suppressed.")
+def diff(old: str, new: str, fmt: str, output: str, fail_on_added: bool) -> None:
+    """Compare two scan documents (written by --format json): exposure added and removed per
+    layer, with the file:line that caused it, and findings added and removed.
+
+    References are matched by line-independent fingerprints: code that only moved is no change.
+    Exits 0, or 1 with --fail-on-added when anything was added; 2 when OLD or NEW is not a
+    sovaudit scan document this version reads.
+
+    \b
+    Examples:
+      sovaudit diff main.json pr.json
+      sovaudit diff main.json pr.json --format md -o diff.md --fail-on-added
+    """
+    from sovaudit.baseline import DocumentError, load_document
+    from sovaudit.diff import WRITERS, diff_documents
+
+    try:
+        docs = [load_document(p, what) for p, what in ((old, "OLD"), (new, "NEW"))]
+    except DocumentError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    d = diff_documents(docs[0], docs[1], old, new)
+    text = WRITERS[fmt](d)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
+    sys.exit(EXIT_POLICY if fail_on_added and d.anything_added else EXIT_OK)
+
+
 @main.group()
 def rules() -> None:
     """Inspect and validate the knowledge base (rules/)."""
