@@ -1,0 +1,210 @@
+"""The shipped CI integrations: ``.pre-commit-hooks.yaml`` and the GitHub Action ``action.yml``
+parse, name commands and flags that exist, and do what they say on a tiny tree. The Action's shell
+steps are run for real under bash, in a scratch git repository, the way a runner would run them."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from ci_support import EU_ONLY, REPO, tree
+from sovaudit.cli import main
+
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+ACTION = REPO / "action.yml"
+
+DEEPSEEK = """
+from openai import OpenAI
+
+client = OpenAI(base_url="https://api.deepseek.com")
+"""
+DEEPSEEK_MOVED = """
+\"\"\"Chat.\"\"\"
+import logging
+
+from openai import OpenAI
+
+client = OpenAI(base_url="https://api.deepseek.com")
+"""
+MOONSHOT = 'import OpenAI from "openai";\nconst c = new OpenAI({ baseURL: "https://api.moonshot.cn/v1" });\n'
+
+
+def scan_options() -> set[str]:
+    return {o for p in main.commands["scan"].params for o in (*p.opts, *p.secondary_opts)}
+
+
+# ------------------------------------------------------------------------------------------
+# pre-commit
+# ------------------------------------------------------------------------------------------
+
+
+def test_pre_commit_hook_parses():
+    (hook,) = yaml.safe_load(HOOKS.read_text("utf-8"))
+    assert hook["id"] == "sovaudit"
+    assert hook["entry"] == "sovaudit scan . --offline --fail-on high -q"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is False
+
+
+def test_pre_commit_entry_runs(tmp_path):
+    (hook,) = yaml.safe_load(HOOKS.read_text("utf-8"))
+    argv = shlex.split(hook["entry"])
+    assert argv[0] == "sovaudit" and argv[1] in main.commands
+    assert {a for a in argv if a.startswith("-")} <= scan_options()
+    clean = tree(tmp_path / "clean", {"app.py": "print('hello')\n"})
+    risky = tree(tmp_path / "risky", {"app.py": DEEPSEEK})
+    runner = CliRunner()
+
+    def run(root: Path, *args: str) -> int:  # the hook runs in the repository's top folder
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            return runner.invoke(main, [*argv[1:], "--no-cache", *args]).exit_code
+        finally:
+            os.chdir(cwd)
+
+    assert run(clean) == 0
+    assert run(risky) == 0  # the default policy has nothing of high severity
+    assert run(risky, "--policy", EU_ONLY) == 1  # hook args: [--policy, ...]
+    (risky / "app.py").write_text(DEEPSEEK.replace('.com")', '.com")  # sovaudit: ignore[EU-DATA-OUTSIDE] approved'))
+    assert run(risky, "--policy", EU_ONLY) == 0
+
+
+# ------------------------------------------------------------------------------------------
+# GitHub Action
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def action() -> dict:
+    return yaml.safe_load(ACTION.read_text("utf-8"))
+
+
+def step(action: dict, name: str) -> dict:
+    (s,) = [s for s in action["runs"]["steps"] if s.get("name", "").startswith(name)]
+    return s
+
+
+def test_action_parses_and_is_composite(action):
+    assert action["runs"]["using"] == "composite"
+    assert set(action["inputs"]) >= {"path", "policy", "fail-on", "baseline"}
+    uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
+    assert uses == ["actions/setup-python@v5", "github/codeql-action/upload-sarif@v3"]
+    for s in action["runs"]["steps"]:
+        if "run" in s:
+            assert s["shell"] == "bash"
+            assert "${{" not in s["run"], "inputs reach scripts through env, never by expansion into the script"
+    install = step(action, "Install sovaudit")["run"]
+    assert 'pip install' in install and '"$GITHUB_ACTION_PATH"' in install
+    upload = step(action, "Upload SARIF")
+    assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif }}"
+
+
+def test_action_uses_only_flags_and_formats_that_exist(action):
+    scripts = "\n".join(s["run"] for s in action["runs"]["steps"] if "run" in s)
+    used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", scripts)) - {"--quiet", "--disable-pip-version-check", "--show-toplevel",
+                                                                       "--verify", "--no-tags", "--depth", "--detach", "--force"}
+    assert used and used <= scan_options(), used - scan_options()
+    assert used >= {"--fail-on", "--format", "--output-dir", "--policy", "--baseline", "--offline"}
+    help_text = CliRunner().invoke(main, ["scan", "--help"]).output
+    for fmt in re.search(r"--format (\S+)", step(action, "Scan")["run"]).group(1).split(","):
+        assert fmt in help_text
+    fail_on = next(p for p in main.commands["scan"].params if p.name == "fail_on")
+    assert action["inputs"]["fail-on"]["default"] in fail_on.type.choices
+
+
+def _bash_env(tmp_path: Path, **env: str) -> tuple[dict, Path]:
+    out = tmp_path / f"github_output_{len(list(tmp_path.glob('github_output_*')))}"
+    out.write_text("")
+    e = dict(os.environ, GITHUB_OUTPUT=str(out), RUNNER_TEMP=str(tmp_path / "runner-temp"), HF_HUB_OFFLINE="1",
+             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", SOVAUDIT_ARGS="--no-cache")
+    (tmp_path / "runner-temp").mkdir(exist_ok=True)
+    e.update(env)
+    return e, out
+
+
+def _outputs(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def _run(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+needs_bash_git = pytest.mark.skipif(not (shutil.which("bash") and shutil.which("git")), reason="needs bash and git")
+
+
+@needs_bash_git
+def test_action_scan_and_verdict_steps_run(action, tmp_path):
+    ws = tree(tmp_path / "ws", {"app.py": DEEPSEEK})
+    scan_sh, verdict_sh = step(action, "Scan")["run"], step(action, "Verdict")["run"]
+    common = dict(SOVAUDIT_PATH=".", SOVAUDIT_POLICY=EU_ONLY, SOVAUDIT_FAIL_ON="high", SOVAUDIT_BASELINE="",
+                  SOVAUDIT_OFFLINE="true", SOVAUDIT_OUTPUT_DIR="report")
+    env, out = _bash_env(tmp_path, **common)
+    proc = _run(scan_sh, ws, env)
+    assert proc.returncode == 0, proc.stderr  # the step itself succeeds so SARIF is uploaded
+    got = _outputs(out)
+    assert got == {"exit-code": "1", "json": "report/sovaudit.json", "sarif": "report/sovaudit.sarif"}
+    assert (ws / "report" / "sovaudit.sarif").is_file() and (ws / "report" / "sovaudit.md").is_file()
+    venv, _ = _bash_env(tmp_path, SOVAUDIT_CODE="1", SOVAUDIT_FAIL_ON="high")
+    proc = _run(verdict_sh, ws, venv)
+    assert proc.returncode == 1 and "::error title=sovaudit::policy findings" in proc.stdout
+
+    # the report of this run is the baseline of the next: nothing new, so it passes
+    (ws / "base.json").write_bytes((ws / "report" / "sovaudit.json").read_bytes())
+    env, out = _bash_env(tmp_path, **{**common, "SOVAUDIT_BASELINE": "base.json"})
+    assert _run(scan_sh, ws, env).returncode == 0
+    assert _outputs(out)["exit-code"] == "0"
+    venv, _ = _bash_env(tmp_path, SOVAUDIT_CODE="0", SOVAUDIT_FAIL_ON="high")
+    assert _run(verdict_sh, ws, venv).returncode == 0
+
+    # a bad baseline is a usage error: no SARIF, the verdict fails with 2
+    (ws / "bad.json").write_text("{}")
+    env, out = _bash_env(tmp_path, **{**common, "SOVAUDIT_BASELINE": "bad.json", "SOVAUDIT_OUTPUT_DIR": "report2"})
+    proc = _run(scan_sh, ws, env)
+    assert _outputs(out) == {"exit-code": "2", "json": "report2/sovaudit.json", "sarif": ""}
+    assert "not a sovaudit scan document" in proc.stderr
+    venv, _ = _bash_env(tmp_path, SOVAUDIT_CODE="2", SOVAUDIT_FAIL_ON="high")
+    assert _run(verdict_sh, ws, venv).returncode == 2
+
+
+@needs_bash_git
+def test_action_baseline_ref_step(action, tmp_path):
+    ws = tree(tmp_path / "ws", {"svc/app.py": DEEPSEEK})
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args], cwd=ws, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-q", "-m", "base")
+    base_sha = git("rev-parse", "HEAD")
+    tree(ws, {"svc/app.py": DEEPSEEK_MOVED})  # lines moved: still baselined
+    base_sh, scan_sh = step(action, "Make the baseline")["run"], step(action, "Scan")["run"]
+    common = dict(SOVAUDIT_PATH="svc", SOVAUDIT_POLICY=EU_ONLY, SOVAUDIT_FAIL_ON="high", SOVAUDIT_OFFLINE="true",
+                  SOVAUDIT_REF=base_sha, SOVAUDIT_OUTPUT_DIR="report")
+
+    def pr_run() -> str:
+        env, out = _bash_env(tmp_path, **common)
+        proc = _run(base_sh, ws, env)
+        assert proc.returncode == 0, proc.stderr
+        baseline = _outputs(out)["file"]
+        assert Path(baseline).is_file()
+        env, out = _bash_env(tmp_path, **common, SOVAUDIT_BASELINE=baseline)
+        assert _run(scan_sh, ws, env).returncode == 0
+        return _outputs(out)["exit-code"]
+
+    assert pr_run() == "0"
+    assert git("worktree", "list").count("\n") == 0  # the base checkout was removed
+    tree(ws, {"svc/app.js": MOONSHOT})  # a new exposure in the pull request
+    assert pr_run() == "1"
