@@ -208,3 +208,50 @@ def test_action_baseline_ref_step(action, tmp_path):
     assert git("worktree", "list").count("\n") == 0  # the base checkout was removed
     tree(ws, {"svc/app.js": MOONSHOT})  # a new exposure in the pull request
     assert pr_run() == "1"
+
+
+# ------------------------------------------------------------------------------------------
+# The README's CI section
+# ------------------------------------------------------------------------------------------
+
+
+def _ci_section() -> str:
+    text = (REPO / "README.md").read_text("utf-8")
+    start = text.index("## Using sovaudit in CI")
+    return text[start:text.index("\n## ", start + 1)]
+
+
+def _commands(text: str) -> list[list[str]]:
+    """Every ``sovaudit ...`` command line in ``text`` (continuations joined), as argv."""
+    joined = re.sub(r"\\\n\s*", " ", text)
+    out = []
+    for line in joined.splitlines():
+        m = re.search(r"\bsovaudit ((?:scan|diff)\b[^#\n]*)", line)
+        if m:
+            out.append(shlex.split(m.group(1).replace("$BASELINE", "")))
+    return out
+
+
+def test_readme_ci_section_documents_everything():
+    sec = _ci_section()
+    for needle in ("--policy", "--fail-on", "--baseline", "sovaudit diff", "--fail-on-added", "sovaudit: ignore[",
+                   "### pre-commit", "### GitHub Actions", "### GitLab CI", "Exit codes"):
+        assert needle in sec, needle
+
+
+def test_readme_ci_snippets_parse_and_use_real_flags():
+    sec = _ci_section()
+    blocks = re.findall(r"```yaml\n(.*?)```", sec, re.S)
+    parsed = [yaml.safe_load(b) for b in blocks]
+    gitlab = next(p for p in parsed if isinstance(p, dict) and "sovaudit" in p and "script" in p["sovaudit"])
+    assert gitlab["sovaudit"]["artifacts"]["paths"] == ["sovaudit-report/"]
+    code = "\n".join(re.findall(r"```(?:sh|yaml)\n(.*?)```", sec, re.S))
+    commands = _commands(code) + _commands("\n".join(gitlab["sovaudit"]["script"]))
+    assert len(commands) >= 8
+    assert {c[0] for c in commands} == {"scan", "diff"}
+    for argv in commands:
+        cmd = main.commands[argv[0]]
+        options = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        flags = {a.split("=", 1)[0] for a in argv if a.startswith("-") and a != "-"}
+        assert flags <= options, (argv, flags - options)
+    assert CliRunner().invoke(main, ["diff", "--help"]).exit_code == 0

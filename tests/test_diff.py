@@ -156,17 +156,18 @@ def test_moved_lines_only_is_no_change(tmp_path):
     assert res.stdout == f"## sovaudit diff {old} -> {new}\n\nNo change in exposure or findings.\n"
 
 
-def test_notes_on_different_roots_and_rules(docs, tmp_path):
+def test_note_on_different_rules_versions(docs, tmp_path):
     old, new = docs
     d = json.loads(old.read_text())
     d["root"], d["rules_version"] = "elsewhere", "0000"
     other = tmp_path / "other.json"
     other.write_text(json.dumps(d))
     res = invoke(str(other), str(new))
+    # a different root name (a base branch checked out elsewhere) is no change and no note
     assert res.stdout.splitlines()[1:3] == [
         f"note: rules version differs (0000 -> {json.loads(new.read_text())['rules_version']}): "
         "some changes may come from the knowledge base, not the code",
-        "note: the documents scanned different roots (elsewhere -> repo)",
+        "Exposure added (3):",
     ]
 
 

@@ -224,8 +224,6 @@ def _notes(d: Diff) -> list[str]:
     if d.old["rules_version"] != d.new["rules_version"]:
         notes.append(f"rules version differs ({d.old['rules_version']} -> {d.new['rules_version']}): "
                      "some changes may come from the knowledge base, not the code")
-    if d.old["root"] != d.new["root"]:
-        notes.append(f"the documents scanned different roots ({d.old['root']} -> {d.new['root']})")
     return notes
 
 
