@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from sovaudit.hub import HubCache, HubClient
-from sovaudit.model import Status
+from sovaudit.model import Evidence, Status
 from sovaudit.resolve import Resolver
 
 
@@ -48,8 +48,9 @@ def test_quantization_of_a_finetune_of_a_foreign_base(kb, fake_hub):
 def test_unknown_publisher_still_traced_to_its_origin(kb, fake_hub):
     prov, _ = resolve(kb, ["bartowski/OpenReasoning-Qwen-7B-GGUF"])
     p = prov["bartowski/OpenReasoning-Qwen-7B-GGUF"]
-    assert kb.lab_for_namespace("bartowski") is None  # the knowledge base does not place this account
-    assert p.publisher.value == "unknown" and p.publisher_country.value == "unknown"
+    # the knowledge base knows the account as a re-publisher but gives it no country: none is public
+    assert kb.lab_for_namespace("bartowski").get("kind") == "republisher" and not kb.lab_for_namespace("bartowski").get("country")
+    assert p.publisher.value == "bartowski" and p.publisher_country.value == "unknown"
     assert p.status == Status.RESOLVED and p.country.value == "CN"
 
 
@@ -227,3 +228,44 @@ def test_lookups_are_bounded(kb, monkeypatch):
     finally:
         hub.stop()
     assert 2 <= hub.max_inflight <= 4
+
+
+def test_local_gguf_artifact_gives_license_and_lineage_with_file_evidence(kb, fake_hub, tmp_path):
+    """Local artifacts come first: a GGUF file's own metadata (read by the weights detector)
+    states its license and base model; the Hub is then asked about the base. A Hub record for
+    the same id that names another license is kept as a conflict."""
+    import gguf
+
+    from sovaudit.model import ScanConfig
+    from sovaudit.resolve import resolve_scan
+    from sovaudit.scan import scan
+
+    path = tmp_path / "models" / "qwen-7b-q4.gguf"
+    path.parent.mkdir()
+    w = gguf.GGUFWriter(str(path), "qwen2")
+    w.add_string("general.name", "OpenReasoning Qwen 7B")
+    w.add_string("general.license", "mit")
+    w.add_string("general.source.huggingface.repository", "unsloth/OpenReasoning-Qwen-7B-GGUF")
+    w.add_uint32("general.base_model.count", 1)
+    w.add_string("general.base_model.0.repo_url", "https://huggingface.co/nvidia/OpenReasoning-Qwen-7B")
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_ti_data_to_file()
+    w.close()
+    result = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    main = [r for r in result.references if r.path == "models/qwen-7b-q4.gguf" and r.attribute("license")]
+    assert main, [(r.id, r.attributes) for r in result.references]
+    mid = main[0].id
+    result = resolve_scan(result, kb, client())
+    prov = {p.model_id: p for p in result.provenance}
+    p = prov[mid]
+    (hop,) = [h for h in p.parents if h.parent == "nvidia/OpenReasoning-Qwen-7B"]
+    assert hop.relation == "quantized"  # the Hub's tag is more specific than the file's "base model"
+    assert hop.evidence[0] == Evidence("artifact", "models/qwen-7b-q4.gguf:1")
+    assert any(e.source == "hub" for e in hop.evidence[1:])
+    assert p.country.value == "CN" and p.origin_lab.value == lab(kb, "Qwen")
+    assert mid == "unsloth/OpenReasoning-Qwen-7B-GGUF"
+    # the Hub's card says apache-2.0, the file says mit: both kept, as a conflict
+    (c,) = [c for c in p.conflicts if c.field == "license"]
+    assert sorted(f.value for f in c.values) == ["apache-2.0", "mit"]
+    assert Evidence("artifact", "models/qwen-7b-q4.gguf:1") in {e for f in c.values for e in f.evidence}

@@ -36,7 +36,7 @@ from sovaudit.rules import Entry, KnowledgeBase
 _HOP = {"finetune": "finetune", "quantized": "quantized", "adapter": "adapter", "merge": "merge", "distillation": "distillation"}
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _BEDROCK_PROFILE = re.compile(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.", re.I)
-_REPUBLISHER_KINDS = {"republisher", "community", "individual"}
+_REPUBLISHER_KINDS = {"republisher", "community", "individual", "consortium"}
 MAX_DEPTH = 10
 #: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
 HUB_CONCURRENCY = 16
@@ -44,6 +44,12 @@ HUB_CONCURRENCY = 16
 
 def _rule_ev(e: Entry, field_: str = "") -> Evidence:
     return Evidence("rules", e.rule_id + (f".{field_}" if field_ else ""), e.sources[0] if e.sources else "")
+
+
+def _country(lab: Entry) -> Fact:
+    """A lab's country, or the unknown fact when the knowledge base deliberately leaves it out
+    (re-publishers and community accounts whose country is not public)."""
+    return Fact(lab.get("country"), (_rule_ev(lab, "country"),)) if lab.get("country") else Fact()
 
 
 def _hub_ev(rec: HubRecord, field_: str) -> Evidence:
@@ -132,7 +138,7 @@ class Resolver:
             d.provider = Fact(prov.id, (_rule_ev(am if not bedrock_vendor else prov),))
         if lab is not None:
             d.publisher = Fact(lab.id, (_rule_ev(am, "lab"),))
-            d.publisher_country = Fact(lab.get("country"), (_rule_ev(lab, "country"),))
+            d.publisher_country = _country(lab)
             d.publisher_kind = lab.get("kind", "")
         d.weights = Fact(am.get("weights"), (_rule_ev(am, "weights"),))
         if am.get("license"):
@@ -150,7 +156,7 @@ class Resolver:
         lab = self.kb.lab_for_namespace(ns)
         if lab is not None:
             d.publisher = Fact(lab.id, (_rule_ev(lab, "hf_namespaces"),))
-            d.publisher_country = Fact(lab.get("country"), (_rule_ev(lab, "country"),))
+            d.publisher_country = _country(lab)
             d.publisher_kind = lab.get("kind", "")
 
     def _from_hub(self, d: _Draft, rec: HubRecord) -> None:
@@ -164,7 +170,7 @@ class Resolver:
             lab = self.kb.lab_for_namespace(rec.author)
             if lab is not None:
                 d.publisher = Fact(lab.id, (_hub_ev(rec, "author"), _rule_ev(lab, "hf_namespaces")))
-                d.publisher_country = Fact(lab.get("country"), (_rule_ev(lab, "country"),))
+                d.publisher_country = _country(lab)
                 d.publisher_kind = lab.get("kind", "")
         d.weights = Fact(WeightsAvailability.GATED.value if rec.gated else WeightsAvailability.DOWNLOADABLE.value, (_hub_ev(rec, "gated"),))
         card_lic = rec.license
@@ -208,8 +214,15 @@ class Resolver:
                     self._license(d, lic, ev)
             for key in ("base_model", "base_models"):
                 for parent in filter(None, (p.strip() for p in r.attribute(key).split(","))):
-                    if parent != d.model_id and all(h.parent != parent for h in d.parents):
-                        rel = r.attribute("relation") if r.attribute("relation") in _HOP.values() else "base"
+                    if parent == d.model_id:
+                        continue
+                    rel = r.attribute("relation") if r.attribute("relation") in _HOP.values() else "base"
+                    known = [h for h in d.parents if h.parent == parent]
+                    if known:  # the same hop from the Hub: keep its (more specific) relation, add this evidence
+                        h = known[0]
+                        merged = LineageHop(parent, h.relation if h.relation != "base" else rel, (ev,) + tuple(e for e in h.evidence if e != ev))
+                        d.parents = tuple(merged if x is h else x for x in d.parents)
+                    else:
                         d.parents += (LineageHop(parent, rel, (ev,)),)
 
     def _card_conflicts(self, d: _Draft, refs: list[Reference]) -> None:
