@@ -9,7 +9,7 @@
     if (state.layer && d.layer !== state.layer) return false;
     if (state.jur && (" " + (d.jur || "") + " ").indexOf(" " + state.jur + " ") < 0) return false;
     if (state.sev) {
-      if (!d.sev) return !el.hasAttribute("data-needs-sev");
+      if (!d.sev) return el.getAttribute("data-filter-row") !== "findings";
       if (rank[d.sev] < rank[state.sev]) return false;
     }
     return true;

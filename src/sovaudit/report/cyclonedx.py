@@ -135,10 +135,10 @@ class _Builder:
             out.append((f"exposure:{key}", sorted(js)))
         out.append(("regimes", sorted(self.regimes.get(node, ()))))
         e = self.v.entities.get(node)
-        if e is not None:
+        if e is not None and not node.startswith("model:"):  # a model's evidence is its provenance
             out.append(("jurisdiction", e.country))
             out.append(("evidence:rule", e.rule))
-            out += [("evidence:source", s) for s in e.sources[:5]]
+            out += [("evidence:source", s) for s in e.sources[:3]]
         return out
 
     def entity(self, node: str):
@@ -169,14 +169,12 @@ class _Builder:
                 ))
             details = dict(p.details) if p is not None else {}
             props = [
-                ("control", m.control), ("control:reason", m.reason), ("weights", m.weights),
+                ("control", m.control), ("weights", m.weights),
                 ("license:class", m.license_class), ("license:terms", list(m.license_terms)),
                 ("provenance:status", m.status), ("provenance:reason", p.reason if p is not None else ""),
-                ("provenance:confidence", p.confidence if p is not None else ""),
                 ("origin:labs", list(m.origin)), ("origin:country", p.country.value if p is not None else UNKNOWN),
                 ("countries", list(m.countries)), ("deployment", list(m.deployment)),
                 ("api-provider", p.provider.value if p is not None and p.provider.known else ""),
-                ("references", m.references),
             ]
             props += [(f"modelCard:{k}", v) for k, v in sorted(details.items())]
             props += self.exposure_props(node)
@@ -320,6 +318,7 @@ class _Builder:
                                             ("verdict", self.v.verdict["text"]), ("fail-on", self.r.report.fail_on),
                                             ("policies", list(self.r.report.policy_sources))]))
         bom = Bom(serial_number=_PLACEHOLDER)
+        _fast_dependencies(bom)
         bom.metadata.timestamp = (_dt.datetime.strptime(self.r.report.generated, "%Y-%m-%dT%H:%M:%SZ")
                                   .replace(tzinfo=_dt.timezone.utc) if self.r.report.generated else None)
         bom.metadata.component = root
@@ -350,12 +349,75 @@ class _Builder:
         return bom
 
 
+def _fast_dependencies(bom: Any) -> None:
+    """``Bom.register_dependency`` finds a target's entry by a linear scan, and the outputter's
+    ``Bom.validate`` calls it once per component: quadratic, minutes for a few thousand models.
+    This instance-level replacement keeps an index and does the same thing."""
+    from cyclonedx.model.dependency import Dependency
+
+    index: dict[str, Any] = {}
+
+    def register_dependency(target: Any, depends_on: Iterable[Any] | None = None) -> None:
+        key = str(target.bom_ref)
+        d = index.get(key)
+        if d is None:
+            d = index[key] = Dependency(ref=target.bom_ref)
+            bom.dependencies.add(d)
+        for x in depends_on or ():
+            d.dependencies.add(Dependency(ref=x.bom_ref))
+            xk = str(x.bom_ref)
+            if xk not in index:
+                index[xk] = Dependency(ref=x.bom_ref)
+                bom.dependencies.add(index[xk])
+
+    bom.register_dependency = register_dependency
+
+
 def _serialise(bom: Any, fmt: str) -> str:
     from cyclonedx.output import make_outputter
     from cyclonedx.schema import OutputFormat, SchemaVersion
 
     out = make_outputter(bom, OutputFormat.JSON if fmt == "json" else OutputFormat.XML, SchemaVersion.V1_6)
     return out.output_as_string(indent=2)
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Any:
+    """``uniqueItems`` in linear time (jsonschema compares every pair: quadratic on 5,000 components)."""
+    import json
+
+    from jsonschema.exceptions import ValidationError
+
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[str] = set()
+    for item in instance:
+        key = json.dumps(item, sort_keys=True)
+        if key in seen:
+            yield ValidationError(f"array has non-unique elements: {key[:200]}")
+            return
+        seen.add(key)
+
+
+def _linear_unique_items(lib_validator: Any) -> Any:
+    """The library's own strict validator (its bundled schemas, registry and format checker), with
+    ``uniqueItems`` checked in linear time. Falls back to the library's validator untouched if its
+    internals ever change."""
+    try:
+        import jsonschema.validators
+
+        base = lib_validator._validator
+        fast_cls = jsonschema.validators.extend(type(base), {"uniqueItems": _unique_items})
+        fast = fast_cls(base.schema, registry=base._registry, format_checker=base.format_checker)
+    except Exception:  # pragma: no cover - library internals changed: keep its own, slower, validator
+        return lib_validator
+
+    class _Fast:
+        def validate_str(self, data: str) -> Any:
+            import json
+
+            return next(iter(fast.iter_errors(json.loads(data))), None)
+
+    return _Fast()
 
 
 def validate(text: str, fmt: str) -> None:
@@ -365,7 +427,7 @@ def validate(text: str, fmt: str) -> None:
     if fmt == "json":
         from cyclonedx.validation.json import JsonStrictValidator
 
-        validator: Any = JsonStrictValidator(SchemaVersion.V1_6)
+        validator: Any = _linear_unique_items(JsonStrictValidator(SchemaVersion.V1_6))
     else:
         from cyclonedx.validation.xml import XmlValidator
 
@@ -378,12 +440,25 @@ def validate(text: str, fmt: str) -> None:
         raise ReportError(f"CycloneDX {fmt.upper()} BOM failed schema validation, not written: {err}")
 
 
-def render(result: ScanResult, fmt: str = "json") -> str:
+# The BOM of the last result rendered, so that JSON and XML of one scan build it once.
+_LAST: list[Any] = []
+
+
+def _bom_and_serial(result: ScanResult) -> tuple[Any, str, str]:
+    """(bom, its JSON text with the placeholder serial, the serial) -- memoised for one result."""
+    if _LAST and _LAST[0] is result:
+        return _LAST[1], _LAST[2], _LAST[3]
     bom = _Builder(result).bom()
-    text = _serialise(bom, fmt)
-    basis = text if fmt == "json" else _serialise(bom, "json")
-    serial = uuid.uuid5(_NAMESPACE, hashlib.sha256(basis.encode("utf-8")).hexdigest())
-    text = text.replace(str(_PLACEHOLDER), str(serial))
+    text = _serialise(bom, "json")
+    serial = str(uuid.uuid5(_NAMESPACE, hashlib.sha256(text.encode("utf-8")).hexdigest()))
+    _LAST[:] = [result, bom, text, serial]
+    return bom, text, serial
+
+
+def render(result: ScanResult, fmt: str = "json") -> str:
+    bom, json_text, serial = _bom_and_serial(result)
+    text = json_text if fmt == "json" else _serialise(bom, "xml")
+    text = text.replace(str(_PLACEHOLDER), serial)
     validate(text, fmt)
     return text if text.endswith("\n") else text + "\n"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections import defaultdict
 from functools import lru_cache
 from typing import Any
@@ -22,10 +23,11 @@ from sovaudit.model import LAYERS, UNKNOWN, Layer, ScanResult
 from sovaudit.report.common import LAYER_TITLES, SEVERITIES, View, jurisdiction_sort_key, safe_url, view
 
 #: Above this many findings, each finding shows fewer of its references (the rest are counted).
-PATHS_PER_FINDING = (20, 3)  # (small report, large report)
+PATHS_PER_FINDING = (20, 1)  # (small report, large report)
 LARGE_REPORT = 1000
 #: Graph picture: at most this many nodes per layer band.
 GRAPH_NODES_PER_BAND = 24
+MODELS_DETAILED = 100  # provenance details shown in a large report
 LIST_CAP = 500  # references per inventory row, skipped files, exposures ... beyond: "and N more"
 
 # A colour per jurisdiction: fixed for the common ones, the rest from a palette in sorted order.
@@ -50,6 +52,11 @@ def colours(jurisdictions: list[str]) -> dict[str, str]:
             out[j] = _PALETTE[i % len(_PALETTE)]
             i += 1
     return out
+
+
+def jclass(code: str) -> str:
+    """A CSS class for a jurisdiction code (codes are A-Z or 'unknown'; anything else is hashed)."""
+    return f"j-{code}" if code.isascii() and code.isalnum() else anchor("j", code)
 
 
 def anchor(prefix: str, key: str) -> str:
@@ -77,6 +84,10 @@ def environment() -> jinja2.Environment:
     env.filters["anchor"] = anchor
     env.filters["safe_url"] = safe_url
     return env
+
+
+def _dedent(text: str) -> str:
+    return re.sub(r"\n[ \t]+", "\n", text)
 
 
 def _static(name: str) -> str:
@@ -369,8 +380,10 @@ def links(urls: Any) -> list[dict[str, str]]:
     return out
 
 
-def _ref_row(v: View, p: Any) -> dict[str, Any]:
+def _ref_row(v: View, p: Any, compact: bool = False) -> dict[str, Any]:
     r = v.refs.get(p.fingerprint)
+    if compact:
+        return {"where": _loc(p), "line": p.line, "snippet": r.snippet if r is not None else ""}
     return {
         "where": _loc(p), "path": p.path, "line": p.line, "column": r.column if r is not None else 0,
         "snippet": r.snippet if r is not None else "", "text": r.text if r is not None else "",
@@ -386,19 +399,18 @@ def _findings(v: View) -> list[dict[str, Any]]:
     out = []
     for i, f in enumerate(v.result.findings):
         refs = v.finding_refs(f)
-        nodes = sorted({n for p, _ in refs[:cap] for n in p.nodes[1:]} | {f.entity} | set(f.via))
+        nodes = () if large else sorted({n for p, _ in refs[:cap] for n in p.nodes[1:]} | {f.entity} | set(f.via))
         regimes = []
-        for ex in (f,):
-            for rid in _finding_regimes(v, f):
-                r = v.regimes.get(rid)
-                if r is not None:
-                    regimes.append({"id": rid, "name": r.name, "anchor": anchor("r", rid)})
+        for rid in () if large else _finding_regimes(v, f):
+            r = v.regimes.get(rid)
+            if r is not None:
+                regimes.append({"id": rid, "name": r.name, "anchor": anchor("r", rid)})
         out.append({
             "n": i + 1, "rule": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
             "layer_title": LAYER_TITLES[f.layer], "kind": f.kind.value, "jurisdiction": f.jurisdiction,
             "jurisdiction_name": v.jurisdiction_name(f.jurisdiction), "entity": v.label(f.entity),
             "via": [v.label(x) for x in f.via], "fingerprint": f.fingerprint, "rule_source": f.rule_source,
-            "refs": [_ref_row(v, p) for p, _ in refs[:cap]], "more": max(0, len(refs) - cap), "total": len(refs),
+            "refs": [_ref_row(v, p, large) for p, _ in refs[:cap]], "more": max(0, len(refs) - cap), "total": len(refs),
             "evidence": [{"node": n, "label": v.label(n), "anchor": anchor("e", n)} for n in nodes
                          if not n.startswith("loc:") and n in v.entities],
             "regimes": regimes,
@@ -432,10 +444,10 @@ def _regimes(v: View) -> list[dict[str, Any]]:
     return [{"code": j, "name": v.jurisdiction_name(j), "regimes": by_j[j]} for j in sorted(by_j, key=jurisdiction_sort_key)]
 
 
-def _entities(v: View) -> list[dict[str, Any]]:
+def _entities(v: View, models: bool = True) -> list[dict[str, Any]]:
     out = []
     for e in v.result.report.entities:
-        if e.node.startswith("jurisdiction:"):
+        if e.node.startswith("jurisdiction:") or (not models and e.node.startswith("model:")):
             continue
         out.append({"node": e.node, "anchor": anchor("e", e.node), "label": v.label(e.node), "type": e.node.split(":", 1)[0],
                     "country": e.country, "rule": e.rule, "note": e.note,
@@ -521,7 +533,8 @@ def _data_flows(v: View) -> list[dict[str, Any]]:
     for key in sorted(groups):
         g = groups[key]
         g["references"] = len(g.pop("refs"))
-        g["entities"] = sorted(set(g["entities"]))
+        ents = sorted(set(g["entities"]))
+        g["entities"], g["entities_more"] = ents[:12], max(0, len(ents) - 12)
         out.append(g)
     return out
 
@@ -530,6 +543,7 @@ def page_data(result: ScanResult) -> dict[str, Any]:
     v = view(result)
     juris = v.jurisdictions
     colour = colours(juris)
+    compact = len(result.findings) > LARGE_REPORT
     stats = result.stats
     def subjects(layer: Layer, *types: str) -> int:
         return len({x for e in result.assessment.layer(layer).exposures for x in e.via if x.split(":", 1)[0] in types})
@@ -572,10 +586,14 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "inventory": _inventory(v),
         "flows": _data_flows(v),
         "findings": _findings(v),
-        "exposures": _exposures(v)[:LIST_CAP * 4],
+        "exposures": _exposures(v)[:LIST_CAP * (2 if compact else 4)],
         "exposures_total": len(result.assessment.exposures),
         "regimes": _regimes(v),
-        "entities": _entities(v),
+        "entities": _entities(v, models=not compact),
+        "entities_more": 0 if not compact else sum(1 for e in result.report.entities if e.node.startswith("model:")),
+        "compact": compact,
+        "models_detailed": len(result.assessment.models) if not compact else min(len(result.assessment.models), MODELS_DETAILED),
+        "jclass": {j: jclass(j) for j in juris},
         "suppressions": [{"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
                          for s in result.suppressions],
         "skipped": skipped[:LIST_CAP],
@@ -588,14 +606,15 @@ def page_data(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult) -> str:
     env = environment()
-    script = _static("report.js")
-    style = _static("report.css")
+    script = _dedent(_static("report.js"))
+    style = _dedent(_static("report.css"))
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
            "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
     html = env.get_template("report.html.j2").render(
         data=page_data(result), script=Markup(script), style=Markup(style), csp=csp,
     )
+    html = _dedent(html)  # indentation is a fifth of a large report; no <pre> spans lines
     return html if html.endswith("\n") else html + "\n"
 
 

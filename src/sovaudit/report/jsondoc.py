@@ -52,5 +52,38 @@ def _findings(result: ScanResult) -> list[dict[str, Any]]:
     return [finding_to_dict(f) for f in result.findings]
 
 
+def _compact(o: Any) -> str:
+    return json.dumps(o, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _holds_records(d: dict) -> bool:
+    return any(isinstance(v, list) and v and isinstance(v[0], dict) for v in d.values())
+
+
+def _write(o: Any, indent: str, out: list[str]) -> None:
+    """Indented down to the records: a dict that holds no list of records (a reference, a path, an
+    evidence, a skipped file ...) is one line. json's C encoder writes those lines; its indenting
+    encoder is pure Python and takes seconds on a large scan."""
+    inner = indent + "  "
+    if isinstance(o, dict) and o and (not indent or _holds_records(o)):
+        out.append("{\n")
+        for i, (k, v) in enumerate(o.items()):
+            out.append(f"{inner}{_compact(k)}: ")
+            _write(v, inner, out)
+            out.append(",\n" if i < len(o) - 1 else "\n")
+        out.append(indent + "}")
+    elif isinstance(o, list) and o and isinstance(o[0], (dict, list)):
+        out.append("[\n")
+        for i, v in enumerate(o):
+            out.append(inner)
+            _write(v, inner, out)
+            out.append(",\n" if i < len(o) - 1 else "\n")
+        out.append(indent + "]")
+    else:
+        out.append(_compact(o))
+
+
 def dumps(result: ScanResult) -> str:
-    return json.dumps(to_document(result), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    out: list[str] = []
+    _write(to_document(result), "", out)
+    return "".join(out) + "\n"
