@@ -258,3 +258,17 @@ def test_real_process_baseline_exit_codes(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == (f"error: baseline {bad}: not a sovaudit scan document; "
                            "expected a JSON document written by 'sovaudit scan --format json'\n")
+
+
+def test_report_verdict_agrees_with_the_exit_code(base):
+    """Writers (HTML, Markdown) judge the verdict as --fail-on does: baselined findings do not fail."""
+    from sovaudit.report import writer
+
+    root, bl = base
+    code, _, _ = scan(root, *EU_POLICY, "--fail-on", "high", "--baseline", str(bl))
+    assert code == 0
+    res = CliRunner().invoke(main, ["scan", str(root), "--offline", "--no-cache", "-q", *EU_POLICY, "--fail-on", "high",
+                                    "--baseline", str(bl), "-f", "md", "-o", "-"])
+    assert res.exit_code == 0
+    assert "FAIL" not in res.stdout and "PASS" in res.stdout
+    assert writer("md")  # the format exists

@@ -128,7 +128,7 @@ class View:
         top = max((f.severity for f in findings), key=lambda s: s.rank, default=None)
         if fail_on != "none":
             rank = Severity(fail_on).rank
-            failing = [f for f in findings if f.severity.rank >= rank]
+            failing = [f for f in findings if f.severity.rank >= rank and f.counts]  # not suppressed or baselined
             if failing:
                 return {"status": "fail", "fail_on": fail_on, "failing": len(failing), "top": top.value if top else "",
                         "text": f"FAIL: {len(failing)} finding{'s' if len(failing) != 1 else ''} at or above {fail_on}"}
