@@ -1,0 +1,531 @@
+"""Report writers: golden files, standards validation (SARIF schema, CycloneDX validators, the
+JSON document's own schema), inert rendering of hostile strings, determinism, limits.
+
+Goldens live under tests/golden/<case>/ and are compared byte for byte. They change only when
+regenerated on purpose -- review the diff by eye, then:
+
+    SOVAUDIT_UPDATE_GOLDEN=1 python -m pytest tests/test_report.py -k golden
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import base64
+import json
+import os
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from report_support import CORPUS_TREE, EU_POLICY, EU_STACK, REPO, finish, normalised, report_result
+from sovaudit.cli import main
+from sovaudit.model import (
+    Context,
+    Evidence,
+    ExposurePath,
+    Fact,
+    Finding,
+    ExposureKind,
+    Kind,
+    Layer,
+    LineageHop,
+    Provenance,
+    Reference,
+    ScanConfig,
+    Severity,
+    Skipped,
+    Status,
+)
+from sovaudit.report import FORMATS, file_name, format_for_path, writer
+from sovaudit.report import cyclonedx, html, markdown, sarif
+from sovaudit.scan import scan
+
+GOLDEN = Path(__file__).parent / "golden"
+SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+RESULT_SCHEMA = REPO / "src" / "sovaudit" / "schemas" / "scan-result.schema.json"
+UPDATE = os.environ.get("SOVAUDIT_UPDATE_GOLDEN") == "1"
+
+CASES = {
+    # examples/eu-stack under the EU data policy, judged at --fail-on high
+    "eu-stack": (EU_STACK, (EU_POLICY,), "high"),
+    # the labelled detection corpus (69 files, every format the scanner reads), default policy
+    "corpus-tree": (CORPUS_TREE, (), "none"),
+}
+_RESULTS: dict[str, object] = {}
+
+
+def case_result(name: str, kb):
+    if name not in _RESULTS:
+        root, policies, fail_on = CASES[name]
+        _RESULTS[name] = normalised(report_result(root, kb, policies, fail_on))
+    return _RESULTS[name]
+
+
+def sarif_validator():
+    schema = json.loads(SARIF_SCHEMA.read_text("utf-8"))
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+
+
+def result_validator():
+    schema = json.loads(RESULT_SCHEMA.read_text("utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def errors(validator, doc) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in validator.iter_errors(doc)][:10]
+
+
+# ------------------------------------------------------------------------------------------
+# Goldens
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case, fmt, kb):
+    text = writer(fmt)(case_result(case, kb))
+    path = GOLDEN / case / file_name(fmt)
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        return
+    assert path.exists(), f"no golden {path}; create it with SOVAUDIT_UPDATE_GOLDEN=1 and review it"
+    want = path.read_text("utf-8")
+    if text != want:
+        diff = "".join(list(difflib.unified_diff(want.splitlines(True), text.splitlines(True), str(path), "rendered", n=1))[:80])
+        pytest.fail(f"{case}/{fmt} differs from its golden (review, then SOVAUDIT_UPDATE_GOLDEN=1 to accept):\n{diff}")
+
+
+# ------------------------------------------------------------------------------------------
+# Standards
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_json_document_validates_against_its_shipped_schema(case, kb):
+    from sovaudit.report import jsondoc
+
+    doc = json.loads(jsondoc.dumps(case_result(case, kb)))
+    assert errors(result_validator(), doc) == []
+    assert doc["report"]["generated"] == "2026-01-01T00:00:00Z"
+    assert doc["findings"] and doc["assessment"]["layers"]
+
+
+def test_json_schema_ships_with_the_package():
+    from importlib import resources
+
+    assert (resources.files("sovaudit") / "schemas" / "scan-result.schema.json").is_file()
+
+
+def test_json_schema_rejects_what_it_should(kb):
+    from sovaudit.report import jsondoc
+
+    doc = json.loads(jsondoc.dumps(case_result("eu-stack", kb)))
+    v = result_validator()
+    bad = json.loads(json.dumps(doc))
+    bad["references"][0]["path"] = "/etc/passwd"
+    assert errors(v, bad)
+    bad = json.loads(json.dumps(doc))
+    bad["findings"][0]["severity"] = "catastrophic"
+    assert errors(v, bad)
+    bad = json.loads(json.dumps(doc))
+    bad["surprise"] = 1
+    assert errors(v, bad)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_sarif_validates_against_the_official_schema(case, kb):
+    doc = json.loads(sarif.dumps(case_result(case, kb)))
+    assert errors(sarif_validator(), doc) == []
+    (run,) = doc["runs"]
+    assert doc["version"] == "2.1.0"
+    rules = run["tool"]["driver"]["rules"]
+    assert rules and all(r["properties"]["security-severity"] in ("9.5", "8.0", "5.5", "3.0") for r in rules)
+    assert all(r["help"]["text"] and r["name"] and r["shortDescription"]["text"] for r in rules)
+    for res in run["results"]:
+        loc = res["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+        assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        assert re.fullmatch(r"[0-9a-f]{32}", res["partialFingerprints"]["sovaudit/v1"])
+    assert any("snippet" in r["locations"][0]["physicalLocation"]["region"] for r in run["results"])
+
+
+def test_sarif_results_one_per_finding_and_reference(kb):
+    result = case_result("eu-stack", kb)
+    doc = json.loads(sarif.dumps(result))
+    results = doc["runs"][0]["results"]
+    want = sum(len({p.fingerprint for p in f.paths}) for f in result.findings)
+    assert len(results) == want
+    aws = [r for r in results if r["properties"]["entity"] == "cloud:aws"]
+    first = aws[0]["locations"][0]["physicalLocation"]
+    assert first["artifactLocation"]["uri"] == "deploy/k8s/app.yaml"
+    assert first["region"]["startLine"] == 19 and first["region"]["snippet"]["text"] == "eks.amazonaws.com/nodegroup: general"
+    assert len({r["partialFingerprints"]["sovaudit/v1"] for r in results}) == len(results)
+
+
+def test_sarif_fingerprints_survive_code_moving(tmp_path, kb):
+    tree = tmp_path / "repo"
+    (tree / "svc").mkdir(parents=True)
+    app = tree / "svc" / "app.py"
+    body = ('from openai import OpenAI\nclient = OpenAI(base_url="https://api.deepseek.com")\n'
+            'r = client.chat.completions.create(model="deepseek-chat", messages=[])\n')
+    app.write_text(body)
+
+    def prints():
+        doc = json.loads(sarif.dumps(report_result(tree, kb, (EU_POLICY,))))
+        return {(r["ruleId"], r["partialFingerprints"]["sovaudit/v1"]): r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                for r in doc["runs"][0]["results"]}
+
+    before = prints()
+    app.write_text("# a header\n\n\n" + body)
+    after = prints()
+    assert before and set(before) == set(after)
+    assert all(after[k] == before[k] + 3 for k in before)
+
+
+def test_sarif_skipped_files_are_notifications_and_paths_are_uris(tmp_path, kb):
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "blob data.py").write_bytes(b"\x00\x01binary")
+    (tree / "app.py").write_text('import openai\nc = openai.OpenAI(base_url="http://llm.internal:8080/v1")\n')
+    doc = json.loads(sarif.dumps(report_result(tree, kb)))
+    notes = doc["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    (skip,) = [n for n in notes if n["descriptor"]["id"] == "sovaudit/skipped"]
+    assert skip["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "blob%20data.py", "uriBaseId": "%SRCROOT%"}
+    assert "binary" in skip["message"]["text"]
+    assert errors(sarif_validator(), doc) == []
+
+
+def _many_paths_result(kb, findings: int, paths_each: int):
+    """A result with ``findings`` findings of ``paths_each`` distinct references each (SARIF limits)."""
+    base = case_result("eu-stack", kb)
+    out = []
+    for i in range(findings):
+        paths = tuple(ExposurePath(f"svc/f{i}.py", j + 1, (f"loc:svc/f{i}.py:{j + 1}", "cloud:aws", "jurisdiction:US"),
+                                   ("references", "subject-to"), fingerprint=hashlib.md5(f"{i}/{j}".encode()).hexdigest(),
+                                   context="code", confidence=0.9) for j in range(paths_each))
+        out.append(Finding("SYN-RULE", Severity.HIGH if i % 2 else Severity.LOW, f"finding {i}", Layer.CLOUD,
+                           ExposureKind.DATA, "US", "cloud:aws", ("cloud:aws",), tuple(p.fingerprint for p in paths), paths,
+                           hashlib.md5(str(i).encode()).hexdigest()))
+    return replace(base, findings=tuple(sorted(out, key=Finding.sort_key)))
+
+
+def test_sarif_fits_github_limits(kb):
+    result = _many_paths_result(kb, findings=130, paths_each=200)  # 26,000 results
+    doc = json.loads(sarif.dumps(result))
+    run = doc["runs"][0]
+    assert len(run["results"]) == sarif.MAX_RESULTS == 25_000
+    (note,) = [n for n in run["invocations"][0]["toolExecutionNotifications"] if n["descriptor"]["id"] == "sovaudit/results-truncated"]
+    assert "1000 of 26000" in note["message"]["text"]
+    assert {r["level"] for r in run["results"][:12_000]} == {"error"}  # the most severe are kept
+    assert len(run["tool"]["driver"]["rules"]) <= 25_000
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_cyclonedx_validates_with_the_librarys_own_validators(case, kb):
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    from cyclonedx.validation.xml import XmlValidator
+
+    result = case_result(case, kb)
+    j, x = cyclonedx.dumps_json(result), cyclonedx.dumps_xml(result)
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(j) is None
+    assert XmlValidator(SchemaVersion.V1_6).validate_str(x) is None
+    doc = json.loads(j)
+    assert doc["specVersion"] == "1.6" and doc["metadata"]["timestamp"].startswith("2026-01-01T00:00:00")
+    serial = doc["serialNumber"]
+    assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", serial) and serial in x and serial != "urn:uuid:00000000-0000-0000-0000-000000000000"
+
+
+def test_cyclonedx_models_services_platforms_and_dependencies(kb):
+    doc = json.loads(cyclonedx.dumps_json(case_result("eu-stack", kb)))
+    comps = {c["bom-ref"]: c for c in doc["components"]}
+    qwen = comps["model:Qwen/Qwen2.5-7B-Instruct"]
+    assert qwen["type"] == "machine-learning-model"
+    assert qwen["supplier"]["address"]["country"] == "CN"
+    assert {(o["location"], o["line"]) for o in qwen["evidence"]["occurrences"]} >= {("deploy/Dockerfile", 14), ("service/summarize.py", 14)}
+    props = {p["name"]: p["value"] for p in qwen["properties"]}
+    assert props["sovaudit:control"] == "self-hostable" and props["sovaudit:exposure:model:supply"] == "CN"
+    aws = comps["cloud:aws"]
+    assert aws["type"] == "platform" and aws["supplier"]["address"]["country"] == "US"
+    assert [c["bom-ref"] for c in aws["components"]] == ["region:aws/eu-central-1"]
+    assert comps["hardware:nvidia"]["type"] == "device"
+    assert comps["package:vllm"]["purl"] == "pkg:pypi/vllm"
+    services = {s["bom-ref"]: s for s in doc["services"]}
+    ds = services["provider:deepseek"]
+    assert ds["endpoints"] == ["https://api.deepseek.com"] and ds["provider"]["address"]["country"] == "CN"
+    assert ds["x-trust-boundary"] is True and ds["data"][0]["flow"] == "outbound"
+    vllm = services["endpoint:http://vllm.inference.svc.cluster.local:8000/v1"]
+    assert vllm["x-trust-boundary"] is False
+    deps = {d["ref"]: d.get("dependsOn", []) for d in doc["dependencies"]}
+    assert "provider:deepseek" in deps["model:deepseek-chat"]
+    assert deps["region:aws/eu-central-1"] == ["cloud:aws"]
+    assert "model:Qwen/Qwen2.5-7B-Instruct" in deps["root"]
+
+
+def test_cyclonedx_lineage_is_pedigree(kb):
+    from test_graph import mixed_stack
+
+    from sovaudit.assess import assess_scan
+    from sovaudit.policy import evaluate_scan, load_policy
+    from sovaudit.report.context import with_context
+
+    policy = load_policy()  # mixed_stack() carries its provenance already: no resolve step
+    result = with_context(evaluate_scan(assess_scan(mixed_stack(), kb), kb, policy), kb, policy, env={})
+    doc = json.loads(cyclonedx.dumps_json(result))
+    ft = next(c for c in doc["components"] if c["bom-ref"] == "model:nvidia/Qwen-FT-7B")
+    anc = {a["name"]: {p["name"]: p["value"] for p in a["properties"]} for a in ft["pedigree"]["ancestors"]}
+    assert set(anc) == {"Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B"}  # the library orders them by name
+    assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:depth"] == "2"
+    assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:child"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert anc["Qwen/Qwen2.5-7B-Instruct"]["sovaudit:lineage:relation"] == "finetune"
+    assert "timestamp" not in doc["metadata"]  # SOURCE_DATE_EPOCH unset: no time at all
+    gpt = next(c for c in doc["components"] if c["bom-ref"] == "model:gpt-4o")
+    assert {p["name"]: p["value"] for p in gpt["properties"]}["sovaudit:weights"] == "api-only"
+
+
+def test_cyclonedx_that_fails_validation_is_not_written(tmp_path, monkeypatch):
+    from sovaudit.report.common import ReportError
+
+    def broken(text, fmt):
+        raise ReportError("CycloneDX JSON BOM failed schema validation, not written: simulated")
+
+    monkeypatch.setattr(cyclonedx, "validate", broken)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "json,cyclonedx",
+                                    "--output-dir", str(out)])
+    assert res.exit_code == 3
+    assert "failed schema validation" in res.output
+    assert not out.exists() or not any(out.iterdir())  # nothing written, not even the JSON
+
+
+# ------------------------------------------------------------------------------------------
+# Hostile strings render inert
+# ------------------------------------------------------------------------------------------
+
+HOSTILE_DIR = '"><svg onload=alert(1)>'
+
+
+def hostile_tree(root: Path) -> Path:
+    d = root / "xss-repo"
+    (d / HOSTILE_DIR).mkdir(parents=True)
+    (d / HOSTILE_DIR / "<script>alert(1)<!--.py").write_text(
+        "from openai import OpenAI\n"
+        'client = OpenAI(base_url="https://evil.example/\\"><script>alert(2)</script>")\n'
+        'r = client.chat.completions.create(model="gpt-4o", messages=[])\n')
+    (d / "javascript:alert(4).env").write_text("LLM_BASE_URL=javascript:alert(5)\nMODEL=Qwen/Qwen2.5-7B-Instruct\n")
+    (d / "deploy.yaml").write_text(
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: "x<script>alert(6)</script>"\nspec:\n  template:\n'
+        '    spec:\n      nodeSelector:\n        topology.kubernetes.io/region: "eu-central-1<script>"\n')
+    (d / "sup'.py").write_text('x = 1  # sovaudit: ignore[SOV-DATA-UNKNOWN] <script>alert(8)</script> "quoted"\n')
+    (d / "<img src=x onerror=alert(9)>.py").write_bytes(b"\x00\x01binary<script>")
+    return d
+
+
+def hostile_result(tmp_path, kb):
+    """The fixture repository scanned, plus model names, lab names, licenses and evidence URLs no
+    detector would accept -- as a writer could still receive them (a Hub answer, a rules overlay)."""
+    tree = hostile_tree(tmp_path)
+    raw = scan(ScanConfig(root=str(tree), cache_dir="-", jobs=1), kb)
+    path = f"{HOSTILE_DIR}/<script>alert(1)<!--.py"
+    evil = ['evil/<script>alert("m")</script>', "javascript:alert('m2')", 'q"onmouseover="alert(3)']
+    extra = [Reference(Kind.MODEL, m, m, path, 10 + i, 1, "test", "hf", Context.CODE, 0.9,
+                       snippet=f'load("{m}")  <script>alert(12)</script>') for i, m in enumerate(evil)]
+    from sovaudit.model import fingerprint_references
+
+    refs = tuple(sorted(fingerprint_references(list(raw.references) + extra), key=Reference.sort_key))
+    bad_ev = (Evidence("hub", "<b>card</b>", url="javascript:alert(10)"),)
+    prov = Provenance(evil[0], Status.RESOLVED, reason="<script>alert(13)</script>",
+                      publisher=Fact("<b>lab</b>", bad_ev), origin_lab=Fact("<b>lab</b>", bad_ev), country=Fact("CN", bad_ev),
+                      license_id=Fact('"><img src=x onerror=alert(11)>', bad_ev), weights=Fact("downloadable", bad_ev),
+                      parents=(LineageHop(evil[1], "finetune", bad_ev),))
+    result = finish(replace(raw, references=refs), kb, (EU_POLICY,), "low")
+    others = tuple(p for p in result.provenance if p.model_id != evil[0])
+    # the hostile provenance replaces what offline resolution said, and is assessed like any other
+    from sovaudit.assess import assess_scan
+    from sovaudit.policy import evaluate_scan, load_policy
+    from sovaudit.report.context import with_context
+
+    result = replace(result, provenance=tuple(sorted(others + (prov,), key=lambda p: p.model_id)))
+    with __import__("report_support").chdir(REPO):
+        policy = load_policy((EU_POLICY,))
+    return with_context(evaluate_scan(assess_scan(result, kb), kb, policy), kb, policy, "low", env={})
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.scripts: list[str] = []
+        self.attrs: list[tuple[str, str, str]] = []
+        self._in_script = False
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            self.attrs.append((tag, k, v or ""))
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+
+
+def assert_inert_html(page: str) -> None:
+    p = _Collect()
+    p.feed(page)
+    assert len(p.scripts) == 1, "exactly one script: the report's own"
+    digest = base64.b64encode(hashlib.sha256(p.scripts[0].encode()).digest()).decode()
+    csp = next(v for t, k, v in p.attrs if t == "meta" and k == "content" and "default-src" in v)
+    assert f"'sha256-{digest}'" in csp and "default-src 'none'" in csp
+    assert not [a for a in p.attrs if a[1].lower().startswith("on")], "no event-handler attribute"
+    for tag, k, v in p.attrs:
+        if k in ("href", "src", "action", "formaction", "xlink:href"):
+            assert v.startswith("#") or re.match(r"https?://", v), (tag, k, v)
+            assert "javascript" not in v.lower()
+    assert not {"img", "iframe", "object", "embed", "link", "svg:script", "form", "base"} & set(p.tags) - {"svg"}
+    for needle in ("<script>alert", "<img src=x", "<svg onload", '"onmouseover="'):
+        assert needle not in page, needle
+
+
+def test_hostile_strings_render_inert_in_html(tmp_path, kb):
+    result = hostile_result(tmp_path, kb)
+    page = html.render(result)
+    assert_inert_html(page)
+    # ...while still shown, escaped, to the reader
+    assert "&lt;script&gt;alert(1)&lt;!--.py" in page
+    assert "javascript:alert(4).env" in page  # as text
+    assert 'evil/&lt;script&gt;alert(&#34;m&#34;)&lt;/script&gt;' in page or "evil/&lt;script&gt;" in page
+    assert "&lt;script&gt;alert(8)&lt;/script&gt; &#34;quoted&#34;" in page  # the suppression's reason
+
+
+def test_hostile_strings_stay_data_in_every_other_format(tmp_path, kb):
+    result = hostile_result(tmp_path, kb)
+    md = markdown.render(result)
+    assert "<script" not in md and "<img" not in md and "<svg" not in md
+    assert "](javascript" not in md
+    for fmt in ("json", "sarif", "cyclonedx"):
+        json.loads(writer(fmt)(result))  # still well-formed
+    from xml.dom.minidom import parseString
+
+    parseString(cyclonedx.dumps_xml(result).encode())
+    assert errors(sarif_validator(), json.loads(sarif.dumps(result))) == []
+
+
+# ------------------------------------------------------------------------------------------
+# HTML content
+# ------------------------------------------------------------------------------------------
+
+
+def test_html_has_every_section_and_no_external_resource(kb):
+    page = html.render(case_result("eu-stack", kb))
+    for sid in ("summary", "graph", "findings", "models", "inference", "cloud", "hardware", "software", "exposures",
+                "regimes", "evidence", "suppressions", "skipped", "metadata"):
+        assert f'<section id="{sid}">' in page
+    assert_inert_html(page)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page.replace('href="http', "")), "no fetched resource"
+    assert "url(" not in page and "@import" not in page
+    assert page.count("<svg") == 2  # the graph and the per-layer bars
+    assert "FAIL: 8 findings at or above high" in page
+    assert "https://www.congress.gov/bill/115th-congress/house-bill/4943" in page  # CLOUD Act, linked
+    assert "eks.amazonaws.com/nodegroup: general" in page  # a snippet
+    assert "Generated 2026-01-01T00:00:00Z" in page and "offline scan" in page
+    assert "None: the scanned tree has no" in page and "None: every file was read." in page
+
+
+def test_html_without_source_date_epoch_says_so(kb):
+    result = replace(case_result("eu-stack", kb), report=replace(case_result("eu-stack", kb).report, generated=""))
+    page = html.render(result)
+    assert "Time not recorded (set SOURCE_DATE_EPOCH)" in page
+
+
+def test_html_shows_suppressions_and_skips(tmp_path, kb):
+    result = hostile_result(tmp_path, kb)
+    page = html.render(result)
+    assert "sup&#39;.py:1" in page and "SOV-DATA-UNKNOWN" in page
+    assert "binary" in page and "contains NUL bytes" in page
+
+
+# ------------------------------------------------------------------------------------------
+# Markdown
+# ------------------------------------------------------------------------------------------
+
+
+def test_markdown_summary(kb):
+    md = markdown.render(case_result("eu-stack", kb))
+    assert md.startswith("### ❌ sovaudit: eu-stack — FAIL: 8 findings at or above high")
+    assert "| Cloud | data \\(14\\) | · | data \\(14\\) | data\\+supply \\(25\\) |" in md
+    assert len(md) < 65_536
+
+
+def test_markdown_long_lists_are_cut_with_a_count(kb):
+    result = _many_paths_result(kb, findings=3000, paths_each=1)
+    md = markdown.render(result)
+    assert len(md) < 65_536
+    m = re.search(r"…and (\d+) more findings", md)
+    assert m and int(m.group(1)) + md.count("| SYN-RULE |") == 3000
+    tiny = markdown.render(result, limit=3000)
+    assert len(tiny) < 3000
+
+
+# ------------------------------------------------------------------------------------------
+# CLI and determinism
+# ------------------------------------------------------------------------------------------
+
+
+def test_output_dir_writes_every_format_byte_identical_twice(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    outs = []
+    for n in ("a", "b"):
+        out = tmp_path / n
+        res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q",
+                                        "--format", "html,sarif,cyclonedx,cyclonedx-xml,json,md", "--output-dir", str(out)])
+        assert res.exit_code == 0, res.output
+        outs.append(out)
+    names = sorted(p.name for p in outs[0].iterdir())
+    assert names == ["sovaudit.cdx.json", "sovaudit.cdx.xml", "sovaudit.html", "sovaudit.json", "sovaudit.md", "sovaudit.sarif"]
+    for name in names:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_deterministic_without_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    texts = []
+    for n in ("a", "b"):
+        out = tmp_path / n
+        res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "html,cyclonedx,sarif",
+                                        "--output-dir", str(out)])
+        assert res.exit_code == 0, res.output
+        texts.append({p.name: p.read_bytes() for p in out.iterdir()})
+    assert texts[0] == texts[1]
+    assert b'"timestamp"' not in texts[0]["sovaudit.cdx.json"] and b"startTimeUtc" not in texts[0]["sovaudit.sarif"]
+
+
+def test_output_file_format_from_its_extension(tmp_path):
+    for name, marker in (("r.html", b"<!DOCTYPE html>"), ("r.sarif", b'"version": "2.1.0"'), ("r.cdx.json", b'"bomFormat": "CycloneDX"'),
+                         ("r.md", b"### "), ("r.cdx.xml", b"<?xml")):
+        res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "-o", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        assert marker in (tmp_path / name).read_bytes(), name
+    assert format_for_path("x.json") == "json" and format_for_path("x.txt") == ""
+
+
+def test_format_errors():
+    r = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--format", "pdf", "-o", "x.pdf"])
+    assert r.exit_code == 2 and "unknown format(s): pdf" in r.output
+    r = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--format", "html,json", "-o", "x"])
+    assert r.exit_code == 2 and "--output takes one format" in r.output
