@@ -253,7 +253,8 @@ def test_cyclonedx_models_services_platforms_and_dependencies(kb):
     assert qwen["supplier"]["address"]["country"] == "CN"
     assert {(o["location"], o["line"]) for o in qwen["evidence"]["occurrences"]} >= {("deploy/Dockerfile", 14), ("service/summarize.py", 14)}
     props = {p["name"]: p["value"] for p in qwen["properties"]}
-    assert props["sovaudit:control"] == "self-hostable" and props["sovaudit:exposure:model:supply"] == "CN"
+    assert props["sovaudit:control"] == "self-hostable" and "model:supply=CN" in props["sovaudit:exposure"].split("; ")
+    assert props["sovaudit:origin"] == "alibaba-qwen [CN]"
     aws = comps["cloud:aws"]
     assert aws["type"] == "platform" and aws["supplier"]["address"]["country"] == "US"
     assert [c["bom-ref"] for c in aws["components"]] == ["region:aws/eu-central-1"]

@@ -131,8 +131,8 @@ class _Builder:
 
     def exposure_props(self, node: str) -> list[tuple[str, Any]]:
         out: list[tuple[str, Any]] = []
-        for key, js in sorted(self.juris.get(node, {}).items()):
-            out.append((f"exposure:{key}", sorted(js)))
+        exp = "; ".join(f"{key}={','.join(sorted(js))}" for key, js in sorted(self.juris.get(node, {}).items()))
+        out.append(("exposure", exp))  # layer:kind=jurisdictions; ...
         out.append(("regimes", sorted(self.regimes.get(node, ()))))
         e = self.v.entities.get(node)
         if e is not None and not node.startswith("model:"):  # a model's evidence is its provenance
@@ -171,8 +171,8 @@ class _Builder:
             props = [
                 ("control", m.control), ("weights", m.weights),
                 ("license:class", m.license_class), ("license:terms", list(m.license_terms)),
-                ("provenance:status", m.status), ("provenance:reason", p.reason if p is not None else ""),
-                ("origin:labs", list(m.origin)), ("origin:country", p.country.value if p is not None else UNKNOWN),
+                ("provenance", m.status + (f": {p.reason}" if p is not None and p.reason else "")),
+                ("origin", ",".join(list(m.origin)) + f" [{p.country.value if p is not None else UNKNOWN}]"),
                 ("countries", list(m.countries)), ("deployment", list(m.deployment)),
                 ("api-provider", p.provider.value if p is not None and p.provider.known else ""),
             ]

@@ -52,8 +52,7 @@ def _findings(result: ScanResult) -> list[dict[str, Any]]:
     return [finding_to_dict(f) for f in result.findings]
 
 
-def _compact(o: Any) -> str:
-    return json.dumps(o, ensure_ascii=False, separators=(", ", ": "))
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def _holds_records(d: dict) -> bool:
@@ -67,17 +66,25 @@ def _write(o: Any, indent: str, out: list[str]) -> None:
     inner = indent + "  "
     if isinstance(o, dict) and o and (not indent or _holds_records(o)):
         out.append("{\n")
+        last = len(o) - 1
         for i, (k, v) in enumerate(o.items()):
             out.append(f"{inner}{_compact(k)}: ")
-            _write(v, inner, out)
-            out.append(",\n" if i < len(o) - 1 else "\n")
+            if isinstance(v, (dict, list)):
+                _write(v, inner, out)
+            else:
+                out.append(_compact(v))
+            out.append(",\n" if i < last else "\n")
         out.append(indent + "}")
     elif isinstance(o, list) and o and isinstance(o[0], (dict, list)):
         out.append("[\n")
+        last = len(o) - 1
         for i, v in enumerate(o):
             out.append(inner)
-            _write(v, inner, out)
-            out.append(",\n" if i < len(o) - 1 else "\n")
+            if isinstance(v, dict) and not _holds_records(v):
+                out.append(_compact(v))
+            else:
+                _write(v, inner, out)
+            out.append(",\n" if i < last else "\n")
         out.append(indent + "]")
     else:
         out.append(_compact(o))

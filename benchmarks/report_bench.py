@@ -1,0 +1,90 @@
+"""Report benchmark: write every format for a synthetic result of about 10,000 findings.
+
+The result is built through the real pipeline (graph, assessment, policy) from an in-memory scan
+of N distinct Hub models, each named in its own file and self-hosted on AWS with NVIDIA GPUs, a
+third of the files also calling the DeepSeek API; a two-rule policy turns every model's origin and
+every cloud data exposure outside the EU into a finding (5,400 models -> ~10,100 findings).
+Building the result is not timed; each writer is, then the HTML is opened in headless Chromium
+(the system package) and the time to the load event is measured.
+
+    python benchmarks/report_bench.py --models 5400 [--out DIR] [--no-browser]
+
+Targets: the five formats (html, sarif, cyclonedx, json, md) under 10 s together; the HTML under
+10 MB and open in Chromium in under 3 s. Run on demand; not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from report_support import synthetic_result  # noqa: E402
+from sovaudit.report import file_name, writer  # noqa: E402
+from sovaudit.rules import load_knowledge_base  # noqa: E402
+
+FIVE = ("html", "sarif", "cyclonedx", "json", "md")
+
+
+def open_in_chromium(path: Path, runs: int = 3) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        for _ in range(runs):
+            page = b.new_page(viewport={"width": 1280, "height": 1000})
+            t = time.perf_counter()
+            page.goto(path.as_uri(), wait_until="load")
+            out.append(time.perf_counter() - t)
+            page.close()
+        b.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", type=int, default=5400)
+    ap.add_argument("--out", default="")
+    ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--xml", action="store_true", help="also time cyclonedx-xml (a sixth file)")
+    args = ap.parse_args()
+    out = Path(args.out or tempfile.mkdtemp(prefix="sovaudit-report-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    kb = load_knowledge_base()
+    t = time.perf_counter()
+    result = synthetic_result(kb, args.models, out)
+    print(f"result: {len(result.references)} references, {len(result.assessment.models)} models, "
+          f"{len(result.assessment.exposures)} exposures, {len(result.findings)} findings "
+          f"(built in {time.perf_counter() - t:.1f} s, not counted)")
+
+    formats = FIVE + (("cyclonedx-xml",) if args.xml else ())
+    total = 0.0
+    for fmt in formats:
+        t = time.perf_counter()
+        text = writer(fmt)(result)
+        (out / file_name(fmt)).write_bytes(text.encode("utf-8"))
+        took = time.perf_counter() - t
+        if fmt in FIVE:
+            total += took
+        size = (out / file_name(fmt)).stat().st_size
+        print(f"  {fmt:<14} {took:6.2f} s  {size / 1e6:8.2f} MB")
+    print(f"five formats: {total:.2f} s (target < 10 s)")
+    html_mb = (out / file_name("html")).stat().st_size / 1e6
+    print(f"html: {html_mb:.2f} MB (target < 10 MB)")
+    if not args.no_browser and Path("/usr/bin/chromium").exists():
+        loads = open_in_chromium(out / file_name("html"))
+        print("chromium load event: " + ", ".join(f"{x:.2f}" for x in loads) + f" s (best {min(loads):.2f}; target < 3 s)")
+    print(f"files in {out}")
+
+
+if __name__ == "__main__":
+    main()
