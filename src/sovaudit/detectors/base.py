@@ -306,6 +306,16 @@ def normalize_url(url: str) -> str:
     return f"{parts.scheme.lower()}://{host}{port}{parts.path}".rstrip("/")
 
 
+def safe_url_text(url: str) -> str:
+    """The URL as written unless it carries user-info or a query (possible secrets): then normalised."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return normalize_url(url)
+    if parts.username or parts.password or parts.query or parts.fragment or "@" in parts.netloc:
+        return normalize_url(url)
+    return url
+
 def find_urls(text: str) -> Iterable[tuple[int, str]]:
     """(offset, url) for every http(s) URL in ``text``."""
     for m in _URL_RE.finditer(text):

@@ -26,7 +26,7 @@ import re
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string
+from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string, safe_url_text
 from sovaudit.detectors.commands import analyze_shell, dedupe, is_secret_name
 from sovaudit.model import Context, Kind, Reference
 from sovaudit.rules import KnowledgeBase
@@ -151,16 +151,6 @@ def _provider_for_url(kb: KnowledgeBase, url: str):
     return prov
 
 
-def _safe_url_text(url: str) -> str:
-    """The URL as written unless it carries user-info or a query (possible secrets): then normalised."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return normalize_url(url)
-    if parts.username or parts.password or parts.query or parts.fragment or "@" in parts.netloc:
-        return normalize_url(url)
-    return url
-
 
 class EnvFileDetector(Detector):
     """Models, endpoints and provider credentials (by name only) in env and KEY=VALUE config files."""
@@ -280,5 +270,5 @@ class EnvFileDetector(Detector):
                 attrs["client"] = env_prov.id
                 if prov is None and env_prov.get("kind") == "self-hosted":
                     prov = env_prov  # OLLAMA_HOST=http://gpu-box:11434: wherever it points, it is that server
-            yield self.ref(f, Kind.ENDPOINT, normalize_url(url), _safe_url_text(url), lno, col + off, "url", context,
+            yield self.ref(f, Kind.ENDPOINT, normalize_url(url), safe_url_text(url), lno, col + off, "url", context,
                            (0.9 if prov is not None else 0.75) * factor, prov.id if prov is not None else "", attrs)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
-from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string
+from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string, safe_url_text
 from sovaudit.model import Context, Kind, Location, Reference
 from sovaudit.rules import Entry, KnowledgeBase, _norm_pkg
 
@@ -147,16 +147,6 @@ def _looks_like_url(v: str) -> bool:
 def _as_url(v: str) -> str:
     return v if "://" in v else "http://" + v
 
-
-def _safe_url_text(url: str) -> str:
-    """The URL as written unless it carries user-info or a query (possible secrets): then normalised."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return normalize_url(url)
-    if parts.username or parts.password or parts.query or parts.fragment or "@" in parts.netloc:
-        return normalize_url(url)
-    return url
 
 
 # ------------------------------------------------------------------------------------------
@@ -1253,7 +1243,7 @@ class _Analyzer(_Visitor):
         a = dict(attrs or {})
         if lit.env:
             a["env"] = lit.env
-        self.emit(Sighting(Kind.ENDPOINT, normalize_url(_as_url(url)), _safe_url_text(lit.text.strip()), lit.line,
+        self.emit(Sighting(Kind.ENDPOINT, normalize_url(_as_url(url)), safe_url_text(lit.text.strip()), lit.line,
                            lit.col, "url", Context.CODE, conf, pid, a, [site] if site else []))
 
     # -- visiting --------------------------------------------------------------------------
@@ -1471,7 +1461,7 @@ class _Analyzer(_Visitor):
                                        min(_C_DOCS, ms.confidence), ms.provider, dict(ms.attributes)))
             prov = self.kb.provider_for_url(url)
             if prov is not None:
-                self.emit(Sighting(Kind.ENDPOINT, normalize_url(url), _safe_url_text(url), line, col, "url",
+                self.emit(Sighting(Kind.ENDPOINT, normalize_url(url), safe_url_text(url), line, col, "url",
                                    Context.DOCS if doc else Context.CODE, _C_DOCS if doc else 0.85, prov.id))
             elif not doc:
                 ms = self.parse(url, "")
@@ -1852,7 +1842,7 @@ def scan_lines(text: str, kb: KnowledgeBase) -> list[Sighting]:
             url = url.rstrip("'\"")
             prov = kb.provider_for_url(url)
             if prov is not None:
-                out.append(Sighting(Kind.ENDPOINT, normalize_url(url), _safe_url_text(url), ln, off + 1, "url",
+                out.append(Sighting(Kind.ENDPOINT, normalize_url(url), safe_url_text(url), ln, off + 1, "url",
                                     Context.CODE, 0.5, prov.id))
     return out
 
