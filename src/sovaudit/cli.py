@@ -119,7 +119,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
     """
     from sovaudit.model import ScanConfig
-    from sovaudit.report import FORMATS, canonical, file_name, format_for_path, writer
+    from sovaudit.report import FORMATS, canonical, file_name, format_for_path, render_all
     from sovaudit.scan import scan as run_scan
 
     wanted = [canonical(f) for f in formats.split(",") if f.strip()] or (
@@ -168,7 +168,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     result = with_context(result, kb, policy, fail_on)
     try:  # render every format before writing any: a report that fails validation is not written
-        texts = [(fmt, writer(fmt)(result)) for fmt in wanted]
+        texts = list(render_all(result, wanted, jobs).items())
     except ReportError as exc:
         click.echo(f"internal error: {exc}", err=True)
         sys.exit(EXIT_INTERNAL)

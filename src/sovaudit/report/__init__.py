@@ -42,3 +42,52 @@ def writer(fmt: str) -> Callable:
 
 def file_name(fmt: str) -> str:
     return FORMATS[canonical(fmt)][2]
+
+
+# ------------------------------------------------------------------------------------------
+# Rendering several formats
+# ------------------------------------------------------------------------------------------
+
+_SHARED: dict[str, object] = {}  # the result handed to forked workers
+
+
+def _groups(formats: list[str]) -> list[list[str]]:
+    """Formats rendered together: both CycloneDX serialisations share one BOM. Slowest first."""
+    cdx = [f for f in formats if f.startswith("cyclonedx")]
+    rest = [f for f in formats if not f.startswith("cyclonedx")]
+    order = {"json": 0, "html": 1, "sarif": 2, "md": 3}
+    return ([cdx] if cdx else []) + [[f] for f in sorted(rest, key=lambda f: order.get(f, 9))]
+
+
+def _render_group(group: list[str]) -> list[tuple[str, str]]:
+    result = _SHARED["result"]
+    return [(f, writer(f)(result)) for f in group]
+
+
+def render_all(result, formats: list[str], jobs: int = 0) -> dict[str, str]:
+    """Every requested format's text. With more than one group of formats and ``jobs`` != 1, the
+    groups are rendered in forked worker processes (the output does not depend on it)."""
+    import os
+
+    formats = [canonical(f) for f in formats]
+    groups = _groups(formats)
+    workers = min(len(groups), jobs or os.cpu_count() or 1)
+    out: dict[str, str] = {}
+    if workers > 1:
+        import concurrent.futures as cf
+        import multiprocessing
+
+        if "fork" in multiprocessing.get_all_start_methods():
+            _SHARED["result"] = result
+            try:
+                ctx = multiprocessing.get_context("fork")
+                with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                    for texts in pool.map(_render_group, groups):
+                        out.update(texts)
+                return {f: out[f] for f in formats}
+            finally:
+                _SHARED.clear()
+    for g in groups:
+        for f in g:
+            out[f] = writer(f)(result)
+    return {f: out[f] for f in formats}
