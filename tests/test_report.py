@@ -530,3 +530,22 @@ def test_format_errors():
     assert r.exit_code == 2 and "unknown format(s): pdf" in r.output
     r = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--format", "html,json", "-o", "x"])
     assert r.exit_code == 2 and "--output takes one format" in r.output
+
+
+def test_suppressed_findings_are_shown_set_aside(tmp_path, kb):
+    tree = tmp_path / "repo"
+    tree.mkdir()
+    (tree / "app.py").write_text(
+        "from openai import OpenAI\n"
+        'client = OpenAI(base_url="https://api.deepseek.com")  # sovaudit: ignore[EU-DATA-OUTSIDE] approved by the DPO\n')
+    result = report_result(tree, kb, (EU_POLICY,), "high")
+    sup = [f for f in result.findings if f.suppressed]
+    assert sup and all(f.rule_id == "EU-DATA-OUTSIDE" for f in sup)
+    doc = json.loads(sarif.dumps(result))
+    assert errors(sarif_validator(), doc) == []
+    marked = [r for r in doc["runs"][0]["results"] if r.get("suppressions")]
+    assert marked and marked[0]["suppressions"] == [{"kind": "inSource", "status": "accepted", "justification": "approved by the DPO"}]
+    page = html.render(result)
+    assert "suppressed: approved by the DPO" in page and 'class="finding high aside"' in page
+    assert "Not counted: " in page
+    assert "high \\(suppressed\\)" in markdown.render(result)

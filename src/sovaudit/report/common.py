@@ -141,6 +141,13 @@ class View:
         return {"status": "clean", "fail_on": "none", "failing": 0, "top": "", "text": "No policy findings"}
 
     @cached_property
+    def set_aside(self) -> dict[str, int]:
+        """Findings reported but not counted for --fail-on: suppressed inline, or in the baseline."""
+        fs = self.result.findings
+        return {"suppressed": sum(1 for f in fs if getattr(f, "suppressed", False)),
+                "baselined": sum(1 for f in fs if getattr(f, "baselined", False) and not getattr(f, "suppressed", False))}
+
+    @cached_property
     def jurisdictions(self) -> list[str]:
         """Every jurisdiction any layer depends on, EU first, unknown last."""
         js = {j.jurisdiction for la in self.result.assessment.layers for j in la.jurisdictions}

@@ -406,6 +406,8 @@ def _findings(v: View) -> list[dict[str, Any]]:
             if r is not None:
                 regimes.append({"id": rid, "name": r.name, "anchor": anchor("r", rid)})
         out.append({
+            "suppressed": getattr(f, "suppressed", False), "suppression": getattr(f, "suppression", ""),
+            "baselined": getattr(f, "baselined", False),
             "n": i + 1, "rule": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
             "layer_title": LAYER_TITLES[f.layer], "kind": f.kind.value, "jurisdiction": f.jurisdiction,
             "jurisdiction_name": v.jurisdiction_name(f.jurisdiction), "entity": v.label(f.entity),
@@ -569,6 +571,7 @@ def page_data(result: ScanResult) -> dict[str, Any]:
             "files_skipped": len({s.path for s in result.skipped}),
         },
         "verdict": v.verdict,
+        "set_aside": v.set_aside,
         "severity_counts": v.severity_counts,
         "severities": list(SEVERITIES),
         "counts": counts,

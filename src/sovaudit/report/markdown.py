@@ -53,7 +53,8 @@ def _data(v: View, caps: dict[str, int]) -> dict[str, Any]:
     for f in r.findings[: caps["findings"]]:
         refs = v.finding_refs(f)
         first = refs[0][0]
-        findings.append({"severity": f.severity.value, "rule": f.rule_id, "message": f.message[: caps["message"]],
+        aside = " (suppressed)" if getattr(f, "suppressed", False) else " (baseline)" if getattr(f, "baselined", False) else ""
+        findings.append({"severity": f.severity.value + aside, "rule": f.rule_id, "message": f.message[: caps["message"]],
                          "where": f"{first.path}:{first.line}", "more": len(refs) - 1})
     models = []
     for m in r.assessment.models[: caps["models"]]:
@@ -72,6 +73,7 @@ def _data(v: View, caps: dict[str, int]) -> dict[str, Any]:
         "root": r.root, "verdict": v.verdict,
         "jurisdictions": [{"code": j} for j in v.jurisdictions], "matrix": matrix,
         "findings": findings, "findings_total": len(r.findings), "findings_more": max(0, len(r.findings) - len(findings)),
+        "set_aside": v.set_aside,
         "severity_counts": [{"name": s, "count": v.severity_counts[s]} for s in SEVERITIES if v.severity_counts[s]],
         "models": models, "models_total": len(r.assessment.models), "models_more": max(0, len(r.assessment.models) - len(models)),
         "skipped": [{"path": s.path, "reason": s.reason} for s in skipped], "skipped_total": len(r.skipped),

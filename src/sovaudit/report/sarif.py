@@ -109,7 +109,7 @@ def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
             }
             if ref is not None and ref.cell:
                 props["notebookCell"] = ref.cell
-            out.append({
+            res: dict[str, Any] = {
                 "ruleId": f.rule_id,
                 "ruleIndex": rule_index[f.rule_id],
                 "level": LEVEL[f.severity.value],
@@ -121,7 +121,14 @@ def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
                 }}],
                 "partialFingerprints": {"sovaudit/v1": _fingerprint(f, p.fingerprint or f"{p.path}:{p.line}")},
                 "properties": props,
-            })
+            }
+            if getattr(f, "suppressed", False):  # an inline `sovaudit: ignore[RULE] reason`
+                res["suppressions"] = [{"kind": "inSource", "status": "accepted",
+                                        "justification": getattr(f, "suppression", "") or "suppressed inline"}]
+            elif getattr(f, "baselined", False):  # accepted through --baseline
+                res["suppressions"] = [{"kind": "external", "status": "accepted", "justification": "in the baseline"}]
+                res["baselineState"] = "unchanged"
+            out.append(res)
     return out
 
 
