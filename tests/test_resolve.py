@@ -270,3 +270,14 @@ def test_local_gguf_artifact_gives_license_and_lineage_with_file_evidence(kb, fa
     (c,) = [c for c in p.conflicts if c.field == "license"]
     assert sorted(f.value for f in c.values) == ["apache-2.0", "mit"]
     assert Evidence("artifact", "models/qwen-7b-q4.gguf:1") in {e for f in c.values for e in f.evidence}
+
+
+def test_bare_o3_resolves_in_model_positions_only(kb):
+    from sovaudit.detectors.base import SourceFile
+    from sovaudit.detectors.python import PythonDetector
+
+    prov, _ = resolve(kb, ["o3"], offline=True)
+    assert (prov["o3"].country.value, prov["o3"].weights.value, prov["o3"].provider.value) == ("US", "api-only", "openai")
+    src = 'amp.initialize(model, opt, opt_level="O3")\nclient.chat.completions.create(model="o3", messages=[])\n'
+    models = [(r.line, r.id) for r in PythonDetector().detect(SourceFile("t.py", text=src), kb) if r.kind.value == "model"]
+    assert models == [(2, "o3")]
