@@ -46,7 +46,7 @@ from sovaudit.model import (
     Finding,
     Severity,
 )
-from sovaudit.rules import Problem, _line_for, _load_with_lines
+from sovaudit.rules import NON_COUNTRY_JURISDICTIONS, Problem, line_for, load_yaml_with_lines
 
 #: Placeholders a rule's message may use.
 PLACEHOLDERS = ("rule", "layer", "kind", "jurisdiction", "entity", "via", "model", "weights", "license_class", "where",
@@ -156,7 +156,7 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(display, 1, f"cannot read policy file: {exc}")]
     try:
-        data, lines = _load_with_lines(text)
+        data, lines = load_yaml_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return [], [Problem(display, mark.line + 1 if mark else 1, f"malformed YAML: {getattr(exc, 'problem', None) or exc}")]
@@ -171,7 +171,7 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
             continue
         seen_paths.add(p)
         where = ".".join(str(x) for x in p) or "(top)"
-        problems.append(Problem(display, _line_for(lines, p), f"{where}: {_short(err)}"))
+        problems.append(Problem(display, line_for(lines, p), f"{where}: {_short(err)}"))
     if problems:
         return [], problems
     rules: list[PolicyRule] = []
@@ -180,7 +180,7 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
         where = f"rules.{i}"
         bad = _check_message(raw["message"])
         if bad:
-            problems.append(Problem(display, _line_for(lines, base + ("message",)), f"{where}.{bad}"))
+            problems.append(Problem(display, line_for(lines, base + ("message",)), f"{where}.{bad}"))
         when = raw.get("when") or {}
         conds: list[tuple[str, Any]] = []
         for key in sorted(when):
@@ -189,18 +189,18 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
                 c = _set(val)
                 if key == "jurisdiction":
                     for code in sorted(c.values):
-                        if code not in ("EU", UNKNOWN) and pycountry.countries.get(alpha_2=code) is None:
-                            problems.append(Problem(display, _line_for(lines, base + ("when", key)),
+                        if code not in NON_COUNTRY_JURISDICTIONS and code != UNKNOWN and pycountry.countries.get(alpha_2=code) is None:
+                            problems.append(Problem(display, line_for(lines, base + ("when", key)),
                                                     f"{where}.when.jurisdiction: {code!r} is not an ISO 3166-1 alpha-2 code, EU or unknown"))
                 conds.append((key, c))
             else:
                 lo, hi = val.get("min"), val.get("max")
                 if lo is not None and hi is not None and lo > hi:
-                    problems.append(Problem(display, _line_for(lines, base + ("when", key)),
+                    problems.append(Problem(display, line_for(lines, base + ("when", key)),
                                             f"{where}.when.{key}: min {lo} is greater than max {hi}"))
                 conds.append((key, RangeCondition(lo, hi)))
         rules.append(PolicyRule(raw["id"], Severity(raw["severity"]), raw["message"], tuple(conds),
-                                f"{display}:{_line_for(lines, base)}", raw.get("description", "")))
+                                f"{display}:{line_for(lines, base)}", raw.get("description", "")))
     return rules, problems
 
 

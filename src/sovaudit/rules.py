@@ -109,7 +109,7 @@ class _LineLoader(yaml.SafeLoader):
     """A safe loader that remembers the line of every mapping and sequence item."""
 
 
-def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
+def load_yaml_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
     """Parse YAML; return the data and a map from a JSON-pointer-like path tuple to its 1-based line."""
     loader = _LineLoader(text)
     try:
@@ -137,7 +137,7 @@ def _load_with_lines(text: str) -> tuple[Any, dict[tuple, int]]:
         loader.dispose()
 
 
-def _line_for(lines: dict[tuple, int], path: Iterable) -> int:
+def line_for(lines: dict[tuple, int], path: Iterable) -> int:
     p = tuple(path)
     while p and p not in lines:
         p = p[:-1]
@@ -171,14 +171,14 @@ def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Valida
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(display, 1, f"cannot read: {exc}")]
     try:
-        data, lines = _load_with_lines(text)
+        data, lines = load_yaml_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         return [], [Problem(display, line, f"malformed YAML: {getattr(exc, 'problem', exc)}")]
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         where = ".".join(str(p) for p in err.absolute_path) or "(top)"
-        problems.append(Problem(display, _line_for(lines, err.absolute_path), f"{where}: {_short(err)}"))
+        problems.append(Problem(display, line_for(lines, err.absolute_path), f"{where}: {_short(err)}"))
     if problems or not isinstance(data, dict):
         return [], problems
     section = data["section"]
@@ -188,10 +188,10 @@ def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Valida
             if section == "jurisdictions" and sub == ("country",):
                 continue
             if not _valid_country(code):
-                problems.append(Problem(display, _line_for(lines, ("entries", i) + sub), f"{raw['id']}: {code!r} is not an ISO 3166-1 alpha-2 country code"))
+                problems.append(Problem(display, line_for(lines, ("entries", i) + sub), f"{raw['id']}: {code!r} is not an ISO 3166-1 alpha-2 country code"))
         if section == "jurisdictions" and raw["id"] not in NON_COUNTRY_JURISDICTIONS and not _valid_country(raw["id"]):
-            problems.append(Problem(display, _line_for(lines, ("entries", i, "id")), f"{raw['id']!r} is neither an ISO 3166-1 alpha-2 code nor EU"))
-        entries.append(Entry(section, raw["id"], raw, display, _line_for(lines, ("entries", i))))
+            problems.append(Problem(display, line_for(lines, ("entries", i, "id")), f"{raw['id']!r} is neither an ISO 3166-1 alpha-2 code nor EU"))
+        entries.append(Entry(section, raw["id"], raw, display, line_for(lines, ("entries", i))))
     return entries, problems
 
 

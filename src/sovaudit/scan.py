@@ -251,6 +251,3 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         suppressions=tuple(sorted(set(sups))),
     )
 
-
-def with_refs(result: ScanResult, refs: Iterable[Reference]) -> ScanResult:
-    return replace(result, references=tuple(sorted(refs, key=Reference.sort_key)))
