@@ -151,22 +151,15 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
         result = run_scan(config, kb, progress=progress.update)
-    from sovaudit.resolve import resolve_scan
+    from sovaudit import pipeline
+    from sovaudit.policy import fails
+    from sovaudit.report.common import ReportError
 
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
-        result = resolve_scan(result, kb, client)
+        result = pipeline.run(result, kb, client, policy, baseline, fail_on)
     finally:
         client.close()
-    from sovaudit.assess import assess_scan
-    from sovaudit.policy import evaluate_scan, fails
-
-    result = evaluate_scan(assess_scan(result, kb), kb, policy, baseline)
-
-    from sovaudit.report.common import ReportError
-    from sovaudit.report.context import with_context
-
-    result = with_context(result, kb, policy, fail_on)
     try:  # render every format before writing any: a report that fails validation is not written
         texts = list(render_all(result, wanted, jobs).items())
     except ReportError as exc:
@@ -341,6 +334,159 @@ def diff(old: str, new: str, fmt: str, output: str, fail_on_added: bool) -> None
     else:
         Path(output).write_text(text, encoding="utf-8")
     sys.exit(EXIT_POLICY if fail_on_added and d.anything_added else EXIT_OK)
+
+
+def _scan_inputs(f):
+    """Options of the commands that scan directories on the way (stack, compare, alternatives)."""
+    for opt in reversed((
+        click.option("-e", "--exclude", multiple=True, metavar="PATTERN", help="Skip paths matching this gitignore-style pattern (repeatable)."),
+        click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore would leave out."),
+        click.option("--max-file-size", type=ByteSize(), default="5MB", show_default=True, help="Skip (and report) text files larger than this."),
+        click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="all cores", help="Worker processes (0 = one per core)."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: the user cache folder)."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the caches."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
+                     help="Overlay a folder of your own rules YAML on the shipped knowledge base (repeatable)."),
+        click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1)."),
+        click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again."),
+        click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar."),
+    )):
+        f = opt(f)
+    return f
+
+
+def _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet):
+    """A function that scans one directory with these options (and a progress bar on stderr)."""
+    from sovaudit.console import ScanProgress
+    from sovaudit.model import ScanConfig
+    from sovaudit.scan import scan as run_scan
+
+    def scan_dir(path: Path):
+        config = ScanConfig(root=str(path), excludes=exclude, max_file_bytes=max_file_size, jobs=jobs,
+                            use_gitignore=not no_gitignore, cache_dir="-" if no_cache else (cache_dir or ""),
+                            rules_dirs=rules_dirs)
+        with ScanProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
+            return run_scan(config, kb, progress=progress.update)
+
+    return scan_dir
+
+
+def _write_text(text: str, output: str) -> None:
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_bytes(text.encode("utf-8"))
+
+
+@main.command("stack")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Write the stack file here; '-' for standard output.")
+@_scan_inputs
+def stack_cmd(path: Path, output: str, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs,
+              offline, refresh, hub_timeout, quiet) -> None:
+    """Write the stack file of PATH (a directory, scanned now, or a saved JSON scan document):
+    its hardware, clouds and regions, inference providers, models (self-hosted or via which
+    provider) and software, each with where it was found. Edit it to describe an alternative and
+    compare the two with 'sovaudit compare'.
+
+    \b
+    Examples:
+      sovaudit stack examples/eu-stack --offline -o today.yaml
+      sovaudit stack scan.json -o today.yaml
+    """
+    from sovaudit.compare import InputError, input_kind, load_input
+    from sovaudit.stack import dumps_stack
+
+    kb = _load_kb(rules_dirs)
+    policy = _load_policy((), False)
+    try:
+        if input_kind(path) == "stack":
+            raise InputError([f"{path}: already a stack file (give a directory or a saved JSON scan document)"])
+        client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+        try:
+            result, _ = load_input(path, kb, client, policy, "none",
+                                   _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet))
+        finally:
+            client.close()
+    except InputError as exc:
+        for p in exc.problems:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(EXIT_USAGE)
+    _write_text(dumps_stack(result, kb), output)
+    sys.exit(EXIT_OK)
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "md", "html"]), default="text", show_default=True,
+              help="text (terminal tables), json, md (Markdown) or html (one self-contained page).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True,
+              help="Write the comparison here; '-' for standard output.")
+@click.option("--policy", "policies", multiple=True, metavar="FILE",
+              help="Policy YAML to apply to every stack in addition to the shipped default (repeatable).")
+@click.option("--policy-replace", is_flag=True, help="Apply only the --policy files, not the shipped default.")
+@click.option("--fail-on", type=click.Choice(["none", "low", "medium", "high", "critical"]), default="none",
+              show_default=True, help="Judge each stack against this severity; exit 1 when any stack fails.")
+@_scan_inputs
+def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_replace, fail_on, exclude, no_gitignore,
+            max_file_size, jobs, cache_dir, no_cache, rules_dirs, offline, refresh, hub_timeout, quiet) -> None:
+    """Compare stacks side by side: INPUTS are stack files (.yaml), saved JSON scan documents
+    (.json) or directories (scanned now). Shows per layer the jurisdictions each stack depends on
+    (data and supply exposure), API-only dependence, license classes and the policy verdict of
+    each stack, then what changes from the first input to each other.
+
+    Exits 1 when any stack fails --fail-on; 2 when an input is not usable (a stack file's
+    problems are printed as FILE:LINE: FIELD: message).
+
+    \b
+    Examples:
+      sovaudit compare examples/stacks/eu-stack.yaml examples/stacks/eu-sovereign.yaml examples/stacks/us-closed.yaml
+      sovaudit compare examples/eu-stack examples/stacks/eu-sovereign.yaml --offline -f html -o compare.html
+      sovaudit compare main.json alt.yaml --policy examples/policies/eu-data-only.yaml --fail-on high
+    """
+    from sovaudit.compare import InputError, compare as build, failing, load_input, summarize
+    from sovaudit.report.context import source_date
+    from sovaudit.report.compare import WRITERS
+
+    if len(inputs) < 2:
+        raise click.UsageError("give at least two inputs to compare")
+    kb = _load_kb(rules_dirs)
+    policy = _load_policy(policies, policy_replace)
+    scan_dir = _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet)
+    summaries, problems = [], []
+    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    try:
+        for p in inputs:
+            try:
+                result, kind = load_input(p, kb, client, policy, fail_on, scan_dir)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            summaries.append(summarize(result, p.as_posix(), kind))
+    finally:
+        client.close()
+    if problems:
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(EXIT_USAGE)
+    comparison = build(summaries, kb, policy, fail_on, source_date(), offline=client.offline)
+    if fmt == "text":
+        from sovaudit.console import print_comparison
+
+        if output == "-":
+            print_comparison(comparison)
+        else:
+            import io
+
+            buf = io.StringIO()
+            print_comparison(comparison, file=buf)
+            _write_text(buf.getvalue(), output)
+    else:
+        _write_text(WRITERS[fmt](comparison), output)
+    sys.exit(EXIT_POLICY if failing(comparison) else EXIT_OK)
 
 
 @main.group()

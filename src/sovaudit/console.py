@@ -236,3 +236,38 @@ def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none")
         from sovaudit.policy import fails
 
         con.print(f"--fail-on {fail_on}: " + ("[bold red]FAIL[/bold red]" if fails(result.findings, fail_on) else "[green]pass[/green]"))
+
+
+def print_comparison(c, file=None, width: int | None = None) -> None:
+    """Stacks side by side (one column each) and what changes from the first to each other.
+    ``file`` (a text stream) gets plain text, for ``--output``; else the terminal, with colour."""
+    from sovaudit.model import LAYERS
+    from sovaudit.report.common import LAYER_TITLES
+    from sovaudit.report.compare import api_only_text, findings_text, layer_cell, licenses_text, model_text, pairs, verdict_text
+
+    con = Console(file=file, width=width or (120 if file is not None else None), highlight=False,
+                  no_color=file is not None, color_system=None if file is not None else "auto", soft_wrap=False)
+    t = Table(title="Stacks compared (jurisdictions per layer: data / supply exposure)", title_justify="left",
+              header_style="bold", show_lines=True)
+    t.add_column("", style="bold", no_wrap=True)
+    for s in c.stacks:
+        t.add_column(escape(s.name), overflow="fold")
+    t.add_row("source", *[escape(f"{s.source_kind}: {s.source}") for s in c.stacks])
+    styles = {"fail": "red", "pass": "green"}
+    t.add_row("verdict", *[f"[{styles[s.verdict]}]{escape(verdict_text(s))}[/{styles[s.verdict]}]" if s.verdict in styles
+                           else escape(verdict_text(s)) for s in c.stacks])
+    for layer in LAYERS:
+        t.add_row(LAYER_TITLES[layer], *[escape(", ".join(f"{j} ({k})" for j, k in layer_cell(s, layer)) or "-") for s in c.stacks])
+    t.add_row("API-only", *[escape(api_only_text(s)) for s in c.stacks])
+    t.add_row("licenses", *[escape(licenses_text(s)) for s in c.stacks])
+    t.add_row("models", *[escape("\n".join(model_text(m) for m in s.models) or "-") for s in c.stacks])
+    t.add_row("findings", *[escape(findings_text(s)) for s in c.stacks])
+    con.print(t)
+    for base, other, chs in pairs(c):
+        con.print(f"[bold]From {escape(base)} to {escape(other)}[/bold]" + ("" if chs else ": no change"))
+        for ch in chs:
+            colour = {"added": "red", "removed": "green", "changed": "yellow"}[ch.change]
+            con.print(f"  [{colour}]{escape(str(ch))}[/{colour}]")
+    for s in c.stacks:
+        if s.unverified:
+            con.print(f"[yellow]{escape(s.name)}: not verified against the Hub: {escape(', '.join(s.unverified))}[/yellow]")

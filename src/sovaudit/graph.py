@@ -24,7 +24,8 @@ Attribution rules (data first, never a guess across clouds):
 * a model reference that names its provider (API client call, LiteLLM prefix, Bedrock id) is
   served by that provider; so is one whose provenance names the provider of an API-only family,
   and a bare name (no Hub id, no serving flag) of a model the scan otherwise only calls on APIs;
-* any other model reference is self-hosted: hosted in the regions (or, without a region, the
+* a model a stack file declares ``via: self-hosted`` is self-hosted, and so is any other model
+  reference: hosted in the regions (or, without a region, the
   clouds) the scan found and running on the hardware it found; a self-hosted runtime (Ollama)
   is itself hosted there;
 * a region reference carries its cloud in ``provider``; with none, the region's country is unknown;
@@ -164,6 +165,11 @@ def is_private_host(url: str) -> bool:
     except ValueError:
         return False
     return ip.is_private or ip.is_loopback or ip.is_link_local
+
+
+def _declared_self_hosted(r: Reference) -> bool:
+    """A stack file says so (``via: self-hosted``): no attribution rule second-guesses it."""
+    return r.attribute("deployment") == "self-hosted"
 
 
 class _Builder:
@@ -385,7 +391,7 @@ class _Builder:
             p = self._served_provider(r)
             if p and self.provider_kind(p) != "self-hosted":
                 called[r.id].add(p)
-            elif p or r.form in WEIGHT_FORMS or r.attribute("flag"):
+            elif p or r.form in WEIGHT_FORMS or r.attribute("flag") or _declared_self_hosted(r):
                 local.add(r.id)
         return {mid: tuple(sorted(ps)) for mid, ps in called.items() if mid not in local}
 
@@ -422,6 +428,9 @@ class _Builder:
     def _use(self, r: Reference, loc: str, hosts: set[str], hw: set[str], api_only_ids: dict[str, tuple[str, ...]]) -> Use:
         if r.kind == Kind.MODEL:
             m = self.model(r.id)
+            if _declared_self_hosted(r):
+                self._self_host(m, hosts, hw)
+                return Use(r, loc, m, (), True)
             pid = self._served_provider(r)
             p = self.prov.get(r.id)
             if not pid and p is not None and p.provider.known and r.form not in WEIGHT_FORMS:

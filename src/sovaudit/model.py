@@ -554,3 +554,104 @@ class ReportContext:
     policy_rules: tuple[PolicyRuleInfo, ...] = ()
     entities: tuple[EntityInfo, ...] = ()
     regimes: tuple[RegimeSources, ...] = ()
+
+
+# --------------------------------------------------------------------------------------------
+# Comparing stacks (``compare.py``): one summary per final result, and what changes between them
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class LayerJurisdictionView:
+    """One jurisdiction a layer of a compared stack depends on: ``kinds`` is a subset of
+    (data, supply); ``entities`` the nodes subject to it (``cloud:aws``, ``region:aws/eu-central-1``,
+    ``provider:deepseek``, ``lab:mistral``, ``hardware:nvidia``, ``package:vllm`` ...)."""
+
+    jurisdiction: str
+    kinds: tuple[str, ...]
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StackLayerView:
+    layer: Layer
+    jurisdictions: tuple[LayerJurisdictionView, ...] = ()
+    entities: tuple[str, ...] = ()  # everything this layer depends on, sorted
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StackModelView:
+    """A model of a compared stack: ``deployment`` is ``self-hosted`` and/or provider ids."""
+
+    model_id: str
+    control: str
+    weights: str
+    deployment: tuple[str, ...]
+    countries: tuple[str, ...]
+    license_class: str = UNKNOWN
+    status: str = UNKNOWN
+
+
+@dataclass(frozen=True, slots=True)
+class StackSummary:
+    """What a comparison shows of one stack, read from its final ``ScanResult``.
+
+    ``source_kind`` is ``stack`` (a stack file), ``scan`` (a saved JSON scan document, re-assessed
+    with today's rules and policy) or ``directory`` (scanned on the fly). ``api_only`` holds
+    ``(model, providers)`` for every model only an API serves; ``license_classes`` counts models
+    per license class; ``verdict`` is ``pass``/``fail`` against ``fail_on`` (``findings`` or
+    ``clean`` when no threshold is set) with ``failing`` findings at or above it.
+    """
+
+    name: str
+    source: str
+    source_kind: str
+    layers: tuple[StackLayerView, ...]
+    models: tuple[StackModelView, ...]
+    api_only: tuple[tuple[str, tuple[str, ...]], ...]
+    license_classes: tuple[tuple[str, int], ...]
+    verdict: str
+    fail_on: str
+    failing: int
+    findings: tuple[tuple[str, int], ...]  # (severity, count) in severity order, counted ones only
+    unverified: tuple[str, ...] = ()  # models whose provenance could not be checked (offline ...)
+    references: int = 0
+
+    def layer(self, layer: "Layer | str") -> StackLayerView:
+        want = Layer(layer)
+        for la in self.layers:
+            if la.layer == want:
+                return la
+        return StackLayerView(want)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class StackChange:
+    """One line of "what changes from ``base`` to ``other``". ``topic`` is a layer value or one of
+    models | api-only | licenses | verdict; ``change`` is added | removed | changed."""
+
+    base: str
+    other: str
+    order: int  # display order within one pair
+    topic: str
+    change: str
+    subject: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        sign = {"added": "+", "removed": "-", "changed": "~"}.get(self.change, "*")
+        return f"{sign} {self.topic}: {self.subject}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Stacks side by side (the first is the base) and the changes from the base to each other."""
+
+    stacks: tuple[StackSummary, ...]
+    changes: tuple[StackChange, ...]
+    tool_version: str
+    rules_version: str
+    generated: str = ""
+    fail_on: str = "none"
+    policy_sources: tuple[str, ...] = ()
+    offline: bool = False

@@ -105,3 +105,42 @@ def provenance_to_dict(p) -> dict[str, Any]:
         "conflicts": [{"field": c.field, "note": c.note, "values": [_fact(f) for f in c.values]} for c in p.conflicts],
         "details": {k: v for k, v in p.details},
     }
+
+
+def evidence_from_dict(d: dict[str, Any]):
+    from sovaudit.model import Evidence
+
+    return Evidence(str(d["source"]), str(d["detail"]), str(d.get("url", "")), str(d.get("retrieved", "")))
+
+
+def _fact_from(d: dict[str, Any] | None):
+    from sovaudit.model import UNKNOWN, Fact
+
+    if not d:
+        return Fact()
+    return Fact(str(d.get("value", UNKNOWN)), tuple(evidence_from_dict(e) for e in d.get("evidence", [])))
+
+
+def provenance_from_dict(d: dict[str, Any]):
+    """The inverse of ``provenance_to_dict`` (a saved scan document's provenance, read back)."""
+    from sovaudit.model import Conflict, LineageHop, Provenance, Status
+
+    return Provenance(
+        model_id=d["model_id"],
+        status=Status(d["status"]),
+        reason=d.get("reason", ""),
+        publisher=_fact_from(d.get("publisher")),
+        publisher_country=_fact_from(d.get("publisher_country")),
+        origin_lab=_fact_from(d.get("origin_lab")),
+        country=_fact_from(d.get("country")),
+        license_id=_fact_from(d.get("license_id")),
+        license_class=_fact_from(d.get("license_class")),
+        weights=_fact_from(d.get("weights")),
+        provider=_fact_from(d.get("provider")),
+        parents=tuple(LineageHop(h["parent"], h["relation"], tuple(evidence_from_dict(e) for e in h.get("evidence", [])))
+                      for h in d.get("parents", [])),
+        conflicts=tuple(Conflict(c["field"], tuple(_fact_from(f) for f in c.get("values", [])), c.get("note", ""))
+                        for c in d.get("conflicts", [])),
+        confidence=float(d.get("confidence", 0.0)),
+        details=tuple(sorted((str(k), str(v)) for k, v in (d.get("details") or {}).items())),
+    )
