@@ -447,32 +447,24 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
       sovaudit compare examples/eu-stack examples/stacks/eu-sovereign.yaml --offline -f html -o compare.html
       sovaudit compare main.json alt.yaml --policy examples/policies/eu-data-only.yaml --fail-on high
     """
-    from sovaudit.compare import InputError, compare as build, failing, load_input, summarize
-    from sovaudit.report.context import source_date
+    from sovaudit.compare import InputError, compare_inputs, failing
     from sovaudit.report.compare import WRITERS
+    from sovaudit.report.context import source_date
 
     if len(inputs) < 2:
         raise click.UsageError("give at least two inputs to compare")
     kb = _load_kb(rules_dirs)
     policy = _load_policy(policies, policy_replace)
     scan_dir = _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet)
-    summaries, problems = [], []
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
-        for p in inputs:
-            try:
-                result, kind = load_input(p, kb, client, policy, fail_on, scan_dir)
-            except InputError as exc:
-                problems.extend(exc.problems)
-                continue
-            summaries.append(summarize(result, p.as_posix(), kind))
-    finally:
-        client.close()
-    if problems:
-        for p in problems:
+        comparison = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, source_date())
+    except InputError as exc:
+        for p in exc.problems:
             click.echo(f"error: {p}", err=True)
         sys.exit(EXIT_USAGE)
-    comparison = build(summaries, kb, policy, fail_on, source_date(), offline=client.offline)
+    finally:
+        client.close()
     if fmt == "text":
         from sovaudit.console import print_comparison
 

@@ -227,6 +227,8 @@ def _jkey(code: str) -> tuple:
 
 def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on: str = "none",
             generated: str = "", offline: bool = False) -> Comparison:
+    counts = Counter(s.name for s in summaries)
+    summaries = [replace(s, name=f"{s.name} ({s.source})") if counts[s.name] > 1 else s for s in summaries]
     base = summaries[0]
     ch: list[StackChange] = []
     for other in summaries[1:]:
@@ -236,6 +238,23 @@ def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on:
         generated=generated, fail_on=fail_on,
         policy_sources=tuple(getattr(policy, "sources", ()) or ()), offline=offline,
     )
+
+
+def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: Any, fail_on: str,
+                   scan_dir: Callable[[Path], ScanResult], generated: str = "") -> Comparison:
+    """Load every input (``load_input``), summarise it and compare them, the first being the
+    base. Raises ``InputError`` with the problems of every unusable input (not just the first)."""
+    summaries, problems = [], []
+    for p in paths:
+        try:
+            result, kind = load_input(p, kb, client, policy, fail_on, scan_dir)
+        except InputError as exc:
+            problems.extend(x for x in exc.problems if x not in problems)
+            continue
+        summaries.append(summarize(result, Path(p).as_posix(), kind))
+    if problems:
+        raise InputError(problems)
+    return compare(summaries, kb, policy, fail_on, generated, offline=bool(getattr(client, "offline", False)))
 
 
 def _version() -> str:

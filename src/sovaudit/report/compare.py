@@ -194,7 +194,7 @@ def page_data(c: Comparison) -> dict[str, Any]:
         })
     changes = []
     for base, other, chs in pairs(c):
-        changes.append({"base": base, "other": other, "items": [
+        changes.append({"base": base, "other": other, "entries": [
             {"topic": ch.topic, "title": _TOPIC_TITLES.get(ch.topic, ch.topic), "change": ch.change, "subject": ch.subject,
              "detail": ch.detail, "jur": ch.subject.split(" ", 1)[1] if ch.subject.startswith("jurisdiction ") else ""}
             for ch in chs]})
