@@ -230,8 +230,8 @@ EU_STACK_OFFLINE = """
       [supply US] package:vllm via package:vllm conf=0.9 refs=2
         config 0.9 loc:deploy/Dockerfile:3 -references-> package:vllm -subject-to-> jurisdiction:US
         config 0.9 loc:deploy/Dockerfile:13 -references-> package:vllm -subject-to-> jurisdiction:US
-    model BAAI/bge-m3: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin baai CN; license unknown/unknown; resolved; refs=3; lineage -
-    model Qwen/Qwen2.5-7B-Instruct: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin alibaba-qwen CN; license unknown/unknown; resolved; refs=4; lineage -
+    model BAAI/bge-m3: self-hostable (weights downloadable; weights are downloadable) deployed self-hosted; origin baai CN; license mit/permissive; resolved; refs=3; lineage -
+    model Qwen/Qwen2.5-7B-Instruct: self-hostable (weights downloadable; weights are downloadable) deployed self-hosted; origin alibaba-qwen CN; license apache-2.0/permissive; resolved; refs=4; lineage -
     model deepseek-chat: self-hostable (weights downloadable; weights are downloadable) deployed provider:deepseek; origin deepseek CN; license unknown/unknown; resolved; refs=3; lineage -
     model qwen2.5-7b: unknown (weights unknown; weights availability not established) deployed self-hosted; origin alibaba-qwen CN; license unknown/unknown; inferred; refs=1; lineage -
 """

@@ -166,7 +166,10 @@ def test_offline_makes_no_request(kb, fake_hub):
     prov, c = resolve(kb, ["Qwen/Qwen2.5-7B-Instruct", "randomuser/mystery-model"], offline=True)
     assert fake_hub.requests == {} and c.calls == 0
     q = prov["Qwen/Qwen2.5-7B-Instruct"]
-    assert q.country.value == "CN" and q.status == Status.RESOLVED and q.weights.value == "unknown"
+    assert q.country.value == "CN" and q.status == Status.RESOLVED
+    # license and weights from its capability entry in rules/models.yaml, not the Hub
+    assert (q.license_id.value, q.license_class.value, q.weights.value) == ("apache-2.0", "permissive", "downloadable")
+    assert [e.detail for e in q.license_id.evidence] == ["models:Qwen/Qwen2.5-7B-Instruct.license"]
     assert prov["randomuser/mystery-model"].status == Status.UNVERIFIED
     assert prov["randomuser/mystery-model"].reason.startswith("unverified: offline")
 
@@ -281,3 +284,21 @@ def test_bare_o3_resolves_in_model_positions_only(kb):
     src = 'amp.initialize(model, opt, opt_level="O3")\nclient.chat.completions.create(model="o3", messages=[])\n'
     models = [(r.line, r.id) for r in PythonDetector().detect(SourceFile("t.py", text=src), kb) if r.kind.value == "model"]
     assert models == [(2, "o3")]
+
+
+def test_the_catalogue_fills_only_what_the_hub_leaves_unknown(fake_hub, tmp_path):
+    from sovaudit.rules import load_knowledge_base
+
+    (tmp_path / "mine.yaml").write_text(
+        "section: models\nentries:\n  - id: randomuser/qwen2.5-support-bot\n    name: bot\n    lab: mistral\n"
+        "    weights: gated\n    license: mit\n    task: chat\n    modalities: [text]\n    released: 2025-01\n"
+        "    sources: [https://example.org/card]\n", encoding="utf-8")
+    kb2 = load_knowledge_base([tmp_path])
+    online, _ = resolve(kb2, ["randomuser/qwen2.5-support-bot"])
+    p = online["randomuser/qwen2.5-support-bot"]
+    assert (p.license_id.value, p.weights.value) == ("apache-2.0", "downloadable")  # the Hub says so
+    assert {e.source for e in p.license_id.evidence} == {"hub"}
+    off, _ = resolve(kb2, ["randomuser/qwen2.5-support-bot"], offline=True)
+    q = off["randomuser/qwen2.5-support-bot"]
+    assert (q.license_id.value, q.license_class.value, q.weights.value) == ("mit", "permissive", "gated")
+    assert [e.detail for e in q.weights.evidence] == ["models:randomuser/qwen2.5-support-bot.weights"]

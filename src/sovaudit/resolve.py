@@ -151,6 +151,17 @@ class Resolver:
         d.details = tuple(sorted(set(d.details) | set(extra)))
         return True
 
+    def _from_catalog(self, d: _Draft) -> None:
+        """License and weights the Hub, the API family and local artifacts left unknown, from the
+        model's capability entry (rules/models.yaml): offline scans still learn them."""
+        e = self.kb.catalog_model(d.model_id)
+        if e is None:
+            return
+        if not d.license_id.known and e.get("license"):
+            self._license(d, e.get("license"), _rule_ev(e, "license"))
+        if not d.weights.known and e.get("weights"):
+            d.weights = Fact(e.get("weights"), (_rule_ev(e, "weights"),))
+
     def _from_namespace(self, d: _Draft) -> None:
         ns = d.model_id.split("/", 1)[0]
         lab = self.kb.lab_for_namespace(ns)
@@ -252,6 +263,7 @@ class Resolver:
                             self._from_hub(d, records[mid])
                     self._from_artifacts(d, artifacts.get(mid, []))
                     self._card_conflicts(d, artifacts.get(mid, []))
+                    self._from_catalog(d)
                     if not d.direct_lab.known:
                         guess = self.infer_lab(mid)
                         if guess is not None:

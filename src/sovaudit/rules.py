@@ -22,7 +22,7 @@ import jsonschema
 import pycountry
 import yaml
 
-SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses")
+SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models")
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})
 
@@ -293,6 +293,14 @@ class KnowledgeBase:
                 problems.append(Problem(am.path, am.line, f"{am.id}: unknown provider {am.get('provider')!r}"))
             if self.get("labs", am.get("lab")) is None:
                 problems.append(Problem(am.path, am.line, f"{am.id}: unknown lab {am.get('lab')!r}"))
+        for m in self.section("models"):
+            if self.get("labs", m.get("lab")) is None:
+                problems.append(Problem(m.path, m.line, f"{m.id}: unknown lab {m.get('lab')!r}"))
+            if m.get("license") and self.license(m.get("license")) is None:
+                problems.append(Problem(m.path, m.line, f"{m.id}: unknown license {m.get('license')!r}"))
+            for pid in m.get("providers", []):
+                if self.get("providers", pid) is None:
+                    problems.append(Problem(m.path, m.line, f"{m.id}: unknown provider {pid!r}"))
         for hw in self.section("hardware"):
             for it in hw.get("instance_types", []):
                 if self.get("clouds", it["cloud"]) is None:
@@ -393,6 +401,14 @@ class KnowledgeBase:
         return out
 
     def instance_type(self, name: str) -> tuple[Entry, dict] | None:
+        for m in self.section("models"):
+            if self.get("labs", m.get("lab")) is None:
+                problems.append(Problem(m.path, m.line, f"{m.id}: unknown lab {m.get('lab')!r}"))
+            if m.get("license") and self.license(m.get("license")) is None:
+                problems.append(Problem(m.path, m.line, f"{m.id}: unknown license {m.get('license')!r}"))
+            for pid in m.get("providers", []):
+                if self.get("providers", pid) is None:
+                    problems.append(Problem(m.path, m.line, f"{m.id}: unknown provider {pid!r}"))
         for hw in self.section("hardware"):
             for it in hw.get("instance_types", []):
                 if fnmatch.fnmatchcase(name.lower(), it["pattern"].lower()):
@@ -468,6 +484,13 @@ class KnowledgeBase:
         n = ns.lower()
         hit = self._index("labs", "hf_namespaces").get(n)
         return hit if hit is not None else self._index("labs", "former_namespaces").get(n)
+
+    def catalog_model(self, name: str) -> Entry | None:
+        """The capability entry (rules/models.yaml) of a Hub id or API model name, case-insensitively."""
+        return self.get("models", name)
+
+    def catalog_models(self) -> tuple[Entry, ...]:
+        return self.section("models")
 
     def license(self, lid: str) -> Entry | None:
         hit = self.get("licenses", lid)
