@@ -481,6 +481,65 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
     sys.exit(EXIT_POLICY if failing(comparison) else EXIT_OK)
 
 
+@main.command("alternatives")
+@click.argument("model_id", metavar="MODEL")
+@click.option("--avoid-jurisdiction", "avoid", multiple=True, metavar="CODE",
+              help="Leave out candidates subject to this jurisdiction (ISO 3166-1 alpha-2, or EU for its members; repeatable).")
+@click.option("--require", type=click.Choice(["open-weights", "api"]), default=None,
+              help="open-weights: downloadable (or gated) weights only; api: only models a first-party API serves.")
+@click.option("--license", "licenses", multiple=True, metavar="CLASS",
+              help="Only this license class (permissive, copyleft, custom-restrictive, non-commercial, ...; repeatable).")
+@click.option("--max-params", metavar="SIZE", default=None, help="At most this many parameters (30B, 7.5B, 500M).")
+@click.option("--task", default=None, help="The task to match when the model's own is unknown (chat, code, embedding, ...).")
+@click.option("-n", "--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Show this many (0 = all).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
+@click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
+@click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: the user cache folder).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the Hub cache.")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
+def alternatives_cmd(model_id: str, avoid, require, licenses, max_params, task, limit, as_json, offline, refresh,
+                     hub_timeout, cache_dir, no_cache, rules_dirs) -> None:
+    """Suggest substitutes for MODEL of similar capability (task, input modalities, parameter
+    class, context length) from the knowledge base (rules/models.yaml), each with its
+    provenance. Offline it uses the knowledge base alone; with the Hub reachable, candidates are
+    enriched by it (license, gating, lineage).
+
+    \b
+    Examples:
+      sovaudit alternatives Qwen/Qwen2.5-7B-Instruct --avoid-jurisdiction CN --require open-weights
+      sovaudit alternatives gpt-4o --avoid-jurisdiction US --license permissive --max-params 30B
+      sovaudit alternatives BAAI/bge-m3 --avoid-jurisdiction CN --json
+    """
+    from sovaudit.alternatives import AlternativesError, Filters, alternatives, parse_params
+
+    try:
+        max_b = parse_params(max_params) if max_params else 0.0
+    except ValueError:
+        raise click.BadParameter(f"{max_params!r} is not a size (examples: 30B, 7.5B, 500M)", param_hint="--max-params")
+    kb = _load_kb(rules_dirs)
+    filters = Filters(avoid=tuple(a.upper() if a.lower() != "unknown" else "unknown" for a in avoid), require=require or "",
+                      licenses=tuple(licenses), max_params=max_b, task=task or "")
+    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    try:
+        found = alternatives(model_id, kb, client, filters, limit)
+    except AlternativesError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    finally:
+        client.close()
+    if as_json:
+        from sovaudit.report.alternatives import dumps_json
+
+        click.echo(dumps_json(found), nl=False)
+    else:
+        from sovaudit.console import print_alternatives
+
+        print_alternatives(found)
+    sys.exit(EXIT_OK)
+
+
 @main.group()
 def rules() -> None:
     """Inspect and validate the knowledge base (rules/)."""
@@ -499,7 +558,7 @@ def rules_validate(directory: str | None) -> None:
 
 
 @rules.command("list")
-@click.option("--section", type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses"]), default=None,
+@click.option("--section", type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]), default=None,
               help="Only this section.")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
 def rules_list(section: str | None, rules_dirs: tuple[str, ...]) -> None:

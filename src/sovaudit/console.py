@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sovaudit.model import Context, Kind, ScanResult
+from sovaudit.model import UNKNOWN, Context, Kind, ScanResult
 
 #: Scans with fewer files than this finish too fast for a progress bar to help.
 PROGRESS_MIN_FILES = 300
@@ -271,3 +271,38 @@ def print_comparison(c, file=None, width: int | None = None) -> None:
     for s in c.stacks:
         if s.unverified:
             con.print(f"[yellow]{escape(s.name)}: not verified against the Hub: {escape(', '.join(s.unverified))}[/yellow]")
+
+
+def print_alternatives(a, file=None) -> None:
+    """The model asked about, then the ranked candidates with their provenance and sources."""
+    con = Console(file=file, width=120 if file is not None else None, highlight=False, no_color=file is not None)
+    p, t = a.target_provenance, a.target
+    origin = p.country.value if p.country.known else UNKNOWN
+    con.print(f"[bold]{escape(a.model_id)}[/bold]: origin {escape(origin)}, weights {escape(p.weights.value)}, "
+              f"license {escape(p.license_id.value)}; task {escape(a.task)}"
+              + (f", {escape('+'.join(t.modalities))} input" if t.modalities else "")
+              + (f", {t.parameters:g}B parameters ({escape(t.parameter_class)})" if t.parameters else "")
+              + (f", context {t.context_length:,}" if t.context_length else "")
+              + (f" [dim]({escape(t.source)})[/dim]" if t.source else ""))
+    if a.filters:
+        con.print("filters: " + escape(", ".join(f"--{k} {v}" for k, v in a.filters)))
+    table = Table(title=f"Alternatives ({len(a.candidates)}" + (f" of {len(a.candidates) + a.more}" if a.more else "") + ")",
+                  title_justify="left", header_style="bold")
+    for col, kw in (("#", {"justify": "right"}), ("model", {"overflow": "fold", "ratio": 3}), ("origin", {}),
+                    ("weights", {"overflow": "fold"}), ("license", {"overflow": "fold"}), ("params", {"justify": "right"}),
+                    ("context", {"justify": "right"}), ("score", {"justify": "right"}), ("why", {"overflow": "fold", "ratio": 2})):
+        table.add_column(col, **kw)
+    for i, c in enumerate(a.candidates, 1):
+        cap = c.capability
+        params = (f"{cap.parameters:g}B" + (f" ({cap.active_parameters:g}B act.)" if cap.active_parameters else "")) if cap.parameters else "-"
+        weights = "api" + (f" ({', '.join(c.providers)})" if c.providers else "") if c.weights == "api-only" else c.weights
+        ctx = (f"{cap.context_length // 1024}k" if cap.context_length >= 1024 else str(cap.context_length)) if cap.context_length else "-"
+        table.add_row(str(i), escape(c.model_id), escape(",".join(c.countries) or UNKNOWN), escape(weights),
+                      escape(f"{c.license_id} ({c.license_class})"), params, ctx, f"{c.score:.2f}", escape("; ".join(c.reasons)))
+    con.print(table)
+    if not a.candidates:
+        con.print("No candidate passes the filters.")
+    for reason, n in a.excluded:
+        con.print(f"[dim]excluded {n}: {escape(reason)}[/dim]")
+    if a.offline:
+        con.print("[dim]offline: candidates are described from the knowledge base alone (rules/models.yaml)[/dim]")

@@ -655,3 +655,57 @@ class Comparison:
     fail_on: str = "none"
     policy_sources: tuple[str, ...] = ()
     offline: bool = False
+
+
+# --------------------------------------------------------------------------------------------
+# Alternatives (``alternatives.py``)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Capability:
+    """What a model can do, for ranking substitutes. ``source`` says where it was learnt
+    (``rules/models.yaml:LINE``, an API family's rule, the Hub); "" when nothing says."""
+
+    task: str = UNKNOWN
+    modalities: tuple[str, ...] = ()
+    parameters: float = 0.0  # billions; 0 = not disclosed
+    active_parameters: float = 0.0
+    parameter_class: str = ""
+    context_length: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A substitute from the knowledge base with its capability, its provenance as resolved and
+    why it ranks where it does. ``countries`` are the jurisdictions it puts on the model layer
+    (origin lab, publisher) and, if it is API-only, on the inference layer."""
+
+    model_id: str
+    name: str
+    lab: str
+    countries: tuple[str, ...]
+    weights: str
+    license_id: str
+    license_class: str
+    capability: Capability
+    providers: tuple[str, ...]
+    score: float
+    reasons: tuple[str, ...]
+    sources: tuple[str, ...]
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class Alternatives:
+    model_id: str
+    target: Capability
+    target_provenance: Provenance
+    task: str
+    filters: tuple[tuple[str, str], ...]
+    candidates: tuple[Candidate, ...]
+    more: int = 0  # ranked candidates beyond --limit
+    excluded: tuple[tuple[str, int], ...] = ()  # (reason, count)
+    offline: bool = False
+    rules_version: str = ""
