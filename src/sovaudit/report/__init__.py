@@ -60,8 +60,11 @@ def _groups(formats: list[str]) -> list[list[str]]:
 
 
 def _render_group(group: list[str]) -> list[tuple[str, str]]:
+    from sovaudit.graph import gc_paused
+
     result = _SHARED["result"]
-    return [(f, writer(f)(result)) for f in group]
+    with gc_paused():  # writers build many acyclic objects: the cyclic GC would walk them again and again
+        return [(f, writer(f)(result)) for f in group]
 
 
 def render_all(result, formats: list[str], jobs: int = 0) -> dict[str, str]:
@@ -87,7 +90,10 @@ def render_all(result, formats: list[str], jobs: int = 0) -> dict[str, str]:
                 return {f: out[f] for f in formats}
             finally:
                 _SHARED.clear()
-    for g in groups:
-        for f in g:
-            out[f] = writer(f)(result)
+    _SHARED["result"] = result
+    try:
+        for g in groups:
+            out.update(_render_group(g))
+    finally:
+        _SHARED.clear()
     return {f: out[f] for f in formats}
