@@ -212,15 +212,24 @@ def _hub_client(offline: bool, refresh: bool, timeout: float, cache_dir: str | N
     return HubClient(offline=offline or env_offline(), cache=cache, refresh=refresh, timeout=timeout)
 
 
+def _hub_options(f):
+    """Options of the commands that resolve models without scanning (resolve, alternatives)."""
+    for opt in reversed((
+        click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1)."),
+        click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again."),
+        click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: the user cache folder)."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the Hub cache."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s)."),
+    )):
+        f = opt(f)
+    return f
+
+
 @main.command()
 @click.argument("model_ids", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a tree.")
-@click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
-@click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
-@click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: the user cache folder).")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the Hub cache.")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
+@_hub_options
 def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: bool, hub_timeout: float,
             cache_dir: str | None, no_cache: bool, rules_dirs: tuple[str, ...]) -> None:
     """Show the provenance and lineage tree of MODEL_IDS.
@@ -493,12 +502,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
 @click.option("--task", default=None, help="The task to match when the model's own is unknown (chat, code, embedding, ...).")
 @click.option("-n", "--limit", type=click.IntRange(min=0), default=10, show_default=True, help="Show this many (0 = all).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
-@click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
-@click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
-@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: the user cache folder).")
-@click.option("--no-cache", is_flag=True, help="Do not read or write the Hub cache.")
-@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
+@_hub_options
 def alternatives_cmd(model_id: str, avoid, require, licenses, max_params, task, limit, as_json, offline, refresh,
                      hub_timeout, cache_dir, no_cache, rules_dirs) -> None:
     """Suggest substitutes for MODEL of similar capability (task, input modalities, parameter

@@ -401,14 +401,6 @@ class KnowledgeBase:
         return out
 
     def instance_type(self, name: str) -> tuple[Entry, dict] | None:
-        for m in self.section("models"):
-            if self.get("labs", m.get("lab")) is None:
-                problems.append(Problem(m.path, m.line, f"{m.id}: unknown lab {m.get('lab')!r}"))
-            if m.get("license") and self.license(m.get("license")) is None:
-                problems.append(Problem(m.path, m.line, f"{m.id}: unknown license {m.get('license')!r}"))
-            for pid in m.get("providers", []):
-                if self.get("providers", pid) is None:
-                    problems.append(Problem(m.path, m.line, f"{m.id}: unknown provider {pid!r}"))
         for hw in self.section("hardware"):
             for it in hw.get("instance_types", []):
                 if fnmatch.fnmatchcase(name.lower(), it["pattern"].lower()):
