@@ -125,3 +125,28 @@ def synthetic_result(kb, models: int = 5000, tmp: Path | None = None) -> ScanRes
     policy = load_policy([pol])
     result = evaluate_scan(assess_scan(result, kb), kb, policy)
     return with_context(result, kb, policy, "high", env=EPOCH)
+
+
+# ------------------------------------------------------------------------------------------
+# Goldens
+# ------------------------------------------------------------------------------------------
+
+UPDATE_GOLDEN = os.environ.get("SOVAUDIT_UPDATE_GOLDEN") == "1"
+
+
+def check_golden(path: Path, text: str, what: str) -> None:
+    """``text`` must equal the golden file byte for byte; with SOVAUDIT_UPDATE_GOLDEN=1 it is
+    written instead (review the diff before committing it)."""
+    import difflib
+
+    import pytest
+
+    if UPDATE_GOLDEN:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        return
+    assert path.exists(), f"no golden {path}; create it with SOVAUDIT_UPDATE_GOLDEN=1 and review it"
+    want = path.read_text("utf-8")
+    if text != want:
+        diff = "".join(list(difflib.unified_diff(want.splitlines(True), text.splitlines(True), str(path), "rendered", n=1))[:80])
+        pytest.fail(f"{what} differs from its golden (review, then SOVAUDIT_UPDATE_GOLDEN=1 to accept):\n{diff}")

@@ -9,17 +9,15 @@ Regenerate goldens only on purpose, after reading the diff:
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from report_support import EPOCH, EU_POLICY, REPO, chdir
+from report_support import EPOCH, EU_POLICY, REPO, chdir, check_golden
 from sovaudit.cli import main
 from sovaudit.compare import InputError, changes, compare_inputs, failing
 from sovaudit.console import print_comparison
@@ -29,7 +27,6 @@ from sovaudit.report.compare import WRITERS
 from sovaudit.report.context import source_date
 
 GOLDEN = Path(__file__).parent / "golden" / "compare"
-UPDATE = os.environ.get("SOVAUDIT_UPDATE_GOLDEN") == "1"
 STACKS = ("examples/stacks/eu-stack.yaml", "examples/stacks/eu-sovereign.yaml", "examples/stacks/us-closed.yaml")
 
 
@@ -68,17 +65,7 @@ def examples(kb):
 
 @pytest.mark.parametrize("fmt", ["txt", "json", "md", "html"])
 def test_golden(fmt, examples):
-    text = render(examples, fmt)
-    path = GOLDEN / f"compare.{fmt}"
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert path.exists(), f"no golden {path}; create it with SOVAUDIT_UPDATE_GOLDEN=1 and review it"
-    want = path.read_text("utf-8")
-    if text != want:
-        diff = "".join(list(difflib.unified_diff(want.splitlines(True), text.splitlines(True), str(path), "rendered", n=1))[:80])
-        pytest.fail(f"compare.{fmt} differs from its golden (review, then SOVAUDIT_UPDATE_GOLDEN=1 to accept):\n{diff}")
+    check_golden(GOLDEN / f"compare.{fmt}", render(examples, fmt), f"compare.{fmt}")
 
 
 def layers(s) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -166,7 +153,7 @@ def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
     assert c.changes == ()
     assert layers(c.stacks[0]) == layers(c.stacks[1]) == layers(c.stacks[2])
     # same names are told apart by their source
-    assert [s.name for s in c.stacks] == [f"eu-stack (examples/eu-stack)", f"eu-stack ({STACKS[0]})", f"eu-stack ({doc.as_posix()})"]
+    assert [s.name for s in c.stacks] == ["eu-stack (examples/eu-stack)", f"eu-stack ({STACKS[0]})", f"eu-stack ({doc.as_posix()})"]
 
 
 def test_a_saved_document_is_reassessed_with_the_given_policy(kb, tmp_path):

@@ -9,11 +9,9 @@ regenerated on purpose -- review the diff by eye, then:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import base64
 import json
-import os
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
@@ -23,7 +21,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from report_support import CORPUS_TREE, EU_POLICY, EU_STACK, REPO, finish, normalised, report_result
+from report_support import CORPUS_TREE, EU_POLICY, EU_STACK, REPO, check_golden, finish, normalised, report_result
 from sovaudit.cli import main
 from sovaudit.model import (
     Context,
@@ -49,7 +47,6 @@ from sovaudit.scan import scan
 GOLDEN = Path(__file__).parent / "golden"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 RESULT_SCHEMA = REPO / "src" / "sovaudit" / "schemas" / "scan-result.schema.json"
-UPDATE = os.environ.get("SOVAUDIT_UPDATE_GOLDEN") == "1"
 
 CASES = {
     # examples/eu-stack under the EU data policy, judged at --fail-on high
@@ -90,17 +87,7 @@ def errors(validator, doc) -> list[str]:
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_golden(case, fmt, kb):
-    text = writer(fmt)(case_result(case, kb))
-    path = GOLDEN / case / file_name(fmt)
-    if UPDATE:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-        return
-    assert path.exists(), f"no golden {path}; create it with SOVAUDIT_UPDATE_GOLDEN=1 and review it"
-    want = path.read_text("utf-8")
-    if text != want:
-        diff = "".join(list(difflib.unified_diff(want.splitlines(True), text.splitlines(True), str(path), "rendered", n=1))[:80])
-        pytest.fail(f"{case}/{fmt} differs from its golden (review, then SOVAUDIT_UPDATE_GOLDEN=1 to accept):\n{diff}")
+    check_golden(GOLDEN / case / file_name(fmt), writer(fmt)(case_result(case, kb)), f"{case}/{fmt}")
 
 
 # ------------------------------------------------------------------------------------------

@@ -9,9 +9,7 @@ Exit codes (documented in the README and in ``--help``):
 
 from __future__ import annotations
 
-import os
 import sys
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import click
