@@ -63,6 +63,18 @@ class Prefilter:
         self._code = _automaton(set(CODE_WORDS) | extra)
         self._config = _automaton(set(CONFIG_WORDS) | extra)
 
+    def hit_lines(self, kind: str, text: str) -> set[int]:
+        """The 1-based lines that hold at least one word of the vocabulary."""
+        auto = self._config if kind == "config" else self._code
+        ends = sorted({end for end, _ in auto.iter(text.lower())})
+        lines: set[int] = set()
+        pos, line = 0, 1
+        for end in ends:  # ends are increasing: count newlines incrementally
+            line += text.count("\n", pos, end)
+            pos = end
+            lines.add(line)
+        return lines
+
     def worth_parsing(self, kind: str, text: str) -> bool:
         """``kind`` is the detector's ``prefilter`` value: "code" or "config"."""
         auto = self._config if kind == "config" else self._code

@@ -35,7 +35,7 @@ import ast
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string, safe_url_text
@@ -1852,10 +1852,80 @@ def scan_lines(text: str, kb: KnowledgeBase) -> list[Sighting]:
 # ------------------------------------------------------------------------------------------
 
 
-def analyze(text: str, kb: KnowledgeBase) -> tuple[list[Sighting], bool]:
-    """Sightings in ``text`` (newlines already ``\\n``); the flag says whether the source parsed."""
+_BLOCK_START = re.compile(r"(?:async[ \t]+def|def|class)\b|@")
+_CLASS = re.compile(r"class\b")
+_TRIPLE = re.compile(r'"""|\'\'\'')
+_PREFILTER: list = [None, None]
+
+
+def _vocabulary(kb: KnowledgeBase) -> Any:
+    from sovaudit.prefilter import Prefilter
+
+    if _PREFILTER[0] is not kb:
+        _PREFILTER[0], _PREFILTER[1] = kb, Prefilter(kb)
+    return _PREFILTER[1]
+
+
+def quiet_blocks(text: str, hit_lines: set[int]) -> str | None:
+    """``text`` with every top-level function (with its decorators) that contains no
+    word of the detector's vocabulary replaced by empty lines, so that ``ast`` neither builds nor
+    the analyser walks code that cannot name a model: line and column numbers stay the same.
+
+    Conservative: classes (their attributes are propagated), a block with a ``#`` (comments are
+    scanned from the text) and one whose triple-quoted
+    strings do not open and close inside it is kept; module-level statements are always kept (they
+    hold the constants propagation needs). ``None`` when nothing would be blanked. The caller parses
+    the full text whenever the result does not parse.
+    """
+    lines = text.split("\n")
+    starts: list[int] = []  # top-level statement starts, and whether each begins a def/class block
+    is_block: list[bool] = []
+    open_q = ""
+    prev_decorator = False
+    for i, line in enumerate(lines):
+        at_top = not open_q
+        if at_top and line and line[0] not in " \t#)]}":
+            block = bool(_BLOCK_START.match(line))
+            if not (prev_decorator and block):  # a def under its decorators continues their block
+                starts.append(i)
+                is_block.append(block)
+            prev_decorator = line.startswith("@")
+        if "\"\"\"" in line or "\'\'\'" in line:
+            for m in _TRIPLE.finditer(line):
+                if not open_q:
+                    open_q = m.group()
+                elif m.group() == open_q:
+                    open_q = ""
+    starts.append(len(lines))
+    out = None
+    for k in range(len(starts) - 1):
+        a, b = starts[k], starts[k + 1]
+        if not is_block[k] or any(ln in hit_lines for ln in range(a + 1, b + 1)):
+            continue
+        chunk = lines[a:b]
+        if any("#" in ln or _CLASS.match(ln) for ln in chunk):  # class attributes can be propagated
+            continue
+        if sum(ln.count('"""') for ln in chunk) % 2 or sum(ln.count("\'\'\'") for ln in chunk) % 2:
+            continue
+        if out is None:
+            out = list(lines)
+        out[a:b] = [""] * (b - a)
+    return None if out is None else "\n".join(out)
+
+
+def analyze(text: str, kb: KnowledgeBase, guided: bool = True) -> tuple[list[Sighting], bool]:
+    """Sightings in ``text`` (newlines already ``\\n``); the flag says whether the source parsed.
+    ``guided``: parse only what can name something (``quiet_blocks``), the full text if that fails."""
+    tree = None
+    if guided and len(text) > 4096 and len(text.lower()) == len(text):
+        quiet = quiet_blocks(text, _vocabulary(kb).hit_lines("code", text))
+        if quiet is not None:
+            try:
+                tree = ast.parse(quiet)
+            except (SyntaxError, ValueError, MemoryError, RecursionError):
+                tree = None
     try:
-        tree = ast.parse(text)
+        tree = tree if tree is not None else ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return merge_sightings(scan_lines(text, kb)), False
     try:
