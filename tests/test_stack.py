@@ -106,6 +106,14 @@ def test_a_managed_model_service_region_is_where_the_model_runs(kb, tmp_path):
     assert cloud["DE"] == ("data",) and "US" in cloud  # Frankfurt, operated by a US cloud
 
 
+def test_an_endpoint_is_attributed_to_its_provider_or_stays_unknown(kb, tmp_path):
+    p = write(tmp_path, "stack_version: 1\nname: eps\nendpoints:\n  - url: https://api.mistral.ai/v1\n"
+                        "  - url: https://llm.partner.example/v1\n")
+    r = run(load_stack(p, kb), kb)
+    inference = dict(exposure(r)["inference-provider"])
+    assert inference["FR"] == ("data",) and inference["unknown"] == ("data",)
+
+
 def test_a_model_both_self_hosted_and_on_an_api(kb, tmp_path):
     p = write(tmp_path, "stack_version: 1\nname: both\nclouds: [{provider: scaleway, regions: [fr-par]}]\n"
                         "models:\n  - id: mistralai/Mistral-7B-Instruct-v0.3\n    via: [self-hosted, mistral]\n")
@@ -144,6 +152,8 @@ BAD = {
                        "s.yaml:4: models[0].id: './models/x' is not a model id"),
     "region without provider": ("stack_version: 1\nname: x\nmodels:\n  - id: a/b\n    via: self-hosted\n    region: eu-west-1\n",
                                 "s.yaml:6: models[0].region: a region applies to a managed model service"),
+    "endpoint not a URL": ("stack_version: 1\nname: x\nendpoints:\n  - url: llm.internal\n",
+                           "s.yaml:4: endpoints[0].url: 'llm.internal' is not a URL"),
     "bad YAML": ("stack_version: 1\nname: [unclosed\n", "s.yaml:3: not valid YAML"),
     "not a mapping": ("- a\n- b\n", "s.yaml:1: a stack file is a YAML mapping"),
 }

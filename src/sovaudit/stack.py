@@ -158,6 +158,8 @@ class _Reader:
         return False
 
     def read(self, data: dict[str, Any]) -> None:
+        from sovaudit.detectors.base import normalize_url
+
         for i, hw in enumerate(data.get("hardware", [])):
             base = ("hardware", i)
             if not self.known("hardware", base + ("vendor",), hw["vendor"], "hardware vendor"):
@@ -194,8 +196,6 @@ class _Reader:
                 self.ref(path, Kind.ENDPOINT, pid, "provider", p["provider"], pid)
         for i, e in enumerate(data.get("endpoints", [])):
             path = ("endpoints", i, "url")
-            from sovaudit.detectors.base import normalize_url
-
             url = e["url"]
             if "://" not in url:
                 self.problem(path, f"{url!r} is not a URL (scheme://host/...)")
@@ -341,8 +341,7 @@ def stack_document(result: ScanResult, kb: KnowledgeBase) -> tuple[dict[str, Any
             eco = r.attribute("ecosystem") or "python"
             software.add((r.id, eco if eco in ("python", "npm") else "python"))
             seen(("software", r.id), use)
-        elif r.kind == Kind.ENDPOINT:
-            continue
+        # a private endpoint (use.self_hosted) runs on the stack's own clouds: nothing to write
     # a hardware vendor implied by a package (torch_npu -> huawei-ascend) is part of the stack too
     for hn in sg.hardware:
         hardware.setdefault(hn.split(":", 1)[1], set())
