@@ -1,32 +1,32 @@
 """Content-hash cache for the scanner: a rescan of an unchanged tree skips detection.
 
 One SQLite file (WAL) in the user cache folder. An entry is keyed by the file's relative path and
-is valid only for the same engine (tool version, detector code, rules) and the same content; a
-file's stat (size, mtime, inode) is kept so unchanged files are not even re-hashed. A corrupt cache
-file is rebuilt with a warning; no cache problem ever fails a scan.
+is valid only for the same engine (tool version, Python version, detector code, rules) and the same
+content; a file's stat (size, mtime, inode) is kept so unchanged files are not even re-hashed. A
+corrupt cache file is rebuilt with a warning; no cache problem ever fails a scan.
+
+A file's result is stored as one ``marshal`` blob of plain tuples (``encode_result``): the scanner's
+workers encode it, the main process stores the bytes as they are and decodes them with the same
+``decode_result`` a rescan uses -- about twenty times cheaper than JSON, which matters with a
+hundred thousand references. ``marshal`` only ever builds plain values (never runs code); a blob
+that does not decode is a miss.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
+import marshal
 import os
 import sqlite3
+import sys
 from pathlib import Path
+from typing import Iterable, Iterator
 
 import platformdirs
 
 from sovaudit import __version__
-from sovaudit.model import Reference, Skipped, Suppression
-from sovaudit.serialize import (
-    reference_from_dict,
-    reference_to_dict,
-    skipped_from_dict,
-    skipped_to_dict,
-    suppression_from_dict,
-    suppression_to_dict,
-)
+from sovaudit.model import Context, Kind, Location, Reference, Skipped, Suppression
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,40 @@ CREATE TABLE IF NOT EXISTS files (
     mtime_ns INTEGER NOT NULL,
     inode INTEGER NOT NULL,
     digest TEXT NOT NULL,
-    payload TEXT NOT NULL
+    payload BLOB NOT NULL
 );
 """
+
+FileResult = tuple[list[Reference], list[Skipped], list[Suppression]]
+_KINDS = {k.value: k for k in Kind}
+_CONTEXTS = {c.value: c for c in Context}
+
+
+def encode_result(path: str, refs: Iterable[Reference], skips: Iterable[Skipped], sups: Iterable[Suppression]) -> bytes:
+    """One file's result as a compact blob; ``path`` (the file's) is not repeated inside it."""
+    return marshal.dumps((
+        tuple((r.kind.value, r.id, r.text, None if r.path == path else r.path, r.line, r.column, r.detector, r.form,
+               r.context.value, r.confidence, r.provider, r.cell, r.attributes,
+               tuple((loc.path, loc.line, loc.column, loc.cell) for loc in r.related), r.fingerprint, r.snippet)
+              for r in refs),
+        tuple((s.path, s.reason, s.detail) for s in skips),
+        tuple((s.path, s.line, s.rules, s.reason, s.valid) for s in sups),
+    ))
+
+
+def decode_result(path: str, blob: bytes) -> FileResult:
+    """The inverse of ``encode_result``. Raises ValueError on a blob it cannot read."""
+    try:
+        refs, skips, sups = marshal.loads(blob)
+        return (
+            [Reference(_KINDS[k], i, t, path if p is None else p, ln, col, det, form, _CONTEXTS[ctx], conf, prov, cell, attrs,
+                       tuple(Location(*loc) for loc in rel), fp, snip)
+             for k, i, t, p, ln, col, det, form, ctx, conf, prov, cell, attrs, rel, fp, snip in refs],
+            [Skipped(*s) for s in skips],
+            [Suppression(*s) for s in sups],
+        )
+    except (ValueError, EOFError, TypeError, KeyError) as exc:
+        raise ValueError(f"unreadable cache entry: {exc}") from None
 
 
 def default_cache_dir() -> Path:
@@ -53,10 +84,10 @@ def content_hash(data: bytes, size: int) -> str:
 
 def engine_version(rules_version: str) -> str:
     """Changes whenever the tool, its detector code or the knowledge base changes."""
-    h = hashlib.sha256(f"{__version__}\0{rules_version}".encode())
+    h = hashlib.sha256(f"{__version__}\0{rules_version}\0{sys.version_info[:2]}".encode())
     det_dir = Path(__file__).parent / "detectors"
     here = Path(__file__).parent
-    for p in sorted(det_dir.glob("*.py")) + [here / "scan.py", here / "model.py", here / "snippets.py", here / "prefilter.py"]:
+    for p in sorted(det_dir.glob("*.py")) + [here / n for n in ("scan.py", "model.py", "snippets.py", "prefilter.py", "cache.py")]:
         try:
             h.update(p.name.encode() + b"\0" + p.read_bytes())
         except OSError:
@@ -97,40 +128,69 @@ class ScanCache:
                 return None
         return None
 
-    def get(self, item) -> tuple[list[Reference], list[Skipped], list[Suppression]] | None:
+    def index(self) -> dict[str, tuple[int, int, int, str]]:
+        """Every entry of this engine: path -> (size, mtime_ns, inode, digest), in one query."""
+        try:
+            return {row[0]: row[1:] for row in self.conn.execute(
+                "SELECT path, size, mtime_ns, inode, digest FROM files WHERE engine = ?", (self.engine,))}
+        except sqlite3.DatabaseError as exc:
+            log.warning("scan cache unreadable (%s); scanning without it", exc)
+            return {}
+
+    @staticmethod
+    def fresh(item, meta: tuple[int, int, int, str] | None) -> bool:
+        """Whether an ``index`` entry still describes ``item``: same stat, or same size and content."""
+        if meta is None:
+            return False
+        size, mtime_ns, inode, digest = meta
+        if (size, mtime_ns, inode) == (item.size, item.mtime_ns, item.inode):
+            return True
+        if size != item.size:
+            return False
+        try:  # same size, touched: compare content
+            with open(item.abs_path, "rb") as fh:
+                data = fh.read(size + 1)
+        except OSError:
+            return False
+        return content_hash(data, len(data)) == digest
+
+    def results(self, paths: set[str]) -> Iterator[tuple[str, FileResult]]:
+        """The stored results of ``paths`` (entries that do not decode are left out)."""
+        try:
+            rows = self.conn.execute("SELECT path, payload FROM files WHERE engine = ?", (self.engine,))
+            for path, blob in rows:
+                if path in paths:
+                    try:
+                        yield path, decode_result(path, blob)
+                    except ValueError:
+                        continue
+        except sqlite3.DatabaseError as exc:
+            log.warning("scan cache read failed: %s", exc)
+
+    def get(self, item) -> FileResult | None:
+        """One file's cached result, or None (``index``/``results`` do this for a whole tree)."""
         try:
             row = self.conn.execute(
-                "SELECT engine, size, mtime_ns, inode, digest, payload FROM files WHERE path = ?", (item.path,)
-            ).fetchone()
+                "SELECT size, mtime_ns, inode, digest, payload FROM files WHERE path = ? AND engine = ?",
+                (item.path, self.engine)).fetchone()
         except sqlite3.DatabaseError:
             return None
-        if row is None or row[0] != self.engine:
+        if row is None or not self.fresh(item, row[:4]):
             return None
-        engine, size, mtime_ns, inode, digest, payload = row
-        if (size, mtime_ns, inode) != (item.size, item.mtime_ns, item.inode):
-            if size != item.size:
-                return None
-            try:  # same size, touched: compare content
-                with open(item.abs_path, "rb") as fh:
-                    data = fh.read(size + 1)
-            except OSError:
-                return None
-            if content_hash(data, len(data)) != digest:
-                return None
         try:
-            obj = json.loads(payload)
-            return ([reference_from_dict(d) for d in obj["refs"]], [skipped_from_dict(d) for d in obj["skips"]],
-                    [suppression_from_dict(d) for d in obj.get("sups", [])])
-        except (ValueError, KeyError, TypeError):
+            return decode_result(item.path, row[4])
+        except ValueError:
             return None
 
     def put(self, item, digest: str, refs: list[Reference], skips: list[Skipped], sups: list[Suppression] = ()) -> None:
-        payload = json.dumps({"refs": [reference_to_dict(r) for r in refs], "skips": [skipped_to_dict(s) for s in skips],
-                              "sups": [suppression_to_dict(s) for s in sups]})
+        self.put_blob(item, digest, encode_result(item.path, refs, skips, sups))
+
+    def put_blob(self, item, digest: str, blob: bytes) -> None:
+        """Store an ``encode_result`` blob for ``item``."""
         try:
             self.conn.execute(
                 "INSERT OR REPLACE INTO files (path, engine, size, mtime_ns, inode, digest, payload) VALUES (?,?,?,?,?,?,?)",
-                (item.path, self.engine, item.size, item.mtime_ns, item.inode, digest, payload),
+                (item.path, self.engine, item.size, item.mtime_ns, item.inode, digest, blob),
             )
             self._pending += 1
             if self._pending >= 2000:

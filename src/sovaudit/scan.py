@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import concurrent.futures as cf
+import itertools
 import multiprocessing
 import os
 import time
@@ -18,14 +19,14 @@ from dataclasses import replace
 from typing import Callable, Iterable
 
 from sovaudit import __version__
-from sovaudit.cache import ScanCache, content_hash, engine_version
+from sovaudit.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detectors import DETECTORS
 from sovaudit.detectors.base import Detector, SourceFile
 from sovaudit.prefilter import Prefilter
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
 from sovaudit.snippets import snippet, suppressions
 from sovaudit.rules import KnowledgeBase
-from sovaudit.walk import WalkItem, walk
+from sovaudit.walk import WalkItem, iter_walk
 
 #: How many leading bytes binary-artifact detectors get (headers only; weights are never read).
 ARTIFACT_HEAD_BYTES = 16 * 1024 * 1024
@@ -92,7 +93,9 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
     if bin_dets:
         try:
             with open(item.abs_path, "rb") as fh:
-                head = fh.read(ARTIFACT_HEAD_BYTES)
+                head = fh.read(min(item.size + 1, ARTIFACT_HEAD_BYTES))
+                if len(head) > item.size and len(head) < ARTIFACT_HEAD_BYTES:  # grew since the walk
+                    head += fh.read(ARTIFACT_HEAD_BYTES - len(head))
         except OSError as exc:
             return [], [Skipped(item.path, "unreadable", exc.strerror or str(exc))], [], ""
         digest = content_hash(head, item.size)
@@ -107,7 +110,10 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
             return refs, skips, sups, digest or content_hash(b"", item.size)
         try:
             with open(item.abs_path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
+                # read(n) allocates n bytes up front: ask for what the walk saw (+1 to notice growth)
+                data = fh.read(item.size + 1)
+                if len(data) > item.size:
+                    data += fh.read(max_bytes + 1 - len(data))
         except OSError as exc:
             return refs, skips + [Skipped(item.path, "unreadable", exc.strerror or str(exc))], sups, ""
         if len(data) > max_bytes:
@@ -119,9 +125,13 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
         text, enc = decode(data)
         f = SourceFile(item.path, text=text, abs_path=item.abs_path, encoding=enc)
         start = len(refs)
+        worth: dict[str, bool] = {}
         for d in text_dets:
-            if prefilter is not None and d.prefilter and not prefilter.worth_parsing(d.prefilter, text):
-                continue
+            if prefilter is not None and d.prefilter:
+                if d.prefilter not in worth:
+                    worth[d.prefilter] = prefilter.worth_parsing(d.prefilter, text)
+                if not worth[d.prefilter]:
+                    continue
             r, s = _run_detector(d, f, kb)
             refs.extend(r)
             skips.extend(s)
@@ -142,23 +152,23 @@ def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...], prefilter: 
     _WORKER = (kb, detectors, Prefilter(kb) if prefilter else None)
 
 
-def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[WalkItem, list[Reference], list[Skipped], list[Suppression], str]]:
+def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: list[Suppression]) -> bytes:
+    """One file's result, deduplicated, fingerprinted and sorted, as a cache blob. Everything that
+    makes a reference unique and its fingerprint includes its path, so doing this per file gives
+    exactly what doing it over the whole tree would."""
+    return encode_result(item.path, fingerprint_references(_dedupe(refs)) if refs else (), skips, sups)
+
+
+def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[bytes, str]]:
+    """Worker: (result blob, content digest) per item. Blobs are what the main process caches and
+    decodes, so a result crosses the process boundary once, as bytes."""
     assert _WORKER is not None
     kb, detectors, pf = _WORKER
-    return [(it, *scan_file(it, kb, max_bytes, detectors, pf)) for it in items]
-
-
-def _batches(items: list[WalkItem], target_bytes: int = 4 * 1024 * 1024, max_files: int = 256) -> Iterable[list[WalkItem]]:
-    batch: list[WalkItem] = []
-    size = 0
+    out = []
     for it in items:
-        batch.append(it)
-        size += min(it.size, target_bytes)
-        if size >= target_bytes or len(batch) >= max_files:
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
+        r, s, sp, digest = scan_file(it, kb, max_bytes, detectors, pf)
+        out.append((_finish(it, r, s, sp), digest))
+    return out
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:
@@ -172,70 +182,124 @@ def _dedupe(refs: list[Reference]) -> list[Reference]:
     return list(best.values())
 
 
+#: Work goes to the processes in batches of about this many bytes / files: big enough that the
+#: per-batch cost disappears, small enough that both cores stay busy until the end.
+BATCH_BYTES = 1024 * 1024
+BATCH_FILES = 128
+
+
 def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None,
          detectors: tuple[Detector, ...] = DETECTORS, prefilter: bool = True) -> ScanResult:
     """Walk ``config.root`` and detect every reference. Never raises for a bad file.
     ``prefilter=False`` runs every parser on every file (used to test that the prefilter loses
-    nothing)."""
+    nothing).
+
+    The walk feeds the worker processes as it goes; the main process meanwhile checks the cache,
+    stores what the workers send back and reads cached results, so both cores stay on detection."""
     t0 = time.perf_counter()
-    items, skipped = walk(config.root, config.excludes, config.use_gitignore)
-    total = len(items)
+    if not os.path.exists(config.root):
+        raise FileNotFoundError(f"scan root does not exist: {config.root}")
     engine = engine_version(kb.version) + "".join(sorted(type(d).__name__ for d in detectors)) + ("" if prefilter else "-nopf")
     cache = ScanCache.open(config.cache_dir, engine, config.root) if config.cache_dir != "-" else None
-    refs: list[Reference] = []
-    skips: list[Skipped] = list(skipped)
-    sups: list[Suppression] = []
-    done = 0
-    cached = 0
+    index = cache.index() if cache is not None else {}
+    walk_skips: list[Skipped] = []
+    items: list[WalkItem] = []
+    per_file: dict[str, FileResult] = {}
+    hits: set[str] = set()
     scanned_bytes = 0
-    work: list[WalkItem] = []
-    for it in items:
-        hit = cache.get(it) if cache is not None else None
-        if hit is not None:
-            refs.extend(hit[0])
-            skips.extend(hit[1])
-            sups.extend(hit[2])
-            cached += 1
-            done += 1
-        else:
-            work.append(it)
-    if progress and cached:
-        progress(done, total)
 
-    def record(it: WalkItem, r: list[Reference], s: list[Skipped], sp: list[Suppression], digest: str) -> None:
-        nonlocal done, scanned_bytes
-        refs.extend(r)
-        skips.extend(s)
-        sups.extend(sp)
-        done += 1
-        if digest:
+    def record(it: WalkItem, blob: bytes, digest: str) -> None:
+        nonlocal scanned_bytes
+        per_file[it.path] = decode_result(it.path, blob)
+        if digest:  # "" = unreadable: not cached; "-" = no detector applies: cached by stat alone
             scanned_bytes += it.size
-            if cache is not None and digest != "-":
-                cache.put(it, digest, r, s, sp)
+            if cache is not None:
+                cache.put_blob(it, digest, blob)
+
+    def triage(it: WalkItem) -> bool:
+        """Record a walked file; True when it has to be scanned."""
+        items.append(it)
+        if cache is not None and ScanCache.fresh(it, index.get(it.path)):
+            hits.add(it.path)
+            return False
+        return True
 
     jobs = config.jobs or os.cpu_count() or 1
-    pf = Prefilter(kb) if prefilter else None
-    if jobs <= 1 or len(work) < 64:
-        for it in work:
-            record(it, *scan_file(it, kb, config.max_file_bytes, detectors, pf))
-            if progress and (done % 50 == 0 or done == total):
-                progress(done, total)
+    walker = iter_walk(config.root, config.excludes, config.use_gitignore, walk_skips)
+    # a few files are not worth starting processes for: look ahead before deciding
+    head: list[WalkItem] = []
+    for it in walker:
+        if triage(it):
+            head.append(it)
+            if len(head) >= 64:
+                break
+    if jobs <= 1 or len(head) < 64:
+        pf = Prefilter(kb) if prefilter else None
+        pending = head + [it for it in walker if triage(it)]
+        for n, it in enumerate(pending, 1):
+            r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, detectors, pf)
+            record(it, _finish(it, r, s, sp), digest)
+            if progress and n % 50 == 0:
+                progress(len(per_file) + len(hits), len(items))
     else:
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, detectors, prefilter)) as pool:
-            futures = [pool.submit(_scan_batch, b, config.max_file_bytes) for b in _batches(work)]
-            for fut in cf.as_completed(futures):
-                for it, r, s, sp, digest in fut.result():
-                    record(it, r, s, sp, digest)
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                    initargs=(kb, detectors, prefilter)) as pool:
+            futures: dict[cf.Future, list[WalkItem]] = {}
+
+            def submit(batch: list[WalkItem]) -> None:
+                futures[pool.submit(_scan_batch, batch, config.max_file_bytes)] = batch
+
+            def collect(done: Iterable[cf.Future]) -> None:
+                for fut in done:
+                    for it, (blob, digest) in zip(futures.pop(fut), fut.result()):
+                        record(it, blob, digest)
+
+            batch: list[WalkItem] = []
+            size = 0
+            for it in itertools.chain(head, (it for it in walker if triage(it))):
+                batch.append(it)
+                size += min(it.size, BATCH_BYTES)
+                if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
+                    submit(batch)
+                    batch, size = [], 0
+                    if len(futures) > 4 * jobs:  # keep memory flat: store results while walking
+                        collect([f for f in futures if f.done()])
+            if batch:
+                submit(batch)
+            if progress:
+                progress(len(per_file) + len(hits), len(items))
+            while futures:
+                done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+                collect(done)
                 if progress:
-                    progress(done, total)
+                    progress(len(per_file) + len(hits), len(items))
+    cached = 0
     if cache is not None:
+        if hits:
+            for path, res in cache.results(hits):
+                per_file[path] = res
+                cached += 1
+            missing = [it for it in items if it.path in hits and it.path not in per_file]
+            pf = Prefilter(kb) if prefilter and missing else None
+            for it in missing:  # an entry that did not decode: scan the file after all
+                r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, detectors, pf)
+                record(it, _finish(it, r, s, sp), digest)
         cache.close()
-    refs = fingerprint_references(_dedupe(refs))
-    skips = sorted(set(skips))
+    if progress:
+        progress(len(items), len(items))
+    refs: list[Reference] = []
+    skips: set[Skipped] = set(walk_skips)
+    sups: set[Suppression] = set()
+    for path in sorted(per_file):  # each file's references are sorted already
+        r, s, sp = per_file[path]
+        refs.extend(r)
+        skips.update(s)
+        sups.update(sp)
+    skipped_files = {s.path for s in skips} & {it.path for it in items}
     stats = ScanStats(
-        files_seen=total,
-        files_scanned=total - len({s.path for s in skips} & {i.path for i in items}),
+        files_seen=len(items),
+        files_scanned=len(items) - len(skipped_files),
         files_skipped=len(skips),
         files_cached=cached,
         bytes_scanned=scanned_bytes,
@@ -246,8 +310,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         tool_version=__version__,
         rules_version=kb.version,
         references=tuple(refs),
-        skipped=tuple(skips),
+        skipped=tuple(sorted(skips)),
         stats=stats,
-        suppressions=tuple(sorted(set(sups))),
+        suppressions=tuple(sorted(sups)),
     )
-

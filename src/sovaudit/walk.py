@@ -75,10 +75,20 @@ def _read_gitignore(path: str) -> pathspec.PathSpec | None:
 
 def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore: bool = True) -> tuple[list[WalkItem], list[Skipped]]:
     """Return (files to scan, skipped entries), both sorted by path."""
+    skipped: list[Skipped] = []
+    items = sorted(iter_walk(root, excludes, use_gitignore, skipped), key=lambda i: i.path)
+    skipped.sort()
+    return items, skipped
+
+
+def iter_walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore: bool = True,
+              skipped: list[Skipped] | None = None) -> Iterator[WalkItem]:
+    """The files to scan as the walk finds them (folder by folder, names sorted within each), so
+    that scanning can start before the walk ends; skipped entries are appended to ``skipped``."""
     root_path = Path(root)
     root_real = os.path.realpath(root_path)
-    items: list[WalkItem] = []
-    skipped: list[Skipped] = []
+    if skipped is None:
+        skipped = []
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
     visited: set[tuple[int, int]] = set()
 
@@ -88,7 +98,7 @@ def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore:
     def excluded(rel: str, is_dir: bool) -> bool:
         return exclude_spec is not None and exclude_spec.match_file(rel + "/" if is_dir else rel)
 
-    def visit(dir_abs: str, rel_dir: str, ignore: _Ignore) -> None:
+    def visit(dir_abs: str, rel_dir: str, ignore: _Ignore) -> Iterator[WalkItem]:
         try:
             st = os.stat(dir_abs)
         except OSError as exc:
@@ -122,7 +132,7 @@ def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore:
                 continue
             if is_dir and entry.name in VCS_DIRS:
                 continue
-            if use_gitignore and ignore.ignored(rel, is_dir):
+            if use_gitignore and ignore.specs and ignore.ignored(rel, is_dir):
                 continue
             if excluded(rel, is_dir):
                 continue
@@ -139,7 +149,7 @@ def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore:
                 if entry.name in DEPENDENCY_DIRS:
                     skipped.append(Skipped(rel, "excluded folder", "dependency, virtualenv or cache folder"))
                     continue
-                visit(entry.path, rel, ignore)
+                yield from visit(entry.path, rel, ignore)
                 continue
             try:
                 st = entry.stat(follow_symlinks=True)
@@ -149,14 +159,12 @@ def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore:
             if not stat.S_ISREG(st.st_mode):
                 skipped.append(Skipped(rel, "not a regular file", stat.filemode(st.st_mode)))
                 continue
-            items.append(WalkItem(rel, entry.path, st.st_size, st.st_mtime_ns, st.st_ino))
+            yield WalkItem(rel, entry.path, st.st_size, st.st_mtime_ns, st.st_ino)
 
     if not root_path.exists():
         raise FileNotFoundError(f"scan root does not exist: {root}")
     if root_path.is_file():
         st = root_path.stat()
-        return [WalkItem(root_path.name, str(root_path), st.st_size, st.st_mtime_ns, st.st_ino)], []
-    visit(str(root_path), "", _Ignore())
-    items.sort(key=lambda i: i.path)
-    skipped.sort()
-    return items, skipped
+        yield WalkItem(root_path.name, str(root_path), st.st_size, st.st_mtime_ns, st.st_ino)
+        return
+    yield from visit(str(root_path), "", _Ignore())

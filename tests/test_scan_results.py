@@ -1,0 +1,49 @@
+"""How the scanner moves and stores per-file results: one marshal blob per file (workers -> main
+process -> cache), decoded back to exactly the references the detectors made; a damaged entry is
+a miss, never a failure."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sovaudit.cache import decode_result, encode_result
+from sovaudit.model import Context, Kind, Location, Reference, ScanConfig, Skipped, Suppression
+from sovaudit.scan import scan
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_blob_round_trip_is_exact(kb):
+    res = scan(ScanConfig(root=str(REPO / "tests" / "corpus" / "tree"), cache_dir="-", jobs=1), kb)
+    by_path: dict[str, list[Reference]] = {}
+    for r in res.references:
+        by_path.setdefault(r.path, []).append(r)
+    assert any(r.related for r in res.references) and any(r.attributes for r in res.references)
+    for path, refs in by_path.items():
+        skips = [s for s in res.skipped if s.path == path]
+        assert decode_result(path, encode_result(path, refs, skips, [])) == (refs, skips, [])
+
+
+def test_blob_keeps_odd_values():
+    ref = Reference(Kind.MODEL, "org/m", "org/m", "nb.ipynb", 3, 5, "notebook", "hf", Context.CODE, 0.5, "", 2,
+                    (("env", "X"),), (Location("other.py", 1, 2, 0),), "f" * 32, "x = 'é\\udcff'")
+    elsewhere = Reference(Kind.CLOUD, "aws", "aws", "elsewhere.tf", 1, 1, "terraform", "provider", Context.CONFIG, 1.0)
+    sup = Suppression("nb.ipynb", 3, ("SOV-1",), "why", True)
+    skip = Skipped("nb.ipynb", "could not parse (x)", "detail")
+    assert decode_result("nb.ipynb", encode_result("nb.ipynb", [ref, elsewhere], [skip], [sup])) == ([ref, elsewhere], [skip], [sup])
+
+
+def test_damaged_cache_entry_is_rescanned(tmp_path, kb):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "app.py").write_text('from transformers import AutoModel\nAutoModel.from_pretrained("Qwen/Qwen2.5-7B")\n')
+    cache = tmp_path / "cache"
+    cfg = ScanConfig(root=str(root), cache_dir=str(cache), jobs=1)
+    cold = scan(cfg, kb)
+    for db in cache.glob("scan-*.sqlite3"):
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE files SET payload = ?", (b"\x00garbage",))
+    again = scan(cfg, kb)
+    assert again.references == cold.references and again.stats.files_cached == 0
+    assert scan(cfg, kb).stats.files_cached == 1  # and the entry was rewritten
