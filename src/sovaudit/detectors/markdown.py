@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import bisect
 import json
+import operator
 import re
+from itertools import accumulate
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -92,6 +94,42 @@ _SHELL_PROMPT_RE = re.compile(r"^([ \t]*(?:\(\S+\)[ \t]*)?(?:[\w.@~:/-]*[$#%]|>|
 _PY_PROMPT_RE = re.compile(r"^([ \t]*(?:>>>|\.\.\.)(?:[ \t]|$))")
 
 
+def _line_starts(lines: list[str]) -> list[int]:
+    """Offset of each line of ``"\\n".join(lines)`` (computed in C: a long file has many lines)."""
+    return list(map(operator.add, accumulate(map(len, lines[:-1]), initial=0), range(len(lines))))
+
+
+class _LinePos:
+    """(line, column), 1-based, of offsets into ``text``; cheap when asked in increasing order."""
+
+    __slots__ = ("text", "off", "line", "start")
+
+    def __init__(self, text: str) -> None:
+        self.text, self.off, self.line, self.start = text, 0, 1, 0
+
+    def __call__(self, off: int) -> tuple[int, int]:
+        if off < self.off:
+            self.off, self.line, self.start = 0, 1, 0
+        self.line += self.text.count("\n", self.off, off)
+        self.off = off
+        nl = self.text.rfind("\n", 0, off)
+        self.start = nl + 1
+        return self.line, off - self.start + 1
+
+
+def _hub_ids(text: str) -> Iterable[re.Match]:
+    """``_HUB_ID_RE.finditer(text)``, run only on the lines that hold a ``/`` (a match never
+    spans lines, and a line edge looks to the pattern like the edge of the text)."""
+    pos = text.find("/")
+    while pos >= 0:
+        a = text.rfind("\n", 0, pos) + 1
+        b = text.find("\n", pos)
+        if b < 0:
+            b = len(text)
+        yield from _HUB_ID_RE.finditer(text, a, b)
+        pos = text.find("/", b)
+
+
 @dataclass
 class Block:
     lang: str  # normalised info-string language ("" if none)
@@ -123,8 +161,8 @@ class MarkdownDetector(Detector):
 
     def detect(self, f: SourceFile, kb: KnowledgeBase) -> Iterable[Reference | Skipped]:
         text = f.text
-        starts = [0] + [m.end() for m in re.finditer("\n", text)]
         lines = text.split("\n")
+        starts = _line_starts(lines)
         out: list[Reference] = []
         masked: list[tuple[int, int]] = []
 
@@ -236,9 +274,23 @@ class MarkdownDetector(Detector):
 
     def _md_blocks(self, lines: list[str], starts: list[int], first: int) -> list[Block]:
         blocks: list[Block] = []
+        # only lines that hold ``` or ~~~ can open a fence: find those in C over the joined text
+        text = "\n".join(lines)
+        found: set[int] = set()
+        for mark in ("```", "~~~"):
+            pos = text.find(mark)
+            while pos >= 0:
+                found.add(bisect.bisect_right(starts, pos) - 1)
+                nl = text.find("\n", pos)
+                pos = text.find(mark, nl) if nl >= 0 else -1
+        candidates = sorted(found)
         i = first
         n = len(lines)
         while i < n:
+            k = bisect.bisect_left(candidates, i)
+            if k == len(candidates):
+                break
+            i = candidates[k]
             m = _FENCE_RE.match(lines[i])
             if not m or (m.group("fence")[0] == "`" and "`" in m.group("info")):
                 i += 1
@@ -443,11 +495,7 @@ class MarkdownDetector(Detector):
                  masked: list[tuple[int, int]] = ()) -> list[Reference]:
         """Hub links and Hub ids of publishers the knowledge base knows, anywhere in ``text``;
         confidence ``flat`` if given, else the parsed confidence times ``factor``."""
-        starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-        def pos(off: int) -> tuple[int, int]:
-            li = bisect.bisect_right(starts, off) - 1
-            return li + 1, off - starts[li] + 1
+        pos = _LinePos(text)
 
         def is_masked(off: int) -> bool:
             return any(a <= off < b for a, b in masked)
@@ -466,7 +514,7 @@ class MarkdownDetector(Detector):
                 continue
             line, col = pos(off)
             out.append(self.ref(f, Kind.MODEL, ms.id, url, line, col, "hf-uri", Context.DOCS, flat or ms.confidence * factor))
-        for m in _HUB_ID_RE.finditer(text):
+        for m in _hub_ids(text):
             off = m.start(1)
             if is_masked(off) or any(a <= off < b for a, b in url_spans):
                 continue
