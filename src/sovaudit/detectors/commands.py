@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from sovaudit.detectors.base import find_urls, normalize_url, parse_model_string
 from sovaudit.model import Context, Kind, Reference
@@ -688,19 +688,34 @@ def analyze_argv(words: list[Word], kb: KnowledgeBase, shell: bool = False, dept
     return _attach_aliases(out, _alias_words(words))
 
 
+_SOFTWARE_INDEX: list = [None, {}]  # [the kb it was built for, first command word -> [(words, entry)]]
+
+
+def _software_index(kb: KnowledgeBase) -> dict[str, list[tuple[list[str], Any]]]:
+    if _SOFTWARE_INDEX[0] is not kb:
+        index: dict[str, list[tuple[list[str], Any]]] = {}
+        for s in kb.section("software"):
+            for c in s.get("commands", []):
+                cw = c.lower().split()
+                if cw:
+                    index.setdefault(cw[0], []).append((cw, s))
+        _SOFTWARE_INDEX[0], _SOFTWARE_INDEX[1] = kb, index
+    return _SOFTWARE_INDEX[1]
+
+
 def _software(cmd_words: list[str], kb: KnowledgeBase):
     """The software entry whose ``commands`` best (longest) match the start of ``cmd_words``,
-    and how many words matched."""
-    lw = [w.lower() for w in cmd_words]
+    and how many words matched (the first such entry in the kb's order when several do)."""
     best = (None, 0)
-    for s in kb.section("software"):
-        for c in s.get("commands", []):
-            cw = c.lower().split()
-            if not cw:
-                continue
-            if lw[: len(cw)] == cw:
-                if len(cw) > best[1]:
-                    best = (s, len(cw))
+    if not cmd_words:
+        return best
+    candidates = _software_index(kb).get(cmd_words[0].lower())
+    if not candidates:
+        return best
+    lw = [w.lower() for w in cmd_words]
+    for cw, s in candidates:
+        if lw[: len(cw)] == cw and len(cw) > best[1]:
+            best = (s, len(cw))
     return best
 
 
