@@ -21,6 +21,7 @@ each detector turns them into ``Reference`` objects with its own name and contex
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
@@ -355,6 +356,7 @@ def dedupe(hits: Iterable[Hit]) -> list[Hit]:
 # Names that say "model", names that hold secrets
 # ------------------------------------------------------------------------------------------
 
+_NON_ALNUM_RE = re.compile(r"[^A-Za-z0-9]+")
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _MODEL_SUFFIXES = frozenset({(), ("id",), ("name",), ("path",), ("repo",), ("repo", "id"), ("uri",), ("url",), ("name", "or", "path"),
                              ("identifier",), ("ref",), ("hf",), ("hub", "id"), ("source",)})
@@ -364,11 +366,19 @@ _SECRET_TOKENS = frozenset({"token", "tokens", "secret", "secrets", "password", 
 _SECRET_SUBSTR_RE = re.compile(r"apikey|secret|passw|credential|accesstoken|authtoken|privatekey|bearer", re.IGNORECASE)
 
 
-def name_tokens(name: str) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _name_tokens(name: str) -> tuple[str, ...]:
     s = _CAMEL_RE.sub("_", name.strip().lstrip("-$").strip("{}"))
-    return [t for t in re.split(r"[^A-Za-z0-9]+", s.lower()) if t]
+    return tuple(t for t in _NON_ALNUM_RE.split(s.lower()) if t)
 
 
+def name_tokens(name: str) -> list[str]:
+    """``LLM_MODEL_ID`` / ``servedModelName`` / ``--model-name`` -> lower-case words. Memoised: the
+    same key names come back in every manifest and on every line."""
+    return list(_name_tokens(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def is_model_key(name: str, plural: bool = False) -> bool:
     """Does a variable, key or flag name say that its value is a model? ``MODEL``, ``LLM_MODEL``,
     ``model_id``, ``modelName``, ``servedModelName``, ``--model-name-or-path``, ``embedding_model``;
@@ -381,6 +391,7 @@ def is_model_key(name: str, plural: bool = False) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_secret_name(name: str) -> bool:
     """Names whose values must never be read or copied (API keys, tokens, passwords)."""
     toks = name_tokens(name)

@@ -1853,7 +1853,9 @@ def scan_lines(text: str, kb: KnowledgeBase) -> list[Sighting]:
 
 
 _BLOCK_START = re.compile(r"(?:async[ \t]+def|def|class)\b|@")
-_CLASS = re.compile(r"class\b")
+_CLASS_LINE = re.compile(r"^class\b", re.M)
+_NOT_TOP = " \t#)]}\n"
+_TOP_LINE = re.compile(r"\n[^ \t#)\]}\n]")
 _TRIPLE = re.compile(r'"""|\'\'\'')
 _PREFILTER: list = [None, None]
 
@@ -1866,7 +1868,7 @@ def _vocabulary(kb: KnowledgeBase) -> Any:
     return _PREFILTER[1]
 
 
-def quiet_blocks(text: str, hit_lines: set[int]) -> str | None:
+def quiet_blocks(text: str, hit_lines: Iterable[int]) -> str | None:
     """``text`` with every top-level function (with its decorators) that contains no
     word of the detector's vocabulary replaced by empty lines, so that ``ast`` neither builds nor
     the analyser walks code that cannot name a model: line and column numbers stay the same.
@@ -1876,41 +1878,65 @@ def quiet_blocks(text: str, hit_lines: set[int]) -> str | None:
     strings do not open and close inside it is kept; module-level statements are always kept (they
     hold the constants propagation needs). ``None`` when nothing would be blanked. The caller parses
     the full text whenever the result does not parse.
+
+    A top-level statement starts on a line that does not begin with a space, tab, ``#`` or closing
+    bracket, outside a triple-quoted string. Those lines and the triple quotes are found in C
+    (``re``/``str`` searches over the whole text); Python only visits them, not every line.
     """
-    lines = text.split("\n")
-    starts: list[int] = []  # top-level statement starts, and whether each begins a def/class block
+    hits = sorted(hit_lines)
+    events: list[tuple[int, int, str]] = [(m.start() + 1, 0, "") for m in _TOP_LINE.finditer(text)]
+    if text and text[0] not in _NOT_TOP:
+        events.insert(0, (0, 0, ""))
+    if '"""' in text or "'''" in text:
+        events.extend((m.start(), 1, m.group()) for m in _TRIPLE.finditer(text))
+        events.sort()
+    starts: list[int] = []  # top-level statement starts (line index), where they begin, and
+    offsets: list[int] = []  # whether each begins a def/class block
     is_block: list[bool] = []
     open_q = ""
     prev_decorator = False
-    for i, line in enumerate(lines):
-        at_top = not open_q
-        if at_top and line and line[0] not in " \t#)]}":
-            block = bool(_BLOCK_START.match(line))
-            if not (prev_decorator and block):  # a def under its decorators continues their block
-                starts.append(i)
-                is_block.append(block)
-            prev_decorator = line.startswith("@")
-        if "\"\"\"" in line or "\'\'\'" in line:
-            for m in _TRIPLE.finditer(line):
-                if not open_q:
-                    open_q = m.group()
-                elif m.group() == open_q:
-                    open_q = ""
-    starts.append(len(lines))
-    out = None
+    line, counted = 0, 0
+    for pos, kind, quote in events:
+        if kind:
+            if not open_q:
+                open_q = quote
+            elif quote == open_q:
+                open_q = ""
+            continue
+        if open_q:
+            continue
+        line += text.count("\n", counted, pos)
+        counted = pos
+        block = bool(_BLOCK_START.match(text, pos))
+        if not (prev_decorator and block):  # a def under its decorators continues their block
+            starts.append(line)
+            offsets.append(pos)
+            is_block.append(block)
+        prev_decorator = text.startswith("@", pos)
+    n_lines = text.count("\n", counted) + line + 1
+    starts.append(n_lines)
+    offsets.append(len(text) + 1)
+    pieces: list[str] = []
+    done = 0
     for k in range(len(starts) - 1):
+        if not is_block[k]:
+            continue
         a, b = starts[k], starts[k + 1]
-        if not is_block[k] or any(ln in hit_lines for ln in range(a + 1, b + 1)):
+        h = bisect.bisect_left(hits, a + 1)
+        if h < len(hits) and hits[h] <= b:
             continue
-        chunk = lines[a:b]
-        if any("#" in ln or _CLASS.match(ln) for ln in chunk):  # class attributes can be propagated
+        chunk = text[offsets[k]:offsets[k + 1] - 1]
+        if "#" in chunk or ((chunk.startswith("class") or "\nclass" in chunk) and _CLASS_LINE.search(chunk)):
+            continue  # class attributes can be propagated
+        if chunk.count('"""') % 2 or chunk.count("'''") % 2:
             continue
-        if sum(ln.count('"""') for ln in chunk) % 2 or sum(ln.count("\'\'\'") for ln in chunk) % 2:
-            continue
-        if out is None:
-            out = list(lines)
-        out[a:b] = [""] * (b - a)
-    return None if out is None else "\n".join(out)
+        pieces.append(text[done:offsets[k]])
+        pieces.append("\n" * (b - a) if b < n_lines else "\n" * (b - a - 1))
+        done = offsets[k + 1] if b < n_lines else len(text)
+    if not pieces:
+        return None
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def analyze(text: str, kb: KnowledgeBase, guided: bool = True) -> tuple[list[Sighting], bool]:
