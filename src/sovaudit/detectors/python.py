@@ -33,7 +33,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import operator
 import re
+from collections import deque
+from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urlsplit
@@ -323,9 +326,8 @@ class _Source:
     def __init__(self, text: str):
         self.text = text
         self.lines = text.split("\n")
-        self.starts = [0]
-        for ln in self.lines[:-1]:
-            self.starts.append(self.starts[-1] + len(ln) + 1)
+        # offset of each line (in C: guided parsing leaves long runs of empty lines)
+        self.starts = list(map(operator.add, accumulate(map(len, self.lines[:-1]), initial=0), range(len(self.lines))))
 
     def ccol(self, lineno: int, byte_col: int) -> int:
         """0-based character column of a byte offset on a 1-based line."""
@@ -404,6 +406,23 @@ class _Visitor(ast.NodeVisitor):
                         self.visit(item)
             elif isinstance(v, ast.AST):
                 self.visit(v)
+
+
+def _walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` (same nodes, same breadth-first order) without the context and operator
+    nodes, which nothing here looks at."""
+    todo = deque([tree])
+    while todo:
+        node = todo.popleft()
+        for name in node._fields:
+            if name in _SKIP_FIELDS:
+                continue
+            v = getattr(node, name, None)
+            if v.__class__ is list:
+                todo.extend(x for x in v if isinstance(x, ast.AST))
+            elif isinstance(v, ast.AST):
+                todo.append(v)
+        yield node
 
 
 class _Binder(_Visitor):
@@ -671,7 +690,7 @@ class _Analyzer(_Visitor):
         # docstrings (and other bare string statements: documentation), string literal spans
         self._string_spans: list[tuple[int, int]] = []
         has_hash = "#" in self.src.text
-        for node in ast.walk(self.tree):
+        for node in _walk(self.tree):
             if has_hash and isinstance(node, (ast.Constant, ast.JoinedStr)) and hasattr(node, "end_lineno"):
                 if isinstance(node, ast.JoinedStr) or isinstance(node.value, (str, bytes)):
                     self._string_spans.append((self.src.offset(node.lineno, node.col_offset),
