@@ -560,15 +560,22 @@ def rules_validate(directory: str | None) -> None:
 
 
 @rules.command("list")
+@click.argument("section_arg", metavar="[SECTION]", required=False,
+                type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]))
 @click.option("--section", type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]), default=None,
-              help="Only this section.")
+              help="Only this section (the same as giving SECTION).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
-def rules_list(section: str | None, rules_dirs: tuple[str, ...]) -> None:
-    """List knowledge-base entries: section, id, country, name and where each is defined."""
+def rules_list(section_arg: str | None, section: str | None, rules_dirs: tuple[str, ...]) -> None:
+    """List knowledge-base entries: section, id, country, name and where each is defined.
+
+    SECTION (or --section) limits the list to one section, e.g. `sovaudit rules list models`.
+    """
     from sovaudit.console import print_rules
 
+    if section_arg and section and section_arg != section:
+        raise click.UsageError(f"two different sections given: {section_arg} and --section {section}")
     kb = _load_kb(rules_dirs)
-    print_rules(kb, section)
+    print_rules(kb, section or section_arg)
 
 
 def run() -> None:  # pragma: no cover - console entry with internal-error mapping
