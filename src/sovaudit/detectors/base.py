@@ -188,7 +188,25 @@ def looks_like_hf_id(s: str) -> bool:
     return not _looks_like_path(s) and not is_placeholder(s)
 
 
+_MODEL_STRINGS: list = [None, "", {}]  # [the kb the answers are for, its version, (raw, hint) -> answer]
+
+
 def parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelString | None:
+    """``_parse_model_string``, memoised per knowledge base: the same strings come back in file
+    after file, and deciding one walks the kb's model patterns (hundreds of ``fnmatch`` calls).
+    The answer is frozen; callers copy its ``attributes`` before changing them."""
+    if _MODEL_STRINGS[0] is not kb or _MODEL_STRINGS[1] != kb.version or len(_MODEL_STRINGS[2]) > 200_000:
+        _MODEL_STRINGS[0], _MODEL_STRINGS[1], _MODEL_STRINGS[2] = kb, kb.version, {}
+    memo = _MODEL_STRINGS[2]
+    key = (raw, hint)
+    try:
+        return memo[key]
+    except KeyError:
+        ms = memo[key] = _parse_model_string(raw, kb, hint)
+        return ms
+
+
+def _parse_model_string(raw: str, kb: KnowledgeBase, hint: str = "") -> ModelString | None:
     """Decide whether ``raw`` names a model and normalise it.
 
     ``hint`` says what the position implies: ``hf`` (a Hub loader), ``api`` (an API client's model
