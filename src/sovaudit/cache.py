@@ -100,7 +100,7 @@ class ScanCache:
         self.conn = conn
         self.engine = engine
         self.root_key = root_key
-        self._pending = 0
+        self._rows: list[tuple] = []
 
     @classmethod
     def open(cls, cache_dir: str, engine: str, root: str = "") -> "ScanCache | None":
@@ -186,20 +186,25 @@ class ScanCache:
         self.put_blob(item, digest, encode_result(item.path, refs, skips, sups))
 
     def put_blob(self, item, digest: str, blob: bytes) -> None:
-        """Store an ``encode_result`` blob for ``item``."""
+        """Store an ``encode_result`` blob for ``item`` (written in batches; ``close`` flushes)."""
+        self._rows.append((item.path, self.engine, item.size, item.mtime_ns, item.inode, digest, blob))
+        if len(self._rows) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self._rows = self._rows, []
+        if not rows:
+            return
         try:
-            self.conn.execute(
+            self.conn.executemany(
                 "INSERT OR REPLACE INTO files (path, engine, size, mtime_ns, inode, digest, payload) VALUES (?,?,?,?,?,?,?)",
-                (item.path, self.engine, item.size, item.mtime_ns, item.inode, digest, blob),
-            )
-            self._pending += 1
-            if self._pending >= 2000:
-                self.conn.commit()
-                self._pending = 0
+                rows)
+            self.conn.commit()
         except sqlite3.DatabaseError as exc:
             log.warning("scan cache write failed: %s", exc)
 
     def close(self) -> None:
+        self.flush()
         try:
             self.conn.commit()
             self.conn.close()
