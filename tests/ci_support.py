@@ -46,7 +46,8 @@ def scan(path: Path, *args: str, out: Path | None = None) -> tuple[int, dict, st
 
 def findings(doc: dict) -> list[tuple]:
     """(rule, entity, sorted path:line, suppressed, suppression, baselined) per finding."""
-    return [(f["rule_id"], f["entity"], tuple(sorted({f"{p['path']}:{p['line']}" for p in f["paths"]})),
+    where = {r["fingerprint"]: f"{r['path']}:{r['line']}" for r in doc["references"]}
+    return [(f["rule_id"], f["entity"], tuple(sorted({where[k] for route in f["routes"] for k in route["references"]})),
              f["suppressed"], f["suppression"], f["baselined"]) for f in doc["findings"]]
 
 

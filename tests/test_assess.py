@@ -631,9 +631,12 @@ def test_assessment_in_the_json_document(kb):
     model_layer = doc["assessment"]["layers"][3]
     first = model_layer["exposures"][0]
     assert first["kind"] == "supply" and first["jurisdiction"] == "CN" and first["entity"] == "model:deepseek.r1-v1:0"
-    assert first["paths"][0]["route"] == (
-        "loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -published-by-> lab:deepseek -subject-to-> jurisdiction:CN")
-    assert first["paths"][0]["nodes"][0] == "loc:svc/bedrock.py:4" and first["paths"][0]["lineage_depth"] == 0
+    route = first["routes"][0]
+    assert route["route"] == "model:deepseek.r1-v1:0 -published-by-> lab:deepseek -subject-to-> jurisdiction:CN"
+    assert route["nodes"][0] == "model:deepseek.r1-v1:0" and route["lineage_depth"] == 0
+    # each reference on the route is named once, by fingerprint; its file and line are in "references"
+    where = {r["fingerprint"]: (r["path"], r["line"]) for r in doc["references"]}
+    assert [where[k] for k in route["references"]] == [("svc/bedrock.py", 4)]
     gpt = [m for m in doc["assessment"]["models"] if m["model_id"] == "gpt-4o"][0]
     assert gpt["control"] == "api-only" and gpt["deployment"] == ["provider:openai"]
     assert doc["findings"] == []

@@ -167,13 +167,13 @@ def test_not_a_scan_document_is_a_usage_error(base, tmp_path, content, message):
 def test_newer_schema_major_is_a_usage_error(base, tmp_path):
     root, bl = base
     doc = _doc(bl)
-    doc["schema_version"] = "2.0"
+    doc["schema_version"] = "3.0"
     newer = tmp_path / "newer.json"
     newer.write_text(json.dumps(doc))
     res = CliRunner().invoke(main, ["scan", str(root), "--offline", "--no-cache", "-q", "--baseline", str(newer)])
     assert res.exit_code == 2
-    assert res.stderr == (f"error: baseline {newer}: schema version 2.0 is newer than this sovaudit reads "
-                          f"(1.x; written by sovaudit {doc['tool']['version']}): upgrade sovaudit\n")
+    assert res.stderr == (f"error: baseline {newer}: schema version 3.0 is newer than this sovaudit reads "
+                          f"(2.x; written by sovaudit {doc['tool']['version']}): upgrade sovaudit\n")
 
 
 def test_newer_minor_version_is_read(base, tmp_path):
@@ -184,6 +184,20 @@ def test_newer_minor_version_is_read(base, tmp_path):
     newer.write_text(json.dumps(doc))
     code, out, _ = scan(root, *EU_POLICY, "--fail-on", "high", "--baseline", str(newer))
     assert code == 0 and findings(out)[0][5] is True
+
+
+def test_schema_1_baseline_is_read(base, tmp_path):
+    """A baseline saved before schema 2 (per-reference ``paths`` instead of ``routes``) still
+    baselines: findings are matched by fingerprint and references, which did not change."""
+    root, bl = base
+    doc = _doc(bl)
+    doc["schema_version"] = "1.0"
+    for f in doc["findings"]:
+        f["paths"] = [{"path": "x.py", "line": 1, "fingerprint": r} for r in f.pop("routes")[0]["references"]]
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps(doc))
+    code, out, _ = scan(root, *EU_POLICY, "--fail-on", "high", "--baseline", str(old))
+    assert code == 0 and findings(out) and all(f[5] is True for f in findings(out))
 
 
 def test_missing_baseline_is_a_usage_error(base, tmp_path):
@@ -198,7 +212,7 @@ def test_load_document_checks(tmp_path):
     p.write_text(json.dumps({"schema_version": "1.0", "tool": {"name": "sovaudit"}, "findings": [], "assessment": {}}))
     assert load_document(p)["schema_version"] == "1.0"
     for bad, msg in (({"schema_version": "0.9", "tool": {"name": "sovaudit"}, "findings": [], "assessment": {}},
-                      "schema version 0.9 is older than this sovaudit reads (1.x): scan again to write a new one"),
+                      "schema version 0.9 is older than this sovaudit reads (1.x to 2.x): scan again to write a new one"),
                      ({"schema_version": "x", "tool": {"name": "sovaudit"}, "findings": [], "assessment": {}},
                       "malformed schema_version 'x'"),
                      ({"schema_version": "1.0", "tool": {"name": "sovaudit"}, "assessment": {}},

@@ -125,6 +125,50 @@ def test_json(docs):
     assert all(len(w["fingerprint"]) == 32 for x in d["exposure"]["added"] for w in x["where"])
 
 
+def as_schema_1(doc: dict) -> dict:
+    """The same document as sovaudit wrote it before schema 2: one ``paths`` record per reference
+    and route (loc node first) instead of ``routes``."""
+    where = {r["fingerprint"]: r for r in doc["references"]}
+
+    def paths(holder: dict) -> list[dict]:
+        out = []
+        for route in holder.pop("routes"):
+            for key in route["references"]:
+                r = where[key]
+                nodes = [f"loc:{r['path']}:{r['line']}"] + route["nodes"]
+                edges = ["references"] + route["edges"]
+                out.append({"path": r["path"], "line": r["line"], "fingerprint": key, "context": r["context"],
+                            "confidence": route["confidence"], "nodes": nodes, "edges": edges,
+                            "route": " ".join([nodes[0]] + [f"-{e}-> {n}" for e, n in zip(edges, nodes[1:])])})
+        return sorted(out, key=lambda p: (p["path"], p["line"]))
+
+    doc = json.loads(json.dumps(doc))
+    doc["schema_version"] = "1.0"
+    for la in doc["assessment"]["layers"]:
+        for e in la["exposures"]:
+            e["paths"] = paths(e)
+    for f in doc["findings"]:
+        f["paths"] = paths(f)
+    return doc
+
+
+def test_schema_1_documents_still_diff(docs, tmp_path):
+    """A scan saved by an older sovaudit (schema 1: per-reference ``paths``) diffs against a new
+    one exactly as the new one would; the same scan in both forms is no change."""
+    old, new = docs
+    v2_old, v2_new = json.loads(old.read_text()), json.loads(new.read_text())
+    assert v2_old["schema_version"] == "2.0" and "routes" in v2_old["findings"][0]
+    v1_old = tmp_path / "old-v1.json"
+    v1_old.write_text(json.dumps(as_schema_1(v2_old)))
+    assert invoke(str(v1_old), str(new)).stdout == invoke(str(old), str(new)).stdout.replace(str(old), str(v1_old))
+    assert invoke(str(v1_old), str(old)).stdout.endswith("No change in exposure or findings.\n")
+    assert diff_documents(as_schema_1(v2_new), v2_new).empty
+    from dataclasses import replace
+
+    d1, d2 = diff_documents(as_schema_1(v2_old), v2_new), diff_documents(v2_old, v2_new)
+    assert d1.old["schema_version"] == "1.0" and replace(d1, old=d2.old) == d2 and not d2.empty
+
+
 def test_markdown(docs, tmp_path):
     old, new = docs
     out = tmp_path / "diff.md"

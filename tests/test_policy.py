@@ -379,7 +379,7 @@ def test_cli_exit_0_without_fail_on_even_with_findings(tmp_path):
     assert rules == ["EU-DATA-OUTSIDE"]
     entities = sorted({(f["jurisdiction"], f["entity"]) for f in doc["findings"]})
     assert ("CN", "provider:deepseek") in entities and ("US", "cloud:aws") in entities
-    assert all(f["severity"] == "high" and len(f["fingerprint"]) == 32 and f["paths"] for f in doc["findings"])
+    assert all(f["severity"] == "high" and len(f["fingerprint"]) == 32 and f["routes"] for f in doc["findings"])
 
 
 def test_cli_fail_on_thresholds():

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 from sovaudit.graph import WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
 from sovaudit.model import (
@@ -470,12 +470,27 @@ def _lineage(mid: str, prov: dict) -> tuple[LineageLink, ...]:
 # ------------------------------------------------------------------------------------------
 
 
-def path_to_dict(p: ExposurePath) -> dict[str, Any]:
-    d: dict[str, Any] = {"path": p.path, "line": p.line, "fingerprint": p.fingerprint, "context": p.context,
-                         "confidence": p.confidence, "nodes": list(p.nodes), "edges": list(p.edges), "route": str(p)}
-    if p.model:
-        d.update({"model": p.model, "weights": p.weights, "license_class": p.license_class, "lineage_depth": p.depth})
-    return d
+def routes_to_dicts(paths: Iterable[ExposurePath]) -> list[dict[str, Any]]:
+    """Paths grouped by the way they go from the referenced entity to the jurisdiction (JSON
+    schema 2): one record per route, listing the references that take it, in the order of their
+    first reference. Every reference's file and line are in the document's ``references``; writing
+    them (and the shared rest of the route) once per reference made large scans' documents five
+    times the size for nothing."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for p in paths:
+        key = (p.nodes[1:], p.edges[1:], p.confidence, p.model, p.weights, p.license_class, p.depth)
+        d = out.get(key)
+        if d is None:
+            nodes, edges = p.nodes[1:], p.edges[1:]
+            d = out[key] = {"route": " ".join([nodes[0]] + [f"-{e}-> {n}" for e, n in zip(edges, nodes[1:])]),
+                            "nodes": list(nodes), "edges": list(edges), "confidence": p.confidence}
+            if p.model:
+                d.update({"model": p.model, "weights": p.weights, "license_class": p.license_class, "lineage_depth": p.depth})
+            d["references"] = {}
+        d["references"][p.fingerprint or f"{p.path}:{p.line}"] = None
+    for d in out.values():
+        d["references"] = list(d["references"])
+    return list(out.values())
 
 
 def regime_to_dict(r: Regime) -> dict[str, Any]:
@@ -486,7 +501,7 @@ def regime_to_dict(r: Regime) -> dict[str, Any]:
 def exposure_to_dict(e: Exposure) -> dict[str, Any]:
     return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "entity": e.entity,
             "via": list(e.via), "confidence": e.confidence, "references": e.references, "regimes": list(e.regimes),
-            "paths": [path_to_dict(p) for p in e.paths]}
+            "routes": routes_to_dicts(e.paths)}
 
 
 def assessment_to_dict(a: Assessment) -> dict[str, Any]:
@@ -517,7 +532,7 @@ def assessment_to_dict(a: Assessment) -> dict[str, Any]:
     }
 
 
-__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "path_to_dict"]
+__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "routes_to_dicts"]
 
 
 def assess_scan(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> ScanResult:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from sovaudit.model import SCHEMA_VERSION, Finding
+from sovaudit.model import OLDEST_READABLE_SCHEMA, SCHEMA_VERSION, Finding
 
 
 class DocumentError(Exception):
@@ -26,7 +26,7 @@ class DocumentError(Exception):
 
 def load_document(path: str | Path, what: str = "scan document") -> dict[str, Any]:
     """Read a ``--format json`` document, checking that it is one and that its schema major version
-    is the one this sovaudit writes. Raises ``DocumentError`` with a message naming the file."""
+    is one this sovaudit reads (``OLDEST_READABLE_SCHEMA`` up to the one it writes). Raises ``DocumentError`` with a message naming the file."""
     name = str(path)
     try:
         text = Path(path).read_text("utf-8")
@@ -44,15 +44,16 @@ def load_document(path: str | Path, what: str = "scan document") -> dict[str, An
             or not isinstance(doc.get("schema_version"), str):
         raise DocumentError(f"{what} {name}: not a sovaudit scan document; {hint}")
     version = doc["schema_version"]
-    major, ours = version.split(".", 1)[0], SCHEMA_VERSION.split(".", 1)[0]
+    major, ours, oldest = version.split(".", 1)[0], SCHEMA_VERSION.split(".", 1)[0], OLDEST_READABLE_SCHEMA.split(".", 1)[0]
     if not major.isdigit():
         raise DocumentError(f"{what} {name}: malformed schema_version {version!r}")
     if int(major) > int(ours):
         raise DocumentError(f"{what} {name}: schema version {version} is newer than this sovaudit reads "
                             f"({ours}.x; written by sovaudit {tool.get('version', '?')}): upgrade sovaudit")
-    if int(major) < int(ours):
+    if int(major) < int(oldest):
+        reads = f"{oldest}.x to {ours}.x" if oldest != ours else f"{ours}.x"
         raise DocumentError(f"{what} {name}: schema version {version} is older than this sovaudit reads "
-                            f"({ours}.x): scan again to write a new one")
+                            f"({reads}): scan again to write a new one")
     for key in ("findings", "assessment"):
         if not isinstance(doc.get(key), (list if key == "findings" else dict)):
             raise DocumentError(f"{what} {name}: '{key}' is missing or malformed; {hint}")

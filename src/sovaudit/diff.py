@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from sovaudit.model import LAYERS
 
@@ -93,14 +93,41 @@ class Diff:
         return not (self.exposure_added or self.exposure_removed or self.findings_added or self.findings_removed)
 
 
-def _causes(doc: dict[str, Any]) -> dict[tuple[str, str, str, str], dict[str, Where]]:
+def _reference_index(doc: dict[str, Any]) -> dict[str, Where]:
+    """fingerprint -> where, from the document's references (schema 2 routes name references by
+    fingerprint only)."""
+    out: dict[str, Where] = {}
+    for r in doc.get("references", []) or []:
+        if isinstance(r, dict) and r.get("fingerprint"):
+            out[str(r["fingerprint"])] = Where(str(r.get("path", "")), int(r.get("line", 0) or 0), str(r["fingerprint"]))
+    return out
+
+
+def _where_of(key: str, index: dict[str, Where]) -> Where:
+    w = index.get(key)
+    if w is not None:
+        return w
+    path, _, line = key.rpartition(":")  # a reference without a fingerprint is named "path:line"
+    return Where(path, int(line), "") if path and line.isdigit() else Where(key, 0, key)
+
+
+def _wheres(holder: dict[str, Any], index: dict[str, Where]) -> Iterable[tuple[str, Where]]:
+    """(cause, where) for every reference behind an exposure or finding: schema 2 ``routes`` or
+    schema 1 ``paths``."""
+    for r in holder.get("routes", []) or []:
+        for key in r.get("references", []) or []:
+            w = _where_of(str(key), index)
+            yield w.fingerprint or f"{w.path}:{w.line}", w
+    for p in holder.get("paths", []) or []:
+        yield _cause(p), Where(str(p.get("path", "")), int(p.get("line", 0) or 0), str(p.get("fingerprint", "")))
+
+
+def _causes(doc: dict[str, Any], index: dict[str, Where]) -> dict[tuple[str, str, str, str], dict[str, Where]]:
     out: dict[tuple[str, str, str, str], dict[str, Where]] = {}
     for la in doc.get("assessment", {}).get("layers", []) or []:
         for e in la.get("exposures", []) or []:
             causes = out.setdefault(_xkey(e), {})
-            for p in e.get("paths", []) or []:
-                c = _cause(p)
-                w = Where(str(p.get("path", "")), int(p.get("line", 0) or 0), str(p.get("fingerprint", "")))
+            for c, w in _wheres(e, index):
                 if c not in causes or (w.path, w.line) < (causes[c].path, causes[c].line):
                     causes[c] = w
     return out
@@ -120,13 +147,11 @@ def _fkey(d: dict[str, Any]) -> tuple[str, ...]:
     return (str(d.get("rule_id", "")),) + _xkey(d)
 
 
-def _finding_where(d: dict[str, Any], only: set[str] | None = None) -> tuple[Where, ...]:
+def _finding_where(d: dict[str, Any], index: dict[str, Where], only: set[str] | None = None) -> tuple[Where, ...]:
     seen: dict[str, Where] = {}
-    for p in d.get("paths", []) or []:
-        c = _cause(p)
+    for c, w in _wheres(d, index):
         if only is not None and c in only:
             continue
-        w = Where(str(p.get("path", "")), int(p.get("line", 0) or 0), str(p.get("fingerprint", "")))
         if c not in seen or (w.path, w.line) < (seen[c].path, seen[c].line):
             seen[c] = w
     return tuple(sorted(seen.values(), key=lambda w: (w.path, w.line, w.fingerprint)))
@@ -144,7 +169,8 @@ def _meta(doc: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def diff_documents(old: dict[str, Any], new: dict[str, Any], old_name: str = "OLD", new_name: str = "NEW") -> Diff:
-    co, cn = _causes(old), _causes(new)
+    io, in_ = _reference_index(old), _reference_index(new)
+    co, cn = _causes(old, io), _causes(new, in_)
     old_f = [d for d in old.get("findings", []) or [] if isinstance(d, dict)]
     new_f = [d for d in new.get("findings", []) or [] if isinstance(d, dict)]
     old_refs: dict[tuple[str, ...], set[str]] = {}
@@ -159,12 +185,12 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any], old_name: str = "OL
             continue
         key = _fkey(d)
         if key not in old_refs:
-            added.append(_finding_change(d, "new", _finding_where(d)))
+            added.append(_finding_change(d, "new", _finding_where(d, in_)))
             continue
         refs = {str(r) for r in d.get("references", []) or []}
         if not refs <= old_refs[key]:
-            added.append(_finding_change(d, "new references", _finding_where(d, old_refs[key])))
-    removed = [_finding_change(d, "gone", _finding_where(d)) for d in old_f if _fkey(d) not in new_keys]
+            added.append(_finding_change(d, "new references", _finding_where(d, in_, old_refs[key])))
+    removed = [_finding_change(d, "gone", _finding_where(d, io)) for d in old_f if _fkey(d) not in new_keys]
     return Diff(
         old=_meta(old, old_name), new=_meta(new, new_name),
         exposure_added=_exposure_changes(co, cn, "new", "more references"),

@@ -15,7 +15,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 #: Version of the JSON document written by ``--format json``. Bump on incompatible change.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
+#: The oldest major version still read (``diff``, ``--baseline``, ``compare``, ``stack``). Version 1
+#: wrote one ``paths`` record per reference and route where version 2 writes ``routes``; nothing
+#: else that those commands read changed.
+OLDEST_READABLE_SCHEMA = "1.0"
 
 #: The value of any fact that could not be established.
 UNKNOWN = "unknown"

@@ -327,13 +327,13 @@ def fails(findings: Iterable[Finding], threshold: str | Severity | None) -> bool
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
-    from sovaudit.assess import path_to_dict
+    from sovaudit.assess import routes_to_dicts
 
     return {
         "rule_id": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
         "kind": f.kind.value, "jurisdiction": f.jurisdiction, "entity": f.entity, "via": list(f.via),
         "fingerprint": f.fingerprint, "rule_source": f.rule_source, "references": list(f.references),
-        "paths": [path_to_dict(p) for p in f.paths],
+        "routes": routes_to_dicts(f.paths),
         "suppressed": f.suppressed, "suppression": f.suppression, "baselined": f.baselined,
     }
 
