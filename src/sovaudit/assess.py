@@ -65,7 +65,7 @@ class _Walker:
         self.sg = sg
         self.kb = kb
         self.adj = sg.adjacency
-        self.attrs = sg.g.nodes
+        self.attrs = sg.nodes
         self._jur: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {}
         self._lineage: dict[str, tuple[_Route, ...]] = {}
         self._memo: dict[tuple, tuple[_Route, ...]] = {}
@@ -289,7 +289,7 @@ def assess(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = Non
 def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
     w = _Walker(sg, kb)
     prov = sg.provenance
-    nodes = sg.g.nodes
+    nodes = sg.nodes
     groups: dict[tuple, _Group] = defaultdict(_Group)
     model_info: dict[str, dict[str, Any]] = {}
     model_countries: dict[str, set[str]] = defaultdict(set)
