@@ -105,6 +105,23 @@ def test_json_document_validates_against_its_shipped_schema(case, kb):
     assert doc["findings"] and doc["assessment"]["layers"]
 
 
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_json_document_streams_as_it_dumps(case, kb):
+    """``jsondoc.write`` (what the CLI uses: one record's dicts at a time, flushed every ``buffer``
+    characters) writes exactly ``dumps``; ``to_document`` is the same document as plain dicts."""
+    import io
+
+    from sovaudit.report import jsondoc
+
+    result = case_result(case, kb)
+    text = jsondoc.dumps(result)
+    for buffer in (1, 100, 1 << 20):
+        fh = io.BytesIO()
+        jsondoc.write(result, fh, buffer=buffer)
+        assert fh.getvalue() == text.encode("utf-8")
+    assert jsondoc.to_document(result) == json.loads(text)
+
+
 def test_json_schema_ships_with_the_package():
     from importlib import resources
 
@@ -292,7 +309,12 @@ def test_cyclonedx_that_fails_validation_is_not_written(tmp_path, monkeypatch):
                                     "--output-dir", str(out)])
     assert res.exit_code == 3
     assert "failed schema validation" in res.output
-    assert not out.exists() or not any(out.iterdir())  # nothing written, not even the JSON
+    assert not out.exists() or not any(out.iterdir())  # nothing written, not even the JSON (nor its staging folder)
+    # a report already there is left as it was
+    old = tmp_path / "bom.cdx.json"
+    old.write_text("previous")
+    res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "-o", str(old)])
+    assert res.exit_code == 3 and old.read_text() == "previous" and sorted(tmp_path.iterdir()) == [old, out]
 
 
 # ------------------------------------------------------------------------------------------

@@ -504,7 +504,8 @@ def exposure_to_dict(e: Exposure) -> dict[str, Any]:
             "routes": routes_to_dicts(e.paths)}
 
 
-def assessment_to_dict(a: Assessment) -> dict[str, Any]:
+def assessment_to_dict(a: Assessment, exposures: bool = True) -> dict[str, Any]:
+    """``exposures=False`` leaves each layer's ``exposures`` empty (the JSON writer streams them)."""
     return {
         "layers": [
             {
@@ -516,7 +517,7 @@ def assessment_to_dict(a: Assessment) -> dict[str, Any]:
                      "references": j.references, "files": j.files, "regimes": [regime_to_dict(r) for r in j.regimes]}
                     for j in la.jurisdictions
                 ],
-                "exposures": [exposure_to_dict(e) for e in la.exposures],
+                "exposures": [exposure_to_dict(e) for e in la.exposures] if exposures else [],
             }
             for la in a.layers
         ],

@@ -65,6 +65,47 @@ def main() -> None:
     """
 
 
+def _write_reports(result, formats: list[str], output: str | None, output_dir: str | None, jobs: int) -> None:
+    """Write every format into a staging folder beside its destination, then move them all into
+    place: a report that fails validation leaves no file written (exit 3), and no file is ever
+    left half-written. ``output`` "-" is standard output."""
+    import os
+    import shutil
+    import tempfile
+
+    from sovaudit.report import file_name, write_all
+    from sovaudit.report.common import ReportError
+
+    if not formats:
+        return
+    if output == "-":
+        dest_dir = None
+    else:
+        dest_dir = Path(output).parent if output else Path(output_dir)
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    stage = tempfile.mkdtemp(prefix=".sovaudit-", dir=dest_dir)
+    try:
+        try:
+            files = write_all(result, formats, stage, jobs)
+        except ReportError as exc:
+            click.echo(f"internal error: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+        for fmt, staged in files.items():
+            if output == "-":
+                out = getattr(sys.stdout, "buffer", None)
+                with open(staged, "rb") as fh:
+                    if out is None:  # a text-only stream
+                        click.echo(fh.read().decode("utf-8"), nl=False)
+                        continue
+                    sys.stdout.flush()
+                    shutil.copyfileobj(fh, out, 1 << 20)
+                out.flush()
+            else:
+                os.replace(staged, output if output else Path(output_dir) / file_name(fmt))
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
 @click.option("-f", "--format", "formats", default="", metavar="FORMATS",
@@ -117,7 +158,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
     """
     from sovaudit.model import ScanConfig
-    from sovaudit.report import FORMATS, canonical, file_name, format_for_path, render_all
+    from sovaudit.report import FORMATS, canonical, format_for_path
     from sovaudit.scan import scan as run_scan
 
     wanted = [canonical(f) for f in formats.split(",") if f.strip()] or (
@@ -151,27 +192,13 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         result = run_scan(config, kb, progress=progress.update)
     from sovaudit import pipeline
     from sovaudit.policy import fails
-    from sovaudit.report.common import ReportError
 
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
         result = pipeline.run(result, kb, client, policy, baseline, fail_on)
     finally:
         client.close()
-    try:  # render every format before writing any: a report that fails validation is not written
-        texts = list(render_all(result, wanted, jobs).items())
-    except ReportError as exc:
-        click.echo(f"internal error: {exc}", err=True)
-        sys.exit(EXIT_INTERNAL)
-    for fmt, text in texts:
-        if output == "-":
-            click.echo(text, nl=False)
-        elif output:
-            Path(output).write_bytes(text.encode("utf-8"))
-        else:
-            out = Path(output_dir) / file_name(fmt)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(text.encode("utf-8"))
+    _write_reports(result, wanted, output, output_dir, jobs)
     if not quiet:
         print_summary(result, err=to_stdout)
         from sovaudit.console import print_exposure

@@ -67,6 +67,66 @@ def _render_group(group: list[str]) -> list[tuple[str, str]]:
         return [(f, writer(f)(result)) for f in group]
 
 
+#: Formats whose writer streams to a binary file instead of returning text: format -> (module, function).
+STREAMING: dict[str, tuple[str, str]] = {"json": ("jsondoc", "write")}
+
+
+def _write_format(fmt: str, result, path: str) -> None:
+    if fmt in STREAMING:
+        module, func = STREAMING[fmt]
+        with open(path, "wb") as fh:
+            getattr(importlib.import_module(f"sovaudit.report.{module}"), func)(result, fh)
+    else:
+        with open(path, "wb") as fh:
+            fh.write(writer(fmt)(result).encode("utf-8"))
+
+
+def _write_group(group: list[str], folder: str) -> list[tuple[str, str]]:
+    import os
+
+    from sovaudit.graph import gc_paused
+
+    result = _SHARED["result"]
+    out = []
+    with gc_paused():
+        for f in group:
+            path = os.path.join(folder, file_name(f))
+            _write_format(f, result, path)
+            out.append((f, path))
+    return out
+
+
+def write_all(result, formats: list[str], folder: str, jobs: int = 0) -> dict[str, str]:
+    """Write every requested format into ``folder`` (under its ``file_name``) and return format ->
+    file. As ``render_all``, groups go to forked workers; the JSON document is streamed, so no
+    process holds it whole. Raises ``ReportError`` (a writer's validation) with nothing promised
+    about ``folder``'s content: callers write into a staging folder and move files into place only
+    when every format succeeded."""
+    import os
+
+    formats = [canonical(f) for f in formats]
+    groups = _groups(formats)
+    workers = min(len(groups), jobs or os.cpu_count() or 1)
+    out: dict[str, str] = {}
+    _SHARED["result"] = result
+    try:
+        if workers > 1:
+            import concurrent.futures as cf
+            import multiprocessing
+
+            if "fork" in multiprocessing.get_all_start_methods():
+                ctx = multiprocessing.get_context("fork")
+                with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                    for files in pool.map(_write_group, groups, [folder] * len(groups)):
+                        out.update(files)
+                return {f: out[f] for f in formats}
+        for g in groups:
+            out.update(_write_group(g, folder))
+    finally:
+        _SHARED.clear()
+    return {f: out[f] for f in formats}
+
+
 def render_all(result, formats: list[str], jobs: int = 0) -> dict[str, str]:
     """Every requested format's text. With more than one group of formats and ``jobs`` != 1, the
     groups are rendered in forked worker processes (the output does not depend on it)."""

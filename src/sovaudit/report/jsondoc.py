@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 from sovaudit.model import Kind, ScanResult
 from sovaudit.serialize import provenance_to_dict, reference_to_dict, skipped_to_dict, suppression_to_dict
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:
+    """The whole document as plain dicts and lists."""
+    return _materialize(_document(result))
+
+
+def _document(result: ScanResult) -> dict[str, Any]:
+    """The document with its long lists (references, exposures, findings) as ``_Records`` that
+    make one record's dict at a time while it is written."""
     by_kind = Counter(r.kind.value for r in result.references)
     return {
         "schema_version": result.schema_version,
@@ -24,14 +31,40 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "references": {k.value: by_kind.get(k.value, 0) for k in Kind},
             "distinct": {k.value: len({r.id for r in result.references if r.kind == k}) for k in Kind},
         },
-        "references": [reference_to_dict(r) for r in result.references],
+        "references": _Records(result.references, reference_to_dict),
         "provenance": [provenance_to_dict(p) for p in result.provenance],
         "skipped": [skipped_to_dict(s) for s in result.skipped],
         "assessment": _assessment(result),
-        "findings": _findings(result),
+        "findings": _Records(result.findings, _finding_to_dict()),
         "suppressions": [suppression_to_dict(s) for s in result.suppressions],
         "report": _report(result),
     }
+
+
+class _Records:
+    """A list of records made on demand from ``items`` (a sequence) by ``fn``."""
+
+    __slots__ = ("items", "fn")
+
+    def __init__(self, items: Sequence[Any], fn: Callable[[Any], Any]):
+        self.items = items
+        self.fn = fn
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self.fn, self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
+def _materialize(o: Any) -> Any:
+    if isinstance(o, _Records):
+        return [_materialize(v) for v in o]
+    if isinstance(o, dict):
+        return {k: _materialize(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_materialize(v) for v in o]
+    return o
 
 
 def _report(result: ScanResult) -> dict[str, Any]:
@@ -41,56 +74,99 @@ def _report(result: ScanResult) -> dict[str, Any]:
 
 
 def _assessment(result: ScanResult) -> dict[str, Any]:
-    from sovaudit.assess import assessment_to_dict
+    from sovaudit.assess import assessment_to_dict, exposure_to_dict
 
-    return assessment_to_dict(result.assessment)
+    doc = assessment_to_dict(result.assessment, exposures=False)
+    for la, d in zip(result.assessment.layers, doc["layers"]):
+        d["exposures"] = _Records(la.exposures, exposure_to_dict)
+    return doc
 
 
-def _findings(result: ScanResult) -> list[dict[str, Any]]:
+def _finding_to_dict() -> Callable[[Any], dict[str, Any]]:
     from sovaudit.policy import finding_to_dict
 
-    return [finding_to_dict(f) for f in result.findings]
+    return finding_to_dict
 
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
+def _is_records(v: Any) -> bool:
+    return (isinstance(v, list) and bool(v) and isinstance(v[0], dict)) or (isinstance(v, _Records) and bool(v))
+
+
 def _holds_records(d: dict) -> bool:
-    return any(isinstance(v, list) and v and isinstance(v[0], dict) for v in d.values())
+    return any(_is_records(v) for v in d.values())
 
 
-def _write(o: Any, indent: str, out: list[str]) -> None:
-    """Indented down to the records: a dict that holds no list of records (a reference, a path, an
+_END = object()
+
+
+def _shallow(d: dict) -> dict:
+    """``d`` with any ``_Records`` value made a list (they only sit in a layer's dict)."""
+    if any(isinstance(v, _Records) for v in d.values()):
+        return {k: _materialize(v) if isinstance(v, _Records) else v for k, v in d.items()}
+    return d
+
+
+def _chunks(o: Any, indent: str) -> Iterator[str]:
+    """Indented down to the records: a dict that holds no list of records (a reference, a route, an
     evidence, a skipped file ...) is one line. json's C encoder writes those lines; its indenting
     encoder is pure Python and takes seconds on a large scan."""
     inner = indent + "  "
-    if isinstance(o, dict) and o and (not indent or _holds_records(o)):
-        out.append("{\n")
+    if isinstance(o, dict) and not (o and (not indent or _holds_records(o))):
+        yield _compact(_shallow(o))  # one line (an empty _Records in it is "[]")
+    elif isinstance(o, dict):
+        yield "{\n"
         last = len(o) - 1
         for i, (k, v) in enumerate(o.items()):
-            out.append(f"{inner}{_compact(k)}: ")
-            if isinstance(v, (dict, list)):
-                _write(v, inner, out)
+            yield f"{inner}{_compact(k)}: "
+            if isinstance(v, (dict, list, _Records)):
+                yield from _chunks(v, inner)
             else:
-                out.append(_compact(v))
-            out.append(",\n" if i < last else "\n")
-        out.append(indent + "}")
-    elif isinstance(o, list) and o and isinstance(o[0], (dict, list)):
-        out.append("[\n")
-        last = len(o) - 1
-        for i, v in enumerate(o):
-            out.append(inner)
+                yield _compact(v)
+            yield ",\n" if i < last else "\n"
+        yield indent + "}"
+    elif (isinstance(o, list) and o and isinstance(o[0], (dict, list))) or (isinstance(o, _Records) and o):
+        yield "[\n"
+        it = iter(o)
+        v = next(it)
+        while True:
+            yield inner
             if isinstance(v, dict) and not _holds_records(v):
-                out.append(_compact(v))
+                yield _compact(_shallow(v))
             else:
-                _write(v, inner, out)
-            out.append(",\n" if i < last else "\n")
-        out.append(indent + "]")
+                yield from _chunks(v, inner)
+            v = next(it, _END)
+            if v is _END:
+                break
+            yield ",\n"
+        yield "\n" + indent + "]"
+    elif isinstance(o, _Records):
+        yield "[]"
     else:
-        out.append(_compact(o))
+        yield _compact(o)
+
+
+def chunks(result: ScanResult) -> Iterator[str]:
+    """The document, piece by piece: only one record's dicts are alive at a time."""
+    yield from _chunks(_document(result), "")
+    yield "\n"
 
 
 def dumps(result: ScanResult) -> str:
-    out: list[str] = []
-    _write(to_document(result), "", out)
-    return "".join(out) + "\n"
+    return "".join(chunks(result))
+
+
+def write(result: ScanResult, fh: BinaryIO, buffer: int = 1 << 20) -> None:
+    """Write the document to ``fh`` as UTF-8 without holding it whole in memory (a scan of
+    100,000 files writes about 80 MB)."""
+    pending: list[str] = []
+    size = 0
+    for piece in chunks(result):
+        pending.append(piece)
+        size += len(piece)
+        if size >= buffer:
+            fh.write("".join(pending).encode("utf-8"))
+            pending, size = [], 0
+    fh.write("".join(pending).encode("utf-8"))
