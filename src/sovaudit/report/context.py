@@ -56,25 +56,34 @@ def _rule(e: Any) -> str:
     return f"rules/{e.path}:{e.line}" if e is not None else ""
 
 
-def _subjects(result: ScanResult) -> dict[str, set[str]]:
-    """node -> the jurisdictions it is directly subject to, read off the exposure paths."""
-    out: dict[str, set[str]] = {}
+def _routes(result: ScanResult) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The distinct (nodes, edges) of every exposure path, its location node left out: many
+    references share a route, and what follows only needs each route once."""
+    out: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     for ex in result.assessment.exposures:
-        for p in ex.paths:
-            for i, edge in enumerate(p.edges):
-                if edge == "subject-to":
-                    out.setdefault(p.nodes[i], set()).add(p.nodes[i + 1].split(":", 1)[1])
+        out.update({(p.nodes[1:], p.edges[1:]) for p in ex.paths})
+    return out
+
+
+def _subjects(routes: set[tuple[tuple[str, ...], tuple[str, ...]]]) -> dict[str, set[str]]:
+    """node -> the jurisdictions it is directly subject to, read off the exposure routes."""
+    out: dict[str, set[str]] = {}
+    for nodes, edges in routes:
+        for i, edge in enumerate(edges):
+            if edge == "subject-to":
+                out.setdefault(nodes[i], set()).add(nodes[i + 1].split(":", 1)[1])
     return out
 
 
 def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
     """Every node (but locations) on an exposure path or named by a finding, with its evidence."""
     nodes: set[str] = set()
+    routes = _routes(result)
     for ex in result.assessment.exposures:
         nodes.add(ex.entity)
         nodes.update(ex.via)
-        for p in ex.paths:
-            nodes.update(p.nodes[1:])
+    for route, _edges in routes:
+        nodes.update(route)
     for f in result.findings:
         nodes.add(f.entity)
         nodes.update(f.via)
@@ -83,7 +92,7 @@ def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
         for j in la.jurisdictions:
             nodes.add(f"jurisdiction:{j.jurisdiction}")
     nodes.discard("")
-    subj = _subjects(result)
+    subj = _subjects(routes)
     prov = {p.model_id: p for p in result.provenance}
     out: list[EntityInfo] = []
     for n in sorted(nodes):

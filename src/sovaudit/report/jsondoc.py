@@ -91,12 +91,14 @@ def _finding_to_dict() -> Callable[[Any], dict[str, Any]]:
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def _is_records(v: Any) -> bool:
-    return (isinstance(v, list) and bool(v) and isinstance(v[0], dict)) or (isinstance(v, _Records) and bool(v))
-
-
 def _holds_records(d: dict) -> bool:
-    return any(_is_records(v) for v in d.values())
+    """Whether a value of ``d`` is a non-empty list of records (dicts) -- then ``d`` is written one
+    key a line. Runs once per record of a large document: plain loop, exact type checks."""
+    for v in d.values():
+        t = type(v)
+        if (t is list and v and type(v[0]) is dict) or (t is _Records and v.items):
+            return True
+    return False
 
 
 _END = object()
