@@ -9,6 +9,7 @@ Exit codes (documented in the README and in ``--help``):
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -606,6 +607,12 @@ def rules_list(section_arg: str | None, section: str | None, rules_dirs: tuple[s
 
 
 def run() -> None:  # pragma: no cover - console entry with internal-error mapping
+    # The command is a short-lived process that builds hundreds of thousands of long-lived,
+    # acyclic objects (references, graph, exposure paths), freed by reference counting; the
+    # cyclic collector would only walk them again and again (at 100,000 files, 1.6 s of a 8 s
+    # rescan, no memory saved). Library callers keep their collector; the scanner's worker
+    # processes turn theirs back on (scan._init_worker).
+    gc.disable()
     try:
         main(standalone_mode=True)
     except SystemExit:

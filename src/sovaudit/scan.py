@@ -155,6 +155,7 @@ def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...], prefilter: 
     # the collector's sight, full collections stop re-walking it (a few % of detection time)
     gc.collect()
     gc.freeze()
+    gc.enable()  # whatever the parent does (the CLI pauses its collector): parsers make cyclic garbage
 
 
 def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: list[Suppression]) -> bytes:
