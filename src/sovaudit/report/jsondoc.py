@@ -88,7 +88,43 @@ def _finding_to_dict() -> Callable[[Any], dict[str, Any]]:
     return finding_to_dict
 
 
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+def _default(o: Any) -> Any:
+    if isinstance(o, _Records):  # an empty one inside a one-line record (a layer without exposures)
+        return list(o)
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _make_compact() -> Callable[[Any], str]:
+    """One line of JSON (``", "`` and ``": "`` separators, UTF-8 kept as is). ``JSONEncoder.encode``
+    builds a new C encoder on every call, which is most of its cost on a record of a large
+    document; this builds it once (the json module's own one-shot path), or falls back to
+    ``encode`` where the C encoder is not available."""
+    from json import encoder as enc
+
+    public = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_default).encode
+    make = getattr(enc, "c_make_encoder", None)
+    basestring = getattr(enc, "c_encode_basestring", None)
+    if make is None or basestring is None:
+        return public
+    try:
+        one = make(None, _default, basestring, None, ": ", ", ", False, False, True)
+
+        def compact(o: Any) -> str:
+            if isinstance(o, str):
+                return basestring(o)
+            return "".join(one(o, 0))
+
+        if compact(_SAMPLE) == public(_SAMPLE):  # a Python whose C encoder takes other arguments
+            return compact
+    except Exception:  # noqa: BLE001 - any surprise: the public encoder
+        pass
+    return public
+
+
+_SAMPLE = {"s": "é\u2028\"\n", "n": [1, -2.5, 1e300, True, None], "d": {"k": []}, "u": "\U0001f600"}
+
+
+_compact = _make_compact()
 
 
 def _holds_records(d: dict) -> bool:
@@ -104,20 +140,13 @@ def _holds_records(d: dict) -> bool:
 _END = object()
 
 
-def _shallow(d: dict) -> dict:
-    """``d`` with any ``_Records`` value made a list (they only sit in a layer's dict)."""
-    if any(isinstance(v, _Records) for v in d.values()):
-        return {k: _materialize(v) if isinstance(v, _Records) else v for k, v in d.items()}
-    return d
-
-
 def _chunks(o: Any, indent: str) -> Iterator[str]:
     """Indented down to the records: a dict that holds no list of records (a reference, a route, an
     evidence, a skipped file ...) is one line. json's C encoder writes those lines; its indenting
     encoder is pure Python and takes seconds on a large scan."""
     inner = indent + "  "
     if isinstance(o, dict) and not (o and (not indent or _holds_records(o))):
-        yield _compact(_shallow(o))  # one line (an empty _Records in it is "[]")
+        yield _compact(o)  # one line (an empty _Records in it is "[]")
     elif isinstance(o, dict):
         yield "{\n"
         last = len(o) - 1
@@ -136,7 +165,7 @@ def _chunks(o: Any, indent: str) -> Iterator[str]:
         while True:
             yield inner
             if isinstance(v, dict) and not _holds_records(v):
-                yield _compact(_shallow(v))
+                yield _compact(v)
             else:
                 yield from _chunks(v, inner)
             v = next(it, _END)
