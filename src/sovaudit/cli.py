@@ -40,11 +40,14 @@ class ByteSize(click.ParamType):
         return int(n * _SIZE_UNITS[unit])
 
 
-def _load_kb(rules_dirs: tuple[str, ...]):
+def _load_kb(rules_dirs: tuple[str, ...], cache_dir: str | None = None, no_cache: bool = False):
+    """The knowledge base, kept parsed in the cache folder (``--cache-dir``, default the user cache
+    folder) unless ``no_cache``."""
+    from sovaudit.cache import default_cache_dir
     from sovaudit.rules import RulesError, load_knowledge_base
 
     try:
-        return load_knowledge_base(rules_dirs)
+        return load_knowledge_base(rules_dirs, cache_dir=None if no_cache else (cache_dir or default_cache_dir()))
     except RulesError as exc:
         click.echo("error: the knowledge base has problems:", err=True)
         for p in exc.problems:
@@ -174,7 +177,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     if wanted and not (output or output_dir):
         output = "-"
 
-    kb = _load_kb(rules_dirs)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
     policy = _load_policy(policies, policy_replace)
     baseline = _load_baseline(baseline_file) if baseline_file else None
     config = ScanConfig(
@@ -269,7 +272,7 @@ def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: b
     from sovaudit.resolve import Resolver
     from sovaudit.serialize import provenance_to_dict
 
-    kb = _load_kb(rules_dirs)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
         prov = Resolver(kb, client).resolve(model_ids)
@@ -315,7 +318,7 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
     from sovaudit.resolve import resolve_scan
     from sovaudit.scan import scan as run_scan
 
-    kb = _load_kb(rules_dirs)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
     config = ScanConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
                         cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs)
     result = run_scan(config, kb)
@@ -435,7 +438,7 @@ def stack_cmd(path: Path, output: str, exclude, no_gitignore, max_file_size, job
     from sovaudit.compare import InputError, input_kind, load_input
     from sovaudit.stack import dumps_stack
 
-    kb = _load_kb(rules_dirs)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
     policy = _load_policy((), False)
     try:
         if input_kind(path) == "stack":
@@ -488,7 +491,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
 
     if len(inputs) < 2:
         raise click.UsageError("give at least two inputs to compare")
-    kb = _load_kb(rules_dirs)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
     policy = _load_policy(policies, policy_replace)
     scan_dir = _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet)
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
@@ -548,7 +551,7 @@ def alternatives_cmd(model_id: str, avoid, require, licenses, max_params, task, 
         max_b = parse_params(max_params) if max_params else 0.0
     except ValueError:
         raise click.BadParameter(f"{max_params!r} is not a size (examples: 30B, 7.5B, 500M)", param_hint="--max-params")
-    kb = _load_kb(rules_dirs)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
     filters = Filters(avoid=tuple(a.upper() if a.lower() != "unknown" else "unknown" for a in avoid), require=require or "",
                       licenses=tuple(licenses), max_params=max_b, task=task or "")
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
@@ -582,7 +585,7 @@ def rules_validate(directory: str | None) -> None:
 
     Prints every problem as FILE:LINE: message and exits 2 if there is any.
     """
-    kb = _load_kb((directory,) if directory else ())
+    kb = _load_kb((directory,) if directory else (), no_cache=True)  # validate: always parse
     counts = kb.counts()
     click.echo(f"ok: {sum(counts.values())} entries (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + f"); rules version {kb.version}")
 

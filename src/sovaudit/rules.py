@@ -11,6 +11,7 @@ import fnmatch
 import hashlib
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -164,10 +165,11 @@ def _country_fields(section: str, entry: dict) -> Iterator[tuple[tuple, str]]:
                 yield (key, i, "country"), item["country"]
 
 
-def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Validator) -> tuple[list[Entry], list[Problem]]:
+def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Validator,
+               raw: bytes | None = None) -> tuple[list[Entry], list[Problem]]:
     problems: list[Problem] = []
     try:
-        text = path.read_text("utf-8")
+        text = (path.read_bytes() if raw is None else raw).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(display, 1, f"cannot read: {exc}")]
     try:
@@ -207,14 +209,17 @@ def _yaml_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | Path | None = None) -> "KnowledgeBase":
-    """Load the shipped rules (or ``base_dir``) and overlay ``extra_dirs``. Raises RulesError."""
-    validator = jsonschema.Draft202012Validator(_schema())
+def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | Path | None = None,
+                        cache_dir: str | Path | None = None) -> "KnowledgeBase":
+    """Load the shipped rules (or ``base_dir``) and overlay ``extra_dirs``. Raises RulesError.
+
+    With ``cache_dir``, a knowledge base that loaded without problems is kept there and reused
+    while every input is the same (see ``_cache_key``): parsing and validating the YAML is most of
+    a small command's time. A cache file that cannot be read or written is ignored."""
     base = Path(base_dir) if base_dir else shipped_rules_dir()
     layers: list[tuple[Path, bool]] = [(base, False)] + [(Path(d), True) for d in extra_dirs]
     problems: list[Problem] = []
-    by_key: dict[tuple[str, str], Entry] = {}
-    digest = hashlib.sha256()
+    inputs: list[tuple[Path, str, bytes | None, bool]] = []  # file, display name, bytes, overlay
     for directory, is_overlay in layers:
         if not directory.is_dir():
             problems.append(Problem(str(directory), 1, "rules folder does not exist"))
@@ -224,22 +229,116 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
             problems.append(Problem(str(directory), 1, "rules folder holds no .yaml files"))
         for f in files:
             display = f.relative_to(directory).as_posix() if not is_overlay else f.as_posix()
-            digest.update(display.encode() + b"\0" + f.read_bytes() + b"\0")
-            entries, probs = _load_file(f, display, validator)
-            problems.extend(probs)
-            for e in entries:
-                key = (e.section, e.id.lower())
-                prev = by_key.get(key)
-                if prev is not None and not (is_overlay and e.get("replace")):
-                    problems.append(Problem(e.path, e.line, f"duplicate {e.section} id {e.id!r} (first defined at {prev.path}:{prev.line}); "
-                                            + ("set 'replace: true' to override a shipped entry" if is_overlay else "ids must be unique")))
-                    continue
-                by_key[key] = e
-    kb = KnowledgeBase(tuple(sorted(by_key.values(), key=lambda e: (e.section, e.id.lower()))), digest.hexdigest()[:12])
+            try:
+                raw: bytes | None = f.read_bytes()
+            except OSError:
+                raw = None  # _load_file reports it
+            inputs.append((f, display, raw, is_overlay))
+    digest = hashlib.sha256()
+    for _f, display, raw, _o in inputs:
+        digest.update(display.encode() + b"\0" + (raw or b"") + b"\0")
+    version = digest.hexdigest()[:12]
+    cache_file = _cache_file(cache_dir, inputs) if cache_dir and not problems else None
+    if cache_file is not None:
+        kb = _read_cache(cache_file, version)
+        if kb is not None:
+            return kb
+    validator = jsonschema.Draft202012Validator(_schema())
+    by_key: dict[tuple[str, str], Entry] = {}
+    for f, display, raw, is_overlay in inputs:
+        entries, probs = _load_file(f, display, validator, raw)
+        problems.extend(probs)
+        for e in entries:
+            key = (e.section, e.id.lower())
+            prev = by_key.get(key)
+            if prev is not None and not (is_overlay and e.get("replace")):
+                problems.append(Problem(e.path, e.line, f"duplicate {e.section} id {e.id!r} (first defined at {prev.path}:{prev.line}); "
+                                        + ("set 'replace: true' to override a shipped entry" if is_overlay else "ids must be unique")))
+                continue
+            by_key[key] = e
+    kb = KnowledgeBase(tuple(sorted(by_key.values(), key=lambda e: (e.section, e.id.lower()))), version)
     problems.extend(kb.cross_check())
     if problems:
         raise RulesError(problems)
+    if cache_file is not None:
+        _write_cache(cache_file, kb)
     return kb
+
+
+# ------------------------------------------------------------------------------------------
+# The parsed knowledge base, cached
+# ------------------------------------------------------------------------------------------
+
+#: Format of the cache file; bump when what it holds changes shape.
+_CACHE_FORMAT = b"sovaudit-rules-1"
+
+
+def _cache_file(cache_dir: str | Path, inputs: list[tuple[Path, str, bytes | None, bool]]) -> Path | None:
+    """Where the knowledge base of ``inputs`` is cached. The name hashes everything the result
+    depends on: every file's name, bytes and layer, the schema, this module's code, the versions of
+    sovaudit, Python, jsonschema and pycountry. Any change gives another name: a miss."""
+    from importlib import metadata
+
+    from sovaudit import __version__
+
+    if any(raw is None for _f, _d, raw, _o in inputs):
+        return None
+    h = hashlib.sha256(_CACHE_FORMAT + b"\0" + __version__.encode() + b"\0" + repr(tuple(sys.version_info)).encode())
+    for dist in ("jsonschema", "pycountry", "PyYAML"):
+        try:
+            h.update(dist.encode() + b"=" + metadata.version(dist).encode() + b"\0")
+        except metadata.PackageNotFoundError:
+            h.update(dist.encode() + b"=?\0")
+    try:
+        h.update(Path(__file__).read_bytes())
+        h.update((resources.files("sovaudit") / "schemas" / "rules.schema.json").read_bytes())
+    except OSError:
+        return None
+    for _f, display, raw, overlay in inputs:
+        h.update(b"overlay\0" if overlay else b"base\0")
+        h.update(display.encode() + b"\0" + hashlib.sha256(raw or b"").digest())
+    return Path(cache_dir) / f"rules-{h.hexdigest()[:32]}.marshal"
+
+
+def _read_cache(path: Path, version: str) -> "KnowledgeBase | None":
+    """The cached knowledge base, or None on any problem (missing, unreadable, corrupt). ``marshal``
+    only ever builds plain values; it never runs code."""
+    import marshal
+
+    try:
+        head, cached_version, rows = marshal.loads(path.read_bytes())
+        if head != _CACHE_FORMAT or cached_version != version:
+            return None
+        return KnowledgeBase(tuple(Entry(sec, id_, data, p, line) for sec, id_, data, p, line in rows), version)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def _write_cache(path: Path, kb: "KnowledgeBase") -> None:
+    """Write atomically (a temporary file, then a rename); give up silently on any problem. Cache
+    files of other inputs untouched for a week are removed."""
+    import marshal
+    import os
+    import time
+
+    try:
+        blob = marshal.dumps((_CACHE_FORMAT, kb.version, tuple((e.section, e.id, e.data, e.path, e.line) for e in kb.entries)))
+    except ValueError:  # a value marshal cannot hold (e.g. a YAML date): no cache
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+        week_ago = time.time() - 7 * 86400
+        for old in path.parent.glob("rules-*.marshal"):
+            if old != path and old.stat().st_mtime < week_ago:
+                old.unlink()
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 # ------------------------------------------------------------------------------------------

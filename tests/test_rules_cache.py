@@ -1,0 +1,116 @@
+"""The parsed knowledge base is cached (``load_knowledge_base(cache_dir=...)``, the CLI's cache
+folder): a hit gives exactly what parsing gives, any change to an input is a miss, a rules set with
+problems is never cached, and no cache problem is ever an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sovaudit import rules
+from sovaudit.cli import main
+from sovaudit.rules import RulesError, load_knowledge_base
+
+OVERLAY = """\
+section: labs
+entries:
+  - id: cachetest-lab
+    name: Cache Test Lab
+    country: FR
+    kind: lab
+    hf_namespaces: [cachetest]
+    sources: [https://example.org/cachetest]
+"""
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
+
+
+def rows(kb) -> list[tuple]:
+    return [(e.section, e.id, e.data, e.path, e.line) for e in kb.entries]
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[int]:
+    """Counts YAML files parsed (sovaudit's own loader, wrapped)."""
+    calls: list[int] = []
+    real = rules.load_yaml_with_lines
+
+    def counting(text):
+        calls.append(1)
+        return real(text)
+
+    monkeypatch.setattr(rules, "load_yaml_with_lines", counting)
+    return calls
+
+
+def test_a_hit_is_what_parsing_gives_and_parses_nothing(tmp_path, parses, kb):
+    cache = tmp_path / "cache"
+    first = load_knowledge_base(cache_dir=cache)
+    shipped_files = len(parses)
+    assert shipped_files >= len(rules.SECTIONS)
+    assert [p.name.startswith("rules-") for p in cache.iterdir()] == [True]
+    second = load_knowledge_base(cache_dir=cache)
+    assert len(parses) == shipped_files  # nothing parsed again
+    assert rows(second) == rows(first) == rows(kb) and second.version == first.version == kb.version
+    # and it answers like the parsed one
+    assert second.get("labs", "alibaba-qwen") is not None
+    assert second.get("labs", "alibaba-qwen").get("country") == kb.get("labs", "alibaba-qwen").get("country")
+
+
+def test_any_change_to_an_overlay_is_a_miss(tmp_path, parses):
+    cache, over = tmp_path / "cache", tmp_path / "mine"
+    over.mkdir()
+    (over / "labs.yaml").write_text(OVERLAY)
+    a = load_knowledge_base([over], cache_dir=cache)
+    n = len(parses)
+    assert rows(load_knowledge_base([over], cache_dir=cache)) == rows(a) and len(parses) == n  # hit
+    (over / "labs.yaml").write_text(OVERLAY.replace("country: FR", "country: DE"))
+    b = load_knowledge_base([over], cache_dir=cache)
+    assert len(parses) > n and b.get("labs", "cachetest-lab").get("country") == "DE" and b.version != a.version
+    assert len(list(cache.glob("rules-*.marshal"))) == 2
+    # without the overlay: the shipped knowledge base alone, another entry
+    assert load_knowledge_base(cache_dir=cache).get("labs", "cachetest-lab") is None
+
+
+def test_a_rules_set_with_problems_is_never_cached(tmp_path):
+    cache, over = tmp_path / "cache", tmp_path / "mine"
+    over.mkdir()
+    (over / "labs.yaml").write_text(OVERLAY.replace("country: FR", "country: XX"))
+    for _ in range(2):  # the second time too: parsed again, same problems
+        with pytest.raises(RulesError) as exc:
+            load_knowledge_base([over], cache_dir=cache)
+        assert "'XX' is not an ISO 3166-1 alpha-2 country code" in str(exc.value)
+    assert not cache.exists() or not list(cache.glob("rules-*"))
+
+
+def test_a_corrupt_cache_file_is_a_miss(tmp_path, parses, kb):
+    cache = tmp_path / "cache"
+    load_knowledge_base(cache_dir=cache)
+    (f,) = cache.glob("rules-*.marshal")
+    for junk in (b"", b"\x00garbage", f.read_bytes()[:100]):
+        f.write_bytes(junk)
+        n = len(parses)
+        again = load_knowledge_base(cache_dir=cache)
+        assert len(parses) > n and rows(again) == rows(kb)  # parsed, and the cache rewritten
+    assert rows(load_knowledge_base(cache_dir=cache)) == rows(kb)
+
+
+def test_an_unusable_cache_folder_is_ignored(tmp_path, kb):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert rows(load_knowledge_base(cache_dir=blocker / "cache")) == rows(kb)  # cannot create it
+    assert rows(load_knowledge_base(cache_dir=blocker)) == rows(kb)  # a file where the folder should be
+
+
+def test_cli_uses_the_cache_folder_and_no_cache_skips_it(tmp_path):
+    cache = tmp_path / "cache"
+    args = ["scan", str(EXAMPLE), "--offline", "-q", "-f", "json", "-o", str(tmp_path / "a.json")]
+    res = CliRunner().invoke(main, [*args, "--cache-dir", str(cache)])
+    assert res.exit_code == 0, res.output
+    assert len(list(cache.glob("rules-*.marshal"))) == 1
+    res = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "b.json"), "--cache-dir", str(cache)])
+    assert res.exit_code == 0 and (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+    other = tmp_path / "other"
+    res = CliRunner().invoke(main, [*args, "--cache-dir", str(other), "--no-cache"])
+    assert res.exit_code == 0 and not other.exists()
