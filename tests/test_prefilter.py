@@ -30,3 +30,13 @@ def test_prefilter_skips_code_that_names_nothing(kb):
     assert pf.worth_parsing("code", "import dashscope\n")  # a package the knowledge base knows
     assert pf.worth_parsing("code", 'x = AutoModel.from_pretrained("a/b")')
     assert pf.worth_parsing("config", "spec:\n  containers:\n  - image: vllm/vllm-openai\n")
+
+
+def test_hit_lines_every_line_with_a_word_even_overlapping_or_after_case_folding(kb):
+    pf = Prefilter(kb)
+    text = "x = 1\nMODEL = 'a'\n\ny = region_name + region\nnothing here\nİİİİ İ\nrepo_id = 2\n"
+    assert pf.hit_lines("code", text) == {2, 4, 7}
+    # "İ".lower() is two characters: line numbers are counted in the lowered text, where they still hold
+    assert "İ".lower() != "i" and len("İ".lower()) == 2
+    assert pf.hit_lines("config", "image: a\nfoo\n  env:\n") == {1, 3}
+    assert pf.hit_lines("code", "") == set() and pf.hit_lines("code", "a\nb\n") == set()

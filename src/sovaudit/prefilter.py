@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-import ahocorasick
+import ahocorasick_rs
 
 from sovaudit.rules import KnowledgeBase
 
@@ -47,16 +47,14 @@ def _kb_words(kb: KnowledgeBase) -> set[str]:
     return {w for w in words if len(w) >= 3}
 
 
-def _automaton(words: set[str]) -> "ahocorasick.Automaton":
-    auto = ahocorasick.Automaton()
-    for w in words:
-        auto.add_word(w, w)
-    auto.make_automaton()
-    return auto
+def _automaton(words: set[str]) -> ahocorasick_rs.AhoCorasick:
+    # a DFA: the largest automaton to build (a few ms, about 2 MB for ~700 words) and the fastest
+    # to run -- this pass reads every byte of every file the detectors could parse
+    return ahocorasick_rs.AhoCorasick(sorted(words), implementation=ahocorasick_rs.Implementation.DFA)
 
 
 class Prefilter:
-    """One Aho-Corasick pass (pyahocorasick, in C) over the lower-cased text per vocabulary."""
+    """One Aho-Corasick pass (ahocorasick_rs, in Rust) over the lower-cased text per vocabulary."""
 
     def __init__(self, kb: KnowledgeBase):
         extra = _kb_words(kb)
@@ -64,18 +62,20 @@ class Prefilter:
         self._config = _automaton(set(CONFIG_WORDS) | extra)
 
     def hit_lines(self, kind: str, text: str) -> set[int]:
-        """The 1-based lines that hold at least one word of the vocabulary."""
+        """The 1-based lines that hold at least one word of the vocabulary. (Matches do not
+        overlap; a word hidden under another match is on that match's line, since no word holds a
+        line break.)"""
         auto = self._config if kind == "config" else self._code
-        ends = sorted({end for end, _ in auto.iter(text.lower())})
+        low = text.lower()  # line breaks stay where they are; offsets below are into ``low``
         lines: set[int] = set()
         pos, line = 0, 1
-        for end in ends:  # ends are increasing: count newlines incrementally
-            line += text.count("\n", pos, end)
-            pos = end
+        for _word, start, _end in auto.find_matches_as_indexes(low):  # in increasing order
+            line += low.count("\n", pos, start)
+            pos = start
             lines.add(line)
         return lines
 
     def worth_parsing(self, kind: str, text: str) -> bool:
         """``kind`` is the detector's ``prefilter`` value: "code" or "config"."""
         auto = self._config if kind == "config" else self._code
-        return next(auto.iter(text.lower()), None) is not None
+        return bool(auto.find_matches_as_indexes(text.lower()))
