@@ -363,8 +363,15 @@ class _Builder:
         hosts, hw = self._infrastructure(refs)
         api_only_ids = self._api_called_ids(refs)
         uses: list[Use] = []
+        # what a reference is attributed to depends on what it says, not where it is: decide once
+        # per distinct (kind, id, provider, form, attributes); the nodes and edges it adds are the same
+        decided: dict[tuple, Use] = {}
         for r in sorted(refs, key=Reference.sort_key):
-            uses.append(self._use(r, loc_node(r.path, r.line, r.cell), hosts, hw, api_only_ids))
+            key = (r.kind, r.id, r.provider, r.form, r.attributes)
+            d = decided.get(key)
+            if d is None:
+                d = decided[key] = self._use(r, "", hosts, hw, api_only_ids)
+            uses.append(Use(r, loc_node(r.path, r.line, r.cell), d.entity, d.served_by, d.self_hosted, d.region))
         for mid in sorted(self.prov):
             self.model(mid)
         adjacency: dict[str, dict[str, list[str]]] = {}
