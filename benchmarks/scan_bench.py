@@ -9,7 +9,9 @@ same shell:
   command (start-up, rules, scan, resolve, graph, assessment, policy, JSON report);
 * the scanner stage alone (``sovaudit.scan.scan``: walk, read, detect, cache), cold and warm, in a
   child process of its own, so that what the scanner costs and what the later stages cost are
-  told apart.
+  told apart;
+* the same stage with a detector that finds nothing (walk, read, hash, decode, prefilter, worker
+  processes): the floor any set of Python detectors starts from.
 
 Figures are reported as ratios against ripgrep's run, plus peak memory of each child process.
 
@@ -148,6 +150,31 @@ STAGE = (
 )
 
 
+FLOOR = (
+    "import sys,time\n"
+    "from sovaudit.rules import load_knowledge_base\n"
+    "from sovaudit.scan import scan\n"
+    "from sovaudit.model import ScanConfig\n"
+    "from sovaudit.detectors import DETECTORS\n"
+    "from sovaudit.detectors.base import Detector\n"
+    "class Nothing(Detector):\n"
+    "    name='nothing'; prefilter='code'\n"
+    "    def applies(self, path): return any(d.applies(path) for d in DETECTORS)\n"
+    "    def detect(self, f, kb): return ()\n"
+    "kb=load_knowledge_base()\n"
+    "t=time.perf_counter()\n"
+    "scan(ScanConfig(root=sys.argv[1],cache_dir='-',jobs=int(sys.argv[2])),kb,detectors=(Nothing(),))\n"
+    "print(time.perf_counter()-t)\n"
+)
+
+
+def floor(tree: Path, jobs: int, env: dict) -> float:
+    """What the scanner costs with no detector at all: walk, read, hash, decode, prefilter and the
+    worker processes -- the floor for a Python scanner, whatever its detectors do."""
+    _wall, _peak, out = peak_of([sys.executable, "-c", FLOOR, str(tree), str(jobs)], env)
+    return float(out.strip().splitlines()[-1])
+
+
 def stage(tree: Path, cache: Path, jobs: int, env: dict) -> tuple[float, float, int]:
     """The scanner stage alone: (seconds, peak MB of its process, references)."""
     _wall, peak, out = peak_of([sys.executable, "-c", STAGE, str(tree), str(cache), str(jobs)], env)
@@ -190,18 +217,20 @@ def main() -> None:
         st_cold, st_cold_mem, st_refs = stage(tree, stage_cache, args.jobs, env)
         st_warm, st_warm_mem, _ = stage(tree, stage_cache, args.jobs, env)
         shutil.rmtree(stage_cache, ignore_errors=True)
+        fl = floor(tree, args.jobs, env)
         rows.append((n, size, rg_wall, rg_mem, cold_wall, cold_mem, warm_wall, warm_mem, refs, same,
-                     st_cold, st_cold_mem, st_warm, st_refs))
+                     st_cold, st_cold_mem, st_warm, st_refs, fl))
     print("Whole command (`sovaudit scan TREE -q --offline -o scan.json`):\n")
     print("| files | MB | rg s | sovaudit cold s | cold/rg | cold peak MB | warm s | warm/cold | refs | warm output identical |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for n, size, rg_wall, rg_mem, cw, cm, ww, wm, refs, same, *_st in rows:
         print(f"| {n} | {size / 2**20:.0f} | {rg_wall:.2f} | {cw:.2f} | {cw / rg_wall:.2f}x | {cm:.0f} | {ww:.2f} | {ww / cw:.1%} | {refs} | {same} |")
     print("\nScanner stage alone (`sovaudit.scan.scan`, same tree, same rg run):\n")
-    print("| files | MB | rg s | scan cold s | cold/rg | peak MB | scan warm s | warm/cold | refs |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for n, size, rg_wall, _rm, _cw, _cm, _ww, _wm, _refs, _same, sc, scm, sw, srefs in rows:
-        print(f"| {n} | {size / 2**20:.0f} | {rg_wall:.2f} | {sc:.2f} | {sc / rg_wall:.2f}x | {scm:.0f} | {sw:.2f} | {sw / sc:.1%} | {srefs} |")
+    print("| files | MB | rg s | scan cold s | cold/rg | peak MB | scan warm s | warm/cold | refs | no-detector floor s | floor/rg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n, size, rg_wall, _rm, _cw, _cm, _ww, _wm, _refs, _same, sc, scm, sw, srefs, fl in rows:
+        print(f"| {n} | {size / 2**20:.0f} | {rg_wall:.2f} | {sc:.2f} | {sc / rg_wall:.2f}x | {scm:.0f} | {sw:.2f} | {sw / sc:.1%} | {srefs} "
+              f"| {fl:.2f} | {fl / rg_wall:.2f}x |")
     if len(rows) >= 2:
         (n0, s0, *_a), (n1, s1, *_b) = rows[0], rows[-1]
         print(f"\nlinearity: files x{n1 / n0:.1f}, bytes x{s1 / s0:.1f}, cold time x{rows[-1][4] / rows[0][4]:.1f} "
