@@ -61,6 +61,24 @@ def test_json_output_is_deterministic(runner, tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
+def test_reports_are_moved_into_place_whole(runner, tmp_path):
+    """-o into a folder that does not exist yet, -o - and --output-dir give the same bytes; an
+    existing report is replaced, and no staging folder is left behind."""
+    nested = tmp_path / "new" / "deeper" / "scan.json"
+    res = runner.invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "-o", str(nested)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "-f", "json", "-o", "-"])
+    assert res.exit_code == 0 and res.stdout_bytes == nested.read_bytes()
+    nested.write_text("stale")
+    res = runner.invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--output-dir", str(nested.parent),
+                               "-f", "json,md"])
+    assert res.exit_code == 0 and (nested.parent / "sovaudit.md").is_file()
+    assert res.stdout == ""  # with -q and --output-dir, nothing on standard output
+    res = runner.invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "-o", str(nested)])
+    assert res.exit_code == 0 and nested.read_bytes() == (nested.parent / "sovaudit.json").read_bytes()
+    assert sorted(p.name for p in nested.parent.iterdir()) == ["scan.json", "sovaudit.json", "sovaudit.md"]
+
+
 def test_secret_values_never_reach_the_output(runner, tmp_path):
     secret = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c"
     (tmp_path / ".env").write_text(f"DEEPSEEK_API_KEY={secret}\nDEEPSEEK_MODEL=deepseek-chat\n")
