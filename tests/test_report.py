@@ -122,6 +122,22 @@ def test_json_document_streams_as_it_dumps(case, kb):
     assert jsondoc.to_document(result) == json.loads(text)
 
 
+def test_write_all_forked_or_not_writes_what_the_writers_render(kb, tmp_path):
+    """Every format written by ``write_all`` -- in forked workers or in one process -- is the
+    writer's text to the byte (the JSON document streamed)."""
+    from sovaudit.report import write_all
+
+    result = case_result("eu-stack", kb)
+    fmts = sorted(FORMATS)
+    for jobs in (1, 2):
+        folder = tmp_path / f"jobs{jobs}"
+        folder.mkdir()
+        files = write_all(result, fmts, str(folder), jobs)
+        assert sorted(files) == fmts
+        for fmt in fmts:
+            assert Path(files[fmt]).read_bytes() == writer(fmt)(result).encode("utf-8"), (jobs, fmt)
+
+
 def test_json_one_line_encoder_is_the_json_modules():
     """The JSON writer's one-line encoder (the C encoder built once) writes exactly what
     ``json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))`` does."""

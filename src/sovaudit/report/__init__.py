@@ -59,14 +59,6 @@ def _groups(formats: list[str]) -> list[list[str]]:
     return ([cdx] if cdx else []) + [[f] for f in sorted(rest, key=lambda f: order.get(f, 9))]
 
 
-def _render_group(group: list[str]) -> list[tuple[str, str]]:
-    from sovaudit.graph import gc_paused
-
-    result = _SHARED["result"]
-    with gc_paused():  # writers build many acyclic objects: the cyclic GC would walk them again and again
-        return [(f, writer(f)(result)) for f in group]
-
-
 #: Formats whose writer streams to a binary file instead of returning text: format -> (module, function).
 STREAMING: dict[str, tuple[str, str]] = {"json": ("jsondoc", "write")}
 
@@ -98,7 +90,8 @@ def _write_group(group: list[str], folder: str) -> list[tuple[str, str]]:
 
 def write_all(result, formats: list[str], folder: str, jobs: int = 0) -> dict[str, str]:
     """Write every requested format into ``folder`` (under its ``file_name``) and return format ->
-    file. As ``render_all``, groups go to forked workers; the JSON document is streamed, so no
+    file. With more than one group of formats and ``jobs`` != 1, the groups are written by forked
+    worker processes (the output does not depend on it); the JSON document is streamed, so no
     process holds it whole. Raises ``ReportError`` (a writer's validation) with nothing promised
     about ``folder``'s content: callers write into a staging folder and move files into place only
     when every format succeeded."""
@@ -122,38 +115,6 @@ def write_all(result, formats: list[str], folder: str, jobs: int = 0) -> dict[st
                 return {f: out[f] for f in formats}
         for g in groups:
             out.update(_write_group(g, folder))
-    finally:
-        _SHARED.clear()
-    return {f: out[f] for f in formats}
-
-
-def render_all(result, formats: list[str], jobs: int = 0) -> dict[str, str]:
-    """Every requested format's text. With more than one group of formats and ``jobs`` != 1, the
-    groups are rendered in forked worker processes (the output does not depend on it)."""
-    import os
-
-    formats = [canonical(f) for f in formats]
-    groups = _groups(formats)
-    workers = min(len(groups), jobs or os.cpu_count() or 1)
-    out: dict[str, str] = {}
-    if workers > 1:
-        import concurrent.futures as cf
-        import multiprocessing
-
-        if "fork" in multiprocessing.get_all_start_methods():
-            _SHARED["result"] = result
-            try:
-                ctx = multiprocessing.get_context("fork")
-                with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                    for texts in pool.map(_render_group, groups):
-                        out.update(texts)
-                return {f: out[f] for f in formats}
-            finally:
-                _SHARED.clear()
-    _SHARED["result"] = result
-    try:
-        for g in groups:
-            out.update(_render_group(g))
     finally:
         _SHARED.clear()
     return {f: out[f] for f in formats}
