@@ -45,13 +45,15 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
-import networkx as nx
 
 from sovaudit.model import UNKNOWN, Context, Kind, Provenance, Reference, ScanResult
 from sovaudit.rules import Entry, KnowledgeBase
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built or exported, not at start-up (65 ms)
+    import networkx as nx
 
 NODE_TYPES = ("location", "model", "lab", "provider", "cloud", "region", "hardware", "package", "endpoint", "jurisdiction")
 EDGE_TYPES = ("references", "derived-from", "published-by", "served-by", "hosted-in", "runs-on", "operated-by",
@@ -175,6 +177,8 @@ class StackGraph:
                 "fingerprints": ",".join(sorted({r.fingerprint for r in rs} - {""})),
                 "contexts": ",".join(sorted({r.context.value for r in rs})),
             }
+        import networkx as nx
+
         g = nx.MultiDiGraph(name="sovaudit", root=self.root)
         g.add_nodes_from((nid, nodes[nid]) for nid in sorted(nodes))
         for (u, v, key) in sorted(edges):
@@ -537,6 +541,8 @@ def build_graph(result: ScanResult, kb: KnowledgeBase) -> StackGraph:
 
 def _plain(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy whose attributes are all str/int/float/bool (what GraphML can carry)."""
+    import networkx as nx
+
     h = nx.MultiDiGraph()
     h.graph.update({k: str(v) for k, v in sorted(g.graph.items())})
     for n in sorted(g.nodes):
@@ -549,11 +555,15 @@ def _plain(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def to_json(g: nx.MultiDiGraph) -> str:
+    import networkx as nx
+
     data = nx.node_link_data(_plain(g), edges="links")
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def to_graphml(g: nx.MultiDiGraph) -> str:
+    import networkx as nx
+
     return "\n".join(nx.generate_graphml(_plain(g), prettyprint=True)) + "\n"
 
 

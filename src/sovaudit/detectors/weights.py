@@ -24,6 +24,7 @@ yielding what could be read; metadata cut off by the scanner's 16 MiB head yield
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import struct
@@ -33,18 +34,25 @@ from sovaudit.detectors.base import Detector, SourceFile, parse_model_string
 from sovaudit.model import Context, Kind, Reference, Skipped
 from sovaudit.rules import KnowledgeBase
 
-try:  # the package is a dependency; fall back to the published constants if its layout changes
-    from gguf.constants import GGUF_MAGIC, GGUFValueType, LlamaFileType
-except Exception:  # pragma: no cover
-    GGUF_MAGIC, GGUFValueType, LlamaFileType = 0x46554747, None, None
-
-_GGUF_MAGIC_BYTES = struct.pack("<I", GGUF_MAGIC)  # b"GGUF"
 # type code -> (struct format char, size); 8 = string, 9 = array
 _SCALARS = {0: ("B", 1), 1: ("b", 1), 2: ("H", 2), 3: ("h", 2), 4: ("I", 4), 5: ("i", 4), 6: ("f", 4),
             7: ("?", 1), 10: ("Q", 8), 11: ("q", 8), 12: ("d", 8)}
 _STRING, _ARRAY = 8, 9
-if GGUFValueType is not None:  # keep in step with the package's own enumeration
+
+
+@functools.lru_cache(maxsize=1)
+def _gguf_constants() -> tuple[bytes, Any]:
+    """(the magic bytes, the package's ``LlamaFileType``) -- imported on the first GGUF file, not
+    at start-up (the package pulls in numpy: 60 ms for every command). Falls back to the published
+    magic if the package's layout changes."""
+    try:  # the package is a dependency
+        from gguf.constants import GGUF_MAGIC, GGUFValueType, LlamaFileType
+    except Exception:  # pragma: no cover
+        return struct.pack("<I", 0x46554747), None
+    # keep in step with the package's own enumeration
     assert int(GGUFValueType.STRING) == _STRING and int(GGUFValueType.ARRAY) == _ARRAY
+    return struct.pack("<I", GGUF_MAGIC), LlamaFileType
+
 
 _HF_HOST_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/", re.IGNORECASE)
 _UNQUANTISED_FILE_TYPES = frozenset({0, 1, 32})  # ALL_F32, MOSTLY_F16, MOSTLY_BF16
@@ -128,7 +136,7 @@ class _GGUFMeta:
 
     def parse(self) -> None:
         d = self.data
-        if len(d) < 4 or d[:4] != _GGUF_MAGIC_BYTES:
+        if len(d) < 4 or d[:4] != _gguf_constants()[0]:
             raise ValueError("corrupt GGUF header: bad magic (not a GGUF file)")
         if len(d) < 24:
             raise ValueError(f"corrupt GGUF header: file is only {len(d)} bytes")
@@ -304,9 +312,10 @@ class WeightsHeaderDetector(Detector):
 
     @staticmethod
     def _file_type_name(ft: int) -> str:
-        if LlamaFileType is not None:
+        file_types = _gguf_constants()[1]
+        if file_types is not None:
             try:
-                return LlamaFileType(ft).name.removeprefix("MOSTLY_").removeprefix("ALL_")
+                return file_types(ft).name.removeprefix("MOSTLY_").removeprefix("ALL_")
             except ValueError:
                 pass
         return str(ft)
