@@ -623,6 +623,21 @@ def test_memberships_are_transitive_and_from_the_knowledge_base(kb):
 # ------------------------------------------------------------------------------------------
 
 
+def test_exposure_routes_are_its_paths_grouped(kb):
+    """The routes the assessment builds as it goes are exactly its paths grouped by route
+    (``routes_of``): same routes, same order, same references in the same order."""
+    from sovaudit.assess import routes_of
+
+    corpus = Path(__file__).resolve().parent / "corpus" / "tree"
+    for tree in (EU_STACK, corpus):
+        a = assess(scan_offline(tree, kb), kb)
+        assert a.exposures
+        for e in a.exposures:
+            assert e.routes and e.routes == routes_of(e.paths)
+            assert sum(len(r.references) for r in e.routes) >= e.references
+            assert {k for r in e.routes for k in r.references} == {p.fingerprint for p in e.paths}
+
+
 def test_assessment_in_the_json_document(kb):
     result = assess_scan(mixed_stack(), kb)
     doc = json.loads(jsondoc.dumps(result))

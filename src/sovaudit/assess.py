@@ -33,6 +33,7 @@ from sovaudit.model import (
     Exposure,
     ExposureKind,
     ExposurePath,
+    ExposureRoute,
     Kind,
     Layer,
     LayerAssessment,
@@ -254,10 +255,12 @@ def _ref_key(ref) -> str:
 class _Group:
     """Accumulates one exposure: (layer, kind, jurisdiction, entity)."""
 
-    __slots__ = ("paths", "via", "refs", "files", "conf")
+    __slots__ = ("paths", "via", "refs", "files", "conf", "routes")
 
     def __init__(self) -> None:
         self.paths: list[ExposurePath] = []
+        #: (route id, confidence, model) -> (a path that takes it, the keys of its references)
+        self.routes: dict[tuple, tuple[ExposurePath, dict[str, None]]] = {}
         self.via: set[str] = set()
         self.refs: set[str] = set()
         self.files: set[str] = set()
@@ -277,6 +280,7 @@ class _Prepared:
     lab_model: str
     jurisdiction: str
     model_layer: bool
+    rid: int  # the same number for every prepared route with the same nodes, edges and depth
 
 
 def assess(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> Assessment:
@@ -297,6 +301,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
     model_facts: dict[str, tuple[str, str]] = {}
     lab_conf: dict[str, float] = {}
     kind_of_sp: dict[str, str] = {}
+    route_ids: dict[tuple, int] = {}
 
     def prepare(use) -> tuple[_Prepared, ...]:
         key = (use.entity, use.served_by, use.self_hosted, use.region)
@@ -312,8 +317,10 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                 if r.layer == Layer.INFERENCE and _SUPPLY not in r.kinds:
                     api = gs + (groups[(r.layer, _SUPPLY, j, use.entity)],)
                     api[-1].via.add(r.subject)
-                out.append(_Prepared(gs, api, r.nodes, ("references",) + r.edges, r.subject, r.edges.count("derived-from"),
-                                     r.lab_model, j, r.layer == Layer.MODEL))
+                depth = r.edges.count("derived-from")
+                rid = route_ids.setdefault((r.nodes, r.edges, depth), len(route_ids))
+                out.append(_Prepared(gs, api, r.nodes, ("references",) + r.edges, r.subject, depth,
+                                     r.lab_model, j, r.layer == Layer.MODEL, rid))
             hit = prepared[key] = tuple(out)
         return hit
 
@@ -348,6 +355,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
         base_conf = ref.confidence
         ctx = ref.context.value
         path_, line, fp = ref.path, ref.line, ref.fingerprint
+        rkey = fp or f"{path_}:{line}"
         loc = (use.loc,)
         for pr in prepare(use):
             conf = base_conf
@@ -359,12 +367,18 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
             ep = ExposurePath(path_, line, loc + pr.nodes, pr.edges, fp, ctx, conf, mid, weights, lclass, pr.depth)
             if pr.model_layer and is_model:
                 model_countries[mid].add(pr.jurisdiction)
+            route = (pr.rid, conf, mid)
             for g in (pr.api_groups if api_only and pr.api_groups else pr.groups):
                 g.paths.append(ep)
                 g.refs.add(rk)
                 g.files.add(path_)
                 if conf > g.conf:
                     g.conf = conf
+                seen = g.routes.get(route)
+                if seen is None:
+                    g.routes[route] = (ep, {rkey: None})
+                else:
+                    seen[1][rkey] = None
     layers = _layers(kb, groups)
     models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set())) for mid, info in sorted(model_info.items()))
     return Assessment(layers, models)
@@ -393,7 +407,8 @@ def _layers(kb, groups: dict[tuple, _Group]) -> tuple[LayerAssessment, ...]:
             # paths are in reference order (file, line, column) and, per reference, in route order
             exps.append(Exposure(layer=lay, kind=kind, jurisdiction=j, entity=entity, via=tuple(sorted(g.via)),
                                  paths=tuple(g.paths), confidence=g.conf, references=len(g.refs),
-                                 regimes=tuple(r.id for r in regs(j, kind.value))))
+                                 regimes=tuple(r.id for r in regs(j, kind.value)),
+                                 routes=tuple(_route(ep, tuple(keys)) for ep, keys in g.routes.values())))
             d = per_j.get(j)
             if d is None:
                 d = per_j[j] = {"kinds": set(), "entities": set(), "refs": set(), "files": set()}
@@ -470,27 +485,41 @@ def _lineage(mid: str, prov: dict) -> tuple[LineageLink, ...]:
 # ------------------------------------------------------------------------------------------
 
 
-def routes_to_dicts(paths: Iterable[ExposurePath]) -> list[dict[str, Any]]:
-    """Paths grouped by the way they go from the referenced entity to the jurisdiction (JSON
-    schema 2): one record per route, listing the references that take it, in the order of their
-    first reference. Every reference's file and line are in the document's ``references``; writing
-    them (and the shared rest of the route) once per reference made large scans' documents five
-    times the size for nothing."""
-    out: dict[tuple, dict[str, Any]] = {}
+def _route(p: ExposurePath, references: tuple[str, ...]) -> ExposureRoute:
+    return ExposureRoute(p.nodes[1:], p.edges[1:], p.confidence, references, p.model, p.weights, p.license_class, p.depth)
+
+
+def routes_of(paths: Iterable[ExposurePath]) -> tuple[ExposureRoute, ...]:
+    """Paths grouped by the way they go from the referenced entity to the jurisdiction (and their
+    confidence and model facts), in the order of their first reference; each route lists the
+    references that take it. (The assessment builds an exposure's ``routes`` as it goes; this
+    groups any other set of paths, e.g. a finding's.)"""
+    out: dict[tuple, tuple[ExposurePath, dict[str, None]]] = {}
     for p in paths:
         key = (p.nodes[1:], p.edges[1:], p.confidence, p.model, p.weights, p.license_class, p.depth)
-        d = out.get(key)
-        if d is None:
-            nodes, edges = p.nodes[1:], p.edges[1:]
-            d = out[key] = {"route": " ".join([nodes[0]] + [f"-{e}-> {n}" for e, n in zip(edges, nodes[1:])]),
-                            "nodes": list(nodes), "edges": list(edges), "confidence": p.confidence}
-            if p.model:
-                d.update({"model": p.model, "weights": p.weights, "license_class": p.license_class, "lineage_depth": p.depth})
-            d["references"] = {}
-        d["references"][p.fingerprint or f"{p.path}:{p.line}"] = None
-    for d in out.values():
-        d["references"] = list(d["references"])
-    return list(out.values())
+        seen = out.get(key)
+        if seen is None:
+            out[key] = (p, {p.fingerprint or f"{p.path}:{p.line}": None})
+        else:
+            seen[1][p.fingerprint or f"{p.path}:{p.line}"] = None
+    return tuple(_route(p, tuple(keys)) for p, keys in out.values())
+
+
+def route_to_dict(r: ExposureRoute) -> dict[str, Any]:
+    d: dict[str, Any] = {"route": " ".join([r.nodes[0]] + [f"-{e}-> {n}" for e, n in zip(r.edges, r.nodes[1:])]),
+                         "nodes": list(r.nodes), "edges": list(r.edges), "confidence": r.confidence}
+    if r.model:
+        d.update({"model": r.model, "weights": r.weights, "license_class": r.license_class, "lineage_depth": r.depth})
+    d["references"] = list(r.references)
+    return d
+
+
+def routes_to_dicts(paths: Iterable[ExposurePath]) -> list[dict[str, Any]]:
+    """JSON schema 2 ``routes`` of a set of paths: one record per route, listing the references
+    that take it. Every reference's file and line are in the document's ``references``; writing
+    them (and the shared rest of the route) once per reference made large scans' documents five
+    times the size for nothing."""
+    return [route_to_dict(r) for r in routes_of(paths)]
 
 
 def regime_to_dict(r: Regime) -> dict[str, Any]:
@@ -501,7 +530,7 @@ def regime_to_dict(r: Regime) -> dict[str, Any]:
 def exposure_to_dict(e: Exposure) -> dict[str, Any]:
     return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "entity": e.entity,
             "via": list(e.via), "confidence": e.confidence, "references": e.references, "regimes": list(e.regimes),
-            "routes": routes_to_dicts(e.paths)}
+            "routes": [route_to_dict(r) for r in (e.routes or routes_of(e.paths))]}
 
 
 def assessment_to_dict(a: Assessment, exposures: bool = True) -> dict[str, Any]:

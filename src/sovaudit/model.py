@@ -379,6 +379,24 @@ class ExposurePath:
 
 
 @dataclass(frozen=True, slots=True)
+class ExposureRoute:
+    """An exposure's paths that go the same way from the referenced entity to the jurisdiction,
+    with the same confidence and model facts: ``nodes`` and ``edges`` as in ``ExposurePath`` but
+    without the ``loc:`` node and its ``references`` edge, and the references that take it (their
+    fingerprints, or ``path:line`` for one without), in reference order. The JSON document writes
+    these (schema 2 ``routes``)."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[str, ...]
+    confidence: float
+    references: tuple[str, ...]
+    model: str = ""
+    weights: str = ""
+    license_class: str = ""
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Exposure:
     """The stack depends on ``jurisdiction`` in ``layer`` through ``entity`` (the referenced node:
     a model, cloud, region, provider, package, hardware vendor or endpoint). ``via`` holds the
@@ -393,6 +411,8 @@ class Exposure:
     confidence: float = 0.0  # the highest path confidence
     references: int = 0  # distinct references (fingerprints) that cause it
     regimes: tuple[str, ...] = ()  # ids of the regimes of ``jurisdiction`` that apply to ``kind``
+    #: ``paths`` grouped by route (the assessment fills it; empty: group ``paths`` when needed)
+    routes: tuple[ExposureRoute, ...] = ()
 
     def sort_key(self) -> tuple:
         return (LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)

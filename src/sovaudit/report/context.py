@@ -59,9 +59,11 @@ def _rule(e: Any) -> str:
 def _routes(result: ScanResult) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
     """The distinct (nodes, edges) of every exposure path, its location node left out: many
     references share a route, and what follows only needs each route once."""
+    from sovaudit.assess import routes_of
+
     out: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     for ex in result.assessment.exposures:
-        out.update({(p.nodes[1:], p.edges[1:]) for p in ex.paths})
+        out.update((r.nodes, r.edges) for r in (ex.routes or routes_of(ex.paths)))
     return out
 
 
