@@ -114,3 +114,74 @@ def test_cli_uses_the_cache_folder_and_no_cache_skips_it(tmp_path):
     other = tmp_path / "other"
     res = CliRunner().invoke(main, [*args, "--cache-dir", str(other), "--no-cache"])
     assert res.exit_code == 0 and not other.exists()
+
+
+def test_one_byte_changed_in_a_base_rules_file_is_a_miss(tmp_path, parses):
+    base, cache = tmp_path / "rules", tmp_path / "cache"
+    base.mkdir()
+    for f in rules._yaml_files(rules.shipped_rules_dir()):
+        (base / f.name).write_bytes(f.read_bytes())
+    a = load_knowledge_base(base_dir=base, cache_dir=cache)
+    n = len(parses)
+    assert rows(load_knowledge_base(base_dir=base, cache_dir=cache)) == rows(a) and len(parses) == n  # hit
+    labs = base / "labs.yaml"
+    text = labs.read_bytes()
+    i = text.index(b"name: ") + len(b"name: ")
+    labs.write_bytes(text[:i] + (b"Y" if text[i:i + 1] != b"Y" else b"Z") + text[i + 1:])  # one byte
+    b = load_knowledge_base(base_dir=base, cache_dir=cache)
+    assert len(parses) > n and b.version != a.version and rows(b) != rows(a)
+    assert rows(b) == rows(load_knowledge_base(base_dir=base))  # and what parsing gives
+    # the same bytes under another name: another key as well
+    labs.rename(base / "labs2.yaml")
+    n = len(parses)
+    c = load_knowledge_base(base_dir=base, cache_dir=cache)
+    assert len(parses) > n and {e.path for e in c.entries} >= {"labs2.yaml"}
+
+
+def test_a_flipped_byte_inside_the_cache_is_a_miss_not_wrong_data(tmp_path, parses, kb):
+    cache = tmp_path / "cache"
+    load_knowledge_base(cache_dir=cache)
+    (f,) = cache.glob("rules-*.marshal")
+    blob = bytearray(f.read_bytes())
+    i = blob.index(b"alibaba-qwen")
+    blob[i] ^= 0x01  # still decodes with marshal: only the checksum tells
+    f.write_bytes(bytes(blob))
+    n = len(parses)
+    assert rows(load_knowledge_base(cache_dir=cache)) == rows(kb) and len(parses) > n
+
+
+def test_an_unreadable_cache_file_is_a_miss(tmp_path, parses, kb):
+    cache = tmp_path / "cache"
+    load_knowledge_base(cache_dir=cache)
+    (f,) = cache.glob("rules-*.marshal")
+    f.unlink()
+    f.mkdir()  # reading it fails (IsADirectoryError), so does replacing it
+    n = len(parses)
+    assert rows(load_knowledge_base(cache_dir=cache)) == rows(kb) and len(parses) > n
+    assert f.is_dir() and not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_read_only_cache_folder_works(tmp_path, parses, kb, monkeypatch):
+    cache, empty = tmp_path / "cache", tmp_path / "empty"
+    load_knowledge_base(cache_dir=cache)
+    cache.chmod(0o555)
+    try:
+        n = len(parses)
+        assert rows(load_knowledge_base(cache_dir=cache)) == rows(kb) and len(parses) == n  # still a hit
+        empty.mkdir()
+        empty.chmod(0o555)
+        # a miss in a read-only folder (as root, where permissions do not bite, the write is made to fail)
+        import os
+
+        def refuse(*_a, **_k):
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(os, "replace", refuse)
+        for _ in range(2):
+            n = len(parses)
+            assert rows(load_knowledge_base(cache_dir=empty)) == rows(kb) and len(parses) > n
+        assert list(empty.iterdir()) == []  # no cache and no temporary file left behind
+    finally:
+        for d in (cache, empty):
+            if d.exists():
+                d.chmod(0o755)

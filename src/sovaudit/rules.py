@@ -270,7 +270,7 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
 # ------------------------------------------------------------------------------------------
 
 #: Format of the cache file; bump when what it holds changes shape.
-_CACHE_FORMAT = b"sovaudit-rules-1"
+_CACHE_FORMAT = b"sovaudit-rules-2"
 
 
 def _cache_file(cache_dir: str | Path, inputs: list[tuple[Path, str, bytes | None, bool]]) -> Path | None:
@@ -301,44 +301,55 @@ def _cache_file(cache_dir: str | Path, inputs: list[tuple[Path, str, bytes | Non
 
 
 def _read_cache(path: Path, version: str) -> "KnowledgeBase | None":
-    """The cached knowledge base, or None on any problem (missing, unreadable, corrupt). ``marshal``
-    only ever builds plain values; it never runs code."""
+    """The cached knowledge base, or None on any problem (missing, unreadable, truncated, corrupt:
+    the payload's SHA-256 must match). ``marshal`` only ever builds plain values; it never runs code."""
     import marshal
 
     try:
-        head, cached_version, rows = marshal.loads(path.read_bytes())
-        if head != _CACHE_FORMAT or cached_version != version:
+        blob = path.read_bytes()
+        head = _CACHE_FORMAT + b"\n"
+        payload = blob[len(head) + 32:]
+        if not blob.startswith(head) or blob[len(head):len(head) + 32] != hashlib.sha256(payload).digest():
+            return None
+        cached_version, rows = marshal.loads(payload)
+        if cached_version != version:
             return None
         return KnowledgeBase(tuple(Entry(sec, id_, data, p, line) for sec, id_, data, p, line in rows), version)
-    except (OSError, EOFError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, it is only a miss
         return None
 
 
 def _write_cache(path: Path, kb: "KnowledgeBase") -> None:
-    """Write atomically (a temporary file, then a rename); give up silently on any problem. Cache
-    files of other inputs untouched for a week are removed."""
+    """Write atomically (a temporary file of its own, then a rename); give up silently on any
+    problem (read-only or missing folder, full disk). Cache files of other inputs untouched for a
+    week are removed."""
     import marshal
     import os
+    import tempfile
     import time
 
     try:
-        blob = marshal.dumps((_CACHE_FORMAT, kb.version, tuple((e.section, e.id, e.data, e.path, e.line) for e in kb.entries)))
+        payload = marshal.dumps((kb.version, tuple((e.section, e.id, e.data, e.path, e.line) for e in kb.entries)))
     except ValueError:  # a value marshal cannot hold (e.g. a YAML date): no cache
         return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(blob)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(_CACHE_FORMAT + b"\n" + hashlib.sha256(payload).digest() + payload)
         os.replace(tmp, path)
+        tmp = None
         week_ago = time.time() - 7 * 86400
         for old in path.parent.glob("rules-*.marshal"):
             if old != path and old.stat().st_mtime < week_ago:
                 old.unlink()
     except OSError:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 # ------------------------------------------------------------------------------------------
