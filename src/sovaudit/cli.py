@@ -618,8 +618,28 @@ def run() -> None:  # pragma: no cover - console entry with internal-error mappi
     gc.disable()
     try:
         main(standalone_mode=True)
-    except SystemExit:
-        raise
+    except SystemExit as exc:
+        _exit(exc.code)
     except Exception as exc:  # a bug: say so, exit 3
         click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(EXIT_INTERNAL)
+        _exit(EXIT_INTERNAL)
+
+
+def _exit(code) -> None:  # pragma: no cover - console entry
+    """End the console command once its work is done and written: flush standard output and error,
+    then leave without tearing down every object one by one (the result of a large scan is
+    millions of them: 0.35 s of a 4.7 s rescan at 100,000 files). Every file the command writes is
+    closed before this point (reports, the caches); nothing is registered to run at exit."""
+    import os
+
+    if code is None:
+        code = EXIT_OK
+    elif not isinstance(code, int):  # sys.exit("message")
+        click.echo(str(code), err=True)
+        code = EXIT_INTERNAL
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head) or stream: nothing more to say
+            pass
+    os._exit(code)
