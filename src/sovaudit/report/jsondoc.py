@@ -137,9 +137,6 @@ def _holds_records(d: dict) -> bool:
     return False
 
 
-_END = object()
-
-
 def _chunks(o: Any, indent: str) -> Iterator[str]:
     """Indented down to the records: a dict that holds no list of records (a reference, a route, an
     evidence, a skipped file ...) is one line. json's C encoder writes those lines; its indenting
@@ -159,19 +156,26 @@ def _chunks(o: Any, indent: str) -> Iterator[str]:
             yield ",\n" if i < last else "\n"
         yield indent + "}"
     elif (isinstance(o, list) and o and isinstance(o[0], (dict, list))) or (isinstance(o, _Records) and o):
-        yield "[\n"
-        it = iter(o)
-        v = next(it)
-        while True:
-            yield inner
-            if isinstance(v, dict) and not _holds_records(v):
-                yield _compact(v)
-            else:
-                yield from _chunks(v, inner)
-            v = next(it, _END)
-            if v is _END:
-                break
-            yield ",\n"
+        # one-line records are joined in batches: a generator hand-off per record costs more
+        # than encoding it
+        sep = ",\n" + inner
+        batch: list[str] = []
+        lead = "[\n" + inner  # what comes before the next item
+        for v in o:
+            if type(v) is dict and not _holds_records(v):
+                batch.append(_compact(v))
+                if len(batch) >= 256:
+                    yield lead + sep.join(batch)
+                    batch, lead = [], sep
+                continue
+            if batch:
+                yield lead + sep.join(batch)
+                batch, lead = [], sep
+            yield lead
+            yield from _chunks(v, inner)
+            lead = sep
+        if batch:
+            yield lead + sep.join(batch)
         yield "\n" + indent + "]"
     elif isinstance(o, _Records):
         yield "[]"
