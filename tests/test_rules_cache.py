@@ -185,3 +185,24 @@ def test_a_read_only_cache_folder_works(tmp_path, parses, kb, monkeypatch):
         for d in (cache, empty):
             if d.exists():
                 d.chmod(0o755)
+
+
+def test_a_cache_file_in_use_is_not_pruned(tmp_path, parses):
+    """Writing a cache file removes those untouched for a week; a hit counts as a touch."""
+    import os
+    import time
+
+    cache, over = tmp_path / "cache", tmp_path / "mine"
+    load_knowledge_base(cache_dir=cache)
+    (shipped,) = cache.glob("rules-*.marshal")
+    old = time.time() - 8 * 86400
+    os.utime(shipped, (old, old))
+    load_knowledge_base(cache_dir=cache)  # a hit: touched
+    over.mkdir()
+    (over / "labs.yaml").write_text(OVERLAY)
+    load_knowledge_base([over], cache_dir=cache)  # writes another file, pruning stale ones
+    assert shipped.exists() and len(list(cache.glob("rules-*.marshal"))) == 2
+    os.utime(shipped, (old, old))  # untouched for a week: pruned by the next write
+    (over / "labs.yaml").write_text(OVERLAY.replace("FR", "DE"))
+    load_knowledge_base([over], cache_dir=cache)
+    assert not shipped.exists()

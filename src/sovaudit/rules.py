@@ -314,9 +314,16 @@ def _read_cache(path: Path, version: str) -> "KnowledgeBase | None":
         cached_version, rows = marshal.loads(payload)
         if cached_version != version:
             return None
-        return KnowledgeBase(tuple(Entry(sec, id_, data, p, line) for sec, id_, data, p, line in rows), version)
+        kb = KnowledgeBase(tuple(Entry(sec, id_, data, p, line) for sec, id_, data, p, line in rows), version)
     except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, it is only a miss
         return None
+    try:  # in use: not one of the files untouched for a week that _write_cache removes
+        import os
+
+        os.utime(path)
+    except OSError:
+        pass
+    return kb
 
 
 def _write_cache(path: Path, kb: "KnowledgeBase") -> None:
