@@ -156,6 +156,22 @@ def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
     assert [s.name for s in c.stacks] == ["eu-stack (examples/eu-stack)", f"eu-stack ({STACKS[0]})", f"eu-stack ({doc.as_posix()})"]
 
 
+def test_a_schema_1_scan_document_still_compares_and_gives_its_stack(kb, tmp_path):
+    """A scan saved before schema 2 (per-reference ``paths``) is read by compare and stack like
+    the same scan in the current form."""
+    from test_diff import as_schema_1
+
+    with chdir(REPO):
+        doc = tmp_path / "scan.json"
+        assert CliRunner().invoke(main, ["scan", "examples/eu-stack", "--offline", "--no-cache", "-q", "-o", str(doc)]).exit_code == 0
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(as_schema_1(json.loads(doc.read_text()))))
+    c = comparison(kb, (str(old), str(doc)))
+    assert c.changes == () and layers(c.stacks[0]) == layers(c.stacks[1])
+    stacks = [CliRunner().invoke(main, ["stack", str(p), "--offline"]) for p in (old, doc)]
+    assert all(r.exit_code == 0 for r in stacks) and stacks[0].stdout == stacks[1].stdout and "name: eu-stack" in stacks[0].stdout
+
+
 def test_a_saved_document_is_reassessed_with_the_given_policy(kb, tmp_path):
     with chdir(REPO):
         doc = tmp_path / "scan.json"
