@@ -37,7 +37,6 @@ from sovaudit.model import (
     Reference,
     ScanConfig,
     Severity,
-    Skipped,
     Status,
 )
 from sovaudit.report import FORMATS, file_name, format_for_path, writer

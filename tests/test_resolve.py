@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 
 from sovaudit.hub import HubCache, HubClient
 from sovaudit.model import Evidence, Status

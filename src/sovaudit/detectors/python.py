@@ -39,7 +39,6 @@ from collections import deque
 from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
-from urllib.parse import urlsplit
 
 from sovaudit.detectors.base import Detector, SourceFile, find_urls, normalize_url, parse_model_string, safe_url_text
 from sovaudit.model import Context, Kind, Location, Reference
