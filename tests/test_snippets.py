@@ -34,6 +34,22 @@ def test_references_to_secrets_and_ordinary_code_are_kept(line):
     assert redact(line) == line
 
 
+@pytest.mark.parametrize("line, expected", [
+    # keys the quick word check sees in any letter case
+    ("DB_PASSWORD=correct-horse-battery", "DB_PASSWORD=[REDACTED]"),
+    ("X-Auth: Bearer abcdefghij", "X-Auth: Bearer [REDACTED]"),
+    ("PrivateKey: abcdefghijk", "PrivateKey: [REDACTED]"),
+    # non-ASCII lines always go through the full pattern: re's IGNORECASE folds U+017F (long s) to
+    # "s" and U+212A (Kelvin sign) to "k", which str.lower() leaves as they are
+    ("\u017fecret = abcdefghijk", "\u017fecret = [REDACTED]"),
+    ("API_\u212aEY=abcdefghijk", "API_\u212aEY=[REDACTED]"),
+    # no key word: only the token shapes apply
+    ("url = 'https://x/?q=hf_abcdefghijklmnopqrstuvwxyz12'", "url = 'https://x/?q=[REDACTED]'"),
+])
+def test_redaction_needs_no_key_word_check_to_miss_anything(line, expected):
+    assert redact(line) == expected
+
+
 def test_snippet_is_the_trimmed_line_and_bounded():
     lines = ["x", "    model = 'gpt-4o'   ", "y" * 1000]
     assert snippet(lines, 2) == "model = 'gpt-4o'"

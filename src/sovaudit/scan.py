@@ -138,7 +138,14 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tupl
             skips.extend(s)
         if len(refs) > start:
             lines = text.splitlines()
-            refs[start:] = [replace(r, snippet=snippet(lines, r.line)) if not r.snippet else r for r in refs[start:]]
+            by_line: dict[int, str] = {}  # references often share a line: redact it once
+            for i in range(start, len(refs)):
+                r = refs[i]
+                if not r.snippet:
+                    snip = by_line.get(r.line)
+                    if snip is None:
+                        snip = by_line[r.line] = snippet(lines, r.line)
+                    refs[i] = replace(r, snippet=snip)
         sups.extend(suppressions(item.path, text))
     return refs, skips, sups, digest
 
