@@ -40,3 +40,30 @@ def test_hit_lines_every_line_with_a_word_even_overlapping_or_after_case_folding
     assert "İ".lower() != "i" and len("İ".lower()) == 2
     assert pf.hit_lines("config", "image: a\nfoo\n  env:\n") == {1, 3}
     assert pf.hit_lines("code", "") == set() and pf.hit_lines("code", "a\nb\n") == set()
+
+
+@pytest.fixture(scope="module")
+def mini_kb(tmp_path_factory):
+    from sovaudit.rules import load_knowledge_base
+
+    d = tmp_path_factory.mktemp("rules")
+    (d / "labs.yaml").write_text(
+        "section: labs\nentries:\n  - id: examplelab\n    name: Example Lab\n    country: FR\n    kind: lab\n"
+        "    hf_namespaces: [examplelab]\n    sources: [https://example.org/about]\n")
+    return load_knowledge_base(base_dir=d)
+
+
+def test_shared_lowered_text_and_matches_never_answer_for_another_text_or_vocabulary(kb, mini_kb):
+    """The last text's lower-cased copy and matches are kept for the next check on the very same
+    text object; an equal text, another text or another knowledge base's vocabulary gets its own."""
+    big, small = Prefilter(kb), Prefilter(mini_kb)
+    text = "x = 1\nimport dashscope\n"
+    assert big.worth_parsing("code", text) and big.hit_lines("code", text) == {2}
+    # same text, a vocabulary without that package: its own pass
+    assert small.hit_lines("code", text) == set() and not small.worth_parsing("code", text)
+    assert big.hit_lines("code", text) == {2}  # and back
+    other = "".join(["y = 2\n", "import dashscope\n"])  # an equal-looking but different text
+    assert big.hit_lines("code", other) == {2}
+    assert not big.worth_parsing("code", "def add(a, b):\n    return a + b\n")
+    assert big.hit_lines("code", text) == {2}
+    assert Prefilter.lower("ÀB") == "àb" and Prefilter.lower(text) == text.lower()

@@ -47,10 +47,41 @@ def _kb_words(kb: KnowledgeBase) -> set[str]:
     return {w for w in words if len(w) >= 3}
 
 
+_AUTOMATA: dict[frozenset[str], ahocorasick_rs.AhoCorasick] = {}
+
+
 def _automaton(words: set[str]) -> ahocorasick_rs.AhoCorasick:
     # a DFA: the largest automaton to build (a few ms, about 2 MB for ~700 words) and the fastest
-    # to run -- this pass reads every byte of every file the detectors could parse
-    return ahocorasick_rs.AhoCorasick(sorted(words), implementation=ahocorasick_rs.Implementation.DFA)
+    # to run -- this pass reads every byte of every file the detectors could parse. One per word
+    # set, so that every Prefilter of a knowledge base shares it (and its matches, see below).
+    key = frozenset(words)
+    auto = _AUTOMATA.get(key)
+    if auto is None:
+        if len(_AUTOMATA) >= 8:
+            _AUTOMATA.clear()
+        auto = _AUTOMATA[key] = ahocorasick_rs.AhoCorasick(sorted(words), implementation=ahocorasick_rs.Implementation.DFA)
+    return auto
+
+
+#: The last text looked at: (text, text.lower(), [(automaton, its matches in it), ...]). The scanner's
+#: check and the Python detector's hit lines (its own ``Prefilter``) read the same file one after
+#: the other: one lower-cased copy and one pass per automaton serve both. Holding ``text`` keeps its
+#: identity from being reused, so ``is`` tells the same text; one tuple, swapped whole.
+_LAST: tuple = (None, "", [])
+
+
+def _lowered_matches(auto: ahocorasick_rs.AhoCorasick, text: str) -> tuple[str, list]:
+    global _LAST
+    last = _LAST
+    if last[0] is not text:
+        last = _LAST = (text, text.lower(), [])
+    low, found = last[1], last[2]
+    for a, matches in found:
+        if a is auto:
+            return low, matches
+    matches = auto.find_matches_as_indexes(low)
+    found.append((auto, matches))
+    return low, matches
 
 
 class Prefilter:
@@ -65,11 +96,11 @@ class Prefilter:
         """The 1-based lines that hold at least one word of the vocabulary. (Matches do not
         overlap; a word hidden under another match is on that match's line, since no word holds a
         line break.)"""
-        auto = self._config if kind == "config" else self._code
-        low = text.lower()  # line breaks stay where they are; offsets below are into ``low``
+        # line breaks stay where they are in ``low``; offsets below are into it
+        low, matches = _lowered_matches(self._config if kind == "config" else self._code, text)
         lines: set[int] = set()
         pos, line = 0, 1
-        for _word, start, _end in auto.find_matches_as_indexes(low):  # in increasing order
+        for _word, start, _end in matches:  # in increasing order
             line += low.count("\n", pos, start)
             pos = start
             lines.add(line)
@@ -77,5 +108,11 @@ class Prefilter:
 
     def worth_parsing(self, kind: str, text: str) -> bool:
         """``kind`` is the detector's ``prefilter`` value: "code" or "config"."""
-        auto = self._config if kind == "config" else self._code
-        return bool(auto.find_matches_as_indexes(text.lower()))
+        return bool(_lowered_matches(self._config if kind == "config" else self._code, text)[1])
+
+    @staticmethod
+    def lower(text: str) -> str:
+        """``text.lower()``, shared with the checks on the same text."""
+        if _LAST[0] is text:
+            return _LAST[1]
+        return text.lower()

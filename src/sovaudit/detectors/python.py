@@ -1961,7 +1961,7 @@ def analyze(text: str, kb: KnowledgeBase, guided: bool = True) -> tuple[list[Sig
     """Sightings in ``text`` (newlines already ``\\n``); the flag says whether the source parsed.
     ``guided``: parse only what can name something (``quiet_blocks``), the full text if that fails."""
     tree = None
-    if guided and len(text) > 4096 and len(text.lower()) == len(text):
+    if guided and len(text) > 4096 and len(_vocabulary(kb).lower(text)) == len(text):
         quiet = quiet_blocks(text, _vocabulary(kb).hit_lines("code", text))
         if quiet is not None:
             try:
