@@ -569,3 +569,25 @@ def test_huge_file_gets_the_line_scan_and_a_partial_skip(kb, monkeypatch):
     refs = [x for x in out if not isinstance(x, Skipped)]
     assert [(s.reason) for s in skips] == ["partly scanned (terraform)"]
     assert [(r.id, r.line, r.column) for r in refs] == [("anthropic.claude-3-haiku-20240307-v1:0", 2, 15)]
+
+
+def test_shared_transformer_builds_the_tree_hcl2_parses_does():
+    """The HCL tree comes from one transformer kept between files (its callbacks bound once):
+    the same tree as a fresh ``hcl2.parses`` for every fixture, a malformed file in between
+    changing nothing."""
+    from pathlib import Path
+
+    import hcl2
+
+    from sovaudit.detectors.terraform import _HclConverter, _hcl_tree
+
+    repo = Path(__file__).resolve().parents[2]
+    texts = [p.read_text() for d in ("tests", "examples") for p in sorted((repo / d).rglob("*.tf"))]
+    texts.append('variable "x" {\n  default = "a"\n  l = [for s in var.list : upper(s) if s != ""]\n'
+                 '  m = { a = 1, "b" = var.c ? 2 : 3 }\n  h = <<EOT\nhello ${var.x}\nEOT\n}\n')
+    assert len(texts) >= 5
+    for _ in range(2):
+        for text in texts:
+            assert _hcl_tree(text) == _HclConverter().body(hcl2.parses(text).body)
+            with pytest.raises(ValueError, match="malformed HCL"):
+                _hcl_tree('resource "a" "b" {\n  x = \n')

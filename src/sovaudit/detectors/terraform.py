@@ -113,8 +113,9 @@ def _hcl_tree(text: str) -> list[Item]:
     import hcl2
     from lark.exceptions import UnexpectedEOF, UnexpectedInput
 
+    transformer = _transformer()
     try:
-        start = hcl2.parses(text)
+        start = transformer.transform(hcl2.parses_to_tree(text))  # what hcl2.parses(text) does
     except UnexpectedInput as exc:
         tok = getattr(exc, "token", None)
         if isinstance(exc, UnexpectedEOF) or (tok is not None and getattr(tok, "type", "") == "$END"):
@@ -129,11 +130,41 @@ def _hcl_tree(text: str) -> list[Item]:
     return _HclConverter().body(start.body)
 
 
+_TRANSFORMER: list = []
+
+
+def _transformer():
+    """hcl2's ``RuleTransformer`` (what ``hcl2.transform`` builds per call), built once. lark looks
+    each node's callback up on the transformer, and a ``v_args`` callback then builds a new bound
+    wrapper (``functools.update_wrapper``) per node, about a quarter of the transform: each is bound
+    once here and kept in the instance, where that look-up finds it first (the wrapper is a
+    non-data descriptor). The transformer keeps no state between trees."""
+    if not _TRANSFORMER:
+        from hcl2.transformer import RuleTransformer
+
+        t = RuleTransformer(discard_new_line_or_comments=False)
+        try:
+            from lark.visitors import _VArgsWrapper
+        except ImportError:  # another lark: unbound callbacks, as hcl2 has them
+            _VArgsWrapper = ()
+        for klass in type(t).__mro__:
+            for name, attr in vars(klass).items():
+                if isinstance(attr, _VArgsWrapper) and name not in t.__dict__:
+                    t.__dict__[name] = getattr(t, name)
+        _TRANSFORMER.append(t)
+    return _TRANSFORMER[0]
+
+
 class _HclConverter:
     def __init__(self) -> None:
         from hcl2 import SerializationOptions
+        from hcl2.rules.abstract import LarkRule
+        from hcl2.rules.base import AttributeRule, BlockRule
+        from hcl2.rules.containers import ObjectRule, TupleRule
+        from hcl2.rules.strings import HeredocTemplateRule, StringRule
 
         self.opts = SerializationOptions(with_comments=False, strip_string_quotes=True, explicit_blocks=False)
+        self._rules = (LarkRule, AttributeRule, BlockRule, ObjectRule, TupleRule, HeredocTemplateRule, StringRule)
 
     @staticmethod
     def _pos(n) -> tuple[int, int]:
@@ -143,8 +174,7 @@ class _HclConverter:
         return m.line, m.column
 
     def body(self, body) -> list[Item]:
-        from hcl2.rules.base import AttributeRule, BlockRule
-
+        _, AttributeRule, BlockRule, *_ = self._rules
         out: list[Item] = []
         for child in body.children:
             if isinstance(child, AttributeRule):
@@ -163,10 +193,7 @@ class _HclConverter:
         return out
 
     def expr(self, n) -> Node:
-        from hcl2.rules.abstract import LarkRule
-        from hcl2.rules.containers import ObjectRule, TupleRule
-        from hcl2.rules.strings import HeredocTemplateRule, StringRule
-
+        LarkRule, _, _, ObjectRule, TupleRule, HeredocTemplateRule, StringRule = self._rules
         name = n.lark_name()
         line, col = self._pos(n)
         if isinstance(n, StringRule):
