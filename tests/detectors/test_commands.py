@@ -200,3 +200,31 @@ def test_is_secret_name(name, expected):
 def test_crlf_line_continuations(kb):
     text = "MODEL=Qwen/Qwen2-7B\r\nvllm serve \\\r\n  google/gemma-2-9b-it\r\n"
     assert found(analyze_shell(text, kb)) == [("Qwen/Qwen2-7B", 6, "hf"), ("google/gemma-2-9b-it", 37, "hf")]
+
+
+# -- the word reader's fast paths (plain runs, operator and redirection checks) -------------------
+# Expected values are what the character-by-character reader gave before the fast paths.
+
+@pytest.mark.parametrize("text, expected", [
+    ("echo $HOME ${A:-x} $(date) `id` a$b",
+     [[("echo", (0, 1, 2, 3)), ("$HOME", (5, 6, 7, 8, 9)), ("${A:-x}", (11, 12, 13, 14, 15, 16, 17)),
+       ("$(date)", (19, 20, 21, 22, 23, 24, 25)), ("`id`", (27, 28, 29, 30)), ("a$b", (32, 33, 34))]]),
+    ("cmd 2>&1 >out <in 3<>f", [[("cmd", (0, 1, 2))]]),
+    # a redirection may start with any decimal digit (re's \d), not with other digits
+    ("echo a \u0663>f b", [[("echo", (0, 1, 2, 3)), ("a", (5,)), ("b", (11,))]]),
+    ("x\u00b2>y z", [[("x\u00b2", (0, 1)), ("z", (5,))]]),
+    ("a&&b||c;d|e&f (g) ;; h |& i", [[("a", (0,))], [("b", (3,))], [("c", (6,))], [("d", (8,))], [("e", (10,))],
+                                     [("f", (12,))], [("g", (15,))], [("h", (21,))], [("i", (26,))]]),
+    ("vllm serve org/m-1.5_x:q@v --port=80 --model\\ x 'q'\"r\"s",
+     [[("vllm", (0, 1, 2, 3)), ("serve", (5, 6, 7, 8, 9)), ("org/m-1.5_x:q@v", tuple(range(11, 26))),
+       ("--port=80", tuple(range(27, 36))), ("--model x", (37, 38, 39, 40, 41, 42, 43, 45, 46)), ("qrs", (49, 52, 54))]]),
+    ("a\\\nb c\\\r\nd", [[("ab", (0, 3)), ("cd", (5, 9))]]),
+    ("echo \"$(echo 'x y')\" z", [[("echo", (0, 1, 2, 3)), ("$(echo 'x y')", tuple(range(6, 19))), ("z", (21,))]]),
+])
+def test_words_and_positions_through_the_fast_paths(text, expected):
+    s = split_script(text)
+    assert [[(w.value, w.offs) for w in cmd] for cmd in s.commands] == expected
+    # with a position map, every offset goes through it
+    mapped = split_script(text, offs=[10 + 2 * i for i in range(len(text))])
+    assert [[(w.value, w.offs) for w in cmd] for cmd in mapped.commands] == [
+        [(v, tuple(10 + 2 * o for o in offs)) for v, offs in cmd] for cmd in expected]

@@ -79,8 +79,12 @@ class Script:
 
 
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")", "\n")
+_OPERATOR_FIRST = frozenset(o[0] for o in _OPERATORS)
 _REDIRECT_RE = re.compile(r"\d*(?:<<<|<<-|<<|>>|<>|>\||<&|>&|&>>|&>|<|>)")
 _SPACE = " \t\r"
+#: A run of characters ``_read_word`` takes one by one, as written: none ends a word, quotes,
+#: escapes or starts a substitution (``$`` is looked at alone: ``$(``, ``${``).
+_PLAIN_RUN = re.compile(r"[^ \t\r\n;&|()<>\\'\"$`]+")
 
 
 def split_script(text: str, base: int = 0, offs: Sequence[int] | None = None, comments: bool = True) -> Script:
@@ -124,7 +128,8 @@ def split_script(text: str, base: int = 0, offs: Sequence[int] | None = None, co
                 script.comments.append(Comment(text[i + 1 : j], pos(i + 1)))
             i = j
             continue
-        m = _REDIRECT_RE.match(text, i)
+        # a redirection starts with a digit (``\d``: a decimal), '<', '>' or '&'
+        m = _REDIRECT_RE.match(text, i) if c in "<>&" or c.isdecimal() else None
         if m and (m.group(0)[-1] in "<>" or m.group(0).endswith("&") or not m.group(0)[0].isdigit()):
             opname = m.group(0).lstrip("0123456789")
             i = m.end()
@@ -135,7 +140,7 @@ def split_script(text: str, base: int = 0, offs: Sequence[int] | None = None, co
             if opname in ("<<", "<<-") and tgt is not None:
                 pending_heredocs.append((tgt.value, opname == "<<-"))
             continue
-        op = next((o for o in _OPERATORS if text.startswith(o, i)), None)
+        op = next((o for o in _OPERATORS if text.startswith(o, i)), None) if c in _OPERATOR_FIRST else None
         if op is not None:
             end_command()
             i += len(op)
@@ -180,6 +185,13 @@ def _read_word(text: str, i: int, pos, script: Script) -> tuple[Word | None, int
     start = i
     quoted = False
     while i < n:
+        run = _PLAIN_RUN.match(text, i)
+        if run is not None:
+            j = run.end()
+            chars.append(text[i:j])
+            offs.extend(map(pos, range(i, j)))
+            i = j
+            continue
         c = text[i]
         if c in _SPACE or c == "\n":
             break
