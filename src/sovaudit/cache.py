@@ -79,7 +79,9 @@ def default_cache_dir() -> Path:
 
 
 def content_hash(data: bytes, size: int) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest() + f"-{size}"
+    # SHA-256 (OpenSSL: SHA-NI/ARMv8 instructions where the CPU has them, about 1.7 GB/s) rather
+    # than hashlib's BLAKE2b (about 0.6 GB/s): every byte of every scanned file goes through it
+    return hashlib.sha256(data).hexdigest()[:32] + f"-{size}"
 
 
 def engine_version(rules_version: str) -> str:
