@@ -93,6 +93,11 @@ CASES = [
     ("bash -lc 'vllm serve Qwen/Qwen2-7B'", [("Qwen/Qwen2-7B", 22, "hf")]),
     ("ID=$(huggingface-cli download Qwen/Qwen2-7B)", [("Qwen/Qwen2-7B", 31, "hf")]),
     ("uv run vllm serve microsoft/Phi-3-mini-4k-instruct", [("microsoft/Phi-3-mini-4k-instruct", 19, "hf")]),
+    # runners (checked only where a runner's first word stands)
+    ("uvx vllm serve Qwen/Qwen2.5-7B-Instruct", [("Qwen/Qwen2.5-7B-Instruct", 16, "hf")]),
+    ("conda run -n env vllm serve Qwen/Qwen2.5-7B-Instruct", [("Qwen/Qwen2.5-7B-Instruct", 29, "hf")]),
+    ("poetry run python -m vllm.entrypoints.openai.api_server --model Qwen/Qwen2.5-7B-Instruct",
+     [("Qwen/Qwen2.5-7B-Instruct", 65, "hf")]),
     ("python -c \"from sentence_transformers import SentenceTransformer; SentenceTransformer('BAAI/bge-small-en-v1.5')\"",
      [("BAAI/bge-small-en-v1.5", 88, "hf")]),
     ("accelerate launch train.py --model_name_or_path meta-llama/Llama-3.2-1B", [("meta-llama/Llama-3.2-1B", 49, "hf")]),

@@ -552,6 +552,7 @@ _WRAPPERS = frozenset({"sudo", "exec", "nohup", "time", "nice", "stdbuf", "comma
                        "doas", "chronic", "caffeinate", "srun", "mpirun"})
 _RUNNERS = {("uv", "run"), ("poetry", "run"), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"), ("rye", "run"),
             ("pixi", "run"), ("conda", "run"), ("mamba", "run"), ("micromamba", "run"), ("uvx",), ("pipx", "run")}
+_RUNNER_FIRST = frozenset(r[0] for r in _RUNNERS)
 _DECLARE = frozenset({"export", "local", "declare", "readonly", "typeset", "set", "setenv"})
 _CONTAINER_CLIS = frozenset({"docker", "podman", "nerdctl"})
 _REPO_TOOLS = frozenset({"git", "gh", "hub", "glab"})
@@ -620,7 +621,9 @@ def analyze_argv(words: list[Word], kb: KnowledgeBase, shell: bool = False, dept
             if b == "timeout" and i < n:
                 i += 1
             continue
-        runner = next((r for r in _RUNNERS if tuple(w.value for w in words[i : i + len(r)]) == r), None)
+        runner = None
+        if v in _RUNNER_FIRST:  # a runner's first word: only then compare whole runners
+            runner = next((r for r in _RUNNERS if tuple(w.value for w in words[i : i + len(r)]) == r), None)
         if runner is not None:
             i += len(runner)
             while i < n and words[i].value.startswith("-"):
