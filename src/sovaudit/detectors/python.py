@@ -36,6 +36,7 @@ import bisect
 import operator
 import re
 from collections import deque
+from functools import lru_cache
 from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
@@ -112,8 +113,10 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", name.lower()) if w]
 
 
+@lru_cache(maxsize=1 << 16)
 def model_name_hint(name: str) -> str | None:
-    """The parse hint a variable, attribute, keyword or dict key of this name implies, or None when
+    """(Memoised: it depends on the name alone, and the same names come back in file after file.)
+    The parse hint a variable, attribute, keyword or dict key of this name implies, or None when
     the name does not say model. ``"hf"`` for Hub repo names, ``"model"`` for model names, ``""``
     (only what the knowledge base vouches for) for names that usually hold a local path."""
     if not name:
