@@ -23,7 +23,7 @@ import jsonschema
 import pycountry
 import yaml
 
-SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models")
+SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models", "detection")
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})
 
@@ -364,6 +364,62 @@ def _write_cache(path: Path, kb: "KnowledgeBase") -> None:
 # ------------------------------------------------------------------------------------------
 
 
+class HostPatternIndex:
+    """Host patterns (``*.api.openai.com``, exact hosts, other fnmatch patterns) in the order
+    given: ``match`` returns the value of the first pattern that matches, looking up ``*.suffix``
+    patterns by the host's suffixes instead of trying each."""
+
+    def __init__(self, items: Iterable[tuple[str, Any]]):
+        self._suffix: dict[str, tuple[int, Any]] = {}
+        self._other: list[tuple[int, str, Any]] = []
+        for order, (pat, value) in enumerate(items):
+            low = pat.lower()
+            if low.startswith("*.") and not any(c in low[2:] for c in "*?["):
+                self._suffix.setdefault(low[1:], (order, value))
+            else:
+                self._other.append((order, low, value))
+
+    def match(self, host: str) -> Any:
+        best: tuple[int, Any] | None = None
+        i = host.find(".")
+        while i >= 0:
+            hit = self._suffix.get(host[i:])
+            if hit is not None and (best is None or hit[0] < best[0]):
+                best = hit
+            i = host.find(".", i + 1)
+        for order, pat, value in self._other:
+            if (best is None or order < best[0]) and fnmatch.fnmatchcase(host, pat):
+                best = (order, value)
+                break
+        return None if best is None else best[1]
+
+
+class PatternIndex:
+    """fnmatch patterns (case-insensitive) indexed by their literal prefix: a look-up tries only
+    the patterns whose prefix the name starts with, and returns the value of the first pattern (in
+    the order given) that matches, as a loop over every pattern would."""
+
+    def __init__(self, items: Iterable[tuple[str, Any]]):
+        self._by_prefix: dict[str, list[tuple[int, re.Pattern[str], Any]]] = {}
+        for order, (pat, value) in enumerate(items):
+            low = pat.lower()
+            m = re.match(r"[^*?\[]*", low)
+            prefix = m.group(0) if m else ""
+            self._by_prefix.setdefault(prefix, []).append((order, re.compile(fnmatch.translate(low)), value))
+        self._lengths = sorted({len(p) for p in self._by_prefix})
+
+    def match(self, name: str) -> Any:
+        n = name.lower()
+        best: tuple[int, Any] | None = None
+        for ln in self._lengths:
+            if ln > len(n):
+                break
+            for order, rx, value in self._by_prefix.get(n[:ln], ()):
+                if (best is None or order < best[0]) and rx.match(n):
+                    best = (order, value)
+        return None if best is None else best[1]
+
+
 def _norm_pkg(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -457,13 +513,22 @@ class KnowledgeBase:
         if hit is None and host not in _LOOPBACK:
             hit = self.provider_by_host.get((host, 0))
             if hit is None:
-                hit = next((p for (h, _), p in sorted(self.provider_by_host.items(), key=lambda kv: kv[0]) if h == host), None)
+                hit = self._provider_by_host_any.get(host)
         if hit is not None:
             return hit
-        for pat, p in self._host_patterns:
-            if fnmatch.fnmatchcase(host, pat):
-                return p
-        return None
+        return self._host_pattern_index.match(host)
+
+    @cached_property
+    def _provider_by_host_any(self) -> dict[str, Entry]:
+        """host -> the provider of its lowest (host, port) base URL: any port of a known host."""
+        out: dict[str, Entry] = {}
+        for (h, _port), p in sorted(self.provider_by_host.items(), key=lambda kv: kv[0]):
+            out.setdefault(h, p)
+        return out
+
+    @cached_property
+    def _host_pattern_index(self) -> "HostPatternIndex":
+        return HostPatternIndex(self._host_patterns)
 
     def _index(self, section: str, key: str, norm=str.lower) -> dict[str, Entry]:
         cache_key = (section, key)
@@ -518,11 +583,11 @@ class KnowledgeBase:
         return out
 
     def instance_type(self, name: str) -> tuple[Entry, dict] | None:
-        for hw in self.section("hardware"):
-            for it in hw.get("instance_types", []):
-                if fnmatch.fnmatchcase(name.lower(), it["pattern"].lower()):
-                    return hw, it
-        return None
+        idx = self._idx.get("instance_types")
+        if idx is None:
+            idx = self._idx["instance_types"] = PatternIndex(
+                (it["pattern"], (hw, it)) for hw in self.section("hardware") for it in hw.get("instance_types", []))
+        return idx.match(name)
 
     def cloud_for_terraform(self, source_or_name: str) -> Entry | None:
         """Match a provider source (``hashicorp/aws``) or a local provider name (``aws``)."""
@@ -582,12 +647,11 @@ class KnowledgeBase:
         return frozenset(self._index("providers", "env_vars", str.upper))
 
     def api_model(self, name: str) -> Entry | None:
-        n = name.lower()
-        for am in self.section("api_models"):
-            for pat in am.get("patterns", []):
-                if fnmatch.fnmatchcase(n, pat.lower()):
-                    return am
-        return None
+        idx = self._idx.get("api_model_patterns")
+        if idx is None:
+            idx = self._idx["api_model_patterns"] = PatternIndex(
+                (pat, am) for am in self.section("api_models") for pat in am.get("patterns", []))
+        return idx.match(name)
 
     def lab_for_namespace(self, ns: str) -> Entry | None:
         n = ns.lower()

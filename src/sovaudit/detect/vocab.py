@@ -1,0 +1,274 @@
+"""One vocabulary, compiled from ``rules/``, matched natively over every byte of every text file.
+
+Everything the scanner reacts to is an *anchor*: a literal or a short, bounded pattern that marks
+where a reference may start or end -- a known Hub namespace followed by ``/``, the fixed prefix of an
+API model family, ``://``, a model key followed by its separator, a loader call, a command, a
+hardware or cloud name. All anchors go into one Hyperscan database (automata compiled to native
+code; matching is linear in the input whatever the patterns). The database is also the prefilter:
+a file with no anchor yields nothing and costs one pass. No word list is kept in Python: every
+anchor is generated from the knowledge base (``rules/*.yaml``).
+
+``Anchor.kind`` says which recogniser in ``sovaudit.detect.lexical`` handles a match; ``payload``
+carries what the rule said (the namespace, the call, the vendor...).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import hyperscan
+
+from sovaudit.detect.positions import DetectionRules, for_kb, words
+from sovaudit.rules import KnowledgeBase
+
+
+class A(enum.IntEnum):
+    """Anchor kinds: which recogniser handles a match."""
+
+    NAMESPACE = 1  # "Qwen/" (exact case): a Hub id of a known publisher starts here
+    HUB_HOST = 2  # "huggingface.co/": a Hub URL
+    SCHEME = 3  # "hf://", "pvc://", "s3://": a URI
+    OLLAMA_LIB = 4  # "ollama.com/library/"
+    FAMILY = 5  # "gpt-4o", "claude-", "anthropic.": the fixed start of an API model family or cloud id
+    OLLAMA_TAG = 6  # "x:8b", "x:latest": an Ollama NAME:TAG ends around here
+    WEIGHT = 7  # ".gguf", ".safetensors": a weight file name ends here
+    URL = 8  # "://"
+    HOSTPORT = 9  # "localhost:", "127.0.0.1:": a server address without scheme
+    KEY = 10  # "model...": "  /  = : a model key and its separator
+    FLAG = 11  # "--model-id " / "-m ": a model flag
+    KEY_COMMA = 12  # 'MODEL_NAME", ': a model-named string followed by a default (getenv, dict.get)
+    CALL = 13  # "from_pretrained(": a call whose argument is a model
+    OPTION_CALL = 14  # "add_argument(": an option declaration (its default)
+    COMMAND = 15  # "ollama run ": a command whose argument is a model
+    FROM_LINE = 16  # "FROM " at a line start (Dockerfile image, Modelfile base model)
+    IMPORT = 17  # "import " / "from " at a line start, require(", from "
+    IMAGE_KEY = 18  # "image:" a container image
+    SW_COMMAND = 19  # "vllm serve", "text-generation-launcher": a serving command
+    CREDENTIAL = 20  # "OPENAI_API_KEY": a provider's credential or configuration variable
+    CLIENT = 21  # "ChatOpenAI(": a provider's client constructed here
+    HW_TOKEN = 22  # hardware names, tools, code tokens, resources, node values (vendor in payload)
+    HW_ENV = 23  # hardware environment variables (exact or prefix)
+    HW_DEVICE = 24  # a quoted device string: "cuda", 'npu:0'
+    GPU_KEY = 25  # a GPU count / accelerator key and its separator
+    GPU_FLAG = 26  # docker --gpus, --device /dev/dri
+    CLOUD_TOKEN = 27  # cloud CLIs, annotation prefixes, resource types, hosts (cloud in payload)
+    CLOUD_ENV = 28  # cloud environment variables (exact or prefix)
+    CLOUD_KEY = 29  # region / instance type / storage class / provider key and its separator
+    REGION = 30  # a region or zone name unambiguous on its own
+    TF_BLOCK = 31  # Terraform resource "x" / data "x" / provider "x"
+    TF_SOURCE = 32  # Terraform source = "hashicorp/aws"
+    TF_LOCAL = 33  # Terraform required_providers entry: aws = {
+    ARN = 34  # arn:aws
+    IAM = 35  # "bedrock:InvokeModel"
+    PROVIDER_VALUE = 36  # llm_provider: 'bedrock'  (a provider key; payload: nothing)
+    ENV_ENTRY = 37  # "- name: X_MODEL" whose value is on the next line (Kubernetes env)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    kind: A
+    payload: Any = None
+    literal_len: int = 0  # for literals: the match starts literal_len bytes before its end
+
+
+_ID = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _lit(s: str) -> bytes:
+    """A literal as a Hyperscan expression (every non-alphanumeric character escaped)."""
+    return "".join(c if c.isalnum() or c == "_" else "\\x%02x" % ord(c) for c in s).encode()
+
+
+def _fnmatch_prefix(pattern: str) -> str:
+    m = re.match(r"[^*?\[]*", pattern)
+    return m.group(0) if m else ""
+
+
+def _words_regex(ws: list[str]) -> str:
+    return "(?:" + "|".join(sorted({_lit(w).decode() for w in ws}, key=len, reverse=True)) + ")"
+
+
+class Vocabulary:
+    """The compiled anchor set of one knowledge base. Build with ``vocabulary_for(kb)``."""
+
+    def __init__(self, kb: KnowledgeBase, rules: DetectionRules | None = None):
+        self.kb = kb
+        self.rules = rules = rules or for_kb(kb)
+        exprs: list[bytes] = []
+        flags: list[int] = []
+        anchors: list[Anchor] = []
+        C = hyperscan.HS_FLAG_CASELESS
+        ML = hyperscan.HS_FLAG_MULTILINE
+
+        def add(expr: bytes, kind: A, payload: Any = None, flag: int = 0, literal_len: int = 0) -> None:
+            exprs.append(expr)
+            flags.append(flag)
+            anchors.append(Anchor(kind, payload, literal_len))
+
+        def lit(s: str, kind: A, payload: Any = None, caseless: bool = True) -> None:
+            add(_lit(s), kind, payload, C if caseless else 0, len(s.encode()))
+
+        # -- models ----------------------------------------------------------------------------
+        seen_ns: set[str] = set()
+        for lab in kb.section("labs"):
+            for ns in list(lab.get("hf_namespaces", ()) or ()) + list(lab.get("former_namespaces", ()) or ()):
+                if ns not in seen_ns:
+                    seen_ns.add(ns)
+                    lit(ns + "/", A.NAMESPACE, ns, caseless=False)
+        for host in rules.hub_hosts:
+            lit(host + "/", A.HUB_HOST, host)
+        for sc in rules.schemes:
+            lit(sc.scheme + "://", A.SCHEME, sc)
+        for host in rules.ollama_library_hosts:
+            lit(host, A.OLLAMA_LIB, host)
+        prefixes: set[str] = set()
+        for am in kb.section("api_models"):
+            prefixes.update(_fnmatch_prefix(p) for p in am.get("patterns", ()))
+        for prov in kb.section("providers"):
+            prefixes.update(_fnmatch_prefix(p) for p in prov.get("model_patterns", ()) or ())
+        for p in sorted(prefixes):
+            # a prefix too short to be told from a word ("o1", "seed-") is read only in model positions
+            if len(p) >= 4 and (re.search(r"[0-9\-.]", p) or len(p) >= 6):
+                lit(p, A.FAMILY, p.lower())
+        add(rb"[A-Za-z0-9]:(?:[0-9]|latest|cloud|e[0-9])", A.OLLAMA_TAG)
+        lit("://", A.URL)
+        for host in sorted(rules.local_hosts):
+            if not host.startswith(("[", ":")):
+                add((r"(?:^|[^A-Za-z0-9_./@:\-])" + _lit(host).decode() + r":[0-9]").encode(), A.HOSTPORT, host, C | ML)
+        for ext in rules.weight_exts:
+            lit(ext, A.WEIGHT, ext)
+        # model positions
+        key_words = set(rules.model_words)
+        for k in rules.hf_keys | rules.kb_only_keys | rules.artifact_keys:
+            if not any(w in rules.model_words for w in words(k)):
+                key_words.add(k)
+        kw = _words_regex(sorted(key_words))
+        add((kw + r"[A-Za-z0-9_\-]{0,48}[\"'`]?\]?[ \t]{0,8}(?:=|:)").encode(), A.KEY, flag=C)
+        fw = _words_regex(sorted(rules.flag_words))
+        add((r"--?[A-Za-z0-9_\-]{0,30}" + fw + r"[A-Za-z0-9_\-]{0,30}(?:=|[ \t])").encode(), A.FLAG, flag=C)
+        mw = _words_regex(sorted(rules.model_words))
+        add((mw + r"[A-Za-z0-9_]{0,48}[\"'][ \t]{0,4},[ \t]{0,8}").encode(), A.KEY_COMMA, flag=C)
+        # a Kubernetes / compose env entry: "- name: X_MODEL" with "value:" on the next line
+        ew = _words_regex(sorted(set(rules.model_words) | {k for k in rules.artifact_keys if "_" in k}))
+        add((r"\bname:[ \t]*[\"']?[A-Za-z0-9_]*" + ew + r"[A-Za-z0-9_]*[\"']?[ \t]*\r?\n").encode(), A.ENV_ENTRY, flag=C)
+        for call in rules.calls:
+            add((r"\b" + _lit(call.name).decode() + r"[ \t]*\(").encode(), A.CALL, call)
+        for name in sorted(rules.option_calls):
+            add((r"\b" + _lit(name).decode() + r"[ \t]*\(").encode(), A.OPTION_CALL, name)
+        for cmd in rules.commands:
+            add((r"\b" + r"[ \t]+".join(_lit(w).decode() for w in cmd.words) + r"(?:[ \t]|$)").encode(), A.COMMAND, cmd, ML)
+        add(rb"^[ \t]*(?:#[ \t]*)?FROM[ \t]+", A.FROM_LINE, flag=ML)
+        # -- software ----------------------------------------------------------------------------
+        add(rb"^[ \t]*(?:import|from)[ \t]+[A-Za-z_]", A.IMPORT, "python", ML)
+        add(rb"(?:\brequire[ \t]*\(|\bfrom[ \t]|\bimport[ \t]*\(?)[ \t]*[\"']", A.IMPORT, "npm")
+        add(rb"\bimage[\"']?[ \t]*[:=][ \t]*", A.IMAGE_KEY, flag=C)
+        for sw in kb.section("software"):
+            for c in sw.get("commands", ()) or ():
+                ws = c.split()
+                if len(ws) == 3 and ws[0].startswith("python") and ws[1] == "-m":
+                    ws = ws[2:]  # python -m X: the module is the distinctive part, however the command is spelt
+                add((r"\b" + r"[ \t]+".join(_lit(w).decode() for w in ws) + r"\b").encode(), A.SW_COMMAND, (sw.id, " ".join(ws)))
+        # -- providers ---------------------------------------------------------------------------
+        for prov in kb.section("providers"):
+            for var in prov.get("env_vars", ()) or ():
+                lit(var, A.CREDENTIAL, prov.id, caseless=False)
+            for cl in sorted(set(prov.get("python_clients", ()) or ()) | set(prov.get("js_clients", ()) or ())):
+                add((r"\b" + _lit(cl).decode() + r"[ \t]*\(").encode(), A.CLIENT, (prov.id, cl))
+        kp = _words_regex(sorted(rules.provider_keys))
+        add((r"\b" + kp + r"[\"'`]?[ \t]{0,8}(?:=|:)[ \t]{0,8}[\"'`]?[A-Za-z]").encode(), A.PROVIDER_VALUE, flag=C)
+        # -- hardware ----------------------------------------------------------------------------
+        device_strings: dict[str, str] = {}
+        for hw in kb.section("hardware"):
+            for key in ("k8s_resources", "node_values"):
+                for v in hw.get(key, ()) or ():
+                    if "*" not in v:
+                        lit(v, A.HW_TOKEN, (hw.id, key, v))
+            for key in ("accelerators", "tools", "code_tokens", "terms"):
+                for v in hw.get(key, ()) or ():
+                    lit(v, A.HW_TOKEN, (hw.id, key, v), caseless=False)
+            for v in hw.get("env_vars", ()) or ():
+                if v.endswith("*"):
+                    lit(v[:-1], A.HW_ENV, (hw.id, v), caseless=False)
+                else:
+                    lit(v, A.HW_ENV, (hw.id, v), caseless=False)
+            for v in hw.get("device_strings", ()) or ():
+                device_strings.setdefault(v.lower(), hw.id)
+            for v in hw.get("docker_flags", ()) or ():
+                lit(v, A.GPU_FLAG, (hw.id, v), caseless=False)
+        for dev, vendor in sorted(device_strings.items()):
+            add((r"(?:\\?[\"'])" + _lit(dev).decode() + r"(?::[0-9]{1,3})?\\?[\"']").encode(), A.HW_DEVICE, (vendor, dev))
+            add((r"--?device[= ][ \t]*[\"']?" + _lit(dev).decode() + r"\b").encode(), A.HW_DEVICE, (vendor, dev))
+        for v in rules.gpu_env_vars:
+            lit(v, A.HW_ENV, ("", v), caseless=False)
+        for v in rules.gpu_docker_flags:
+            lit(v, A.GPU_FLAG, ("", v), caseless=False)
+        dev_keys = {d for d in device_strings} | {"use_" + d for d in device_strings}
+        gk = _words_regex(sorted(rules.gpu_count_keys | rules.compose_keys | rules.version_keys | dev_keys))
+        add((r"\b" + gk + r"[\"'`]?[ \t]{0,8}(?:=|:)").encode(), A.GPU_KEY, flag=C)
+        # -- cloud -------------------------------------------------------------------------------
+        for cl in kb.section("clouds"):
+            for v in cl.get("env_vars", ()) or ():
+                lit(v[:-1] if v.endswith("*") else v, A.CLOUD_ENV, (cl.id, v), caseless=False)
+            for v in cl.get("cli_commands", ()) or ():
+                add((r"\b" + r"[ \t]+".join(_lit(w).decode() for w in v.split()) + r"\b").encode(), A.CLOUD_TOKEN, (cl.id, "cli", v))
+            for key in ("annotation_prefixes", "k8s_labels"):
+                for v in cl.get(key, ()) or ():
+                    lit(v, A.CLOUD_TOKEN, (cl.id, "label", v))
+            for v in cl.get("resource_types", ()) or ():
+                p = _fnmatch_prefix(v)
+                if len(p) >= 4:
+                    lit(p, A.CLOUD_TOKEN, (cl.id, "resource-type", v), caseless=False)
+            for v in cl.get("host_patterns", ()) or ():
+                if v.startswith("*."):
+                    lit(v[1:], A.CLOUD_TOKEN, (cl.id, "host", v))
+            for v in cl.get("sdk_imports", ()) or ():
+                pass  # read through IMPORT
+            for v in cl.get("iam_services", ()) or ():
+                add((r"[\"']" + _lit(v).decode() + r":(?:\*|[A-Z][A-Za-z]{2,60}\*?)[\"']").encode(), A.IAM, (cl.id, v))
+            for r in cl.get("regions", ()) or ():
+                name = r.get("name", "") if isinstance(r, dict) else str(r)
+                if name and re.search(r"[0-9]", name) and "-" in name and len(name) >= 8:
+                    lit(name, A.REGION, (cl.id, name), caseless=False)
+            for src in cl.get("terraform_providers", ()) or ():
+                local = src.rsplit("/", 1)[-1]
+                if _ID.match(local):
+                    add((r"^[ \t]*" + _lit(local).decode() + r"[ \t]*=[ \t]*\{").encode(), A.TF_LOCAL, (cl.id, local), ML)
+        for part in sorted({p for cl in kb.section("clouds") for p in (cl.get("arn_partitions", ()) or ())} | {"aws"}):
+            lit("arn:" + part + ":", A.ARN, part, caseless=False)
+        add(rb"^[ \t]*(?:resource|data|provider)[ \t]+\"", A.TF_BLOCK, flag=ML)
+        add(rb"\bsource[ \t]*=[ \t]*\"", A.TF_SOURCE)
+        ck = _words_regex(sorted(rules.region_keys | rules.instance_keys | rules.storage_class_keys | rules.region_key_tails))
+        add((ck + r"[\"'`]?[ \t]{0,8}(?:=|:)").encode(), A.CLOUD_KEY, flag=C)
+
+        self.anchors: tuple[Anchor, ...] = tuple(anchors)
+        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self.db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
+        self._scratch: hyperscan.Scratch | None = None
+
+    def scan(self, data: bytes) -> list[tuple[int, int]]:
+        """(end offset, anchor index) of every anchor match in ``data``, in end order."""
+        if self._scratch is None:
+            self._scratch = hyperscan.Scratch(self.db)
+        hits: list[tuple[int, int]] = []
+        append = hits.append
+
+        def on_match(aid: int, _frm: int, to: int, _flags: int, _ctx: Any) -> None:
+            append((to, aid))
+
+        self.db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        return hits
+
+    def fork_safe(self) -> None:
+        """Drop the scratch space (each process allocates its own on first use)."""
+        self._scratch = None
+
+
+def vocabulary_for(kb: KnowledgeBase) -> Vocabulary:
+    """The compiled vocabulary of ``kb``, built once and kept in the knowledge base's own index."""
+    v = kb._idx.get("detect.vocabulary")
+    if v is None:
+        v = kb._idx["detect.vocabulary"] = Vocabulary(kb)
+    return v
