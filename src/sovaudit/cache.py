@@ -85,13 +85,20 @@ def content_hash(data: bytes, size: int) -> str:
 
 
 def engine_version(rules_version: str) -> str:
-    """Changes whenever the tool, its detector code or the knowledge base changes."""
-    h = hashlib.sha256(f"{__version__}\0{rules_version}\0{sys.version_info[:2]}".encode())
-    det_dir = Path(__file__).parent / "detectors"
+    """Changes whenever the tool's code (every module and schema of the package, so an edited
+    rules loader or recogniser never serves stale results), the knowledge base, the Python version
+    or the matching engine's version changes."""
+    from importlib import metadata
+
+    try:
+        hs = metadata.version("hyperscan")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+        hs = "?"
+    h = hashlib.sha256(f"{__version__}\0{rules_version}\0{sys.version_info[:2]}\0{hs}".encode())
     here = Path(__file__).parent
-    for p in sorted(det_dir.glob("*.py")) + [here / n for n in ("scan.py", "model.py", "snippets.py", "prefilter.py", "cache.py")]:
+    for p in sorted(list(here.rglob("*.py")) + list(here.rglob("*.json"))):
         try:
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+            h.update(p.relative_to(here).as_posix().encode() + b"\0" + p.read_bytes())
         except OSError:
             pass
     return h.hexdigest()[:16]

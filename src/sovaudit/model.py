@@ -145,6 +145,9 @@ class ScanStats:
     files_cached: int = 0
     bytes_scanned: int = 0
     seconds: float = 0.0
+    #: The files that took longest to analyse, (path, seconds), slowest first. Timings differ from
+    #: run to run, so they stay out of the reports (``scan --timings FILE`` writes them).
+    slowest: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,50 +11,37 @@ from __future__ import annotations
 
 import codecs
 import concurrent.futures as cf
-import gc
 import itertools
 import multiprocessing
 import os
 import time
-from dataclasses import replace
 from typing import Callable, Iterable
 
 from sovaudit import __version__
 from sovaudit.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
-from sovaudit.detectors import DETECTORS
-from sovaudit.detectors.base import Detector, SourceFile
-from sovaudit.prefilter import Prefilter
+from sovaudit.detect import ARTIFACT_HEAD_BYTES, READERS, Detector, Lexer, SourceFile, lexer_for
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
-from sovaudit.snippets import snippet, suppressions
+from sovaudit.snippets import suppressions, with_snippets
 from sovaudit.rules import KnowledgeBase
 from sovaudit.walk import WalkItem, iter_walk
 
-#: How many leading bytes binary-artifact detectors get (headers only; weights are never read).
-ARTIFACT_HEAD_BYTES = 16 * 1024 * 1024
 _BINARY_SNIFF = 8192
 
 Progress = Callable[[int, int], None]
+_UTF16_32 = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+             (codecs.BOM_UTF16_BE, "utf-16"))
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes of any encoding: BOMs first, then UTF-8, then charset detection."""
-    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+def as_utf8(data: bytes) -> tuple[bytes, str]:
+    """The bytes the lexer reads: UTF-16/32 (by their BOM) re-encoded as UTF-8, a UTF-8 BOM dropped,
+    anything else as it is (every encoding the scanner meets keeps ASCII as ASCII, and every token
+    it reacts to is ASCII). Returns the bytes and the encoding's name."""
+    for bom, enc in _UTF16_32:
         if data.startswith(bom):
-            return data.decode(enc, errors="replace"), enc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[: 1024 * 1024]).best()
-    if best is not None and best.encoding:
-        try:
-            return data.decode(best.encoding, errors="replace"), best.encoding
-        except LookupError:
-            pass
-    return data.decode("latin-1"), "latin-1"
+            return data.decode(enc, errors="replace").encode("utf-8", "surrogatepass"), enc
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:], "utf-8-sig"
+    return data, "utf-8"
 
 
 def looks_binary(head: bytes) -> bool:
@@ -63,106 +50,92 @@ def looks_binary(head: bytes) -> bool:
     return b"\x00" in head[:_BINARY_SNIFF]
 
 
-def _run_detector(det: Detector, f: SourceFile, kb: KnowledgeBase) -> tuple[list[Reference], list[Skipped]]:
-    """Run one detector. It yields references, and may yield ``Skipped`` for a part of the file it
-    could not read (e.g. a templated YAML document) while still reporting the rest."""
+def _run_reader(det: Detector, f: SourceFile, kb: KnowledgeBase) -> tuple[list[Reference], list[Skipped]]:
+    """Run one format reader. It yields references, and may yield ``Skipped`` for a part of the
+    file it could not read while still reporting the rest."""
     refs: list[Reference] = []
     skips: list[Skipped] = []
     try:
         for item in det.detect(f, kb):
             (skips if isinstance(item, Skipped) else refs).append(item)
-    except Exception as exc:  # a detector failing on one malformed file must not stop the scan
+    except Exception as exc:  # a reader failing on one malformed file must not stop the scan
         msg = f"{type(exc).__name__}: {exc}"
-        # keep what it found before failing: nothing is lost
         skips.append(Skipped(f.path, f"could not parse ({det.name})", " ".join(msg.split())[:300]))
     return refs, skips
 
 
-def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, detectors: tuple[Detector, ...] = DETECTORS,
-              prefilter: Prefilter | None = None) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
+def _read(item: WalkItem, limit: int) -> bytes:
+    with open(item.abs_path, "rb") as fh:
+        # read(n) allocates n bytes up front: ask for what the walk saw (+1 to notice growth)
+        data = fh.read(min(item.size, limit) + 1)
+        if len(data) > item.size and len(data) <= limit:
+            data += fh.read(limit + 1 - len(data))
+    return data
+
+
+def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | None = None,
+              readers: tuple[Detector, ...] | None = None) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
     """Scan one file. Returns (references, skips, inline suppressions, content digest); the digest
-    is "" when the file could not be read (so the result is not cached)."""
-    applicable = [d for d in detectors if d.applies(item.path)]
-    if not applicable:
+    is "" when the file could not be read (so the result is not cached), "-" when nothing applies
+    to it (cached by its size and time stamp)."""
+    lexer = lexer if lexer is not None else lexer_for(kb)
+    applicable = [d for d in (READERS if readers is None else readers) if d.applies(item.path)]
+    bin_readers = [d for d in applicable if d.binary]
+    text_readers = [d for d in applicable if not d.binary]
+    if not bin_readers and lexer.rules.is_binary_name(item.path):
         return [], [], [], "-"
-    text_dets = [d for d in applicable if not d.binary]
-    bin_dets = [d for d in applicable if d.binary]
     refs: list[Reference] = []
     skips: list[Skipped] = []
     sups: list[Suppression] = []
-    digest = ""
-    if bin_dets:
-        try:
-            with open(item.abs_path, "rb") as fh:
-                head = fh.read(min(item.size + 1, ARTIFACT_HEAD_BYTES))
-                if len(head) > item.size and len(head) < ARTIFACT_HEAD_BYTES:  # grew since the walk
-                    head += fh.read(ARTIFACT_HEAD_BYTES - len(head))
-        except OSError as exc:
-            return [], [Skipped(item.path, "unreadable", exc.strerror or str(exc))], [], ""
-        digest = content_hash(head, item.size)
-        f = SourceFile(item.path, data=head, abs_path=item.abs_path)
-        for d in bin_dets:
-            r, s = _run_detector(d, f, kb)
+    limit = ARTIFACT_HEAD_BYTES if bin_readers else max_bytes
+    if not bin_readers and item.size > max_bytes:
+        return [], [Skipped(item.path, "too large", f"{item.size} bytes > limit of {max_bytes} bytes (--max-file-size)")], [], \
+            content_hash(b"", item.size)
+    try:
+        data = _read(item, limit)
+    except OSError as exc:
+        return [], [Skipped(item.path, "unreadable", exc.strerror or str(exc))], [], ""
+    if not bin_readers and len(data) > max_bytes:
+        return [], [Skipped(item.path, "too large", f"grew past the limit of {max_bytes} bytes while read")], [], ""
+    digest = content_hash(data, item.size if bin_readers else len(data))
+    if bin_readers:
+        f = SourceFile(item.path, data=data, abs_path=item.abs_path)
+        for d in bin_readers:
+            r, s = _run_reader(d, f, kb)
             refs.extend(r)
             skips.extend(s)
-    if text_dets:
-        if item.size > max_bytes:
-            skips.append(Skipped(item.path, "too large", f"{item.size} bytes > limit of {max_bytes} bytes (--max-file-size)"))
-            return refs, skips, sups, digest or content_hash(b"", item.size)
-        try:
-            with open(item.abs_path, "rb") as fh:
-                # read(n) allocates n bytes up front: ask for what the walk saw (+1 to notice growth)
-                data = fh.read(item.size + 1)
-                if len(data) > item.size:
-                    data += fh.read(max_bytes + 1 - len(data))
-        except OSError as exc:
-            return refs, skips + [Skipped(item.path, "unreadable", exc.strerror or str(exc))], sups, ""
-        if len(data) > max_bytes:
-            return refs, skips + [Skipped(item.path, "too large", f"grew past the limit of {max_bytes} bytes while read")], sups, ""
-        digest = content_hash(data, len(data))
-        if looks_binary(data):
+        return refs, skips, sups, digest
+    if looks_binary(data):
+        if lexer.rules.file_kind(item.path).kind != "config" or text_readers:
             skips.append(Skipped(item.path, "binary", "contains NUL bytes; not a text file"))
-            return refs, skips, sups, digest
-        text, enc = decode(data)
-        f = SourceFile(item.path, text=text, abs_path=item.abs_path, encoding=enc)
-        start = len(refs)
-        worth: dict[str, bool] = {}
-        for d in text_dets:
-            if prefilter is not None and d.prefilter:
-                if d.prefilter not in worth:
-                    worth[d.prefilter] = prefilter.worth_parsing(d.prefilter, text)
-                if not worth[d.prefilter]:
-                    continue
-            r, s = _run_detector(d, f, kb)
+        return refs, skips, sups, digest
+    utf8, enc = as_utf8(data)
+    r, s = lexer.analyse(item.path, utf8)
+    refs.extend(r)
+    skips.extend(s)
+    if text_readers:
+        f = SourceFile(item.path, text=utf8.decode("utf-8", "replace"), abs_path=item.abs_path, encoding=enc)
+        for d in text_readers:
+            r, s = _run_reader(d, f, kb)
             refs.extend(r)
             skips.extend(s)
-        if len(refs) > start:
-            lines = text.splitlines()
-            by_line: dict[int, str] = {}  # references often share a line: redact it once
-            for i in range(start, len(refs)):
-                r = refs[i]
-                if not r.snippet:
-                    snip = by_line.get(r.line)
-                    if snip is None:
-                        snip = by_line[r.line] = snippet(lines, r.line)
-                    refs[i] = replace(r, snippet=snip)
-        sups.extend(suppressions(item.path, text))
+    if refs:
+        refs = with_snippets(refs, utf8)
+    if b"sovaudit:" in utf8:
+        sups.extend(suppressions(item.path, utf8.decode("utf-8", "replace")))
     return refs, skips, sups, digest
 
 
 # -- worker side ---------------------------------------------------------------------------
 
-_WORKER: tuple[KnowledgeBase, tuple[Detector, ...], Prefilter | None] | None = None
+_WORKER: tuple[KnowledgeBase, Lexer] | None = None
 
 
-def _init_worker(kb: KnowledgeBase, detectors: tuple[Detector, ...], prefilter: bool) -> None:
+def _init_worker(kb: KnowledgeBase) -> None:
     global _WORKER
-    _WORKER = (kb, detectors, Prefilter(kb) if prefilter else None)
-    # what the worker inherits (knowledge base, automata, modules) lives as long as it does: out of
-    # the collector's sight, full collections stop re-walking it (a few % of detection time)
-    gc.collect()
-    gc.freeze()
-    gc.enable()  # whatever the parent does (the CLI pauses its collector): parsers make cyclic garbage
+    lexer = lexer_for(kb)
+    lexer.vocab.fork_safe()  # Hyperscan scratch space is per process
+    _WORKER = (kb, lexer)
 
 
 def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: list[Suppression]) -> bytes:
@@ -172,15 +145,16 @@ def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: l
     return encode_result(item.path, fingerprint_references(_dedupe(refs)) if refs else (), skips, sups)
 
 
-def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[bytes, str]]:
-    """Worker: (result blob, content digest) per item. Blobs are what the main process caches and
-    decodes, so a result crosses the process boundary once, as bytes."""
+def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[bytes, str, float]]:
+    """Worker: (result blob, content digest, seconds) per item. Blobs are what the main process
+    caches and decodes, so a result crosses the process boundary once, as bytes."""
     assert _WORKER is not None
-    kb, detectors, pf = _WORKER
+    kb, lexer = _WORKER
     out = []
     for it in items:
-        r, s, sp, digest = scan_file(it, kb, max_bytes, detectors, pf)
-        out.append((_finish(it, r, s, sp), digest))
+        t0 = time.perf_counter()
+        r, s, sp, digest = scan_file(it, kb, max_bytes, lexer)
+        out.append((_finish(it, r, s, sp), digest, time.perf_counter() - t0))
     return out
 
 
@@ -201,30 +175,31 @@ BATCH_BYTES = 1024 * 1024
 BATCH_FILES = 128
 
 
-def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None,
-         detectors: tuple[Detector, ...] = DETECTORS, prefilter: bool = True) -> ScanResult:
+def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None) -> ScanResult:
     """Walk ``config.root`` and detect every reference. Never raises for a bad file.
-    ``prefilter=False`` runs every parser on every file (used to test that the prefilter loses
-    nothing).
 
     The walk feeds the worker processes as it goes; the main process meanwhile checks the cache,
     stores what the workers send back and reads cached results, so both cores stay on detection."""
     t0 = time.perf_counter()
     if not os.path.exists(config.root):
         raise FileNotFoundError(f"scan root does not exist: {config.root}")
-    engine = engine_version(kb.version) + "".join(sorted(type(d).__name__ for d in detectors)) + ("" if prefilter else "-nopf")
+    lexer = lexer_for(kb)
+    engine = engine_version(kb.version)
     cache = ScanCache.open(config.cache_dir, engine, config.root) if config.cache_dir != "-" else None
     index = cache.index() if cache is not None else {}
     walk_skips: list[Skipped] = []
     items: list[WalkItem] = []
     per_file: dict[str, FileResult] = {}
     hits: set[str] = set()
+    timings: list[tuple[float, str]] = []
     scanned_bytes = 0
 
-    def record(it: WalkItem, blob: bytes, digest: str) -> None:
+    def record(it: WalkItem, blob: bytes, digest: str, seconds: float) -> None:
         nonlocal scanned_bytes
         per_file[it.path] = decode_result(it.path, blob)
-        if digest:  # "" = unreadable: not cached; "-" = no detector applies: cached by stat alone
+        if seconds >= 0.05:
+            timings.append((seconds, it.path))
+        if digest:  # "" = unreadable: not cached; "-" = nothing applies: cached by stat alone
             scanned_bytes += it.size
             if cache is not None:
                 cache.put_blob(it, digest, blob)
@@ -237,6 +212,11 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             return False
         return True
 
+    def scan_here(it: WalkItem) -> None:
+        t1 = time.perf_counter()
+        r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, lexer)
+        record(it, _finish(it, r, s, sp), digest, time.perf_counter() - t1)
+
     jobs = config.jobs or os.cpu_count() or 1
     walker = iter_walk(config.root, config.excludes, config.use_gitignore, walk_skips)
     # a few files are not worth starting processes for: look ahead before deciding
@@ -244,20 +224,17 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     for it in walker:
         if triage(it):
             head.append(it)
-            if len(head) >= 64:
+            if len(head) >= 256:
                 break
-    if jobs <= 1 or len(head) < 64:
-        pf = Prefilter(kb) if prefilter else None
+    if jobs <= 1 or len(head) < 256:
         pending = head + [it for it in walker if triage(it)]
         for n, it in enumerate(pending, 1):
-            r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, detectors, pf)
-            record(it, _finish(it, r, s, sp), digest)
+            scan_here(it)
             if progress and n % 50 == 0:
                 progress(len(per_file) + len(hits), len(items))
     else:
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                    initargs=(kb, detectors, prefilter)) as pool:
+        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb,)) as pool:
             futures: dict[cf.Future, list[WalkItem]] = {}
 
             def submit(batch: list[WalkItem]) -> None:
@@ -265,8 +242,8 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
 
             def collect(done: Iterable[cf.Future]) -> None:
                 for fut in done:
-                    for it, (blob, digest) in zip(futures.pop(fut), fut.result()):
-                        record(it, blob, digest)
+                    for it, (blob, digest, seconds) in zip(futures.pop(fut), fut.result()):
+                        record(it, blob, digest, seconds)
 
             batch: list[WalkItem] = []
             size = 0
@@ -293,11 +270,8 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             for path, res in cache.results(hits):
                 per_file[path] = res
                 cached += 1
-            missing = [it for it in items if it.path in hits and it.path not in per_file]
-            pf = Prefilter(kb) if prefilter and missing else None
-            for it in missing:  # an entry that did not decode: scan the file after all
-                r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, detectors, pf)
-                record(it, _finish(it, r, s, sp), digest)
+            for it in [it for it in items if it.path in hits and it.path not in per_file]:
+                scan_here(it)  # an entry that did not decode: scan the file after all
         cache.close()
     if progress:
         progress(len(items), len(items))
@@ -317,6 +291,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         files_cached=cached,
         bytes_scanned=scanned_bytes,
         seconds=round(time.perf_counter() - t0, 3),
+        slowest=tuple((p, round(s, 3)) for s, p in sorted(timings, key=lambda x: (-x[0], x[1]))[:20]),
     )
     return ScanResult(
         root=os.path.basename(os.path.abspath(config.root)) or config.root,

@@ -43,11 +43,57 @@ def redact(line: str) -> str:
     return _TOKEN_SHAPES.sub("[REDACTED]", line)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def clean_line(raw: bytes, column: int = 1) -> str:
+    """One source line as report text: decoded, cut to ``SNIPPET_MAX`` characters around
+    ``column`` *before* anything else runs on it (so every later step is bounded), control and
+    bidirectional-override characters removed, secret-looking values redacted."""
+    if len(raw) > 4 * SNIPPET_MAX:
+        lo = max(0, column - 1 - SNIPPET_MAX // 2)
+        raw = raw[lo:lo + 2 * SNIPPET_MAX]
+    text = _CONTROL.sub("", raw.decode("utf-8", "replace").replace("\t", " ")).strip()
+    cut = len(text) > SNIPPET_MAX
+    text = text[:SNIPPET_MAX]
+    text = redact(text)
+    if cut or len(text) > SNIPPET_MAX:
+        text = text[: SNIPPET_MAX - 1] + "…"
+    return text
+
+
 def snippet(lines: list[str], line: int) -> str:
     if not 1 <= line <= len(lines):
         return ""
-    text = redact(lines[line - 1].strip())
-    return text if len(text) <= SNIPPET_MAX else text[: SNIPPET_MAX - 1] + "…"
+    return clean_line(lines[line - 1].encode("utf-8", "surrogatepass"))
+
+
+def with_snippets(refs: list, data: bytes) -> list:
+    """``refs`` with the (cleaned, redacted) source line of each as its snippet; lines shared by
+    several references are cut and redacted once."""
+    from dataclasses import replace
+
+    starts: list[int] | None = None
+    by_line: dict[tuple[int, int], str] = {}
+    out = []
+    for r in refs:
+        if r.snippet:
+            out.append(r)
+            continue
+        key = (r.line, r.column if r.column > SNIPPET_MAX // 2 else 0)
+        snip = by_line.get(key)
+        if snip is None:
+            if starts is None:
+                starts = [0] + [m.end() for m in re.finditer(b"\n", data)]
+            if 1 <= r.line <= len(starts):
+                s = starts[r.line - 1]
+                e = starts[r.line] - 1 if r.line < len(starts) else len(data)
+                snip = clean_line(data[s:e], r.column)
+            else:
+                snip = ""
+            by_line[key] = snip
+        out.append(replace(r, snippet=snip))
+    return out
 
 
 _SUPPRESS = re.compile(r"sovaudit:\s*ignore\[(?P<rules>[^\]]*)\](?P<reason>[^\n]*)")

@@ -158,7 +158,7 @@ class _Reader:
         return False
 
     def read(self, data: dict[str, Any]) -> None:
-        from sovaudit.detectors.base import normalize_url
+        from sovaudit.detect.recognise import normalize_url
 
         for i, hw in enumerate(data.get("hardware", [])):
             base = ("hardware", i)
@@ -211,7 +211,7 @@ class _Reader:
                      s["package"], "", {"ecosystem": eco})
 
     def _model(self, base: tuple, m: dict[str, Any]) -> None:
-        from sovaudit.detectors.base import parse_model_string
+        from sovaudit.detect.recognise import parse_model_string
 
         via = [m["via"]] if isinstance(m["via"], str) else list(m["via"])
         raw = m["id"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sovaudit.detectors.artifacts import ModelConfigDetector
-from sovaudit.detectors.base import SourceFile
+from sovaudit.detect.artifacts import ModelConfigDetector
+from sovaudit.detect.base import SourceFile
 from sovaudit.model import Context, Kind
 
 DET = ModelConfigDetector()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sovaudit.detectors.base import parse_model_string
+from sovaudit.detect.recognise import parse_model_string
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_bare_local_folder_names_are_not_hub_ids(kb, raw):
 
 def test_fake_and_mock_names_are_placeholders(kb):
     """Found scanning vllm-project/production-stack tests: model="fake_model_name"."""
-    from sovaudit.detectors.base import parse_model_string
+    from sovaudit.detect.recognise import parse_model_string
 
     assert parse_model_string("fake_model_name", kb, "api") is None
     assert parse_model_string("mock-model", kb, "model") is None

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from sovaudit.detectors.base import SourceFile
-from sovaudit.detectors.packages import PackageDetector, pep503
+from sovaudit.detect.base import SourceFile
+from sovaudit.detect.packages import PackageDetector, pep503
 from sovaudit.model import Context, Kind
 from sovaudit.scan import scan_file
 from sovaudit.walk import WalkItem
@@ -225,7 +225,7 @@ def test_malformed(kb, tmp_path, path, text, message):
         run(kb, text, path)
     p = tmp_path / path
     p.write_text(text)
-    refs, skips = scan_file(WalkItem(path, str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, (DET,))[:2]
+    refs, skips = scan_file(WalkItem(path, str(p), os.path.getsize(p), 0, 0), kb, 1 << 20, readers=(DET,))[:2]
     assert refs == []
     assert [(s.path, s.reason) for s in skips] == [(path, "could not parse (packages)")]
     assert "malformed" in skips[0].detail

@@ -9,8 +9,8 @@ import gguf
 import numpy as np
 import pytest
 
-from sovaudit.detectors.base import SourceFile
-from sovaudit.detectors.weights import WeightsHeaderDetector
+from sovaudit.detect.base import SourceFile
+from sovaudit.detect.weights import WeightsHeaderDetector
 from sovaudit.model import Context, Kind, Reference, Skipped
 
 DET = WeightsHeaderDetector()
@@ -165,12 +165,12 @@ def test_gguf_truncated_keeps_what_was_read(kb, tmp_path):
 
 
 def test_gguf_metadata_past_the_scanner_head_is_a_partial_skip(kb, tmp_path, monkeypatch):
-    import sovaudit.scan
+    import sovaudit.detect.weights
 
     p = make_gguf(tmp_path, general__name="Qwen2 7B Instruct")
     data = p.read_bytes()
     cut = data.index(b"tokenizer.ggml.tokens") + 40
-    monkeypatch.setattr(sovaudit.scan, "ARTIFACT_HEAD_BYTES", cut)
+    monkeypatch.setattr(sovaudit.detect.weights, "ARTIFACT_HEAD_BYTES", cut)
     items = run(kb, "q.gguf", data[:cut])
     assert [type(i).__name__ for i in items] == ["Skipped", "Reference"]
     assert items[0].reason == "partly read"
@@ -248,7 +248,7 @@ def test_scanner_runs_weights_detector_on_binary_files(kb, tmp_path):
 
     make_gguf(tmp_path, name="good.gguf", general__name="Good", tensor=True)
     (tmp_path / "bad.gguf").write_bytes(b"GGUF\x03\x00\x00\x00")
-    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb, detectors=(DET,))
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
     assert [(r.path, r.id) for r in res.references] == [("good.gguf", "Good")]
     assert [(s.path, s.reason) for s in res.skipped] == [("bad.gguf", "could not parse (weights)")]
     assert isinstance(res.skipped[0], Skipped)

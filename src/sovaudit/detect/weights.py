@@ -30,7 +30,8 @@ import re
 import struct
 from typing import Any, Iterable
 
-from sovaudit.detectors.base import Detector, SourceFile, parse_model_string
+from sovaudit.detect.base import Detector, SourceFile
+from sovaudit.detect.recognise import parse_model_string
 from sovaudit.model import Context, Kind, Reference, Skipped
 from sovaudit.rules import KnowledgeBase
 
@@ -67,9 +68,11 @@ class _Truncated(Exception):
     pass
 
 
-def _head_limit() -> int:
-    from sovaudit.scan import ARTIFACT_HEAD_BYTES  # imported late: scan imports the detectors
+#: How many leading bytes of a weight file are read (headers only; weights are never read).
+ARTIFACT_HEAD_BYTES = 16 * 1024 * 1024
 
+
+def _head_limit() -> int:
     return ARTIFACT_HEAD_BYTES
 
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable
 
-from sovaudit.detectors.base import Detector, SourceFile, basename, line_col, parse_model_string
+from sovaudit.detect.base import Detector, SourceFile, basename, line_col
+from sovaudit.detect.recognise import parse_model_string
 from sovaudit.model import Context, Kind, Reference
 from sovaudit.rules import KnowledgeBase
 

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from sovaudit.detectors.base import Detector, SourceFile, line_col
+from sovaudit.detect.base import Detector, SourceFile, line_col
 from sovaudit.model import Context, Kind, Reference
 from sovaudit.rules import KnowledgeBase
 
