@@ -261,3 +261,225 @@ def test_names_shared_across_files_fail(tmp_path):
     d = base(tmp_path, clouds={"one": {"python_packages": "[prov-sdk]"}}, prov="    python_packages: [prov_sdk]")
     (msg,) = problems(d)
     assert "one: package 'prov-sdk' is also listed by providers:prov" in msg
+
+
+# -- the shipped files ---------------------------------------------------------------------------
+
+HW_KEYS = ("env_vars", "tools", "code_tokens", "device_strings", "terms", "node_values", "image_tokens", "docker_flags")
+CLOUD_KEYS = ("env_vars", "cli_commands", "sdk_imports", "python_packages", "npm_packages", "storage_schemes", "annotation_prefixes",
+              "storage_classes", "instance_types", "resource_types")
+
+
+def test_the_shipped_rules_carry_the_vocabulary(kb):
+    nvidia = kb.get("hardware", "nvidia")
+    assert all(nvidia.get(k) for k in HW_KEYS), [k for k in HW_KEYS if not nvidia.get(k)]
+    for hid, keys in {"amd": ("env_vars", "tools", "code_tokens", "image_tokens", "docker_flags"),
+                      "intel-gaudi": ("env_vars", "tools", "device_strings", "image_tokens", "docker_flags"),
+                      "intel-gpu": ("code_tokens", "device_strings"), "google-tpu": ("env_vars", "device_strings", "node_values"),
+                      "aws-neuron": ("env_vars", "tools", "code_tokens", "docker_flags"),
+                      "huawei-ascend": ("env_vars", "tools", "device_strings", "docker_flags"),
+                      "apple-silicon": ("code_tokens", "device_strings"), "enflame": ("code_tokens", "device_strings"),
+                      "tenstorrent": ("tools",)}.items():
+        e = kb.get("hardware", hid)
+        assert all(e.get(k) for k in keys), (hid, [k for k in keys if not e.get(k)])
+    for cid in ("aws", "azure", "gcp"):
+        c = kb.get("clouds", cid)
+        assert all(c.get(k) for k in CLOUD_KEYS), (cid, [k for k in CLOUD_KEYS if not c.get(k)])
+    aws = kb.get("clouds", "aws")
+    assert aws.get("arn_partitions") and aws.get("iam_services")
+    assert kb.get("clouds", "cloudflare").get("country") == "US"
+    assert {r["name"] for r in kb.get("clouds", "coreweave").get("regions")} >= {"US-EAST-04", "EU-SOUTH-03"}
+
+
+SHAPES = {
+    "env_vars": r"[A-Za-z_][A-Za-z0-9_]*[A-Za-z0-9](_\*)?",
+    "tools": r"[A-Za-z0-9][A-Za-z0-9._+-]{2,}",
+    "code_tokens": r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
+    "sdk_imports": r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
+    "device_strings": r"[a-z][a-z0-9_]+",
+    "terms": r"(?=.*[A-Z0-9])[A-Za-z0-9][A-Za-z0-9 .+-]*[A-Za-z0-9+]",
+    "node_values": r"[A-Za-z0-9*][A-Za-z0-9._/*-]*",
+    "image_tokens": r"[a-z0-9]{3,}\*?|[a-z0-9]{2}\*",
+    "docker_flags": r"--[a-z][a-z-]*(=[^\s=]+)?",
+    "cli_commands": r"[a-z][a-z0-9._-]*( [a-z][a-z0-9-]*)*",
+    "storage_schemes": r"[a-z][a-z0-9+.-]*",
+    "arn_partitions": r"aws(-[a-z]+)*",
+    "iam_services": r"[a-z][a-z0-9-]*",
+    "annotation_prefixes": r"[a-z0-9][a-z0-9.-]*[a-z0-9]/[A-Za-z0-9._-]*",
+    "storage_classes": r"[a-z0-9*][a-z0-9.*-]*",
+    "resource_types": r"\S+",
+}
+
+
+def test_every_vocabulary_value_has_its_shape(kb):
+    for e in kb.section("hardware") + kb.section("clouds"):
+        for key, shape in SHAPES.items():
+            for v in e.get(key, []):
+                assert re.fullmatch(shape, v), f"{e.rule_id} {key}: {v!r}"
+        for it in e.get("instance_types", []):
+            if e.section == "clouds":
+                assert isinstance(it["unambiguous"], bool) and len(it["pattern"]) >= 3, (e.id, it)
+            else:
+                assert kb.get("clouds", it["cloud"]) is not None, (e.id, it)
+        for v in e.get("context_only_accelerators", []):
+            assert v in e.get("accelerators"), (e.id, v)
+        for key in ("python_packages", "npm_packages"):
+            for v in e.get(key, []):
+                assert v == v.strip() and " " not in v, (e.id, key, v)
+
+
+# words the labelling rules say are not hardware or cloud references, and other ordinary tokens
+GENERIC = {"gpu", "gpus", "cpu", "cuda kernels", "vram", "auto", "meta", "device", "cuda", "rocm", "accelerator", "latest", "slim",
+           "base", "runtime", "devel", "python", "linux", "amd64", "arm64", "x86_64", "standard", "default", "premium", "storage",
+           "infiniband", "rdma", "gpu_memory_utilization", "device_map"}
+# product words that are also ordinary words: never a bare term (they may be part of one, or an image token)
+ORDINARY_TERMS = {"Instinct", "Ascend", "Metal", "Neuron", "Arc", "Ampere", "Volta", "Turing", "Pascal", "Kepler", "Grace", "Trillium",
+                  "Ironwood", "CUDA", "ROCm", "GPU", "NPU", "TPU", "VRAM", "CDNA", "RDNA", "MLX"}
+
+
+def test_no_vocabulary_value_is_a_generic_word(kb):
+    for e in kb.section("hardware"):
+        for key in ("terms", "tools", "code_tokens", "node_values", "image_tokens"):
+            bad = [v for v in e.get(key, []) if v.lower() in GENERIC]
+            assert not bad, (e.id, key, bad)
+        assert not [v for v in e.get("device_strings", []) if v in {"gpu", "cpu", "auto", "meta", "device"}], e.id
+        assert not set(e.get("terms", [])) & ORDINARY_TERMS, e.id
+        assert not [v for v in e.get("env_vars", []) if v.upper() in {"GPU_*", "DEVICE_*", "UCX_*", "UCX_TLS", "OMP_NUM_THREADS"}], e.id
+    for c in kb.section("clouds"):
+        for key in ("cli_commands", "sdk_imports", "storage_classes", "storage_schemes"):
+            bad = [v for v in c.get(key, []) if v.lower() in GENERIC]
+            assert not bad, (c.id, key, bad)
+    # the label 'cuda' device string is the only generic-looking word kept, and only as a device string
+    assert kb.hardware_for_device("cuda").id == "nvidia" and kb.hardware_for_term("CUDA") is None
+
+
+def test_lookups_on_the_shipped_rules(kb):
+    hw = {
+        "CUDA_VISIBLE_DEVICES": "nvidia", "NCCL_SOCKET_IFNAME": "nvidia", "NVSHMEM_DEBUG": "nvidia", "NVIDIA_GDRCOPY": "nvidia",
+        "PYTORCH_CUDA_ALLOC_CONF": "nvidia", "JETSON_JETPACK": "nvidia", "HIP_VISIBLE_DEVICES": "amd", "ROCR_VISIBLE_DEVICES": "amd",
+        "PT_HPU_LAZY_MODE": "intel-gaudi", "NEURON_RT_NUM_CORES": "aws-neuron", "AWS_NEURON_TRACED_WEIGHTS_NAME": "aws-neuron",
+        "ASCEND_RT_VISIBLE_DEVICES": "huawei-ascend", "TPU_WORKER_ID": "google-tpu", "PYTORCH_ENABLE_MPS_FALLBACK": "apple-silicon",
+    }
+    for name, want in hw.items():
+        assert kb.hardware_for_env(name).id == want, name
+        assert kb.env_var_owner(name).id == want, name
+    assert kb.hardware_for_env("NVIDIA_API_KEY") is None  # providers:nvidia-nim owns it
+    assert kb.env_var_owner("NVIDIA_API_KEY").id == "nvidia-nim"
+    assert kb.hardware_for_env("gpu_memory_utilization") is None and kb.hardware_for_code_token("device_map") is None
+    for tool, want in {"nvidia-smi": "nvidia", "nvidia-ctk": "nvidia", "nvidia-container-toolkit": "nvidia", "amd-smi": "amd",
+                       "rocm-smi": "amd", "hl-smi": "intel-gaudi", "neuron-ls": "aws-neuron", "npu-smi": "huawei-ascend",
+                       "tt-smi": "tenstorrent", "xpu-smi": "intel-gpu"}.items():
+        assert kb.hardware_for_tool(tool).id == want, tool
+    for tok, want in {"torch.cuda.is_available": "nvidia", "torch.neuron": "aws-neuron", "torch_gcu": "enflame",
+                      "habana_frameworks.torch.core": "intel-gaudi", "torch_xla.core.xla_model": "google-tpu", "libtpu": "google-tpu",
+                      "mlx_lm": "apple-silicon", "mlx.core": "apple-silicon", "OVModelForCausalLM": "intel-gpu", "openvino": "intel-gpu",
+                      "torch_npu": "huawei-ascend", "cuda_ipc": "nvidia"}.items():
+        assert kb.hardware_for_code_token(tok).id == want, tok
+    for dev, want in {"cuda": "nvidia", "cuda:0": "nvidia", "npu:1": "huawei-ascend", "hpu": "intel-gaudi", "xpu": "intel-gpu",
+                      "mps": "apple-silicon", "gcu": "enflame", "tpu": "google-tpu", "musa": "moore-threads"}.items():
+        assert kb.hardware_for_device(dev).id == want, dev
+    assert kb.hardware_for_device("xla") is None  # shared by TPU, Trainium/Inferentia and GPU back ends
+    for term, want in {"NVLink": "nvidia", "Blackwell": "nvidia", "NeuronCore": "aws-neuron", "Gaudi2": "intel-gaudi"}.items():
+        assert kb.hardware_for_term(term).id == want, term
+    for v, want in {"nvidia-tesla-t4": "nvidia", "NVIDIA-H100-80GB-HBM3": "nvidia", "gpu.nvidia.com": "nvidia", "nvidia": "nvidia",
+                    "tpu-v5-lite-podslice": "google-tpu"}.items():
+        assert kb.hardware_for_node_value(v).id == want, v
+    for tok, want in {"cuda": "nvidia", "cu121": "nvidia", "cu130": "nvidia", "rocm": "amd", "rocm6": "amd", "neuronx": "aws-neuron",
+                      "habana": "intel-gaudi", "gaudi2": "intel-gaudi", "ascend": "huawei-ascend", "tpu": "google-tpu"}.items():
+        assert kb.hardware_for_image_token(tok).id == want, tok
+    assert kb.hardware_for_image_token("gpu") is None and kb.hardware_for_image_token("latest") is None
+    assert kb.hardware_for_docker_flag("--gpus", "all").id == "nvidia"
+    assert kb.hardware_for_docker_flag("--runtime", "nvidia").id == "nvidia"
+    assert kb.hardware_for_docker_flag("--device", "/dev/kfd").id == "amd"
+    assert kb.hardware_for_docker_flag("--device", "/dev/neuron0").id == "aws-neuron"
+    assert kb.hardware_for_docker_flag("--device", "/dev/davinci_manager").id == "huawei-ascend"
+    assert kb.hardware_for_docker_flag("--device", "/dev/dri") is None  # unspecified vendor
+    for name, (hid, acc) in {"ml.p3.16xlarge": ("nvidia", "V100"), "ml.inf2.xlarge": ("aws-neuron", "Inferentia2"),
+                             "v5litepod-8": ("google-tpu", "TPU v5e"), "v4-32": ("google-tpu", "TPU v4")}.items():
+        e, it = kb.instance_type(name)
+        assert (e.id, it["accelerator"]) == (hid, acc), name
+    assert kb.instance_type("v4-beta") is None
+
+
+def test_cloud_lookups_on_the_shipped_rules(kb):
+    for name, want in {"AWS_ACCESS_KEY_ID": "aws", "AWS_BEDROCK_LLM_REGION": "aws", "SM_MODEL_DIR": "aws", "AZURE_CLIENT_ID": "azure",
+                       "ARM_SUBSCRIPTION_ID": "azure", "GOOGLE_APPLICATION_CREDENTIALS": "gcp", "GOOGLE_CLOUD_PROJECT": "gcp",
+                       "VERTEXAI_PROJECT": "gcp", "CLOUDSDK_CORE_PROJECT": "gcp", "DIGITALOCEAN_ACCESS_TOKEN": "digitalocean",
+                       "ALIBABA_CLOUD_ACCESS_KEY_ID": "alicloud", "TENCENTCLOUD_SECRET_ID": "tencentcloud", "SCW_ACCESS_KEY": "scaleway",
+                       "OVH_ENDPOINT": "ovh", "IBMCLOUD_API_KEY": "ibm", "HCLOUD_TOKEN": "hetzner", "CLOUDFLARE_API_TOKEN": "cloudflare"}.items():
+        assert kb.cloud_for_env(name).id == want, name
+        assert kb.env_var_owner(name).id == want, name
+    # a provider's exact name wins over a cloud prefix; the cloud is still known
+    assert kb.env_var_owner("AZURE_OPENAI_ENDPOINT").id == "azure-openai" and kb.cloud_for_env("AZURE_OPENAI_ENDPOINT").id == "azure"
+    assert kb.env_var_owner("AZURE_OPENAI_KEY").id == "azure"
+    assert kb.env_var_owner("AWS_NEURON_RT_VISIBLE_CORES").id == "aws-neuron" and kb.cloud_for_env("AWS_NEURON_RT_VISIBLE_CORES").id == "aws"
+    assert kb.env_var_owner("VOLCENGINE_API_KEY").id != "volcengine" and kb.cloud_for_env("VOLCENGINE_ACCESS_KEY").id == "volcengine"
+    for cmd, want in {"aws s3 cp a s3://b": "aws", "aws configure": "aws", "eksctl create cluster": "aws", "gcloud auth login": "gcp",
+                      "gsutil cp x gs://y": "gcp", "bq query": "gcp", "az login": "azure", "az ml job create": "azure", "doctl compute": "digitalocean",
+                      "ibmcloud login": "ibm", "aliyun ecs DescribeInstances": "alicloud", "wrangler deploy": "cloudflare"}.items():
+        assert kb.cloud_for_command(cmd).id == want, cmd
+    assert kb.cloud_for_command("hcloud server list") is None  # Hetzner's and Huawei Cloud's CLIs share the name
+    for mod, want in {"boto3": "aws", "botocore.exceptions": "aws", "google.cloud.storage": "gcp", "azure.identity": "azure",
+                      "azure.mgmt.cognitiveservices": "azure", "azure.ai.ml": "azure", "oci": "oci", "qcloud_cos": "tencentcloud"}.items():
+        assert kb.cloud_for_import(mod).id == want, mod
+    # the more specific provider package wins where a caller asks package() first
+    assert kb.package("google.cloud.aiplatform").id == "vertex-ai" and kb.cloud_for_import("google.cloud.aiplatform").id == "gcp"
+    assert kb.cloud_for_import("azure.ai.inference") is None
+    for pkg, eco, want in (("boto3", "python", "aws"), ("google-cloud-storage", "python", "gcp"), ("azure_identity", "python", "azure"),
+                           ("@aws-sdk/client-s3", "npm", "aws"), ("@google-cloud/storage", "npm", "gcp"), ("@azure/identity", "npm", "azure")):
+        assert kb.cloud_for_package(pkg, eco).id == want, pkg
+    assert kb.cloud_for_package("sagemaker") is None and kb.package("sagemaker").id == "sagemaker"
+    for scheme, want in {"s3": "aws", "s3a": "aws", "gs": "gcp", "abfss": "azure", "wasbs": "azure", "oss": "alicloud", "r2": "cloudflare"}.items():
+        assert kb.cloud_for_storage_scheme(scheme).id == want, scheme
+    assert kb.cloud_for_storage_scheme("oci") is None and kb.cloud_for_storage_scheme("obs") is None and kb.cloud_for_storage_scheme("cos") is None
+    assert kb.cloud_for_arn_partition("aws-us-gov").id == "aws" and kb.cloud_for_iam_service("bedrock").id == "aws"
+    assert kb.cloud_for_iam_service("aoss").id == "aws"
+    for key, want in {"service.beta.kubernetes.io/aws-load-balancer-type": "aws", "alb.ingress.kubernetes.io/certificate-arn": "aws",
+                      "eks.amazonaws.com/nodegroup": "aws", "networking.gke.io/load-balancer-type": "gcp", "cloud.google.com/gke-accelerator": "gcp",
+                      "iam.gke.io/gcp-service-account": "gcp", "service.beta.kubernetes.io/azure-load-balancer-internal": "azure",
+                      "kubernetes.azure.com/agentpool": "azure", "service.beta.kubernetes.io/do-loadbalancer-protocol": "digitalocean"}.items():
+        assert kb.cloud_for_annotation(key).id == want, key
+    assert kb.cloud_for_annotation("alb.ingress.kubernetes.io/scheme") is None  # AWS and Alibaba Cloud controllers share the prefix
+    for sc, want in {"gp3": "aws", "efs-sc": "aws", "standard-rwo": "gcp", "managed-csi": "azure", "azurefile-csi": "azure",
+                     "do-block-storage": "digitalocean", "shared-vast": "coreweave", "ibmc-vpc-block-10iops-tier": "ibm"}.items():
+        assert kb.cloud_for_storage_class(sc).id == want, sc
+    assert kb.cloud_for_storage_class("standard") is None and kb.cloud_for_storage_class("default") is None
+    for it, keyed, want in (("ml.p3.16xlarge", False, "aws"), ("ml.t3.medium", False, "aws"), ("Standard_D4s_v5", False, "azure"),
+                            ("n1-standard-1", False, "gcp"), ("s-2vcpu-2gb", False, "digitalocean"), ("ecs.g7.large", False, "alicloud"),
+                            ("ecs.g7.large", True, "alicloud"), ("m5.large", True, "aws"), ("p4d.24xlarge", True, "aws"),
+                            ("e2-medium", True, "gcp"), ("VM.Standard.E4.Flex", False, "oci")):
+        assert kb.cloud_instance_type(it, keyed=keyed)[0].id == want, it
+    assert kb.cloud_instance_type("m5.large") is None and kb.cloud_instance_type("Standard_LRS") is None
+    for rt, want in {"AWS::S3::Bucket": "aws", "aws:s3/bucket:Bucket": "aws", "Microsoft.Compute/virtualMachines": "azure",
+                     "Microsoft.CognitiveServices": "azure", "compute.v1.instance": "gcp", "zones/us-central1-a/machineTypes/n1-standard-1": "gcp",
+                     "global/networks/default": "gcp", "ALIYUN::ECS::Instance": "alicloud"}.items():
+        assert kb.cloud_for_iac_type(rt).id == want, rt
+    assert kb.cloud_for_iac_type("Microsoft.Extensions.Logging") is None
+
+
+def test_rules_validate_passes():
+    got = CliRunner().invoke(main, ["rules", "validate"])
+    assert got.exit_code == 0 and got.output.startswith("ok:"), got.output
+
+def test_a_bad_overlay_over_the_shipped_rules_fails_with_its_file_and_line(tmp_path):
+    f = tmp_path / "clouds.yaml"
+    f.write_text(textwrap.dedent("""\
+        section: clouds
+        entries:
+          - id: mycloud
+            name: My Cloud
+            country: DE
+            kind: sovereign
+            python_packages: [sagemaker]
+            env_vars: [NVIDIA_VISIBLE_DEVICES]
+            storage_schemes: [s3]
+            sources: [https://example.org/mycloud]
+        """))
+    with pytest.raises(RulesError) as ei:
+        load_knowledge_base([tmp_path])
+    msgs = [str(p) for p in ei.value.problems]
+    path = f.as_posix()
+    assert len(msgs) == 3, msgs
+    assert msgs[0].startswith(f"{path}:7: mycloud: package 'sagemaker' is also listed by providers:sagemaker (providers.yaml:"), msgs
+    assert msgs[1].startswith(f"{path}:8: mycloud: environment variable 'NVIDIA_VISIBLE_DEVICES' is also claimed by hardware:nvidia (hardware.yaml:"), msgs
+    assert msgs[2].startswith(f"{path}:9: mycloud: storage_schemes value 's3' is also listed by clouds:aws (clouds.yaml:"), msgs
