@@ -165,8 +165,13 @@ def _country_fields(section: str, entry: dict) -> Iterator[tuple[tuple, str]]:
                 yield (key, i, "country"), item["country"]
 
 
+#: Lines of the items of an entry's lists, by (file, line of the entry) and then (key, index):
+#: cross-entry checks point at the value, not only at the entry.
+ValueLines = dict[tuple[str, int], dict[tuple[str, int], int]]
+
+
 def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Validator,
-               raw: bytes | None = None) -> tuple[list[Entry], list[Problem]]:
+               raw: bytes | None = None, value_lines: ValueLines | None = None) -> tuple[list[Entry], list[Problem]]:
     problems: list[Problem] = []
     try:
         text = (path.read_bytes() if raw is None else raw).decode("utf-8")
@@ -194,6 +199,10 @@ def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Valida
         if section == "jurisdictions" and raw["id"] not in NON_COUNTRY_JURISDICTIONS and not _valid_country(raw["id"]):
             problems.append(Problem(display, line_for(lines, ("entries", i, "id")), f"{raw['id']!r} is neither an ISO 3166-1 alpha-2 code nor EU"))
         entries.append(Entry(section, raw["id"], raw, display, line_for(lines, ("entries", i))))
+        if value_lines is not None:
+            value_lines[(display, entries[-1].line)] = {
+                (key, j): line_for(lines, ("entries", i, key, j))
+                for key, val in raw.items() if isinstance(val, list) for j in range(len(val))}
     return entries, problems
 
 
@@ -220,7 +229,8 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
     layers: list[tuple[Path, bool]] = [(base, False)] + [(Path(d), True) for d in extra_dirs]
     problems: list[Problem] = []
     inputs: list[tuple[Path, str, bytes | None, bool]] = []  # file, display name, bytes, overlay
-    for directory, is_overlay in layers:
+    layer_of: dict[str, int] = {}  # display name -> 0 for the base, n for the n-th overlay
+    for layer, (directory, is_overlay) in enumerate(layers):
         if not directory.is_dir():
             problems.append(Problem(str(directory), 1, "rules folder does not exist"))
             continue
@@ -234,6 +244,7 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
             except OSError:
                 raw = None  # _load_file reports it
             inputs.append((f, display, raw, is_overlay))
+            layer_of.setdefault(display, layer)
     digest = hashlib.sha256()
     for _f, display, raw, _o in inputs:
         digest.update(display.encode() + b"\0" + (raw or b"") + b"\0")
@@ -245,8 +256,9 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
             return kb
     validator = jsonschema.Draft202012Validator(_schema())
     by_key: dict[tuple[str, str], Entry] = {}
+    value_lines: ValueLines = {}
     for f, display, raw, is_overlay in inputs:
-        entries, probs = _load_file(f, display, validator, raw)
+        entries, probs = _load_file(f, display, validator, raw, value_lines)
         problems.extend(probs)
         for e in entries:
             key = (e.section, e.id.lower())
@@ -257,7 +269,7 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
                 continue
             by_key[key] = e
     kb = KnowledgeBase(tuple(sorted(by_key.values(), key=lambda e: (e.section, e.id.lower()))), version)
-    problems.extend(kb.cross_check())
+    problems.extend(kb.cross_check(value_lines, layer_of))
     if problems:
         raise RulesError(problems)
     if cache_file is not None:
@@ -452,8 +464,11 @@ class KnowledgeBase:
         return {s: len(self.section(s)) for s in SECTIONS}
 
     # -- cross-entry checks ----------------------------------------------------------------
-    def cross_check(self) -> list[Problem]:
-        problems: list[Problem] = []
+    def cross_check(self, value_lines: ValueLines | None = None, layer_of: dict[str, int] | None = None) -> list[Problem]:
+        """Problems between entries: dangling references, and names that two entries claim.
+        ``value_lines`` (from loading) lets a problem name the line of the value itself;
+        ``layer_of`` (file -> 0 for the base, n for the n-th overlay) puts a clash on the later layer."""
+        problems: list[Problem] = _VocabularyCheck(self, value_lines or {}, layer_of or {}).run()
         seen_ns: dict[str, Entry] = {}
         for lab in self.section("labs"):
             for ns in list(lab.get("hf_namespaces", [])) + list(lab.get("former_namespaces", [])):
@@ -607,6 +622,148 @@ class KnowledgeBase:
                     best = (len(pre), c)
         return best[1] if best else None
 
+    # -- hardware and cloud vocabulary (hardware.yaml, clouds.yaml) -------------------------
+    def vocabulary(self, section: str, key: str) -> tuple[tuple[Any, Entry], ...]:
+        """Every value of list ``key`` in ``section`` with its entry, in entry order: what a
+        multi-pattern matcher is built from (hardware env_vars, clouds storage_schemes, ...)."""
+        cache_key = ("vocabulary", section, key)
+        if cache_key not in self._idx:
+            self._idx[cache_key] = tuple((v, e) for e in self.section(section) for v in e.get(key, None) or ())
+        return self._idx[cache_key]
+
+    def env_var_owner(self, name: str) -> Entry | None:
+        """The provider, cloud or hardware entry an environment variable belongs to. An exact
+        name wins over a prefix, a longer prefix over a shorter one (AWS_NEURON_RT_X is
+        hardware:aws-neuron although clouds:aws lists AWS_*)."""
+        return _env_lookup(self._env_table(_ENV_SECTIONS), name)
+
+    def cloud_for_env(self, name: str) -> Entry | None:
+        """The cloud an environment variable belongs to, among clouds only (AZURE_OPENAI_ENDPOINT is
+        azure here, although providers:azure-openai owns the exact name)."""
+        return _env_lookup(self._env_table(("clouds",)), name)
+
+    def hardware_for_env(self, name: str) -> Entry | None:
+        return _env_lookup(self._env_table(("hardware",)), name)
+
+    def _env_table(self, sections: tuple[str, ...]) -> tuple[dict[str, Entry], tuple[tuple[str, Entry], ...]]:
+        key = ("env", sections)
+        if key not in self._idx:
+            exact: dict[str, Entry] = {}
+            prefixes: list[tuple[str, Entry]] = []
+            for sec in sections:
+                for e in self.section(sec):
+                    for v in e.get("env_vars", []):
+                        if v.endswith("*"):
+                            prefixes.append((v[:-1].upper(), e))
+                        else:
+                            exact.setdefault(v.upper(), e)
+            prefixes.sort(key=lambda pe: -len(pe[0]))
+            self._idx[key] = (exact, tuple(prefixes))
+        return self._idx[key]
+
+    def _exact(self, section: str, key: str, norm=str.lower) -> dict[str, Entry]:
+        return self._index(section, key, norm)
+
+    def hardware_for_tool(self, word: str) -> Entry | None:
+        return self._exact("hardware", "tools", str).get(word)
+
+    def hardware_for_code_token(self, token: str) -> Entry | None:
+        """``torch.cuda.is_available`` -> nvidia: the token itself or its longest dotted prefix."""
+        idx = self._exact("hardware", "code_tokens", str)
+        parts = token.split(".")
+        for i in range(len(parts), 0, -1):
+            hit = idx.get(".".join(parts[:i]))
+            if hit is not None:
+                return hit
+        return None
+
+    def hardware_for_device(self, device: str) -> Entry | None:
+        """A framework device string (``cuda``, ``cuda:0``, ``npu:1``) -> its vendor."""
+        return self._exact("hardware", "device_strings").get(device.split(":", 1)[0].strip().lower())
+
+    def hardware_for_term(self, term: str) -> Entry | None:
+        return self._exact("hardware", "terms", str).get(term)
+
+    def hardware_for_node_value(self, value: str) -> Entry | None:
+        return _pattern_lookup(self.vocabulary("hardware", "node_values"), value)
+
+    def hardware_for_image_token(self, token: str) -> Entry | None:
+        return _pattern_lookup(self.vocabulary("hardware", "image_tokens"), token)
+
+    def hardware_for_docker_flag(self, option: str, value: str = "") -> Entry | None:
+        """``--gpus`` (any value) or ``--device`` with ``/dev/kfd`` -> the hardware it means."""
+        opt = option.strip()
+        for flag, e in self.vocabulary("hardware", "docker_flags"):
+            name, _, want = flag.partition("=")
+            if name == opt and (not want or fnmatch.fnmatchcase(value.strip(), want)):
+                return e
+        return None
+
+    def cloud_for_command(self, words: str) -> Entry | None:
+        """The cloud whose CLI prefix starts this command (``aws s3 cp ...`` -> aws)."""
+        w = " ".join(words.split()).lower()
+        for c in self.section("clouds"):
+            for cmd in c.get("cli_commands", []):
+                if w == cmd or w.startswith(cmd + " "):
+                    return c
+        return None
+
+    def cloud_for_import(self, module: str) -> Entry | None:
+        """``google.cloud.storage`` -> gcp: the longest dotted prefix a cloud lists in sdk_imports.
+        Callers that also resolve packages should ask ``package()`` first: a package of a provider
+        (google.cloud.aiplatform) is more specific than a cloud's namespace."""
+        idx = self._exact("clouds", "sdk_imports", str)
+        parts = module.split(".")
+        for i in range(len(parts), 0, -1):
+            hit = idx.get(".".join(parts[:i]))
+            if hit is not None:
+                return hit
+        return None
+
+    def cloud_for_package(self, name: str, ecosystem: str = "python") -> Entry | None:
+        """The cloud whose SDK distribution this is (boto3, @aws-sdk/client-s3). ``package()`` keeps
+        answering for providers, hardware and software only."""
+        if ecosystem == "python":
+            return self._index("clouds", "python_packages", _norm_pkg).get(_norm_pkg(name))
+        return self._index("clouds", "npm_packages").get(name.lower())
+
+    def cloud_for_storage_scheme(self, scheme: str) -> Entry | None:
+        return self._exact("clouds", "storage_schemes").get(scheme.lower().rstrip(":/"))
+
+    def cloud_for_arn_partition(self, partition: str) -> Entry | None:
+        return self._exact("clouds", "arn_partitions").get(partition.lower())
+
+    def cloud_for_iam_service(self, service: str) -> Entry | None:
+        return self._exact("clouds", "iam_services").get(service.lower())
+
+    def cloud_for_annotation(self, key: str) -> Entry | None:
+        """A cloud whose annotation prefix (or k8s_labels prefix) starts this annotation or label key."""
+        k = key.lower()
+        for pre, c in sorted(self.vocabulary("clouds", "annotation_prefixes"), key=lambda pc: -len(pc[0])):
+            if k.startswith(pre.lower()):
+                return c
+        return self.cloud_for_label(key)
+
+    def cloud_for_storage_class(self, name: str) -> Entry | None:
+        return _pattern_lookup(self.vocabulary("clouds", "storage_classes"), name)
+
+    def cloud_instance_type(self, name: str, keyed: bool = False) -> tuple[Entry, dict] | None:
+        """(cloud, pattern item) for a machine type. Without ``keyed`` only shapes marked
+        unambiguous match; with it (the string is the value of an instance-type key) all do,
+        unambiguous shapes first."""
+        n = name.lower()
+        items = self.vocabulary("clouds", "instance_types")
+        for want in (True, False) if keyed else (True,):
+            for it, c in items:
+                if bool(it["unambiguous"]) is want and fnmatch.fnmatchcase(n, it["pattern"].lower()):
+                    return c, it
+        return None
+
+    def cloud_for_iac_type(self, rtype: str) -> Entry | None:
+        """A non-Terraform IaC resource type (``AWS::S3::Bucket``, ``Microsoft.Compute/virtualMachines``,
+        ``compute.v1.instance``) -> its cloud. Terraform types stay with cloud_for_resource_type."""
+        return _pattern_lookup(self.vocabulary("clouds", "resource_types"), rtype, casefold=False)
+
     def cloud_for_label(self, label: str) -> Entry | None:
         """A cloud that alone sets this Kubernetes node label key."""
         lab = label.lower()
@@ -668,6 +825,266 @@ class KnowledgeBase:
     def license(self, lid: str) -> Entry | None:
         hit = self.get("licenses", lid)
         return hit if hit is not None else self._index("licenses", "aliases").get(lid.lower())
+
+
+# ------------------------------------------------------------------------------------------
+# Hardware and cloud vocabulary: look-ups and the checks that keep every name to one entry
+# ------------------------------------------------------------------------------------------
+
+_ENV_SECTIONS = ("providers", "clouds", "hardware")
+
+
+def _env_lookup(table: tuple[dict[str, Entry], tuple[tuple[str, Entry], ...]], name: str) -> Entry | None:
+    exact, prefixes = table
+    n = name.upper()
+    hit = exact.get(n)
+    if hit is not None:
+        return hit
+    return next((e for stem, e in prefixes if n.startswith(stem)), None)
+
+
+def _pattern_lookup(values: Iterable[tuple[str, Entry]], s: str, casefold: bool = True) -> Entry | None:
+    """The entry of the first exact value equal to ``s``, else of the first pattern matching it."""
+    t = s.lower() if casefold else s
+    pats = []
+    for v, e in values:
+        v2 = v.lower() if casefold else v
+        if "*" not in v2 and "?" not in v2 and "[" not in v2:
+            if v2 == t:
+                return e
+        else:
+            pats.append((v2, e))
+    return next((e for p, e in pats if fnmatch.fnmatchcase(t, p)), None)
+
+
+def _is_pattern(v: str) -> bool:
+    return any(ch in v for ch in "*?[")
+
+
+def _env_overlap(a: str, b: str) -> bool:
+    a, b = a.upper(), b.upper()
+    sa = a[:-1] if a.endswith("*") else None
+    sb = b[:-1] if b.endswith("*") else None
+    if sa is None and sb is None:
+        return a == b
+    if sa is not None and sb is None:
+        return b.startswith(sa)
+    if sb is not None and sa is None:
+        return a.startswith(sb)
+    return sa.startswith(sb) or sb.startswith(sa)  # type: ignore[union-attr]
+
+
+def _glob_overlap(a: str, b: str) -> bool:
+    """Whether two values (either may be an fnmatch pattern) can name the same string: equal, or
+    one exact value matched by the other pattern. Two different patterns are compared by their
+    literal prefixes before the first wildcard."""
+    if a == b:
+        return True
+    pa, pb = _is_pattern(a), _is_pattern(b)
+    if pa and not pb:
+        return fnmatch.fnmatchcase(b, a)
+    if pb and not pa:
+        return fnmatch.fnmatchcase(a, b)
+    if pa and pb:
+        la = re.split(r"[*?\[]", a, maxsplit=1)[0]
+        lb = re.split(r"[*?\[]", b, maxsplit=1)[0]
+        return fnmatch.fnmatchcase(lb, a) or fnmatch.fnmatchcase(la, b)
+    return False
+
+
+def _command_overlap(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()).lower(), " ".join(b.split()).lower()
+    return a == b or a.startswith(b + " ") or b.startswith(a + " ")
+
+
+class _VocabularyCheck:
+    """Cross-entry checks of the hardware and cloud vocabulary (and the names they share with
+    providers and software): a name belongs to one entry, or the knowledge base fails to load."""
+
+    def __init__(self, kb: "KnowledgeBase", value_lines: ValueLines, layer_of: dict[str, int]):
+        self.kb = kb
+        self.value_lines = value_lines
+        self.layer_of = layer_of
+        self.problems: list[Problem] = []
+
+    def where(self, e: Entry, key: str, i: int) -> int:
+        return self.value_lines.get((e.path, e.line), {}).get((key, i), e.line)
+
+    def report(self, e: Entry, key: str, i: int, message: str) -> None:
+        self.problems.append(Problem(e.path, self.where(e, key, i), f"{e.id}: {message}"))
+
+    def values(self, sections: Iterable[str], key: str) -> list[tuple[Entry, int, Any]]:
+        """Values of ``key`` in ``sections``: base files first, then each overlay; within a layer in
+        the order of ``sections``. Of two values that clash, the later one is reported."""
+        out = [(e, i, v) for sec in sections for e in self.kb.section(sec) for i, v in enumerate(e.get(key, None) or ())]
+        return sorted(out, key=lambda t: self.layer_of.get(t[0].path, 0))
+
+    def run(self) -> list[Problem]:
+        self.env_vars()
+        self.packages()
+        for section, key, norm, overlap in (
+            ("hardware", "tools", str, None),
+            ("hardware", "code_tokens", str, None),
+            ("hardware", "device_strings", str.lower, None),
+            ("hardware", "terms", str, None),
+            ("hardware", "node_values", str.lower, _glob_overlap),
+            ("hardware", "image_tokens", str.lower, _glob_overlap),
+            ("hardware", "docker_flags", str, None),
+            ("clouds", "storage_schemes", str.lower, None),
+            ("clouds", "arn_partitions", str.lower, None),
+            ("clouds", "iam_services", str.lower, None),
+            ("clouds", "storage_classes", str.lower, _glob_overlap),
+            ("clouds", "resource_types", str, _glob_overlap),
+            ("clouds", "sdk_imports", str, None),
+        ):
+            self.unique(section, key, norm, overlap)
+        self.instance_patterns()
+        self.commands()
+        self.code_names()
+        self.terms()
+        self.annotations()
+        self.docker_flags()
+        return self.problems
+
+    def unique(self, section: str, key: str, norm, overlap) -> None:
+        """No value twice in one section; with ``overlap``, no value that another entry's pattern matches."""
+        seen: dict[str, tuple[Entry, int, str]] = {}
+        vals = self.values((section,), key)
+        for e, i, v in vals:
+            k = norm(v)
+            prev = seen.get(k)
+            if prev is not None:
+                self.report(e, key, i, f"{key} value {v!r} is also listed by {prev[0].rule_id} ({prev[0].path}:{self.where(prev[0], key, prev[1])})"
+                            if prev[0] is not e else f"{key} value {v!r} is listed twice")
+                continue
+            seen[k] = (e, i, v)
+        if overlap is None:
+            return
+        items = list(seen.values())
+        for x, (e, i, v) in enumerate(items):
+            for f, j, w in items[x + 1:]:
+                if f is not e and overlap(norm(v), norm(w)):
+                    self.report(f, key, j, f"{key} value {w!r} overlaps {v!r} of {e.rule_id} ({e.path}:{self.where(e, key, i)})")
+
+    def env_vars(self) -> None:
+        vals = self.values(_ENV_SECTIONS, "env_vars")
+        seen: dict[str, tuple[Entry, int]] = {}
+        for e, i, v in vals:
+            prev = seen.get(v.upper())
+            if prev is not None:
+                self.report(e, "env_vars", i, f"environment variable {v!r} is also claimed by {prev[0].rule_id} ({prev[0].path}:{self.where(prev[0], 'env_vars', prev[1])})"
+                            if prev[0] is not e else f"environment variable {v!r} is listed twice")
+            else:
+                seen[v.upper()] = (e, i)
+        by_section: dict[str, list[tuple[Entry, int, str]]] = {}
+        for e, i, v in vals:
+            by_section.setdefault(e.section, []).append((e, i, v))
+        for items in by_section.values():
+            for x, (e, i, v) in enumerate(items):
+                for f, j, w in items[x + 1:]:
+                    if f is not e and v.upper() != w.upper() and _env_overlap(v, w):
+                        self.report(f, "env_vars", j, f"environment variable {w!r} overlaps {v!r} of {e.rule_id} ({e.path}:{self.where(e, 'env_vars', i)}); "
+                                    "within one section a name may belong to one entry only")
+
+    def packages(self) -> None:
+        """A package listed by a cloud or hardware entry belongs to no other entry. (Names shared
+        by a provider and a software entry only, such as ollama, are outside these checks.)"""
+        for key, norm in (("python_packages", _norm_pkg), ("npm_packages", str.lower)):
+            owners: dict[str, list[tuple[Entry, int, str]]] = {}
+            for e, i, v in self.values(("providers", "software", "hardware", "clouds"), key):
+                owners.setdefault(norm(v), []).append((e, i, v))
+            for hits in owners.values():
+                first = hits[0][0]
+                if not any(e.section in ("clouds", "hardware") for e, _, _ in hits):
+                    continue
+                for e, i, v in hits[1:]:
+                    if e is not first:
+                        self.report(e, key, i, f"package {v!r} is also listed by {first.rule_id} ({first.path}:{self.where(first, key, hits[0][1])}); "
+                                    "a package belongs to one entry")
+
+    def code_names(self) -> None:
+        """Cloud sdk_imports and hardware code_tokens must not be another entry's Python package
+        (import names and distributions normalise alike: torch_npu = torch-npu)."""
+        pkgs: dict[str, Entry] = {}
+        for e, _, v in self.values(("providers", "software", "hardware", "clouds"), "python_packages"):
+            pkgs.setdefault(_norm_pkg(v), e)
+        for section, key in (("clouds", "sdk_imports"), ("hardware", "code_tokens")):
+            for e, i, v in self.values((section,), key):
+                owner = pkgs.get(_norm_pkg(v))
+                if owner is not None and owner is not e:
+                    self.report(e, key, i, f"{key} value {v!r} is the package {owner.rule_id} lists; a name belongs to one entry")
+        mods = self.values(("clouds",), "sdk_imports")
+        for x, (e, i, v) in enumerate(mods):
+            for f, j, w in mods[x + 1:]:
+                if f is not e and (w.startswith(v + ".") or v.startswith(w + ".")):
+                    self.report(f, "sdk_imports", j, f"sdk_imports value {w!r} nests with {v!r} of {e.rule_id}")
+        toks = {v: e for e, _, v in self.values(("hardware",), "code_tokens")}
+        for e, i, v in mods:
+            if v in toks:
+                self.report(e, "sdk_imports", i, f"{v!r} is also a code token of {toks[v].rule_id}")
+
+    def commands(self) -> None:
+        cmds = self.values(("clouds",), "cli_commands")
+        for x, (e, i, v) in enumerate(cmds):
+            for f, j, w in cmds[x + 1:]:
+                if f is not e and _command_overlap(v, w):
+                    self.report(f, "cli_commands", j, f"command {w!r} overlaps {v!r} of {e.rule_id} ({e.path}:{self.where(e, 'cli_commands', i)})")
+        software = self.values(("software",), "commands")
+        for e, i, v in cmds:
+            for f, _, w in software:
+                if _command_overlap(v, w):
+                    self.report(e, "cli_commands", i, f"command {v!r} overlaps the command {w!r} of {f.rule_id}")
+        words = {" ".join(w.split()).split(" ")[0].lower(): f for f, _, w in cmds + software}
+        for e, i, v in self.values(("hardware",), "tools"):
+            f = words.get(v.lower())
+            if f is not None:
+                self.report(e, "tools", i, f"tool {v!r} is also a command of {f.rule_id}")
+
+    def terms(self) -> None:
+        accel: dict[str, Entry] = {}
+        for e, _, v in self.values(("hardware",), "accelerators"):
+            accel.setdefault(v.lower(), e)
+        for e, i, v in self.values(("hardware",), "terms"):
+            owner = accel.get(v.lower())
+            if owner is not None:
+                self.report(e, "terms", i, f"term {v!r} is an accelerator of {owner.rule_id}; accelerators are matched as words already")
+        for e in self.kb.section("hardware"):
+            own = set(e.get("accelerators", []))
+            for i, v in enumerate(e.get("context_only_accelerators", [])):
+                if v not in own:
+                    self.report(e, "context_only_accelerators", i, f"{v!r} is not one of its accelerators")
+
+    def annotations(self) -> None:
+        labels = [(e, v.lower()) for e, _, v in self.values(("clouds",), "k8s_labels")]
+        anns = self.values(("clouds",), "annotation_prefixes")
+        for e, i, v in anns:
+            a = v.lower()
+            for f, lab in labels:
+                if a == lab or (lab.endswith("/") and a.startswith(lab)):
+                    self.report(e, "annotation_prefixes", i, f"annotation prefix {v!r} repeats the k8s_labels value {lab!r} of {f.rule_id}")
+        for x, (e, i, v) in enumerate(anns):
+            for f, j, w in anns[x + 1:]:
+                if f is not e and (w.lower().startswith(v.lower()) or v.lower().startswith(w.lower())):
+                    self.report(f, "annotation_prefixes", j, f"annotation prefix {w!r} overlaps {v!r} of {e.rule_id}")
+
+    def docker_flags(self) -> None:
+        flags = self.values(("hardware",), "docker_flags")
+        for x, (e, i, v) in enumerate(flags):
+            n1, _, v1 = v.partition("=")
+            for f, j, w in flags[x + 1:]:
+                n2, _, v2 = w.partition("=")
+                if f is not e and n1 == n2 and (not v1 or not v2 or _glob_overlap(v1, v2)):
+                    self.report(f, "docker_flags", j, f"docker flag {w!r} overlaps {v!r} of {e.rule_id}")
+
+    def instance_patterns(self) -> None:
+        seen: dict[str, tuple[Entry, int]] = {}
+        for e in self.kb.section("clouds"):
+            for i, it in enumerate(e.get("instance_types", [])):
+                k = it["pattern"].lower()
+                prev = seen.get(k)
+                if prev is not None and prev[0] is not e:
+                    self.report(e, "instance_types", i, f"instance type pattern {it['pattern']!r} is also listed by {prev[0].rule_id}")
+                seen.setdefault(k, (e, i))
 
 
 def image_name(image: str) -> str:
