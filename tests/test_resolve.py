@@ -275,14 +275,13 @@ def test_local_gguf_artifact_gives_license_and_lineage_with_file_evidence(kb, fa
 
 
 def test_bare_o3_resolves_in_model_positions_only(kb):
-    from sovaudit.detectors.base import SourceFile
-    from sovaudit.detectors.python import PythonDetector
+    from sovaudit.detect import lexer_for
 
     prov, _ = resolve(kb, ["o3"], offline=True)
     assert (prov["o3"].country.value, prov["o3"].weights.value, prov["o3"].provider.value) == ("US", "api-only", "openai")
-    src = 'amp.initialize(model, opt, opt_level="O3")\nclient.chat.completions.create(model="o3", messages=[])\n'
-    models = [(r.line, r.id) for r in PythonDetector().detect(SourceFile("t.py", text=src), kb) if r.kind.value == "model"]
-    assert models == [(2, "o3")]
+    src = b'amp.initialize(model, opt, opt_level="O3")\nclient.chat.completions.create(model="o3", messages=[])\no3 = 1\n'
+    refs, _ = lexer_for(kb).analyse("t.py", src)
+    assert [(r.line, r.id) for r in refs if r.kind.value == "model"] == [(2, "o3")]
 
 
 def test_the_catalogue_fills_only_what_the_hub_leaves_unknown(fake_hub, tmp_path):

@@ -42,15 +42,19 @@ def test_hub_model_urls(kb, url, mid):
     assert ms is not None and (ms.id, ms.form) == (mid, "hf-uri")
 
 
-@pytest.mark.parametrize("raw,mid,prefix", [
-    ("hosted_vllm/Qwen/Qwen2.5-Coder-32B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct", "hosted_vllm"),
-    ("lm_studio/bartowski/Llama-3.2-3B-Instruct-GGUF", "bartowski/Llama-3.2-3B-Instruct-GGUF", "lm_studio"),
+@pytest.mark.parametrize("raw,mid,prefix,known_namespace", [
+    ("hosted_vllm/Qwen/Qwen2.5-Coder-32B-Instruct", "Qwen/Qwen2.5-Coder-32B-Instruct", "hosted_vllm", True),
+    ("lm_studio/bartowski/Llama-3.2-3B-Instruct-GGUF", "bartowski/Llama-3.2-3B-Instruct-GGUF", "lm_studio", True),
+    ("lm_studio/someone/Llama-3.2-3B-Instruct-GGUF", "someone/Llama-3.2-3B-Instruct-GGUF", "lm_studio", False),
 ])
-def test_litellm_route_the_kb_does_not_list(kb, raw, mid, prefix):
-    """Under the LiteLLM hint an unknown route prefix before a Hub id still yields the Hub id."""
+def test_litellm_route_the_kb_does_not_list(kb, raw, mid, prefix, known_namespace):
+    """Under the LiteLLM hint an unknown route prefix before a Hub id still yields the Hub id; under
+    a plain model key (a LiteLLM config's ``model:``) only when the Hub namespace is a known
+    publisher's, which no other path-like string could be."""
     ms = parse_model_string(raw, kb, "litellm")
     assert (ms.id, ms.form, ms.provider, ms.attributes) == (mid, "litellm", "", {"litellm_prefix": prefix})
-    assert parse_model_string(raw, kb, "model") is None  # only where the position says LiteLLM
+    under_key = parse_model_string(raw, kb, "model")
+    assert (under_key.id if under_key else None) == (mid if known_namespace else None)
 
 
 @pytest.mark.parametrize("raw", ["anthropic/claude-3.5-sonnet", "openai/gpt-4o", "deepseek/deepseek-chat"])

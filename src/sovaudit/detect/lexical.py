@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from sovaudit.detect.positions import Command, DetectionRules, FileKind, words
 from sovaudit.detect.recognise import ModelString, Recogniser, normalize_url, recogniser_for, safe_url_text
 from sovaudit.detect.vocab import A, Vocabulary, vocabulary_for
-from sovaudit.model import Context, Kind, Reference, Skipped
+from sovaudit.model import UNKNOWN, Context, Kind, Reference, Skipped
 from sovaudit.rules import Entry, KnowledgeBase, PatternIndex, image_name
 
 #: Longest token, value or window read around one anchor.
@@ -88,7 +88,7 @@ class _Found:
 class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
-    __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto")
+    __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -100,6 +100,8 @@ class _File:
         self.evidence: list[tuple[int, str, str]] = []  # (offset, provider id, what)
         self.n = len(data)
         self.veto: set[int] = set()  # offsets of strings a position says are not models (aliases, datasets)
+        self._fences: list[int] | None = None
+        self.pending_docs_regions: list[int] = []
 
     # -- lines ---------------------------------------------------------------------------------
     @property
@@ -179,8 +181,17 @@ class _File:
                     return Context.COMMENT
         return Context.CODE if fk.kind == "code" else Context.CONFIG
 
-    def in_quotes_escaped(self) -> bool:
-        return self.fk.notebook
+    def in_prose(self, off: int) -> bool:
+        """Documentation text outside code: not in a fenced block, not in `inline code`, not in
+        a notebook's code cell."""
+        if self.context(off) != Context.DOCS:
+            return False
+        if self._fences is None:
+            self._fences = [m.start() for m in re.finditer(rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~)", self.data)]
+        if bisect.bisect_right(self._fences, off) % 2:
+            return False  # inside a fenced block
+        s, _ = self.line_span(off)
+        return self.data.count(b"`", s, off) % 2 == 0
 
 
 class Lexer:
@@ -200,9 +211,6 @@ class Lexer:
         self._cloud_words: dict[str, str] = {}
         for cl in kb.section("clouds"):
             self._cloud_words.setdefault(cl.id.lower(), cl.id)
-        self._cloud_instances = PatternIndex(
-            ((it.get("pattern", "") if isinstance(it, dict) else str(it)), cl.id)
-            for cl in kb.section("clouds") for it in cl.get("instance_types", ()) or ())
         self._software_words = frozenset(s.id.lower() for s in kb.section("software")) | {"hf", "huggingface", "openai-completions",
                                                                                          "openai-chat-completions", "local-completions", "local-chat-completions"}
         self._tf_providers = {r: p.id for p in kb.section("providers") for r in p.get("terraform_resources", ()) or ()}
@@ -227,7 +235,7 @@ class Lexer:
             A.GPU_FLAG: self._gpu_flag, A.CLOUD_TOKEN: self._cloud_token, A.CLOUD_ENV: self._cloud_env,
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
             A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
-            A.ENV_ENTRY: self._env_entry,
+            A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance,
         }
 
     # ------------------------------------------------------------------------------------------
@@ -513,6 +521,8 @@ class Lexer:
         token = self._text(data[start:tok_end])
         if not re.search(r"[0-9-]", token) or re.search(r"\.(?:json|ya?ml|py|md|txt|ts|js|png|jpg|csv|html)$", token, re.I):
             return
+        if f.in_prose(start) or self._in_text_string(f, start, tok_end):
+            return  # an API name without an org in running text is a mention, not a dependency
         if set(words(token)) & self.rules.resource_words:
             return  # a deployment, job or volume named after the model it serves
         if re.search(rb"/\s*[\"']$", data[max(0, start - 4):start]):
@@ -527,6 +537,23 @@ class Lexer:
         ms = self.rec.model(token, "")
         if ms is not None:
             self._model(f, ms, token, start, _CONF_VOCAB, "vocabulary")
+
+    def _in_text_string(self, f: _File, start: int, end: int) -> bool:
+        """The token sits in a string literal of words (a label, a message: "GPT-4o mini (fast)"),
+        not in a string that is the token itself."""
+        if f.fk.kind == "docs" and not f.fk.notebook:
+            return False
+        data = f.data
+        s, e = f.line_span(start)
+        lo = max(s, start - 200)
+        q = max(data.rfind(b'"', lo, start), data.rfind(b"'", lo, start), data.rfind(b"`", lo, start))
+        if q < 0:
+            return False
+        close = data.find(data[q:q + 1], end, min(e, end + 200))
+        if close < 0:
+            return False
+        inner = data[q + 1:close]
+        return b" " in inner and len(inner) < 200
 
     def _ollama_tag(self, f: _File, end: int, a) -> None:
         data = f.data
@@ -545,6 +572,8 @@ class Lexer:
         if tend < f.n and data[tend] in b"/:@":
             return
         text = self._text(data[start:tend])
+        if f.in_prose(start):
+            return
         ms = self.rec.ollama_tagged(text)
         if ms is not None:
             self._model(f, ms, text, start, _CONF_VOCAB, "vocabulary")
@@ -631,7 +660,8 @@ class Lexer:
             if data[sep] == 0x3A and self.rules.is_block_key(key.rsplit(".", 1)[-1]):
                 self._block(f, kstart, end, key)
             return
-        if self.rules.is_dataset_key(key) or key.lower() in self.rules.alias_flags:
+        flag = ("--" if data[max(0, kstart - 2):kstart] == b"--" else "-" if data[kstart - 1:kstart] == b"-" else "") + key
+        if self.rules.is_dataset_key(key) or flag.lower() in self.rules.alias_flags:
             return
         if key.rsplit(".", 1)[-1].lower() in self.rules.alias_keys or hint == "hf":
             lo, hi = self._scope(f, kstart)
@@ -665,7 +695,7 @@ class Lexer:
         if value is not None:
             vs, ve = value
             if pid:
-                f.evidence.append((vs, pid, "key"))
+                f.evidence.append((vs, pid, "keyname"))
             if self._take_model_value(f, vs, ve, hint, conf, "model-key", attrs):
                 return
             if f.data[vs - 1:vs] not in (b'"', b"'", b"`"):
@@ -771,7 +801,7 @@ class Lexer:
             self._take_model_value(f, val[0], val[1], hint, _CONF_KEY, "model-key", {"env": key})
             pid = self._key_provider(key)
             if pid:
-                f.evidence.append((val[0], pid, "key"))
+                f.evidence.append((val[0], pid, "keyname"))
 
     def _key_provider(self, key: str) -> str:
         """The provider a model key's own name starts with (``DEEPSEEK_MODEL``, ``OLLAMA_MODEL_PREF``,
@@ -1103,7 +1133,7 @@ class Lexer:
                     self._add(f, Kind.HARDWARE, hw.id, image, pos, "image", 0.85, "image", hw.id, {"image": name, "token": t})
                     break
         if toks & self.rules.image_tag_words:
-            self._add(f, Kind.HARDWARE, "gpu", image, pos, "image", 0.7, "image", "", {"image": name})
+            self._add(f, Kind.HARDWARE, UNKNOWN, image, pos, "image", 0.7, "image", "", {"image": name})
 
     def _image_key(self, f: _File, end: int, a) -> None:
         v = self._value(f, end, True)
@@ -1132,6 +1162,8 @@ class Lexer:
         if not self._bounded(f, start, end) or var is None:
             return
         name = self._text(f.data[start:end])
+        if not self._env_owned(name, "providers", var.id):
+            return
         self._add(f, Kind.ENDPOINT, var.id, name, start, "credential", 0.8, "credential", var.id, {"env": name})
         f.evidence.append((start, var.id, "credential"))
 
@@ -1330,21 +1362,36 @@ class Lexer:
             attrs = {"accelerator": value}
         self._add(f, Kind.HARDWARE, vendor, self._text(data[start:end]), start, key.rstrip("s").replace("_", "-"), 0.85, "hardware", vendor, attrs)
 
-    def _hw_env(self, f: _File, end: int, a) -> None:
-        vendor, pattern = a.payload
+    def _env_name(self, f: _File, end: int, a, pattern: str) -> tuple[str, int] | None:
+        """The whole environment variable name an env anchor matched, and its start."""
         data = f.data
         start = end - a.literal_len
         if start > 0 and data[start - 1] in _ID_CHARS:
-            return
+            return None
         if pattern.endswith("*"):
             m = re.match(rb"[A-Z0-9_]*", data[end:end + 80])
             end += m.end() if m else 0
             if end - start <= len(pattern) - 1:
-                return
+                return None
         elif end < f.n and data[end] in _ID_CHARS:
+            return None
+        return self._text(data[start:end]), start
+
+    def _env_owned(self, name: str, section: str, eid: str) -> bool:
+        """``name`` belongs to this entry: the exact name or the longest prefix across providers,
+        clouds and hardware decides (AWS_NEURON_RT_X is aws-neuron hardware, not the aws cloud)."""
+        owner = self.kb.env_var_owner(name)
+        return owner is None or (owner.section, owner.id) == (section, eid)
+
+    def _hw_env(self, f: _File, end: int, a) -> None:
+        vendor, pattern = a.payload
+        hit = self._env_name(f, end, a, pattern)
+        if hit is None:
             return
-        name = self._text(data[start:end])
-        self._add(f, Kind.HARDWARE, vendor or "gpu", name, start, "env", 0.85, "hardware", vendor, {"env": name})
+        name, start = hit
+        if vendor and not self._env_owned(name, "hardware", vendor):
+            return
+        self._add(f, Kind.HARDWARE, vendor or UNKNOWN, name, start, "env", 0.85, "hardware", vendor, {"env": name})
 
     def _hw_device(self, f: _File, end: int, a) -> None:
         vendor, dev = a.payload
@@ -1380,11 +1427,11 @@ class Lexer:
                     return
                 self._add(f, Kind.HARDWARE, vendor, f"{key}: {val}", kstart, "runtime", 0.8, "hardware", vendor, {"key": key})
                 return
-            self._add(f, Kind.HARDWARE, "gpu", f"{key}: {val}", kstart, "request", 0.7, "hardware", "", {"key": key})
+            self._add(f, Kind.HARDWARE, UNKNOWN, f"{key}: {val}", kstart, "request", 0.7, "hardware", "", {"key": key})
             return
         if k in self.rules.version_keys:
             if set(re.split(r"[\-_.:/]", val.lower())) & self.rules.image_tag_words:
-                self._add(f, Kind.HARDWARE, "gpu", f"{key}: {val}", kstart, "image", 0.7, "hardware", "", {"key": key})
+                self._add(f, Kind.HARDWARE, UNKNOWN, f"{key}: {val}", kstart, "image", 0.7, "hardware", "", {"key": key})
             return
         vendor = self._device_vendor.get(k) or self._device_vendor.get(k.replace("use_", "").replace("enable_", ""))
         if vendor:
@@ -1396,7 +1443,7 @@ class Lexer:
         if not val or val.lower() in ("0", "false", "none", "null", "no", "off", "cpu", "auto", "0.0", "[]", "{}") or val.startswith(("$", "{", "<")):
             if val.lower() not in ("auto",):
                 return
-        self._add(f, Kind.HARDWARE, "gpu", f"{key}: {val}", kstart, "count", 0.75, "hardware", "", {"key": key})
+        self._add(f, Kind.HARDWARE, UNKNOWN, f"{key}: {val}", kstart, "count", 0.75, "hardware", "", {"key": key})
 
     def _gpu_flag(self, f: _File, end: int, a) -> None:
         vendor, flag = a.payload
@@ -1406,7 +1453,7 @@ class Lexer:
             return
         if end < f.n and data[end] not in b" \t=\"'\n\\,]":
             return
-        self._add(f, Kind.HARDWARE, vendor or "gpu", flag, start, "docker-flag", 0.8, "hardware", vendor, {"flag": flag})
+        self._add(f, Kind.HARDWARE, vendor or UNKNOWN, flag, start, "docker-flag", 0.8, "hardware", vendor, {"flag": flag})
 
     # ------------------------------------------------------------------------------------------
     # Cloud
@@ -1443,18 +1490,13 @@ class Lexer:
 
     def _cloud_env(self, f: _File, end: int, a) -> None:
         cid, pattern = a.payload
-        data = f.data
-        start = end - a.literal_len
-        if start > 0 and data[start - 1] in _ID_CHARS:
+        hit = self._env_name(f, end, a, pattern)
+        if hit is None:
             return
-        if pattern.endswith("*"):
-            m = re.match(rb"[A-Z0-9_]*", data[end:end + 80])
-            end += m.end() if m else 0
-            if end - start <= len(pattern) - 1:
-                return
-        elif end < f.n and data[end] in _ID_CHARS:
-            return
-        name = self._text(data[start:end])
+        name, start = hit
+        owner = self.kb.env_var_owner(name)
+        if owner is not None and owner.section == "hardware":
+            return  # AWS_NEURON_*: the accelerator's, not the cloud's
         self._add(f, Kind.CLOUD, cid, name, start, "env", 0.8, "cloud", cid, {"env": name})
 
     def _region_value(self, f: _File, vs: int, value: str, kind: str, key: str) -> None:
@@ -1480,19 +1522,32 @@ class Lexer:
             hit = self.kb.instance_type(v)
             if hit is not None:
                 hw, info = hit
-                attrs = {"key": key, "accelerator": str(info.get("accelerator", ""))}
+                attrs = {"accelerator": str(info.get("accelerator", ""))}
+                if key:
+                    attrs["key"] = key
                 self._add(f, Kind.HARDWARE, hw.id, v, vs, "instance-type", 0.85, "hardware", hw.id, attrs)
                 if info.get("cloud"):
-                    self._add(f, Kind.CLOUD, str(info["cloud"]), v, vs, "instance-type", 0.85, "cloud", str(info["cloud"]), {"key": key})
+                    self._add(f, Kind.CLOUD, str(info["cloud"]), v, vs, "instance-type", 0.85, "cloud", str(info["cloud"]),
+                              {"key": key} if key else {})
                 return
-            cid = self._cloud_instances.match(v)
-            if cid:
-                self._add(f, Kind.CLOUD, cid, v, vs, "instance-type", 0.8, "cloud", cid, {"key": key})
+            hit2 = self.kb.cloud_instance_type(v, keyed=bool(key))
+            if hit2 is not None:
+                cl = hit2[0]
+                self._add(f, Kind.CLOUD, cl.id, v, vs, "instance-type", 0.8, "cloud", cl.id, {"key": key} if key else {})
         elif kind == "storage":
             for cl in self.kb.section("clouds"):
                 if v.lower() in (x.lower() for x in cl.get("storage_classes", ()) or ()):
                     self._add(f, Kind.CLOUD, cl.id, v, vs, "storage-class", 0.8, "cloud", cl.id, {"key": key})
                     return
+
+    def _instance(self, f: _File, end: int, a) -> None:
+        data = f.data
+        start = end - a.literal_len
+        if start > 0 and data[start - 1] in _ID_CHARS | {0x2D, 0x2E}:
+            return
+        m = re.match(rb"[A-Za-z0-9_.\-]{1,60}", data[end:end + 60])
+        tok = self._text(data[start:end + (m.end() if m else 0)]).rstrip(".-")
+        self._region_value(f, start, tok, "instance", "")
 
     def _cloud_key(self, f: _File, end: int, a) -> None:
         data = f.data
@@ -1538,12 +1593,16 @@ class Lexer:
         cid, name = a.payload
         start = end - a.literal_len
         data = f.data
+        if f.in_prose(start):
+            return  # a region named in prose; in a setting (region: eu-central-1) it is read through its key
         if start > 0 and data[start - 1] in _ID_CHARS or end < f.n and data[end] in _ID_CHARS:
             return
         if end < f.n and data[end:end + 1] == b"-" and data[end + 1:end + 2].isalpha() and data[end + 2:end + 3] not in _ID_CHARS:
             end += 2  # a zone
         clouds = self.kb.clouds_with_region(name)
         cid2 = clouds[0].id if len(clouds) == 1 else ""
+        if not cid2 and f.context(start) == Context.DOCS:
+            f.pending_docs_regions.append(start)  # kept only if the file names its cloud (see _regions)
         reg = self.kb.region(cid2, name) if cid2 else None
         attrs = {"country": reg["country"]} if reg is not None and reg.get("country") else {}
         self._add(f, Kind.CLOUD, name, self._text(data[start:end]), start, "region", 0.8, "cloud", cid2, attrs)
@@ -1662,8 +1721,9 @@ class Lexer:
         p = self.kb.get("providers", pid)
         if p is None or p.get("kind") != "cloud-ml":
             return ""
-        for b in p.get("base_urls", ()) or ():
-            url = b.get("url", "") if isinstance(b, dict) else str(b)
+        urls = [b.get("url", "") if isinstance(b, dict) else str(b) for b in p.get("base_urls", ()) or ()]
+        urls += ["https://" + h.replace("*", "x") for h in p.get("host_patterns", ()) or ()]
+        for url in urls:
             try:
                 host = (urlsplit(re.sub(r"\{[^}]*\}", "x", url)).hostname or "").lower()
             except ValueError:
@@ -1693,7 +1753,10 @@ class Lexer:
             return
         offs = [e[0] for e in ev]
         named = {e[1] for e in ev if e[1]}
-        file_pid = next(iter(named)) if len(named) == 1 and all(e[1] for e in ev if e[2] != "import") else ""
+        # the file: every piece of evidence names one provider (a key's own name, OPENAI_MODEL, or a
+        # credential's presence speaks for its own object only, never for the file)
+        spoken = [e for e in ev if e[2] not in ("import", "keyname", "credential")]
+        file_pid = next(iter(named)) if len(named) == 1 and spoken and all(e[1] for e in spoken) else ""
         bindings: dict[str, str | None] = {}
         for fd in f.found.values():
             if fd.kind == Kind.MODEL and fd.form == "litellm" and fd.scope == "string" and fd.detector == "model-key":
@@ -1720,10 +1783,14 @@ class Lexer:
         """A region name several clouds use (eu-central-1: AWS, and others) belongs to the one
         cloud this file otherwise names, if exactly one of its candidates is named here."""
         ambiguous = [fd for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.form == "region" and not fd.provider]
-        if not ambiguous:
+        if not ambiguous and not f.pending_docs_regions:
             return
         named = {fd.provider for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.form != "region" and fd.provider}
         named |= {fd.attrs.get("cloud", "") for fd in f.found.values() if fd.kind == Kind.HARDWARE} - {""}
+        # a cloud's own AI service named here (a Bedrock model id, a Vertex AI client) names that cloud
+        named |= {self._cloud_of_provider(p) for p in {fd.provider for fd in f.found.values()
+                                                        if fd.kind in (Kind.MODEL, Kind.ENDPOINT) and fd.provider}} - {""}
+        named |= {self._cloud_of_provider(e[1]) for e in f.evidence if e[1]} - {""}
         for fd in ambiguous:
             cands = {c.id for c in self.kb.clouds_with_region(fd.id)} & named
             if len(cands) == 1:
@@ -1731,6 +1798,11 @@ class Lexer:
                 reg = self.kb.region(fd.provider, fd.id)
                 if reg is not None and reg.get("country"):
                     fd.attrs["country"] = reg["country"]
+        for start in f.pending_docs_regions:
+            # in documentation a region name several clouds share, with no cloud named in the file,
+            # places nothing: it is dropped rather than reported as a region of an unknown cloud
+            for key in [k for k, fd in f.found.items() if k[1] == start and fd.kind == Kind.CLOUD and not fd.provider]:
+                del f.found[key]
 
     def _provider_at(self, f: _File, off: int, ev: list, offs: list[int], bindings: dict) -> tuple[str, str]:
         lo, hi = self._scope(f, off)
@@ -1887,7 +1959,7 @@ class Lexer:
         depth = 0
         i = off - 1
         lo_bound = max(0, off - WINDOW)
-        lo = lo_bound
+        lo = -1
         while i >= lo_bound:
             c = data[i]
             if c in b")]}":
@@ -1898,6 +1970,8 @@ class Lexer:
                     break
                 depth -= 1
             i -= 1
+        if lo < 0:
+            return f.line_span(off)  # at the top level of a module or class body: no enclosing object
         if lo > lo_bound and data[lo:lo + 1] in (b"{", b"["):
             j = lo - 1
             while j > lo_bound and data[j] in b" \t\r\n":

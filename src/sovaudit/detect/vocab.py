@@ -65,6 +65,7 @@ class A(enum.IntEnum):
     IAM = 35  # "bedrock:InvokeModel"
     PROVIDER_VALUE = 36  # llm_provider: 'bedrock'  (a provider key; payload: nothing)
     ENV_ENTRY = 37  # "- name: X_MODEL" whose value is on the next line (Kubernetes env)
+    INSTANCE = 38  # the fixed start of a machine type unambiguous on its own (ml., Standard_, n1-standard-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +185,15 @@ class Vocabulary:
         for hw in kb.section("hardware"):
             for key in ("k8s_resources", "node_values"):
                 for v in hw.get(key, ()) or ():
-                    if "*" not in v:
+                    # a bare word ("nvidia") names hardware only as a node label or runtime value (read
+                    # through the GPU keys); a distinctive value (nvidia-tesla-t4) wherever it is
+                    if "*" not in v and (key == "k8s_resources" or re.search(r"[-./]", v)):
                         lit(v, A.HW_TOKEN, (hw.id, key, v))
+            context_only = set(hw.get("context_only_accelerators", ()) or ())
             for key in ("accelerators", "tools", "code_tokens", "terms"):
                 for v in hw.get(key, ()) or ():
+                    if key == "accelerators" and v in context_only:
+                        continue  # L4, A10, M1: ordinary tokens outside a hardware position
                     lit(v, A.HW_TOKEN, (hw.id, key, v), caseless=False)
             for v in hw.get("env_vars", ()) or ():
                 if v.endswith("*"):
@@ -217,6 +223,11 @@ class Vocabulary:
             for key in ("annotation_prefixes", "k8s_labels"):
                 for v in cl.get(key, ()) or ():
                     lit(v, A.CLOUD_TOKEN, (cl.id, "label", v))
+            for it in cl.get("instance_types", ()) or ():
+                if isinstance(it, dict) and it.get("unambiguous"):
+                    p = _fnmatch_prefix(it.get("pattern", ""))
+                    if len(p) >= 3:
+                        lit(p, A.INSTANCE, (cl.id, it["pattern"]), caseless=False)
             for v in cl.get("resource_types", ()) or ():
                 p = _fnmatch_prefix(v)
                 if len(p) >= 4:
