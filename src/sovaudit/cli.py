@@ -69,6 +69,23 @@ def main() -> None:
     """
 
 
+def _own_outputs(root: Path, output: str | None, output_dir: str | None, baseline: str | None = None) -> tuple[str, ...]:
+    """Exclude patterns (gitignore syntax, relative to the root) for the reports this run writes or
+    reads (its baseline) inside the scanned tree: a report is not a dependency of the code."""
+    out: list[str] = []
+    base = Path(root).resolve()
+    for p, is_dir in ((output, False), (output_dir, True), (baseline, False)):
+        if not p or p == "-":
+            continue
+        try:
+            rel = Path(p).resolve().relative_to(base).as_posix()
+        except ValueError:
+            continue  # outside the tree
+        if rel and rel != ".":
+            out.append("/" + rel + ("/" if is_dir else ""))
+    return tuple(out)
+
+
 def _write_reports(result, formats: list[str], output: str | None, output_dir: str | None, jobs: int) -> None:
     """Write every format into a staging folder beside its destination, then move them all into
     place: a report that fails validation leaves no file written (exit 3), and no file is ever
@@ -182,7 +199,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     baseline = _load_baseline(baseline_file) if baseline_file else None
     config = ScanConfig(
         root=str(path),
-        excludes=exclude,
+        excludes=exclude + _own_outputs(path, output, output_dir, baseline_file),
         max_file_bytes=max_file_size,
         jobs=jobs,
         use_gitignore=not no_gitignore,
