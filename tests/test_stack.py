@@ -219,7 +219,7 @@ def test_the_example_is_what_sovaudit_stack_writes(kb):
 
 def test_stack_says_where_each_entry_was_found(kb):
     text = (STACKS / "eu-stack.yaml").read_text("utf-8")
-    assert "# found at .env.example:9, deploy/k8s/app.yaml:32, service/classify.py:11\n  - id: deepseek-chat\n    via: deepseek" in text
+    assert "# found at .env.example:9, README.md:16, deploy/k8s/app.yaml:32 (+1)\n  - id: deepseek-chat\n    via: deepseek" in text
     assert "  - vendor: nvidia\n    accelerators:\n    - A10G" in text
 
 

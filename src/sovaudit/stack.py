@@ -40,7 +40,7 @@ import jsonschema
 import yaml
 
 from sovaudit import __version__
-from sovaudit.model import Context, Kind, Reference, ScanResult, ScanStats, fingerprint_references
+from sovaudit.model import UNKNOWN, Context, Kind, Reference, ScanResult, ScanStats, fingerprint_references
 from sovaudit.rules import KnowledgeBase, line_for, load_yaml_with_lines
 
 STACK_VERSION = 1
@@ -162,6 +162,10 @@ class _Reader:
 
         for i, hw in enumerate(data.get("hardware", [])):
             base = ("hardware", i)
+            if hw["vendor"] == UNKNOWN and not hw.get("accelerators"):
+                # accelerators are used, but nothing names whose (a GPU count, --device /dev/dri)
+                self.ref(base + ("vendor",), Kind.HARDWARE, UNKNOWN, "stack", UNKNOWN)
+                continue
             if not self.known("hardware", base + ("vendor",), hw["vendor"], "hardware vendor"):
                 continue
             vendor = self.kb.get("hardware", hw["vendor"]).id
@@ -211,7 +215,7 @@ class _Reader:
                      s["package"], "", {"ecosystem": eco})
 
     def _model(self, base: tuple, m: dict[str, Any]) -> None:
-        from sovaudit.detect.recognise import parse_model_string
+        from sovaudit.detect.recognise import parse_model_string, recogniser_for
 
         via = [m["via"]] if isinstance(m["via"], str) else list(m["via"])
         raw = m["id"]
@@ -229,8 +233,11 @@ class _Reader:
             return
         hosted = SELF_HOSTED in via
         ms = parse_model_string(raw, self.kb, "hf" if hosted and not providers else "api")
+        if ms is None and hosted and "://" in raw:
+            ms = recogniser_for(self.kb).storage_uri(raw)  # a model artifact: s3://bucket/model, pvc://volume
         if ms is None:
-            self.problem(base + ("id",), f"{raw!r} is not a model id (a Hub id org/name or an API model name)")
+            self.problem(base + ("id",), f"{raw!r} is not a model id (a Hub id org/name, an API model name, a weight "
+                                         "file or a storage URI)")
             return
         family = self.kb.api_model(ms.id)
         if hosted and family is not None and family.get("weights") == "api-only":
@@ -242,7 +249,7 @@ class _Reader:
             self.problem(base + ("region",), "a region applies to a managed model service: give 'via' a provider id")
             return
         if hosted:
-            self.ref(base + ("id",), Kind.MODEL, ms.id, ms.form if ms.form in ("hf", "hf-uri", "gguf") else "name", raw,
+            self.ref(base + ("id",), Kind.MODEL, ms.id, ms.form if ms.form in ("hf", "hf-uri", "gguf", "other") else "name", raw,
                      "", {"deployment": SELF_HOSTED})
         for pid in providers:
             attrs = {"via": pid}
@@ -304,6 +311,8 @@ def stack_document(result: ScanResult, kb: KnowledgeBase) -> tuple[dict[str, Any
         r, ent = use.ref, use.entity
         t, name = node_type(ent), ent.split(":", 1)[1]
         if r.kind == Kind.HARDWARE:
+            if kb.get("hardware", name) is None:
+                name = UNKNOWN  # a GPU requested without a vendor: "vendor: unknown"
             hardware.setdefault(name, set())
             acc = r.attribute("accelerator")
             if acc:
@@ -344,7 +353,8 @@ def stack_document(result: ScanResult, kb: KnowledgeBase) -> tuple[dict[str, Any
         # a private endpoint (use.self_hosted) runs on the stack's own clouds: nothing to write
     # a hardware vendor implied by a package (torch_npu -> huawei-ascend) is part of the stack too
     for hn in sg.hardware:
-        hardware.setdefault(hn.split(":", 1)[1], set())
+        if kb.get("hardware", hn.split(":", 1)[1]) is not None:
+            hardware.setdefault(hn.split(":", 1)[1], set())
 
     doc: dict[str, Any] = {"stack_version": STACK_VERSION, "name": result.root}
     doc["description"] = f"Written by sovaudit {__version__} from a scan of {result.root}; edit it to describe an alternative."
