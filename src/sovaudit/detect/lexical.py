@@ -1447,7 +1447,10 @@ class Lexer:
 
     def _gpu_flag(self, f: _File, end: int, a) -> None:
         vendor, flag = a.payload
-        start = end - a.literal_len
+        opt = flag.partition("=")[0]
+        start = f.data.rfind(opt.encode(), max(0, end - len(flag) - 40), end) if "=" in flag else end - a.literal_len
+        if start < 0:
+            return
         data = f.data
         if start > 0 and data[start - 1] not in b" \t\"'`[=,":
             return
@@ -1774,10 +1777,17 @@ class Lexer:
             var = fd.attrs.get("key") or fd.attrs.get("env")
             if not pid and var and f.fk.kind == "code":
                 pid, scope = self._provider_of_uses(f, var, fd.start, ev, offs, bindings)
-            if not pid and file_pid:
+            if not pid and file_pid and self._can_serve(file_pid, fd):
                 pid, scope = file_pid, "file"
             if pid:
                 fd.provider, fd.scope = pid, scope
+
+    def _can_serve(self, pid: str, fd: _Found) -> bool:
+        """A first-party model API serves its own models only: a file that names the OpenAI API
+        does not make a Claude model in it an OpenAI call. Routers, hosts and clouds serve others'."""
+        prov = self.kb.get("providers", pid)
+        family = fd.attrs.get("family_provider", "")
+        return prov is None or prov.get("kind") != "model-api" or not family or family == pid
 
     def _regions(self, f: _File) -> None:
         """A region name several clouds use (eu-central-1: AWS, and others) belongs to the one

@@ -203,7 +203,12 @@ class Vocabulary:
             for v in hw.get("device_strings", ()) or ():
                 device_strings.setdefault(v.lower(), hw.id)
             for v in hw.get("docker_flags", ()) or ():
-                lit(v, A.GPU_FLAG, (hw.id, v), caseless=False)
+                name, eq, value = v.partition("=")
+                if not eq:
+                    lit(v, A.GPU_FLAG, (hw.id, v), caseless=False)
+                else:  # --device=/dev/kfd is also written --device /dev/kfd
+                    val = "".join(r"[^\s\"']*" if c == "*" else _lit(c).decode() for c in value)
+                    add((_lit(name).decode() + r"(?:=|[ \t]+)" + val).encode(), A.GPU_FLAG, (hw.id, v))
         for dev, vendor in sorted(device_strings.items()):
             add((r"(?:\\?[\"'])" + _lit(dev).decode() + r"(?::[0-9]{1,3})?\\?[\"']").encode(), A.HW_DEVICE, (vendor, dev))
             add((r"--?device[= ][ \t]*[\"']?" + _lit(dev).decode() + r"\b").encode(), A.HW_DEVICE, (vendor, dev))

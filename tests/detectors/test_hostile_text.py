@@ -1,0 +1,81 @@
+"""Adversarial text: shapes that made the old detectors hang (a minified megabyte on one line, a
+long run of template braces, deep nesting, a secret on a very long line, millions of anchors).
+Each file must be read whole, give the references planted in it, and lose nothing else. Speed is
+measured in benchmarks/, not here; a file that exceeded its budget would show as a skip."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+import sovaudit.detect.lexical as lexical
+from sovaudit.detect import lexer_for
+from sovaudit.model import Kind, ScanConfig
+from sovaudit.scan import scan
+
+
+def models(kb, path: str, data: bytes):
+    refs, skips = lexer_for(kb).analyse(path, data)
+    return sorted({(r.id, r.line) for r in refs if r.kind == Kind.MODEL}), skips
+
+
+def test_minified_megabytes_on_one_line(kb):
+    rnd = random.Random(7)
+    chunks = []
+    for i in range(40_000):
+        chunks.append("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(40)))
+        if i % 5000 == 0:
+            chunks.append('model:"gpt-4o-mini",token:"' + "A" * 300 + '"')
+    data = ("var a={" + ",".join(chunks) + "};").encode()
+    assert len(data) > 1_600_000 and b"\n" not in data
+    got, skips = models(kb, "bundle.min.js", data)
+    assert got == [("gpt-4o-mini", 1)] and skips == []
+
+
+def test_long_runs_of_template_braces_and_nesting(kb):
+    data = ("values:\n  a: " + "{{" * 300_000 + "\n  model: Qwen/Qwen2.5-7B-Instruct\n"
+            + "x = " + "(" * 100_000 + "\nmodel = 'gpt-4o'\n").encode()
+    got, skips = models(kb, "weird.yaml", data)
+    assert got == [("Qwen/Qwen2.5-7B-Instruct", 3), ("gpt-4o", 5)] and skips == []
+
+
+def test_a_secret_on_a_very_long_line_is_cut_then_redacted(kb, tmp_path):
+    secret = "sk-proj-" + "Z" * 40
+    line = "x" * 200_000 + f' api_key="{secret}" model="deepseek-chat" ' + "auth_token=" * 20_000
+    (tmp_path / "app.py").write_text(line + "\n")
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    (r,) = [r for r in res.references if r.kind == Kind.MODEL]
+    assert r.id == "deepseek-chat" and len(r.snippet) <= 240 and secret not in r.snippet
+
+
+def test_many_anchors_stop_at_the_cap_and_say_so(kb, monkeypatch):
+    monkeypatch.setattr(lexical, "MAX_ANCHORS", 1000)
+    data = "".join(f'model = "org{i}/model-{i}"\n' for i in range(3000)).encode()
+    refs, skips = lexer_for(kb).analyse("many.py", data)
+    assert [s.reason for s in skips] == ["partly analysed"]
+    assert "the first 1000 were read" in skips[0].detail
+    assert 0 < len([r for r in refs if r.kind == Kind.MODEL]) < 3000
+
+
+def test_a_spent_budget_keeps_what_was_found_and_says_where_it_stopped(kb):
+    lx = lexical.Lexer(kb)
+    data = "".join(f'model = "org/model-{i}"\n' for i in range(5000)).encode()
+    refs, skips = lx.analyse("slow.py", data, budget=0.0)
+    assert [s.reason for s in skips] == ["partly analysed"]
+    assert "analysis budget" in skips[0].detail and "line " in skips[0].detail
+    assert 0 < len(refs) < 5000
+
+
+@pytest.mark.parametrize("junk", [
+    b"\xff\xfe\xfd" * 1000,
+    "\ud800".encode("utf-8", "surrogatepass") * 100 + b' model="gpt-4o"',
+    b"https://api.deepseek.com:99999/v1 model='deepseek-chat'",
+    b"\x1b[31m model = 'gpt-4o' \x1b[0m\r\r\r",
+    b"model=" * 50_000,
+])
+def test_odd_bytes_never_raise(kb, junk):
+    refs, skips = lexer_for(kb).analyse("junk.py", junk)
+    for r in refs:
+        r.id.encode("utf-8")  # every id is valid text
+    assert all(s.reason == "partly analysed" for s in skips)

@@ -1,0 +1,278 @@
+"""What the analyser finds in one file: positions that hold a reference, in any language, and the
+strings that look like one but are not. Each case is a file name, its text and exactly what must be
+found (kind, id, line); nothing else of that kind may be."""
+
+from __future__ import annotations
+
+import pytest
+
+from sovaudit.detect import lexer_for
+from sovaudit.model import Context, Kind
+
+
+def found(kb, path: str, text: str, kind: Kind = Kind.MODEL) -> list[tuple[str, int]]:
+    refs, skips = lexer_for(kb).analyse(path, text.encode("utf-8"))
+    assert skips == []
+    return sorted((r.id, r.line) for r in refs if r.kind == kind)
+
+
+def one(kb, path: str, text: str, kind: Kind = Kind.MODEL):
+    refs, _ = lexer_for(kb).analyse(path, text.encode("utf-8"))
+    (r,) = [r for r in refs if r.kind == kind and r.form != "credential"]
+    return r
+
+
+# -- models in model positions, in any file type ------------------------------------------------
+
+MODEL_CASES = [
+    # keys, in every syntax
+    ("app.py", 'MODEL_ID = "Qwen/Qwen2.5-7B-Instruct"\n', [("Qwen/Qwen2.5-7B-Instruct", 1)]),
+    ("app.py", 'llm = ChatOpenAI(model="gpt-4o-mini", temperature=0)\n', [("gpt-4o-mini", 1)]),
+    ("app.py", 'model: str = "mistral-small-latest"\n', [("mistral-small-latest", 1)]),
+    ("main.go", 'req := &api.ChatRequest{\n\tModel:    "llama3.2",\n}\n', [("llama3.2", 2)]),
+    ("Main.java", 'var req = Request.builder().model("claude-3-5-haiku-20241022").build();\nString model = "gpt-4.1";\n',
+     [("claude-3-5-haiku-20241022", 1), ("gpt-4.1", 2)]),
+    ("lib.rs", 'let model = "text-embedding-3-small";\n', [("text-embedding-3-small", 1)]),
+    ("Program.cs", 'var client = new ChatClient(model: "gpt-4o", apiKey);\n', [("gpt-4o", 1)]),
+    ("config.toml", '[llm]\nmodel = "deepseek-chat"\n', [("deepseek-chat", 2)]),
+    ("values.yaml", 'llm:\n  model: Qwen/Qwen2.5-72B-Instruct\n', [("Qwen/Qwen2.5-72B-Instruct", 2)]),
+    ("models.json", '{"model": "gemini-2.5-flash", "temperature": 0}\n', [("gemini-2.5-flash", 1)]),
+    ("data.jsonl", '{"messages": [], "model": "gpt-4o-2024-08-06"}\n', [("gpt-4o-2024-08-06", 1)]),
+    (".env", "OPENAI_MODEL=gpt-4o\n# ANTHROPIC_MODEL_PREF='claude-sonnet-4-6'\n",
+     [("claude-sonnet-4-6", 2), ("gpt-4o", 1)]),
+    ("Dockerfile.gpu", "FROM python:3.11\nENV MODEL_ID=meta-llama/Llama-3.1-8B-Instruct\n", [("meta-llama/Llama-3.1-8B-Instruct", 2)]),
+    ("chart/templates/deploy.tpl", "        - --model={{ .Values.model }}\n        - --model-id=mistralai/Mistral-7B-v0.1\n",
+     [("mistralai/Mistral-7B-v0.1", 2)]),
+    # fallbacks and defaults
+    ("index.js", 'this.model = process.env.EMBEDDING_MODEL_PREF || "mistral-embed";\n', [("mistral-embed", 1)]),
+    ("settings.py", 'LLM = os.getenv("LLM_MODEL", "deepseek-reasoner")\n', [("deepseek-reasoner", 1)]),
+    ("serve.sh", 'MODEL="${MODEL:-Qwen/Qwen2.5-7B-Instruct}"\n', [("Qwen/Qwen2.5-7B-Instruct", 1)]),
+    ("cli.py", 'parser.add_argument("--model_name", type=str, default="bert-base-uncased")\n', [("bert-base-uncased", 1)]),
+    # loader calls, a constant passed to one, the second argument
+    ("load.py", 'tok = AutoTokenizer.from_pretrained("camembert-base")\n', [("camembert-base", 1)]),
+    ("load.py", 'RERANKER = "cross-encoder/ms-marco-MiniLM-L-6-v2"\nm = CrossEncoder(RERANKER)\n',
+     [("cross-encoder/ms-marco-MiniLM-L-6-v2", 1)]),
+    ("load.py", 'base = AutoModel.from_pretrained(path)\nPeftModel.from_pretrained(base, "acme/support-lora")\n',
+     [("acme/support-lora", 2)]),
+    ("embed.mjs", 'const extractor = await pipeline("feature-extraction", "Xenova/all-MiniLM-L6-v2");\n',
+     [("Xenova/all-MiniLM-L6-v2", 1)]),
+    # commands and Modelfiles
+    ("README.md", "```sh\nollama run gemma3:4b\necho hi | ollama run nomic-embed-text\nvllm serve Qwen/Qwen3-8B --port 8000\n```\n",
+     [("Qwen/Qwen3-8B", 4), ("gemma3:4b", 2), ("nomic-embed-text", 3)]),
+    ("Modelfile", "FROM llama3.2\nPARAMETER temperature 0.2\n", [("llama3.2", 1)]),
+    ("Makefile", "pull:\n\tollama pull deepseek-r1:14b\n", [("deepseek-r1:14b", 2)]),
+    # Kubernetes / Truss / KServe blocks
+    ("deploy.yaml", "env:\n  - name: QWEN_MODEL\n    value: Qwen/Qwen2.5-7B-Instruct\n", [("Qwen/Qwen2.5-7B-Instruct", 3)]),
+    ("config.yaml", "model_cache:\n  - repo_id: acme-labs/custom-7b\n    revision: main\n", [("acme-labs/custom-7b", 2)]),
+    ("isvc.yaml", "spec:\n  predictor:\n    model:\n      modelFormat:\n        name: huggingface\n      storageUri: s3://bucket/models/fraud\n",
+     [("s3://bucket/models/fraud", 6)]),
+    ("llmisvc.yaml", "  model:\n    uri: hf://Qwen/Qwen2.5-7B-Instruct\n    name: Qwen/Qwen2.5-7B-Instruct\n",
+     [("Qwen/Qwen2.5-7B-Instruct", 2), ("Qwen/Qwen2.5-7B-Instruct", 3)]),
+    ("pvc.yaml", "      uri: pvc://llm-test-pvc-deepseek\n", [("pvc://llm-test-pvc-deepseek", 1)]),
+    # LiteLLM: the public alias is no model, the route is (an Azure deployment named prod-gpt)
+    ("litellm.yaml", "model_list:\n  - model_name: gpt-4o\n    litellm_params:\n      model: azure/prod-gpt\n", [("prod-gpt", 4)]),
+    # weight files and known publishers anywhere
+    ("gallery.yaml", '  options:\n    - "clip_l_path:clip_l.safetensors"\n    - "t5xxl_path:t5xxl-Q5_0.gguf"\n',
+     [("clip_l.safetensors", 2), ("t5xxl-Q5_0.gguf", 3)]),
+    ("notes.txt", "We fine-tuned meta-llama/Llama-3.1-8B on the tickets.\n", [("meta-llama/Llama-3.1-8B", 1)]),
+    ("docs.md", "See [the card](https://huggingface.co/Xenova/all-MiniLM-L6-v2) for details.\n",
+     [("Xenova/all-MiniLM-L6-v2", 1)]),
+    ("list.ts", 'export const MODELS = ["gemini-2.5-flash", "gemini-2.5-pro"];\n', [("gemini-2.5-flash", 1), ("gemini-2.5-pro", 1)]),
+    ("bedrock.py", 'arn = "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-5-sonnet-20240620-v1:0"\n',
+     [("anthropic.claude-3-5-sonnet-20240620-v1:0", 1)]),
+    ("doc.mdx", "- `qwen3-coder:480b`\n- `deepseek-v3.1:671b`\n", [("deepseek-v3.1:671b", 2), ("qwen3-coder:480b", 1)]),
+    ("nim.yaml", "  image: nvcr.io/nim/meta/llama-3.1-8b-instruct:1.3.3\n", [("meta/llama-3.1-8b-instruct", 1)]),
+]
+
+
+@pytest.mark.parametrize("path, text, want", MODEL_CASES, ids=[c[0] + ":" + c[1][:30] for c in MODEL_CASES])
+def test_models(kb, path, text, want):
+    assert found(kb, path, text) == sorted(want)
+
+
+NOT_MODELS = [
+    ("README.md", "Install with `pip install openai` and see openai/openai-python on GitHub.\n"),
+    ("ci.yml", "      - uses: actions/checkout@v4\n      image: vllm/vllm-openai:v0.6.3\n"),
+    ("data.py", 'ds = load_dataset("HuggingFaceH4/ultrachat_200k")\n'),
+    ("dl.py", 'snapshot_download(repo_id="HuggingFaceFW/fineweb-edu", repo_type="dataset")\n'),
+    ("isvc.yaml", "      args:\n        - --model_name=qwen-chat\n"),
+    ("serve.sh", "vllm serve /mnt/models --served-model-name qwen3\n"),
+    ("eval.yml", "      run: lm_eval --model vllm --tasks gsm8k\n"),
+    (".env", "EMBEDDING_MODEL_PREF='model-name'\nTTS_OPEN_AI_VOICE_MODEL=nova\n"),
+    ("job.yaml", "metadata:\n  name: deepseek-r1-0528-storage-init-job\n"),
+    ("paths.py", 'local_dir = CACHE / "deepseek-r1-distill-qwen-7b"\n'),
+    ("ui.ts", 'const opts = [{ label: "GPT-4o mini (fast)", value: 1 }];\n'),
+    ("CHANGELOG.md", "Summaries now use GPT-4o instead of claude-3-5-sonnet in production.\n"),
+    ("code.py", 'amp.initialize(model, opt, opt_level="O3")\nfrom transformers import AutoModel\n'),
+    ("weights.py", 'SAFE_WEIGHTS_NAME = "model.safetensors"\npattern = "*.gguf"\n'),
+    ("api.py", 'url = server.url_for("openai/v1", "rerank")\n'),
+]
+
+
+@pytest.mark.parametrize("path, text", NOT_MODELS, ids=[c[0] + ":" + c[1][:30] for c in NOT_MODELS])
+def test_not_models(kb, path, text):
+    assert found(kb, path, text) == []
+
+
+# -- endpoints ----------------------------------------------------------------------------------
+
+ENDPOINT_CASES = [
+    ("client.js", 'const c = new OpenAI({ baseURL: "https://api.deepseek.com/v1", apiKey });\n', "https://api.deepseek.com/v1", "deepseek"),
+    (".env.example", "# LOCAL_AI_BASE_PATH='http://localhost:8080/v1'\n", "http://localhost:8080/v1", ""),
+    ("README.md", "curl http://localhost:11434/api/generate -d '{}'\n", "http://localhost:11434/api/generate", "ollama"),
+    ("README.md", "curl -v localhost:8080/openai/v1/completions -d '{}'\n", "http://localhost:8080/openai/v1/completions", ""),
+    ("compose.yml", "      - OLLAMA_BASE_URL=http://ollama:11434\n", "http://ollama:11434", ""),
+    ("goose.mdx", "4. Update **OLLAMA_HOST** to `https://ollama.com`\n", "https://ollama.com", "ollama"),
+]
+
+
+@pytest.mark.parametrize("path, text, url, provider", ENDPOINT_CASES, ids=[c[0] for c in ENDPOINT_CASES])
+def test_endpoints(kb, path, text, url, provider):
+    r = one(kb, path, text, Kind.ENDPOINT)
+    assert (r.id, r.provider) == (url, provider)
+
+
+NOT_ENDPOINTS = [
+    ("index.js", "// https://docs.voyageai.com/docs/embeddings\n"),
+    ("LICENSE.py", "# http://www.apache.org/licenses/LICENSE-2.0\n"),
+    (".env", "# QDRANT_ENDPOINT=\"http://localhost:6333\"\n# PGVECTOR_CONNECTION_STRING=\"postgresql://u:p@localhost:5432/db\"\n"),
+    ("health.sh", "curl -Is http://localhost:3001/api/ping\n"),
+    ("nb.py", 'url = "http://images.cocodataset.org/val2017/000000039769.jpg"\n'),
+    ("docs.md", "Push it to [ollama.com](https://ollama.com) to share it.\n"),
+    ("app.py", 'client = OpenAI(base_url=os.environ["VLLM_URL"])\n'),
+]
+
+
+@pytest.mark.parametrize("path, text", NOT_ENDPOINTS, ids=[c[0] for c in NOT_ENDPOINTS])
+def test_not_endpoints(kb, path, text):
+    assert found(kb, path, text, Kind.ENDPOINT) == []
+
+
+def test_credentials_are_their_own_form_and_name_no_url(kb):
+    refs, _ = lexer_for(kb).analyse("app.py", b'key = os.environ["DEEPSEEK_API_KEY"]\n')
+    (r,) = refs
+    assert (r.form, r.id, r.provider, r.text) == ("credential", "deepseek", "deepseek", "DEEPSEEK_API_KEY")
+
+
+# -- hardware and cloud -------------------------------------------------------------------------
+
+HARDWARE_CASES = [
+    ("deploy.yaml", "        resources:\n          limits:\n            nvidia.com/gpu: \"1\"\n", [("nvidia", 3)]),
+    ("nb.ipynb", '   "x = x.to(\\"cuda\\")\\n",\n', [("nvidia", 1)]),
+    ("train.py", 'device = "cuda" if torch.cuda.is_available() else "cpu"\n', [("nvidia", 1)]),
+    ("run.sh", "export CUDA_VISIBLE_DEVICES=0,1\nnvidia-smi\n", [("nvidia", 1), ("nvidia", 2)]),
+    ("infer.py", "import torch.neuron\nos.environ[\"NEURON_RT_NUM_CORES\"] = \"1\"\n", [("aws-neuron", 1), ("aws-neuron", 2)]),
+    ("docker.md", "docker run -d --device /dev/kfd -p 11434:11434 ollama/ollama:rocm\n", [("amd", 1)]),
+    ("values.yaml", "gpu_layers: 90\n", [("unknown", 1)]),
+    ("notes.md", "Tested on H100 and MI300X nodes.\n", [("amd", 1), ("nvidia", 1)]),
+    ("lb.md", "An L4 load balancer in front of A10 servers.\n", []),
+    ("gallery.yaml", "cuda: true\n", [("nvidia", 1)]),
+]
+
+
+@pytest.mark.parametrize("path, text, want", HARDWARE_CASES, ids=[c[0] + ":" + c[1][:25] for c in HARDWARE_CASES])
+def test_hardware(kb, path, text, want):
+    assert sorted(set(found(kb, path, text, Kind.HARDWARE))) == sorted(want)
+
+
+CLOUD_CASES = [
+    ("main.tf", 'resource "azurerm_cognitive_account" "this" {\n  location = "westeurope"\n}\n',
+     [("azure", 1), ("westeurope", 2)]),
+    ("providers.tf", 'terraform {\n  required_providers {\n    aws = {\n      source = "hashicorp/aws"\n', [("aws", 3), ("aws", 4)]),
+    ("policy.json", '{"Action": ["bedrock:InvokeModel", "s3:GetObject"]}\n', [("aws", 1)]),
+    (".env.example", "# LLM_PROVIDER='bedrock'\n# AWS_BEDROCK_LLM_REGION=us-west-2\n", [("aws", 1), ("aws", 2), ("us-west-2", 2)]),
+    ("isvc.yaml", '      storageUri: "gs://kfserving-examples/models/tensorflow/flowers"\n', [("gcp", 1)]),
+    ("accelerate.yaml", "ec2_instance_type: ml.p3.16xlarge\n", [("aws", 1)]),
+    ("README.md", "We run in eu-central-1 on AWS.\n", []),
+]
+
+
+@pytest.mark.parametrize("path, text, want", CLOUD_CASES, ids=[c[0] + ":" + c[1][:25] for c in CLOUD_CASES])
+def test_cloud(kb, path, text, want):
+    assert sorted(set(found(kb, path, text, Kind.CLOUD))) == sorted(want)
+
+
+def test_a_shared_region_takes_the_cloud_the_file_names(kb):
+    text = 'provider "aws" {\n  region = "eu-central-1"\n}\n'
+    r = [r for r in lexer_for(kb).analyse("versions.tf", text.encode())[0] if r.form == "region"][0]
+    assert (r.id, r.provider, r.attribute("country")) == ("eu-central-1", "aws", "DE")
+
+
+# -- provider attribution -----------------------------------------------------------------------
+
+def providers(kb, path: str, text: str) -> dict[str, tuple[str, str]]:
+    refs, _ = lexer_for(kb).analyse(path, text.encode("utf-8"))
+    return {r.id: (r.provider, r.attribute("provider_scope")) for r in refs if r.kind == Kind.MODEL}
+
+
+def test_each_call_takes_its_clients_provider(kb):
+    text = (
+        "deepseek = OpenAI(api_key=os.environ['DEEPSEEK_API_KEY'], base_url='https://api.deepseek.com/v1')\n"
+        "openai_client = OpenAI()\n"
+        "REVIEW_MODEL = 'gpt-4o'\n"
+        "def draft():\n"
+        "    return deepseek.chat.completions.create(model='deepseek-chat', messages=[])\n"
+        "def review():\n"
+        "    return openai_client.chat.completions.create(model=REVIEW_MODEL, messages=[])\n"
+    )
+    assert providers(kb, "multi.py", text) == {"deepseek-chat": ("deepseek", "call"), "gpt-4o": ("openai", "call")}
+
+
+def test_rebound_client_names_are_read_per_call(kb):
+    text = (
+        "def a():\n    client = ZhipuAI(api_key=k)\n    client.chat.completions.create(model='glm-4-plus')\n"
+        "def b():\n    client = OpenAI(base_url='https://api.moonshot.cn/v1')\n    client.chat.completions.create(model='moonshot-v1-32k')\n"
+    )
+    assert providers(kb, "china.py", text) == {"glm-4-plus": ("zhipu", "call"), "moonshot-v1-32k": ("moonshot", "call")}
+
+
+def test_an_imported_sdk_function_names_its_provider(kb):
+    text = 'import { openai } from "@ai-sdk/openai";\nimport { anthropic } from "@ai-sdk/anthropic";\n' \
+           'const a = openai("gpt-4o-mini");\nconst b = anthropic("claude-3-5-haiku-latest");\n'
+    assert providers(kb, "route.ts", text) == {"gpt-4o-mini": ("openai", "call"), "claude-3-5-haiku-latest": ("anthropic", "call")}
+
+
+def test_a_router_client_keeps_its_own_ids(kb):
+    text = "or_client = OpenAI(base_url='https://openrouter.ai/api/v1')\n" \
+           "or_client.chat.completions.create(model='anthropic/claude-3.5-sonnet')\n"
+    assert providers(kb, "router.py", text) == {"anthropic/claude-3.5-sonnet": ("openrouter", "call")}
+
+
+def test_evidence_elsewhere_in_a_class_body_is_not_the_models(kb):
+    """A model in one settings field and a base URL in another: not the same object."""
+    text = "class Settings(BaseSettings):\n    llm_model: str = 'claude-3-5-haiku-20241022'\n" \
+           "    openai_base_url: str = 'https://api.openai.com/v1'\n    other: str = 'x'\n"
+    assert providers(kb, "settings.py", text)["claude-3-5-haiku-20241022"][0] == ""
+
+
+def test_a_credential_does_not_attribute_the_file(kb):
+    text = "QWEN_MODEL=Qwen/Qwen2.5-7B-Instruct\n\nDEEPSEEK_API_KEY=sk-x\nDEEPSEEK_MODEL=deepseek-chat\n"
+    assert providers(kb, ".env.example", text) == {"Qwen/Qwen2.5-7B-Instruct": ("", ""),
+                                                   "deepseek-chat": ("deepseek", "object")}
+
+
+def test_a_self_hosted_runtime_serves_what_its_command_names(kb):
+    assert providers(kb, "serve.sh", "ollama run llama3.2\n") == {"llama3.2": ("ollama", "call")}
+
+
+# -- context and positions ----------------------------------------------------------------------
+
+def test_context_code_comment_docs_notebook(kb):
+    refs, _ = lexer_for(kb).analyse("a.py", b'# MODEL = "gpt-4o"\nMODEL = "gpt-4o-mini"\n')
+    assert {r.id: r.context for r in refs} == {"gpt-4o": Context.COMMENT, "gpt-4o-mini": Context.CODE}
+    nb = ('{"cells": [{"cell_type": "markdown", "source": ["Try `gpt-4o`"]},\n'
+          ' {"cell_type": "code", "source": ["model = \\"gpt-4o-mini\\"\\n"]}]}\n')
+    refs, _ = lexer_for(kb).analyse("nb.ipynb", nb.encode())
+    assert {(r.id, r.context, r.cell) for r in refs} == {("gpt-4o", Context.DOCS, 1), ("gpt-4o-mini", Context.CODE, 2)}
+
+
+def test_line_and_column_count_characters(kb):
+    text = "# é模型\nx = 1; model = 'gpt-4o'\n"
+    r = one(kb, "a.py", text)
+    assert (r.line, r.column, r.text) == (2, 17, "gpt-4o")
+
+
+def test_every_reference_keeps_what_the_eval_kit_reads(kb):
+    refs, _ = lexer_for(kb).analyse("a.yaml", b"model: Qwen/Qwen2.5-7B-Instruct\nregion: eu-west-1\n")
+    for r in refs:
+        assert r.kind and r.id and r.text and r.path == "a.yaml" and r.line >= 1 and r.column >= 1
