@@ -141,17 +141,6 @@ def test_write_all_forked_or_not_writes_what_the_writers_render(kb, tmp_path):
             assert Path(files[fmt]).read_bytes() == writer(fmt)(result).encode("utf-8"), (jobs, fmt)
 
 
-def test_json_one_line_encoder_is_the_json_modules():
-    """The JSON writer's one-line encoder (the C encoder built once) writes exactly what
-    ``json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))`` does."""
-    from sovaudit.report.jsondoc import _compact
-
-    public = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    for value in ("plain", "ünïcödé \u2028 \x00 \\ \"q\" </script>", "\U0001f600", 0, -1.5, 0.1 + 0.2, 1e-300, True, None,
-                  [], {}, [1, "a", {"b": [None, {"c": 2.0}]}], {"k": "v", "n": {"m": ["x", "y"]}, "e": []}):
-        assert _compact(value) == public(value)
-
-
 def test_json_schema_ships_with_the_package():
     from importlib import resources
 

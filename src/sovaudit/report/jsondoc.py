@@ -94,37 +94,9 @@ def _default(o: Any) -> Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
-def _make_compact() -> Callable[[Any], str]:
-    """One line of JSON (``", "`` and ``": "`` separators, UTF-8 kept as is). ``JSONEncoder.encode``
-    builds a new C encoder on every call, which is most of its cost on a record of a large
-    document; this builds it once (the json module's own one-shot path), or falls back to
-    ``encode`` where the C encoder is not available."""
-    from json import encoder as enc
-
-    public = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_default).encode
-    make = getattr(enc, "c_make_encoder", None)
-    basestring = getattr(enc, "c_encode_basestring", None)
-    if make is None or basestring is None:
-        return public
-    try:
-        one = make(None, _default, basestring, None, ": ", ", ", False, False, True)
-
-        def compact(o: Any) -> str:
-            if isinstance(o, str):
-                return basestring(o)
-            return "".join(one(o, 0))
-
-        if compact(_SAMPLE) == public(_SAMPLE):  # a Python whose C encoder takes other arguments
-            return compact
-    except Exception:  # noqa: BLE001 - any surprise: the public encoder
-        pass
-    return public
-
-
-_SAMPLE = {"s": "é\u2028\"\n", "n": [1, -2.5, 1e300, True, None], "d": {"k": []}, "u": "\U0001f600"}
-
-
-_compact = _make_compact()
+#: One line of JSON (``", "`` and ``": "`` separators, UTF-8 kept as is), by the json module's
+#: public encoder.
+_compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_default).encode
 
 
 def _holds_records(d: dict) -> bool:
