@@ -577,21 +577,24 @@ def format_linearity(results: dict) -> str:
     def f(v):
         return f"{v:.3f}" if v is not None else "–"
 
-    lines = ["Linearity (median cold scan, ripgrep for reference):", "",
-             "| scale | files | MB | sovaudit ms/file | sovaudit ms/MB | rg ms/file | rg ms/MB |",
-             "|---|---|---|---|---|---|---|"]
+    tools = [("cold", "sovaudit"), ("rg", "rg")]
+    if results["config"].get("cdxgen_cmd"):
+        tools.append(("cdxgen", "cdxgen"))
+    head = ["scale", "files", "MB"] + [f"{name} ms/{unit}" for _, name in tools for unit in ("file", "MB")]
+    lines = ["Linearity (median cold scan; ripgrep and cdxgen for reference):", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in lin["rows"]:
-        lines.append(f"| {r['scale']}x | {r['files']:,} | {r['mb']:,.0f} | {f(r['cold_ms_per_file'])} | "
-                     f"{f(r['cold_ms_per_mb'])} | {f(r['rg_ms_per_file'])} | {f(r['rg_ms_per_mb'])} |")
+        cells = [f"{r['scale']}x", f"{r['files']:,}", f"{r['mb']:,.0f}"]
+        cells += [f(r[f"{key}_ms_per_{unit}"]) for key, _ in tools for unit in ("file", "mb")]
+        lines.append("| " + " | ".join(cells) + " |")
     if len(lin["rows"]) < 2:
         lines.append("\nper-file cost ratio: needs two scales or more")
     else:
         lo, hi = lin["rows"][0]["scale"], lin["rows"][-1]["scale"]
         parts = []
-        for key, name in (("cold", "sovaudit"), ("rg", "rg"), ("cdxgen", "cdxgen")):
+        for key, name in tools:
             v = lin.get(key + "_largest_over_smallest")
-            if v is not None or key != "cdxgen":
-                parts.append(f"{name} {'x%.2f' % v if v is not None else '– (not measured at both)'}")
+            parts.append(f"{name} {'x%.2f' % v if v is not None else '– (not measured at both)'}")
         lines.append(f"\nper-file cost at {hi}x / at {lo}x: " + ", ".join(parts))
     return "\n".join(lines)
 
@@ -601,7 +604,8 @@ def format_slowest(results: dict) -> str:
     for s in results["scales"]:
         cold_ok = [r for r in s["cold"] if r["status"] == "ok"]
         if not cold_ok:
-            lines.append(f"- {s['scale']}x: no finished cold scan")
+            why = s["cold"][0].get("note") or s["cold"][0]["status"] if s["cold"] else "not run"
+            lines.append(f"- {s['scale']}x: no finished cold scan ({why})")
             continue
         slowest = cold_ok[0].get("slowest")
         if slowest is None:
@@ -618,7 +622,7 @@ def format_notes(results: dict) -> str:
     notes = [f"Times in seconds, wall clock: median of {c['repeat']} run(s)"
              + (", minimum in parentheses" if c["repeat"] > 1 else "")
              + "; warm page cache (an untimed-for-the-table rg pass first). "
-             "Peak MB: the largest single process of the cold scan (os.wait4 ru_maxrss). "
+             "Peak MB: the largest single process of the cold scan (os.wait4 ru_maxrss), highest over the runs. "
              "files/s, MB/s: of the cold scan. warm same: the warm run's references equal the cold run's."]
     notes.append(f"rg: {c['rg_version']}; sovaudit: {c['sovaudit_version']} ({' '.join(c['sovaudit_cmd'])})")
     if c.get("cdxgen_cmd"):

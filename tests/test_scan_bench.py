@@ -172,7 +172,8 @@ def test_a_hanging_scan_is_reported_as_a_timeout(setup, capsys, monkeypatch):
     assert s1["cold"][0]["status"] == "timeout" and s1["warm"][0]["status"] == "skipped"
     assert s2["cold"][0]["status"] == "skipped" and "timed out at scale 1" in s2["cold"][0]["note"]
     assert s2["rg"][0]["status"] == "ok"  # ripgrep still measured at every scale
-    assert "- 1x: no finished cold scan" in table
+    assert "- 1x: no finished cold scan (timeout)" in table
+    assert "- 2x: no finished cold scan (sovaudit timed out at scale 1)" in table
 
 
 def test_format_table_cells():
