@@ -175,7 +175,12 @@ def run_measured(cmd: list[str], *, timeout: float, ok_codes=(0,), cwd: Path | N
         timer.daemon = True
         timers.append(timer)
         timer.start()
-        _pid, status, ru = os.wait4(proc.pid, 0)
+        try:
+            _pid, status, ru = os.wait4(proc.pid, 0)
+        except BaseException:  # Ctrl-C: the child has a session of its own, so end it here
+            _killpg(proc.pid, signal.SIGKILL)
+            os.waitpid(proc.pid, 0)
+            raise
         wall = time.perf_counter() - t0
         for t in list(timers):
             t.cancel()
