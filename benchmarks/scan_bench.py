@@ -449,10 +449,9 @@ def bench_scale(scale: int, tree: dict, args, tools: dict, run_dir: Path, log, s
             log(f"scale {scale} run {r}: cdxgen {_cell_run(rec, t)}, peak {rec['peak_rss_mb']} MB")
     for key in ("rg", "cold", "warm", "cdxgen"):
         res[key + "_summary"] = summarise(res[key])
-    cold_ok = [x for x in res["cold"] if x["status"] == "ok"]
-    warm_ok = [x for x in res["warm"] if x["status"] == "ok"]
-    res["warm_same_refs"] = (all(w.get("refs_digest") == c.get("refs_digest") for c, w in zip(cold_ok, warm_ok))
-                             if cold_ok and warm_ok else None)
+    pairs = [(c, w) for c, w in zip(res["cold"], res["warm"]) if c["status"] == w["status"] == "ok"]
+    res["warm_same_refs"] = (all(c.get("refs_digest") == w.get("refs_digest") for c, w in pairs)
+                             if pairs else None)
     if args.rm_caches:
         for c in res["caches"]:
             shutil.rmtree(c, ignore_errors=True)
