@@ -24,7 +24,7 @@ warm/cold, files/s and MB/s of the cold scan (MB = 10^6 bytes of regular files, 
 counts them), the JSON document's size, its number of references, whether the warm run gave the
 same references, per-file and per-MB cost at each scale and the ratio of the largest scale's
 per-file cost to the smallest one's, and the slowest files when the document reports per-file
-timings (``stats.slowest``: entries with ``path`` and ``seconds``).
+timings (``sovaudit scan --timings FILE``: entries with ``path`` and ``seconds``).
 
 Peak memory: each child is reaped with ``os.wait4``, whose resource usage covers the child and the
 descendants it waited for (the scanner's worker processes). Its ``ru_maxrss`` -- like
@@ -309,8 +309,9 @@ def rg_counts(path: Path) -> tuple[int, int]:
     return files, lines
 
 
-def read_scan(path: Path) -> dict:
-    """Size, references and per-file timings of a sovaudit JSON document."""
+def read_scan(path: Path, timings: Path | None = None) -> dict:
+    """Size and references of a sovaudit JSON document, and the per-file timings the scan wrote
+    with ``--timings`` (or, from a version without it, ``stats.slowest`` in the document)."""
     out = {"json_bytes": None, "references": None, "slowest": None, "refs_digest": None}
     if not path.exists():
         return out
@@ -325,6 +326,11 @@ def read_scan(path: Path) -> dict:
         out["references"] = len(refs)
         out["refs_digest"] = hashlib.sha256(json.dumps(refs, sort_keys=True).encode()).hexdigest()
     stats = doc.get("stats") if isinstance(doc, dict) else None
+    if timings is not None and timings.exists():
+        try:
+            stats = json.loads(timings.read_bytes())
+        except ValueError:
+            stats = None
     slowest = stats.get("slowest") if isinstance(stats, dict) else None
     if isinstance(slowest, list):
         rows = [(float(e["seconds"]), str(e["path"])) for e in slowest
@@ -426,12 +432,13 @@ def bench_scale(scale: int, tree: dict, args, tools: dict, run_dir: Path, log, s
                     res["warm"].append(skipped("the cold run did not finish"))
                     continue
                 doc = out / f"scan-{phase}-r{r}.json"
+                timings = out / f"scan-{phase}-r{r}.timings.json"
                 cmd = tools["sovaudit"] + ["scan", path, "--offline", "--format", "json", "-o", str(doc), "-q",
-                                           "--cache-dir", str(cache)]
+                                           "--cache-dir", str(cache), "--timings", str(timings)]
                 rec = run_measured(cmd, timeout=t, cwd=out, env=senv, stdout=out / f"scan-{phase}-r{r}.stdout",
                                    stderr=out / f"scan-{phase}-r{r}.stderr")
                 if rec["status"] == "ok":
-                    rec.update(read_scan(doc))
+                    rec.update(read_scan(doc, timings))
                 res[phase].append(rec)
                 log(f"scale {scale} run {r}: sovaudit {phase} {_cell_run(rec, t)}, "
                     f"peak {rec['peak_rss_mb']} MB")
@@ -604,7 +611,7 @@ def format_linearity(results: dict) -> str:
 
 
 def format_slowest(results: dict) -> str:
-    lines = ["Slowest files (cold scan, the document's stats.slowest; target: none over 2 s):"]
+    lines = ["Slowest files (cold scan, sovaudit scan --timings; target: none over 2 s):"]
     for s in results["scales"]:
         cold_ok = [r for r in s["cold"] if r["status"] == "ok"]
         if not cold_ok:

@@ -9,6 +9,7 @@ Exit codes (documented in the README and in ``--help``):
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -159,11 +160,14 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="A JSON document an earlier scan wrote (--format json): the findings it holds are marked "
                    "baselined and do not count for --fail-on, so only new exposure fails.")
+@click.option("--timings", "timings_file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help="Write the scan's duration and its slowest files (path, seconds) as JSON to FILE. Timings differ "
+                   "from run to run, so they are kept out of the reports.")
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
          rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
          policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none",
-         baseline_file: str | None = None) -> None:
+         baseline_file: str | None = None, timings_file: str | None = None) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -210,6 +214,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
         result = run_scan(config, kb, progress=progress.update)
+    if timings_file:
+        Path(timings_file).write_text(json.dumps({
+            "seconds": result.stats.seconds, "files_seen": result.stats.files_seen,
+            "slowest": [{"path": p, "seconds": s} for p, s in result.stats.slowest]}, indent=1) + "\n", "utf-8")
     from sovaudit import pipeline
     from sovaudit.policy import fails
 
