@@ -88,7 +88,8 @@ class _Found:
 class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
-    __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions")
+    __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
+                 "assignments")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -102,6 +103,7 @@ class _File:
         self.veto: set[int] = set()  # offsets of strings a position says are not models (aliases, datasets)
         self._fences: list[int] | None = None
         self.pending_docs_regions: list[int] = []
+        self.assignments: dict[str, list[int]] | None = None
 
     # -- lines ---------------------------------------------------------------------------------
     @property
@@ -926,17 +928,26 @@ class Lexer:
             i += 1
         return None
 
+    _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]{1,60})?=(?!=)[ \t]*(?=\\?[\"'])")
+
     def _constant(self, f: _File, name: str, before: int) -> tuple[int, int] | None:
         """The string literal a module constant or variable was last given before ``before``
         (``RERANKER = "cross-encoder/..."`` ... ``CrossEncoder(RERANKER)``)."""
         if name in ("self", "cls", "this", "None", "True", "False", "model", "args"):
             return None
+        if f.assignments is None:  # one pass over the file, on the first constant asked for
+            f.assignments = {}
+            data = f.data
+            for m in self._ASSIGN.finditer(data):
+                if m.start() and data[m.start() - 1] in _ID_CHARS | {0x2E}:
+                    continue
+                f.assignments.setdefault(self._text(m.group(1)), []).append(m.end())
         best = None
-        for k, m in enumerate(re.finditer(rb"(?:^|[^\w.])" + re.escape(name.encode()) + rb"\s*(?::\s*[\w\[\]., |]{1,60})?\s*=\s*(?=[\"'])", f.data)):
-            if k > 30 or (best is not None and m.start() > before):
+        for pos in f.assignments.get(name, ()):
+            if best is not None and pos > before:
                 break
-            best = m
-        return self._string_at(f, best.end()) if best is not None else None
+            best = pos
+        return self._string_at(f, best) if best is not None else None
 
     def _option_call(self, f: _File, end: int, a) -> None:
         s, e = self._call_args(f, end - 1, 1200)
@@ -1891,13 +1902,16 @@ class Lexer:
 
     def _bindings(self, f: _File, name: str, ev: list, offs: list[int], cache: dict) -> list[tuple[int, str]]:
         """(offset, provider or "") of each place ``name`` is bound to a constructed object."""
-        pat = re.compile(rb"(?:^|[^\w.])" + re.escape(name.encode()) +
-                         rb"\s*(?::\s*[\w.\[\], |]{1,80})?\s*=\s*(?:await\s+)?(?:new\s+)?([A-Za-z_][\w.]*)\s*\(")
+        pat = re.compile(re.escape(name.encode()) +
+                         rb"[ \t]*(?::[ \t]*[\w.\[\], |]{1,80})?[ \t]*=[ \t]*(?:await\s+)?(?:new\s+)?([A-Za-z_][\w.]*)[ \t]*\(")
         out = []
-        for k, m in enumerate(pat.finditer(f.data)):
-            if k >= 50:
-                break
+        data = f.data
+        for m in pat.finditer(data):
+            if m.start() and data[m.start() - 1] in _ID_CHARS | {0x2E}:
+                continue
             out.append((m.start(), self._binding_provider(f, m, ev, offs, cache) or ""))
+            if len(out) >= 50:
+                break
         return out
 
     def _binding_provider(self, f: _File, best: re.Match, ev: list, offs: list[int], cache: dict) -> str | None:
@@ -1920,14 +1934,17 @@ class Lexer:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             return "", ""
         found: set[str] = set()
-        for k, m in enumerate(re.finditer(rb"(?<![\w.])" + re.escape(name.encode()) + rb"(?![\w])", f.data)):
-            if k > 30:
-                break
-            if m.start() <= start <= m.end() + 80:
-                continue  # the assignment itself
-            pid, _ = self._provider_at(f, m.start(), ev, offs, bindings)
-            if pid:
-                found.add(pid)
+        data, needle = f.data, name.encode()
+        i, seen = data.find(needle), 0
+        while i >= 0 and seen < 30:
+            j = i + len(needle)
+            if (i == 0 or data[i - 1] not in _ID_CHARS | {0x2E}) and (j >= f.n or data[j] not in _ID_CHARS):
+                seen += 1
+                if not i <= start <= j + 80:  # not the assignment itself
+                    pid, _ = self._provider_at(f, i, ev, offs, bindings)
+                    if pid:
+                        found.add(pid)
+            i = data.find(needle, j)
         return (found.pop(), "call") if len(found) == 1 else ("", "")
 
     def _scope(self, f: _File, off: int) -> tuple[int, int]:
