@@ -167,6 +167,8 @@ HARDWARE_CASES = [
     ("notes.md", "Tested on H100 and MI300X nodes.\n", [("amd", 1), ("nvidia", 1)]),
     ("lb.md", "An L4 load balancer in front of A10 servers.\n", []),
     ("gallery.yaml", "cuda: true\n", [("nvidia", 1)]),
+    ("isvc.yaml", '    "serving.kserve.io/gke-accelerator": "nvidia-tesla-t4"\n', [("nvidia", 1)]),
+    (".env", "LLM_PROVIDER='nvidia-nim'\n", []),
 ]
 
 
@@ -184,6 +186,8 @@ CLOUD_CASES = [
     ("isvc.yaml", '      storageUri: "gs://kfserving-examples/models/tensorflow/flowers"\n', [("gcp", 1)]),
     ("accelerate.yaml", "ec2_instance_type: ml.p3.16xlarge\n", [("aws", 1)]),
     ("README.md", "We run in eu-central-1 on AWS.\n", []),
+    ("network.tf", 'module "subnets" {\n  source  = "Azure/subnets/azurerm"\n}\n', [("azure", 2)]),
+    ("launch.sh", 'python train.py --output_dir "/opt/ml/model"\n', [("aws", 1)]),
 ]
 
 

@@ -215,6 +215,7 @@ class Lexer:
             self._cloud_words.setdefault(cl.id.lower(), cl.id)
         self._software_words = frozenset(s.id.lower() for s in kb.section("software")) | {"hf", "huggingface", "openai-completions",
                                                                                          "openai-chat-completions", "local-completions", "local-chat-completions"}
+        self._tf_namespaces = {n.lower(): c.id for c in kb.section("clouds") for n in c.get("terraform_namespaces", ()) or ()}
         self._tf_providers = {r: p.id for p in kb.section("providers") for r in p.get("terraform_resources", ()) or ()}
         self._url_memo: dict[str, tuple | None] = {}
         self._pkg_memo: dict[tuple[str, str], tuple] = {}
@@ -1368,6 +1369,17 @@ class Lexer:
                 return
         elif key == "node_values" and not self._bounded(f, start, end):
             return
+        elif key == "node_prefix":
+            if start > 0 and data[start - 1] in _ID_CHARS | {0x2D}:
+                return
+            m = re.match(rb"[A-Za-z0-9.\-]{1,80}", data[end:end + 80])
+            if not m:
+                return
+            end += m.end()
+            value = self._text(data[start:end]).rstrip(".-")
+            end = start + len(value)
+            if value.lower() in self._provider_words or value.lower() in self._software_words:
+                return  # nvidia-nim: a provider's name, not a node's
         attrs = {"resource" if key == "k8s_resources" else "token": value}
         if key == "accelerators":
             attrs = {"accelerator": value}
@@ -1500,6 +1512,8 @@ class Lexer:
         elif what == "label":
             m = re.match(rb"[A-Za-z0-9:.\-/_]*", data[end:end + 120])
             end += m.end() if m else 0
+        elif what == "path" and (end < f.n and data[end] in _ID_CHARS or start > 0 and data[start - 1] in _ID_CHARS):
+            return
         self._add(f, Kind.CLOUD, cid, self._text(data[start:end]), start, what, 0.8, "cloud", cid, {what: value})
 
     def _cloud_env(self, f: _File, end: int, a) -> None:
@@ -1674,6 +1688,11 @@ class Lexer:
         e = self.kb.cloud_for_terraform(src)
         if e is not None and "/" in src:
             self._add(f, Kind.CLOUD, e.id, src, end, "provider", 0.9, "terraform", e.id, {"source": src})
+            return
+        ns = src.split("/", 1)[0]
+        cid = self._tf_namespaces.get(ns.lower()) if "/" in src else None
+        if cid:  # a module or provider its owner publishes (Azure/avm-res-..., aws-ia/...)
+            self._add(f, Kind.CLOUD, cid, src, end, "module", 0.85, "terraform", cid, {"source": src})
 
     def _tf_local(self, f: _File, end: int, a) -> None:
         cid, local = a.payload

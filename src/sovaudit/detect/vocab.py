@@ -189,6 +189,8 @@ class Vocabulary:
                     # through the GPU keys); a distinctive value (nvidia-tesla-t4) wherever it is
                     if "*" not in v and (key == "k8s_resources" or re.search(r"[-./]", v)):
                         lit(v, A.HW_TOKEN, (hw.id, key, v))
+                    elif v.endswith("*") and "*" not in v[:-1] and len(v) >= 6 and re.search(r"[-./]$", v[:-1]):
+                        lit(v[:-1], A.HW_TOKEN, (hw.id, "node_prefix", v))  # nvidia-tesla-t4, tpu-v5-lite-podslice
             context_only = set(hw.get("context_only_accelerators", ()) or ())
             for key in ("accelerators", "tools", "code_tokens", "terms"):
                 for v in hw.get(key, ()) or ():
@@ -240,8 +242,8 @@ class Vocabulary:
             for v in cl.get("host_patterns", ()) or ():
                 if v.startswith("*."):
                     lit(v[1:], A.CLOUD_TOKEN, (cl.id, "host", v))
-            for v in cl.get("sdk_imports", ()) or ():
-                pass  # read through IMPORT
+            for v in cl.get("filesystem_paths", ()) or ():
+                lit(v, A.CLOUD_TOKEN, (cl.id, "path", v), caseless=False)
             for v in cl.get("iam_services", ()) or ():
                 add((r"[\"']" + _lit(v).decode() + r":(?:\*|[A-Z][A-Za-z]{2,60}\*?)[\"']").encode(), A.IAM, (cl.id, v))
             for r in cl.get("regions", ()) or ():
