@@ -106,6 +106,12 @@ NOT_MODELS = [
     ("code.py", 'amp.initialize(model, opt, opt_level="O3")\nfrom transformers import AutoModel\n'),
     ("weights.py", 'SAFE_WEIGHTS_NAME = "model.safetensors"\npattern = "*.gguf"\n'),
     ("api.py", 'url = server.url_for("openai/v1", "rerank")\n'),
+    ("stream.py", 'for frame in stream.interleave(["llm", "tools"]):\n    df.sort_values(by=["model", "edit_format"])\n'),
+    ("HISTORY.md", "- Deprecated shortcut args in favor of the --model flag.\n"),
+    ("results.yml", "- model: Hyperbolic\n  pass_rate: 0.5\n- model: R1+Sonnet\n"),
+    ("config.yaml", "model_name: Mistral 7B\nmodel: not_required\n"),
+    ("guide.mdx", 'llm = LLM(model="model-id-here")\nx = LLM(model="provider/model-id")\n'),
+    ("sana.yaml", "model:\n  act:\n    - silu\n    - gelu\n"),
 ]
 
 
@@ -140,6 +146,10 @@ NOT_ENDPOINTS = [
     ("nb.py", 'url = "http://images.cocodataset.org/val2017/000000039769.jpg"\n'),
     ("docs.md", "Push it to [ollama.com](https://ollama.com) to share it.\n"),
     ("app.py", 'client = OpenAI(base_url=os.environ["VLLM_URL"])\n'),
+    ("mcp.py", 'server = MCPServerAdapter({"url": "http://localhost:8000/sse"})\n'),
+    (".env", "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318\n"),
+    ("docs.md", "Set `base_url` to https://api.your-provider.com/v1 for your gateway.\n"),
+    ("links.md", "See https://docs.baseten.co/api-reference/openai and https://www.anthropic.com\n"),
 ]
 
 

@@ -615,6 +615,10 @@ class Lexer:
 
     def _take_model_value(self, f: _File, vs: int, ve: int, hint: str, conf: float, detector: str, attrs: dict[str, str]) -> bool:
         raw = self._text(f.data[vs:ve]).strip()
+        if f.data[vs - 1:vs] not in (b'"', b"'", b"`") and f.in_prose(vs):
+            raw = raw.rstrip(".,;:!?)")
+            if not re.search(r"[0-9/:_-]", raw):
+                return False  # "... in favor of the --model flag.": a word of the sentence
         m = _SHELL_DEFAULT.fullmatch(raw)
         if m:  # ${MODEL:-Qwen/Qwen2.5-7B-Instruct}: the default is written here
             vs += m.start(1) + (len(f.data[vs:ve]) - len(f.data[vs:ve].lstrip()))
@@ -692,6 +696,13 @@ class Lexer:
                 self._block(f, kstart, end, key, hint)
             return
         value = self._value(f, end, self._bare_ok(f, end))
+        if value is not None and data[value[0] - 1:value[0]] not in (b'"', b"'", b"`") and data[sep] == 0x3A:
+            # key: value in YAML-like text: the value runs to the end of the line; words with spaces
+            # are a display name (Truss model_name: Mistral 7B), not a model id
+            _, eol = f.line_span(value[0])
+            rest_v = data[value[1]:eol].split(b" #", 1)[0].strip()
+            if rest_v and not rest_v.startswith((b"#", b"//")):
+                return
         pid = self._key_provider(key)
         if pid and hint == "model":
             hint = "api"  # OPENROUTER_MODEL, NOVITA_LLM_MODEL_PREF: that provider's own model id, kept as written
@@ -713,6 +724,8 @@ class Lexer:
         """``model:`` opening a YAML block: the model is the block's name/id/uri/repo value, or each
         item of a list of plain values (``models: [- gpt-4o]``)."""
         data = f.data
+        if f.in_prose(kstart):
+            return  # "models:" ending a sentence, followed by a bullet list
         ls, le = f.line_span(kstart)
         base = f.indent(ls)
         if data[ls + base:ls + base + 2] == b"- ":
@@ -739,7 +752,9 @@ class Lexer:
                 item = s + ind + 2
                 m = re.match(rb"([A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:[ \t]*", data[item:e])
                 if m is None:
-                    if hint is not None:
+                    # plain items are models only under a plural key (models: [- gpt-4o]); a model:
+                    # block's own lists hold its settings (activations, layers)
+                    if hint is not None and key.rsplit(".", 1)[-1].lower() in self.rules.list_block_keys:
                         v = self._value(f, item, True)
                         if v is not None and self._take_model_value(f, v[0], v[1], hint, _CONF_KEY, "model-key", {"key": key}):
                             taken += 1
@@ -833,6 +848,10 @@ class Lexer:
             return
         key = self._text(data[open_ + 1:close]).strip("\\")
         if not key or not re.fullmatch(r"[A-Za-z0-9_\-.]+", key):
+            return
+        # only the default of a look-up: getenv("LLM_MODEL", "gpt-4o"), config.get("model", "x")
+        m = re.search(rb"([A-Za-z_][A-Za-z0-9_.]*)[ \t]*\([ \t]*\\?$", data[max(0, open_ - 80):open_])
+        if m is None or self._text(m.group(1)).rsplit(".", 1)[-1].lower() not in self.rules.default_calls:
             return
         hint = self.rules.model_key_hint(key)
         if hint is None:
@@ -1235,8 +1254,8 @@ class Lexer:
         except ValueError:
             return None
         path = parts.path or ""
-        if not host or self.rec.is_uri_placeholder(host.split(".", 1)[0]) and "$" not in host:
-            return None
+        if not host or "$" not in host and any(self.rec.is_uri_placeholder(label) for label in host.split(".")):
+            return None  # api.your-provider.com, my-server
         segs = [s for s in path.lower().split("/") if s]
         if any(s in r.not_route_words for s in segs) or (segs and re.search(r"\.[a-z0-9]{2,5}$", segs[-1]) and ":" not in segs[-1]):
             return None
@@ -1253,6 +1272,8 @@ class Lexer:
         host, port, path, prov, route, local, templated = facts
         text = text or safe_url_text(url)
         key = self._url_key(f, start)
+        if host.split(".", 1)[0] in r.not_host_labels and "." in host and not (key and r.is_url_key(key, True)):
+            return  # a website (docs.baseten.co, www.anthropic.com, platform.openai.com), not an API
         if key and r.is_not_key(key, self.rules.has_strong_url_tail(key)):
             return
         is_key = bool(key) and r.is_url_key(key, provider_word=bool(self._key_provider(key + "_x")))

@@ -105,6 +105,7 @@ class DetectionRules:
         self.artifact_keys = low("artifact_keys")
         self.block_keys = low("block_keys")
         self.block_value_keys = low("block_value_keys")
+        self.list_block_keys = low("list_block_keys")
         self.flag_words = low("flag_words")
         self.alias_flags = low("alias_flags")
         self.alias_keys = low("alias_keys")
@@ -113,6 +114,7 @@ class DetectionRules:
         # calls and commands
         self.calls: tuple[Call, ...] = tuple(Call(c["name"], int(c["arg"]), c["hint"]) for e in ds for c in e.get("calls", ()) or ())
         self.option_calls = frozenset(_strings(ds, "option_calls"))
+        self.default_calls = low("default_calls")
         self.dataset_calls = frozenset(_strings(ds, "dataset_calls"))
         self.dataset_words = low("dataset_words")
         self.commands: tuple[Command, ...] = tuple(
@@ -140,6 +142,7 @@ class DetectionRules:
         self.route_suffixes = _strings(ds, "route_suffixes")
         self.base_paths = frozenset(_strings(ds, "base_paths"))
         self.local_hosts = low("local_hosts")
+        self.not_host_labels = low("not_host_labels")
         self.cluster_suffixes = tuple(s.lower() for s in _strings(ds, "cluster_suffixes"))
         self.url_key_words = low("key_words")
         self.url_key_tails = low("key_tails")

@@ -220,6 +220,8 @@ class Recogniser:
                 return None
             if hint in ("localai", "docker-model-runner"):
                 return ModelString(s, "other", "", 0.75, {"runtime": hint})
+            if re.fullmatch(r"[A-Z][a-z]+", s) or "+" in s:
+                return None  # a display word (Hyperbolic, DeepSeek) or a combination (R1+Sonnet), not an id
             if ":" in s and _OLLAMA_RE.match(s) and hint != "api":
                 return ModelString(s, "ollama", "", 0.75)
             return ModelString(s, "api" if hint == "api" else "name", "", 0.7)
