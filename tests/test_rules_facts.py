@@ -156,6 +156,64 @@ def test_validate_rejects_an_unknown_api_model_license(tmp_path):
     assert "no-such-license" in str(ei.value)
 
 
+# -- jurisdictions: one meaning of `year`, the regimes an auditor cites ----------------------------
+
+
+def _regime(kb, j, rid):
+    hits = [r for r in regimes_for(kb, j) if r.id == rid]
+    assert hits, (j, rid, [r.id for r in regimes_for(kb, j)])
+    return hits[0]
+
+
+@pytest.mark.parametrize("j, rid, year", [
+    ("CN", "cn-cybersecurity-law", 2016),
+    ("CN", "cn-algorithm-recommendation", 2021),
+    ("CN", "cn-deep-synthesis", 2022),
+    ("DE", "de-bdsg", 2017),
+    ("CH", "ch-revfadp", 2020),
+    ("CH", "ch-intelligence-service-act", 2015),
+])
+def test_regime_years_are_adoption_years(kb, j, rid, year):
+    r = _regime(kb, j, rid)
+    assert r.year == year
+    assert "in force" in r.effect or "applies since" in r.effect.lower()
+
+
+def test_the_combined_chinese_algorithm_regime_is_split(kb):
+    assert "cn-algorithm-deep-synthesis" not in {r.id for r in regimes_for(kb, "CN")}
+
+
+@pytest.mark.parametrize("j, rid, kind", [
+    ("US", "us-stored-communications-act", "data"),
+    ("US", "us-icts-eo-13873", "supply"),
+    ("US", "us-outbound-investment", "supply"),
+    ("US", "us-ndaa-889", "supply"),
+    ("CN", "cn-counter-espionage-law", "data"),
+    ("CN", "cn-cross-border-data-rules", "data"),
+    ("CN", "cn-anti-foreign-sanctions-law", "supply"),
+    ("EU", "eu-dora", "supply"),
+    ("EU", "eu-cyber-resilience-act", "supply"),
+    ("FR", "fr-secnumcloud", "data"),
+    ("DE", "de-bsi-c5", "data"),
+    ("GB", "gb-us-data-access-agreement", "data"),
+    ("RU", "ru-149-fz-information", "data"),
+    ("RU", "ru-187-fz-cii", "supply"),
+    ("RU", "ru-236-fz-landing", "supply"),
+])
+def test_the_laws_an_auditor_cites_are_attached(kb, j, rid, kind):
+    assert rid in {r.id for r in regimes_for(kb, j, kind)}
+
+
+def test_entity_list_regime_names_the_listings_with_their_rules(kb):
+    r = _regime(kb, "US", "us-entity-list")
+    for name in ("Huawei", "Sugon", "iFlytek", "SenseTime", "SMIC", "Biren", "Moore Threads", "Zhipu", "Sophgo",
+                 "Beijing Academy of AI"):
+        assert name in r.effect, name
+    e = kb.get("jurisdictions", "US")
+    (raw,) = [x for x in e.get("regimes") if x["id"] == "us-entity-list"]
+    assert all(s.startswith(("https://www.federalregister.gov/d/", "https://www.ecfr.gov/")) for s in raw["sources"])
+
+
 # -- licences ------------------------------------------------------------------------------------
 
 
