@@ -240,3 +240,52 @@ def test_devstral_2_modified_mit_has_a_hard_revenue_bar(kb):
     (cap,) = [c["text"] for c in lic.get("clauses") if c["kind"] == "user-cap"]
     assert "US$20 million" in cap and "No rights" in cap
     assert lic.id != kb.license("modified-mit").id
+
+
+# -- labs: authors that trained their own weights are their origin; new labs -----------------------
+
+
+@pytest.mark.parametrize("mid, lab, country", [
+    ("openbmb/MiniCPM-V-2_6", "openbmb", "CN"),
+    ("bigcode/starcoder2-15b", "bigcode", "US"),
+    ("bigscience/bloom", "bigscience", "US"),
+    ("OpenLLM-France/Lucie-7B", "openllm-france", "FR"),
+])
+def test_community_authors_of_their_own_weights_are_the_origin(kb, mid, lab, country):
+    p = one(kb, mid)
+    assert (p.publisher.value, p.publisher_country.value) == (lab, country)
+    assert (p.origin_lab.value, p.country.value, p.status) == (lab, country, Status.RESOLVED)
+
+
+@pytest.mark.parametrize("mid, lab, country", [
+    ("sensenova/SenseNova-U1-8B-MoT", "sensetime", "HK"),
+    ("Tele-AI/TeleChat2-7B", "teleai", "CN"),
+    ("jdopensource/JoyAI-Image-Edit-Plus-Diffusers", "jd", "CN"),
+    ("huawei-noah/TinyBERT_General_4L_312D", "huawei", "CN"),
+    ("AIDC-AI/Ovis2.5-9B", "aidc-ai", "CN"),
+    ("EleutherAI/pythia-70m", "eleutherai", "US"),
+    ("kyutai/moshiko-pytorch-bf16", "kyutai", "FR"),
+    ("MBZUAI/geochat-7B", "mbzuai", "AE"),
+    ("MBZUAI-Paris/Atlas-Chat-9B", "mbzuai", "AE"),
+    ("K-intelligence/Midm-2.0-Base-Instruct", "kt", "KR"),
+    ("sbintuitions/sarashina2.2-3b-instruct-v0.1", "sb-intuitions", "JP"),
+    ("krutrim-ai-labs/Krutrim-2-instruct", "krutrim", "IN"),
+    ("ai-sage/GigaChat3-10B-A1.8B", "sber", "RU"),
+])
+def test_new_lab_namespaces_resolve_offline(kb, mid, lab, country):
+    p = one(kb, mid)
+    assert (p.publisher.value, p.publisher_country.value, p.origin_lab.value, p.country.value) == (lab, country, lab, country)
+
+
+def test_red_hat_ai_is_a_republisher_so_the_origin_comes_from_lineage(kb):
+    p = one(kb, "RedHatAI/Llama-3.3-70B-Instruct-quantized.w8a8")
+    assert (p.publisher.value, p.publisher_country.value) == ("redhat-ai", "US")
+    assert p.status != Status.RESOLVED or p.origin_lab.value != "redhat-ai"  # never the re-publisher itself
+    assert kb.lab_for_namespace("neuralmagic").id == "redhat-ai"
+
+
+def test_entity_list_status_of_labs_names_its_federal_register_rule(kb):
+    for lab, doc in (("huawei", "2019-10616"), ("iflytek", "2019-22210"), ("sensetime", "2019-22210"),
+                     ("zhipu", "2025-00704"), ("baai", "2025-05427")):
+        e = kb.get("labs", lab)
+        assert "Entity List" in e.get("notes") and any(s.endswith(doc) for s in e.sources), lab
