@@ -289,3 +289,134 @@ def test_entity_list_status_of_labs_names_its_federal_register_rule(kb):
                      ("zhipu", "2025-00704"), ("baai", "2025-05427")):
         e = kb.get("labs", lab)
         assert "Entity List" in e.get("notes") and any(s.endswith(doc) for s in e.sources), lab
+
+
+# -- providers: hosts that were "unknown", per-endpoint data locations, new providers ---------------
+
+
+def _endpoint_country(kb, url):
+    """The provider a URL maps to and the country its matching base URL states (None: not stated)."""
+    from urllib.parse import urlsplit
+    p = kb.provider_for_url(url)
+    host = urlsplit(url).hostname
+    countries = {bu.get("country") for bu in (p.get("base_urls", []) if p else []) if urlsplit(bu["url"]).hostname == host}
+    return (p.id if p else None), (countries.pop() if len(countries) == 1 else None)
+
+
+@pytest.mark.parametrize("url, provider", [
+    ("https://contoso.openai.azure.us/openai/deployments/gpt-4o/chat/completions", "azure-openai"),
+    ("https://my-endpoint.eastus2.inference.ml.azure.com/score", "azure-ai-foundry"),
+    ("https://vpce-0123abcd-xyz.bedrock-runtime.eu-central-1.vpce.amazonaws.com", "bedrock"),
+    ("https://maas-api.ml-platform-cn-beijing.volces.com/api/v2/endpoint/x/chat", "volcengine-ark"),
+    ("https://api.jina.ai/v1/embeddings", "jina"),
+    ("https://r.jina.ai/https://example.org", "jina"),
+    ("https://api.xiaomimimo.com/v1/chat/completions", "xiaomi-mimo"),
+    ("https://token-plan-ams.xiaomimimo.com/v1", "xiaomi-mimo"),
+    ("https://api.stepfun.com/v1/chat/completions", "stepfun"),
+    ("https://api.lingyiwanwu.com/v1", "01-ai"),
+    ("https://api.01.ai/v1", "01-ai"),
+    ("https://api.baichuan-ai.com/v1/chat/completions", "baichuan"),
+    ("https://spark-api-open.xf-yun.com/v2/chat/completions", "iflytek-spark"),
+    ("https://api.sensenova.cn/compatible-mode/v1", "sensenova"),
+    ("https://api.llama.com/v1/chat/completions", "meta-llama-api"),
+    ("https://api.upstage.ai/v1/solar", "upstage"),
+    ("https://api.sarvam.ai/v1/chat/completions", "sarvam"),
+    ("https://clovastudio.stream.ntruss.com/v3/chat-completions/HCX-005", "clova-studio"),
+    ("https://api.eu1.bfl.ai/v1/get_result?id=1", "black-forest-labs"),
+    ("https://api.voyageai.com/v1/embeddings", "voyage"),
+    ("https://ai-gateway.vercel.sh/v1/chat/completions", "vercel-ai-gateway"),
+    ("https://inference.api.nscale.com/v1/chat/completions", "nscale"),
+])
+def test_hosts_map_to_their_provider(kb, url, provider):
+    p = kb.provider_for_url(url)
+    assert p is not None and p.id == provider, (url, p and p.id)
+
+
+def test_unrelated_hosts_of_the_same_companies_are_not_claimed(kb):
+    for url in ("https://login.microsoftonline.com/", "https://s3.eu-central-1.amazonaws.com/bucket",
+                "https://www.volcengine.com/docs/82379", "https://jina.ai/embeddings/", "https://www.mi.com/",
+                "https://api.cloudflare.com/client/v4/accounts/x/ai/run/@cf/meta/llama-3-8b-instruct"):
+        assert kb.provider_for_url(url) is None, url
+
+
+@pytest.mark.parametrize("url, provider, country", [
+    ("https://dashscope.aliyuncs.com/compatible-mode/v1", "dashscope", "CN"),
+    ("https://dashscope-intl.aliyuncs.com/compatible-mode/v1", "dashscope", "SG"),
+    ("https://dashscope-us.aliyuncs.com/compatible-mode/v1", "dashscope", "US"),
+    ("https://cn-hongkong.dashscope.aliyuncs.com/compatible-mode/v1", "dashscope", "HK"),
+    ("https://eu.api.openai.com/v1", "openai", None),          # a region, not a country
+    ("https://jp.api.openai.com/v1", "openai", "JP"),
+    ("https://api.openai.com/v1", "openai", None),             # global: no location stated
+    ("https://ark.ap-southeast.bytepluses.com/api/v3", "byteplus-modelark", "SG"),
+    ("https://api.01.ai/v1", "01-ai", None),                   # not documented: left unstated
+])
+def test_per_endpoint_data_locations(kb, url, provider, country):
+    assert _endpoint_country(kb, url) == (provider, country)
+
+
+def test_dashscope_says_what_its_region_country_means(kb):
+    notes = kb.get("providers", "dashscope").get("notes")
+    assert "stored" in notes and "Global" in notes
+
+
+@pytest.mark.parametrize("kind, name, provider", [
+    ("env", "NSCALE_API_KEY", "nscale"),
+    ("env", "VOYAGE_API_KEY", "voyage"),
+    ("env", "JINA_API_KEY", "jina"),
+    ("env", "LLAMA_API_KEY", "meta-llama-api"),
+    ("env", "UPSTAGE_API_KEY", "upstage"),
+    ("env", "SARVAM_API_KEY", "sarvam"),
+    ("env", "CLOVASTUDIO_API_KEY", "clova-studio"),
+    ("env", "BFL_API_KEY", "black-forest-labs"),
+    ("env", "AI_GATEWAY_API_KEY", "vercel-ai-gateway"),
+    ("env", "STEPFUN_API_KEY", "stepfun"),
+    ("env", "YI_API_KEY", "01-ai"),
+    ("env", "BAICHUAN_API_KEY", "baichuan"),
+    ("env", "IFLYTEK_SPARK_API_KEY", "iflytek-spark"),
+    ("env", "SENSENOVA_API_KEY", "sensenova"),
+    ("env", "MIMO_API_KEY", "xiaomi-mimo"),
+    ("litellm", "nscale", "nscale"),
+    ("litellm", "voyage", "voyage"),
+    ("litellm", "jina_ai", "jina"),
+    ("litellm", "meta_llama", "meta-llama-api"),
+    ("litellm", "vercel_ai_gateway", "vercel-ai-gateway"),
+    ("litellm", "cloudflare", "cloudflare-workers-ai"),
+    ("litellm", "black_forest_labs", "black-forest-labs"),
+    ("python", "voyageai", "voyage"),
+    ("python", "langchain-upstage", "upstage"),
+    ("python", "langchain-naver", "clova-studio"),
+    ("python", "sarvamai", "sarvam"),
+    ("python", "llama-api-client", "meta-llama-api"),
+    ("npm", "@ai-sdk/gateway", "vercel-ai-gateway"),
+    ("npm", "workers-ai-provider", "cloudflare-workers-ai"),
+    ("client", "ChatYi", "01-ai"),
+    ("client", "ChatSparkLLM", "iflytek-spark"),
+    ("client", "ChatBaichuan", "baichuan"),
+    ("client", "ChatClovaX", "clova-studio"),
+    ("client", "ChatCloudflareWorkersAI", "cloudflare-workers-ai"),
+    ("client", "VoyageAIEmbeddings", "voyage"),
+])
+def test_new_provider_identifiers(kb, kind, name, provider):
+    hit = {"env": kb.provider_for_env, "litellm": kb.provider_for_litellm_prefix, "client": kb.provider_for_client,
+           "python": lambda n: kb.package(n, "python"), "npm": lambda n: kb.package(n, "npm")}[kind](name)
+    assert hit is not None and hit.id == provider, (kind, name, hit and hit.id)
+
+
+def test_voyage_and_cohere_reranker_names_do_not_overlap(kb):
+    import fnmatch
+    pats = {p: kb.get("providers", p).get("model_patterns") for p in ("cohere", "voyage")}
+    for name, owner in (("rerank-2", "voyage"), ("rerank-2.5", "voyage"), ("rerank-2-lite", "voyage"),
+                        ("rerank-lite-1", "voyage"), ("voyage-3.5", "voyage"), ("rerank-v3.5", "cohere"),
+                        ("rerank-v4.0-pro", "cohere"), ("rerank-english-v3.0", "cohere")):
+        owners = {p for p, ps in pats.items() if any(fnmatch.fnmatchcase(name, x) for x in ps)}
+        assert owners == {owner}, (name, owners)
+
+
+def test_model_patterns_do_not_match_ordinary_words(kb):
+    import fnmatch
+    words = ("rerank", "voyage", "step", "solar", "flux", "llama", "gateway", "model", "chat", "embedding", "mimo",
+             "sarvam", "yi", "spark", "pro", "lite", "max")
+    for p in mine(kb, "providers"):
+        for pat in p.get("model_patterns", []):
+            for w in words:
+                assert not fnmatch.fnmatchcase(w, pat), (p.id, pat, w)
