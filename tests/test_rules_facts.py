@@ -368,11 +368,9 @@ def test_dashscope_says_what_its_region_country_means(kb):
     ("env", "SARVAM_API_KEY", "sarvam"),
     ("env", "CLOVASTUDIO_API_KEY", "clova-studio"),
     ("env", "BFL_API_KEY", "black-forest-labs"),
-    ("env", "AI_GATEWAY_API_KEY", "vercel-ai-gateway"),
     ("env", "STEPFUN_API_KEY", "stepfun"),
     ("env", "YI_API_KEY", "01-ai"),
     ("env", "BAICHUAN_API_KEY", "baichuan"),
-    ("env", "IFLYTEK_SPARK_API_KEY", "iflytek-spark"),
     ("env", "SENSENOVA_API_KEY", "sensenova"),
     ("env", "MIMO_API_KEY", "xiaomi-mimo"),
     ("litellm", "nscale", "nscale"),
@@ -420,3 +418,55 @@ def test_model_patterns_do_not_match_ordinary_words(kb):
         for pat in p.get("model_patterns", []):
             for w in words:
                 assert not fnmatch.fnmatchcase(w, pat), (p.id, pat, w)
+
+
+# -- api_models and the catalogue: gating, Mistral Large ids, Kimi, DeepSeek, hosts of 2025-2026 -----
+
+
+def _v(fact):
+    return fact.value if fact.known else None
+
+
+def _answer(kb, mid):
+    p = one(kb, mid)
+    return (_v(p.origin_lab), _v(p.country), _v(p.weights), _v(p.license_id), _v(p.provider))
+
+
+@pytest.mark.parametrize("mid", [
+    "mistralai/Mistral-7B-Instruct-v0.3", "mistralai/Mixtral-8x7B-Instruct-v0.1", "mistralai/Mistral-Nemo-Instruct-2407",
+    "mistralai/Mistral-Small-3.1-24B-Instruct-2503", "mistralai/Magistral-Small-2506",
+    "CohereLabs/c4ai-command-r-08-2024", "CohereLabs/c4ai-command-a-03-2025",
+])
+def test_mistral_and_cohere_hub_repos_are_gated(kb, mid):
+    p = one(kb, mid)
+    assert p.weights.value == "gated" and p.status == Status.RESOLVED
+
+
+def test_the_old_cohere_namespace_id_is_gone_from_the_catalogue(kb):
+    assert kb.catalog_model("CohereForAI/c4ai-command-r-08-2024") is None
+    assert kb.catalog_model("CohereLabs/c4ai-command-r-08-2024").get("weights") == "gated"
+    assert kb.lab_for_namespace("CohereForAI").id == "cohere"  # a renamed namespace still resolves
+
+
+@pytest.mark.parametrize("mid", ["deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "nvidia/Llama-3_3-Nemotron-Super-49B-v1"])
+def test_llama_derived_weights_carry_the_llama_licence(kb, mid):
+    p = one(kb, mid)
+    assert (p.license_id.value, p.license_class.value) == ("llama3.3", "custom-restrictive")
+
+
+@pytest.mark.parametrize("mid, license_id", [
+    ("mistralai/Mistral-Large-3-675B-Instruct-2512", "apache-2.0"),
+    ("mistralai/Devstral-2-123B-Instruct-2512", "mistral-modified-mit"),
+    ("mistralai/Devstral-Small-2-24B-Instruct-2512", "apache-2.0"),
+    ("moonshotai/Kimi-K2.6", "modified-mit"),
+    ("deepseek-ai/DeepSeek-V4-Flash", "mit"),
+    ("Qwen/Qwen3-235B-A22B-Instruct-2507", "apache-2.0"),
+    ("Qwen/Qwen3-30B-A3B-Instruct-2507", "apache-2.0"),
+    ("Qwen/Qwen3.5-397B-A17B", "apache-2.0"),
+    ("zai-org/GLM-5", "mit"),
+])
+def test_new_generations_are_in_the_catalogue_and_resolve_offline(kb, mid, license_id):
+    m = kb.catalog_model(mid)
+    assert m is not None and m.sources[0] == f"https://huggingface.co/{mid}"
+    assert one(kb, mid).license_id.value == license_id
+
