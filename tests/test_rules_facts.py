@@ -420,6 +420,16 @@ def test_model_patterns_do_not_match_ordinary_words(kb):
                 assert not fnmatch.fnmatchcase(w, pat), (p.id, pat, w)
 
 
+def test_provider_env_vars_do_not_make_ordinary_url_variables_ai_endpoints(kb):
+    # the env-file detector treats a URL variable as an AI endpoint when a word of its name is a word of
+    # some provider's own variable: no listed variable may contribute an ordinary word
+    from sovaudit.detectors.envfile import _provider_words
+    words = _provider_words(kb.env_var_names)
+    for w in ("app", "spark", "gateway", "step", "amazon", "aws", "ncp", "xiaomi", "nova", "cloudflare", "vercel",
+              "meta", "model", "service"):
+        assert w not in words, w
+
+
 # -- api_models and the catalogue: gating, Mistral Large ids, Kimi, DeepSeek, hosts of 2025-2026 -----
 
 
@@ -442,16 +452,117 @@ def test_mistral_and_cohere_hub_repos_are_gated(kb, mid):
     assert p.weights.value == "gated" and p.status == Status.RESOLVED
 
 
+@pytest.mark.parametrize("name", ["open-mistral-nemo", "mistral-small-2506", "c4ai-aya-expanse-32b", "command-r-08-2024"])
+def test_api_names_of_gated_weights_say_gated(kb, name):
+    assert one(kb, name).weights.value == "gated"
+
+
+def test_api_family_and_catalogue_agree_on_weights_and_license(kb):
+    for am in kb.section("api_models"):
+        for hub_id in am.get("open_weights", []):
+            m = kb.catalog_model(hub_id)
+            if m is None:
+                continue
+            assert m.get("weights") == am.get("weights"), (am.id, hub_id)
+            if am.get("license") and m.get("license"):
+                assert kb.license(am.get("license")).id == kb.license(m.get("license")).id, (am.id, hub_id)
+
+
 def test_the_old_cohere_namespace_id_is_gone_from_the_catalogue(kb):
     assert kb.catalog_model("CohereForAI/c4ai-command-r-08-2024") is None
     assert kb.catalog_model("CohereLabs/c4ai-command-r-08-2024").get("weights") == "gated"
     assert kb.lab_for_namespace("CohereForAI").id == "cohere"  # a renamed namespace still resolves
 
 
+@pytest.mark.parametrize("name, weights, license_id", [
+    ("mistral-large-2402", "api-only", None),
+    ("mistral-large-2407", "gated", "mrl"),
+    ("mistral-large-2411", "gated", "mrl"),
+    ("mistral-large-2512", "gated", "apache-2.0"),
+    ("mistral-large-latest", "gated", None),   # a moving alias: the licence depends on the date
+    ("devstral-2512", "gated", "mistral-modified-mit"),
+    ("devstral-small-2507", "gated", None),
+])
+def test_mistral_large_ids_are_told_apart(kb, name, weights, license_id):
+    assert _answer(kb, name) == ("mistral", "FR", weights, license_id, "mistral")
+
+
+@pytest.mark.parametrize("name, license_id", [
+    ("kimi-k2-0905-preview", "modified-mit"), ("kimi-k2-thinking", "modified-mit"), ("kimi-k2.5", "modified-mit"),
+    ("kimi-k2.6", "modified-mit"), ("kimi-k3", "kimi-k3-license"), ("moonshotai/Kimi-K3", "kimi-k3-license"),
+    ("moonshotai/Kimi-K2.5", "modified-mit"),
+])
+def test_kimi_generations_have_their_own_licences(kb, name, license_id):
+    p = one(kb, name)
+    assert (p.origin_lab.value, p.country.value, p.weights.value, p.license_id.value) == ("moonshot", "CN", "downloadable", license_id)
+
+
+def test_deepseek_current_api_ids_and_v4_1_weights(kb):
+    assert _answer(kb, "deepseek-flash") == ("deepseek", "CN", "downloadable", "mit", "deepseek")
+    p = one(kb, "deepseek-flash")
+    assert "deepseek-ai/DeepSeek-V4.1-Flash" in dict(p.details)["open_weights"]
+    assert "deepseek-ai/DeepSeek-V4.1-Flash" in dict(one(kb, "deepseek-v4-flash").details)["open_weights"]
+    for hub_id in ("deepseek-ai/DeepSeek-V4.1-Flash", "deepseek-ai/DeepSeek-V4-Pro", "deepseek-ai/DeepSeek-V3.1"):
+        p = one(kb, hub_id)
+        assert (p.origin_lab.value, p.license_id.value, p.license_class.value) == ("deepseek", "mit", "permissive"), hub_id
+    # the retired moving aliases served checkpoints under two licences: none is claimed
+    assert not one(kb, "deepseek-chat").license_id.known
+
+
 @pytest.mark.parametrize("mid", ["deepseek-ai/DeepSeek-R1-Distill-Llama-70B", "nvidia/Llama-3_3-Nemotron-Super-49B-v1"])
 def test_llama_derived_weights_carry_the_llama_licence(kb, mid):
     p = one(kb, mid)
     assert (p.license_id.value, p.license_class.value) == ("llama3.3", "custom-restrictive")
+
+
+@pytest.mark.parametrize("name, provider", [
+    ("amazon.nova-pro-v1:0", "bedrock"),
+    ("us.amazon.nova-lite-v1:0", "bedrock"),
+    ("eu.amazon.nova-micro-v1:0", "bedrock"),
+    ("amazon.nova-2-lite-v1:0", "bedrock"),
+    ("amazon.nova-canvas-v1:0", "bedrock"),
+    ("amazon.titan-embed-text-v2:0", "bedrock"),
+    ("nova-micro-v1", "amazon-nova-api"),
+])
+def test_amazon_nova_and_titan_resolve(kb, name, provider):
+    p = one(kb, name)
+    assert (p.origin_lab.value, p.country.value, p.weights.value, p.provider.value, p.status) == \
+        ("amazon", "US", "api-only", provider, Status.RESOLVED)
+
+
+def test_deepgram_nova_speech_models_are_not_amazon(kb):
+    for name in ("nova-2", "nova-3"):
+        assert one(kb, name).origin_lab.value != "amazon"
+
+
+@pytest.mark.parametrize("name, lab", [
+    ("models/embedding-001", "google"), ("models/text-embedding-004", "google"), ("models/gemini-embedding-001", "google"),
+    ("models/gemini-2.0-flash", "google"), ("models/gemini-1.5-pro", "google"),
+])
+def test_gemini_resource_names_resolve_without_the_hub(kb, name, lab):
+    p = one(kb, name)
+    assert (p.origin_lab.value, p.provider.value, p.weights.value, p.status) == (lab, "gemini", "api-only", Status.RESOLVED)
+
+
+@pytest.mark.parametrize("name, provider", [("gpt-oss-120b", "openai"), ("gpt-oss-20b", "openai"),
+                                            ("gpt-oss:20b", "openai"), ("openai.gpt-oss-120b-1:0", "bedrock")])
+def test_bare_gpt_oss_names_resolve_directly(kb, name, provider):
+    p = one(kb, name)
+    assert (p.origin_lab.value, p.country.value, p.weights.value, p.license_id.value, p.provider.value) == \
+        ("openai", "US", "downloadable", "apache-2.0", provider)
+    assert p.status == Status.RESOLVED and not p.reason.startswith("origin inferred")
+
+
+@pytest.mark.parametrize("name, lab", [("rerank-2", "voyage-ai"), ("rerank-2.5-lite", "voyage-ai"), ("voyage-3.5", "voyage-ai"),
+                                       ("voyage-4-large", "voyage-ai"), ("rerank-v3.5", "cohere"),
+                                       ("rerank-v4.0-pro", "cohere"), ("rerank-english-v3.0", "cohere")])
+def test_reranker_names_resolve_to_their_own_lab(kb, name, lab):
+    assert one(kb, name).origin_lab.value == lab
+
+
+def test_voyage_open_weights_are_told_apart(kb):
+    assert one(kb, "voyage-4-nano").weights.value == "downloadable"
+    assert one(kb, "voyage-4").weights.value == "api-only"
 
 
 @pytest.mark.parametrize("mid, license_id", [
@@ -470,3 +581,14 @@ def test_new_generations_are_in_the_catalogue_and_resolve_offline(kb, mid, licen
     assert m is not None and m.sources[0] == f"https://huggingface.co/{mid}"
     assert one(kb, mid).license_id.value == license_id
 
+
+def test_api_model_patterns_are_disjoint_for_the_names_this_issue_touched(kb):
+    import fnmatch
+    names = ["mistral-large-2402", "mistral-large-2512", "mistral-large-latest", "devstral-2512", "kimi-k2.5", "kimi-k3",
+             "deepseek-flash", "deepseek-v4-flash", "nova-pro-v1:0", "nova-2-lite-v1", "titan-embed-text-v2:0",
+             "models/embedding-001", "models/gemini-2.5-pro", "gpt-oss-120b", "rerank-2", "rerank-v3.5", "voyage-4-nano",
+             "voyage-4", "grok-2-1212"]
+    for n in names:
+        fams = [am.id for am in kb.section("api_models")
+                if any(fnmatch.fnmatchcase(n.lower(), p.lower()) for p in am.get("patterns", []))]
+        assert len(fams) == 1, (n, fams)
