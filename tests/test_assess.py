@@ -106,8 +106,8 @@ def test_eu_stack_with_lineage_resolved_against_the_hub(kb, fake_hub):
     assert qwen == [
         "    config 0.77 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    config 0.77 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
-        "    config 0.77 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
-        "    config 0.77 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    config 0.72 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    config 0.72 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    code 0.77 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",

@@ -43,6 +43,11 @@ MODEL_CASES = [
     ("Dockerfile.gpu", "FROM python:3.11\nENV MODEL_ID=meta-llama/Llama-3.1-8B-Instruct\n", [("meta-llama/Llama-3.1-8B-Instruct", 2)]),
     ("chart/templates/deploy.tpl", "        - --model={{ .Values.model }}\n        - --model-id=mistralai/Mistral-7B-v0.1\n",
      [("mistralai/Mistral-7B-v0.1", 2)]),
+    # argument vectors: exec-form CMD, Kubernetes args, subprocess lists
+    ("Dockerfile", 'CMD ["--model", "Qwen/Qwen2.5-7B-Instruct", \\\n     "--served-model-name", "qwen"]\n',
+     [("Qwen/Qwen2.5-7B-Instruct", 1)]),
+    ("run.py", 'subprocess.run(["vllm", "serve", "--model", "mistralai/Mistral-7B-Instruct-v0.3"])\n',
+     [("mistralai/Mistral-7B-Instruct-v0.3", 1)]),
     # fallbacks and defaults
     ("index.js", 'this.model = process.env.EMBEDDING_MODEL_PREF || "mistral-embed";\n', [("mistral-embed", 1)]),
     ("settings.py", 'LLM = os.getenv("LLM_MODEL", "deepseek-reasoner")\n', [("deepseek-reasoner", 1)]),

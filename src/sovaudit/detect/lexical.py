@@ -849,15 +849,22 @@ class Lexer:
         key = self._text(data[open_ + 1:close]).strip("\\")
         if not key or not re.fullmatch(r"[A-Za-z0-9_\-.]+", key):
             return
+        lit = self._string_at(f, end)
+        if lit is None:
+            return
+        if key.startswith("-"):
+            # an argument vector: CMD ["--model", "x"], args: ["--model", "x"], ["vllm", "serve", "--model", m]
+            hint = self.rules.model_key_hint(key)
+            if hint is None or self.rules.is_dataset_key(key) or key.lower() in self.rules.alias_flags:
+                return
+            self._take_model_value(f, lit[0], lit[1], hint, _CONF_POSITION if f.fk.kind != "docs" else _CONF_KEY, "model-flag", {"flag": key})
+            return
         # only the default of a look-up: getenv("LLM_MODEL", "gpt-4o"), config.get("model", "x")
         m = re.search(rb"([A-Za-z_][A-Za-z0-9_.]*)[ \t]*\([ \t]*\\?$", data[max(0, open_ - 80):open_])
         if m is None or self._text(m.group(1)).rsplit(".", 1)[-1].lower() not in self.rules.default_calls:
             return
         hint = self.rules.model_key_hint(key)
         if hint is None:
-            return
-        lit = self._string_at(f, end)
-        if lit is None:
             return
         self._take_model_value(f, lit[0], lit[1], hint, _CONF_KEY, "model-key", {"env" if key.isupper() else "key": key})
 
