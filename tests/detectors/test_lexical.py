@@ -257,6 +257,17 @@ def test_a_router_client_keeps_its_own_ids(kb):
     assert providers(kb, "router.py", text) == {"anthropic/claude-3.5-sonnet": ("openrouter", "call")}
 
 
+def test_a_service_the_knowledge_base_does_not_know_keeps_its_own_ids(kb):
+    """A model variable beside the same service's key: the string is that service's id (its first
+    part names the weights' maker, not a route), and who serves it is not established. A generic
+    variable name pairs with nothing, so the LiteLLM reading stands."""
+    text = "# ACME_LLM_API_KEY='your-key'\n# ACME_LLM_MODEL_PREF='deepseek/deepseek-r1'\n\n" \
+           "LLM_API_KEY=x\nLLM_MODEL='deepseek/deepseek-chat'\n"
+    refs, _ = lexer_for(kb).analyse(".env.example", text.encode())
+    got = sorted((r.id, r.form, r.provider) for r in refs if r.kind == Kind.MODEL)
+    assert got == [("deepseek-chat", "litellm", "deepseek"), ("deepseek/deepseek-r1", "api", "")]
+
+
 def test_evidence_elsewhere_in_a_class_body_is_not_the_models(kb):
     """A model in one settings field and a base URL in another: not the same object."""
     text = "class Settings(BaseSettings):\n    llm_model: str = 'claude-3-5-haiku-20241022'\n" \

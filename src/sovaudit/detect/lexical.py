@@ -1809,6 +1809,13 @@ class Lexer:
           client constructor around it), or the same paragraph of a .env file;
         * ``file``: every piece of evidence in the file names one and the same provider.
         Nothing else: a model whose serving path is not evidenced here keeps no provider."""
+        for fd in f.found.values():
+            if fd.kind == Kind.MODEL and fd.form == "litellm" and fd.scope == "string" and fd.detector == "model-key" \
+                    and self._own_service_key(f, fd):
+                # NOVITA_MODEL_PREF='deepseek/deepseek-r1' beside NOVITA_API_KEY: the string is that
+                # service's own id; its first part names the weights' maker, not who serves them
+                fd.id, fd.form, fd.provider, fd.scope = fd.text, "api", "", ""
+                fd.attrs.pop("litellm_prefix", None)
         ev = sorted(f.evidence)
         if not any(e[1] for e in ev):
             return
@@ -1993,6 +2000,19 @@ class Lexer:
                         found.add(pid)
             i = data.find(needle, j)
         return (found.pop(), "call") if len(found) == 1 else ("", "")
+
+    def _own_service_key(self, f: _File, fd) -> bool:
+        """A model variable whose service the knowledge base does not know, paired with that same
+        service's credential in the same object (FOO_MODEL_PREF beside FOO_API_KEY)."""
+        var = fd.attrs.get("env", "")
+        word = var.split("_", 1)[0].lower()
+        if not word or "_" not in var or word in self.rules.generic_env_words \
+                or self.kb.provider_for_litellm_prefix(word) is not None or self.kb.get("providers", word) is not None:
+            return False
+        lo, hi = self._scope(f, fd.start)
+        stem = var.split("_", 1)[0].encode()
+        return re.search(rb"(?m)^[ \t#]*(?:export[ \t]+)?" + re.escape(stem) + rb"_[A-Z0-9_]*(?:API_KEY|TOKEN|SECRET)[A-Z0-9_]*[ \t]*=",
+                         f.data[lo:hi]) is not None
 
     def _scope(self, f: _File, off: int) -> tuple[int, int]:
         """The enclosing object or call of ``off``: an indentation block for YAML-like files, a

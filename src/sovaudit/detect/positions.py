@@ -107,6 +107,7 @@ class DetectionRules:
         self.block_value_keys = low("block_value_keys")
         self.list_block_keys = low("list_block_keys")
         self.flag_words = low("flag_words")
+        self.generic_env_words = low("not_service_words") | self.model_words | self.tail_words | self.other_words
         self.alias_flags = low("alias_flags")
         self.alias_keys = low("alias_keys")
         self.alias_siblings = _strings(ds, "alias_siblings")
