@@ -17,6 +17,10 @@ import click
 
 from sovaudit import __version__
 
+#: rules.SECTIONS, written out so that the command line starts without loading the rules module
+SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models",
+            "lineage", "packages", "hosts")
+
 EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 _SIZE_UNITS = {"": 1, "B": 1, "K": 1024, "KB": 1024, "KIB": 1024, "M": 1024**2, "MB": 1024**2, "MIB": 1024**2, "G": 1024**3, "GB": 1024**3, "GIB": 1024**3}
@@ -592,8 +596,8 @@ def rules_validate(directory: str | None) -> None:
 
 @rules.command("list")
 @click.argument("section_arg", metavar="[SECTION]", required=False,
-                type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]))
-@click.option("--section", type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]), default=None,
+                type=click.Choice(list(SECTIONS)))
+@click.option("--section", type=click.Choice(list(SECTIONS)), default=None,
               help="Only this section (the same as giving SECTION).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
 def rules_list(section_arg: str | None, section: str | None, rules_dirs: tuple[str, ...]) -> None:
