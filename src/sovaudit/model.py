@@ -14,8 +14,9 @@ import enum
 import hashlib
 from dataclasses import dataclass, field
 
-#: Version of the JSON document written by ``--format json``. Bump on incompatible change.
-SCHEMA_VERSION = "2.0"
+#: Version of the JSON document written by ``--format json``. Bump on incompatible change. 2.1 adds
+#: each provenance's lineage status and effective license.
+SCHEMA_VERSION = "2.1"
 #: The oldest major version still read (``diff``, ``--baseline``, ``compare``, ``stack``). Version 1
 #: wrote one ``paths`` record per reference and route where version 2 writes ``routes``; nothing
 #: else that those commands read changed.
@@ -181,9 +182,23 @@ class WeightsAvailability(str, enum.Enum):
     UNKNOWN = UNKNOWN
 
 
+class LineageStatus(str, enum.Enum):
+    """How far a model's lineage (its ancestors, to the roots) is established.
+
+    ``established``: every hop comes from the Hub, a local artifact or ``rules/`` lineage, and every
+    root is its maker's own release; ``inferred``: some hop or root comes from a name pattern (with
+    its reason); ``not-established``: a base could be there that nothing offline or online names."""
+
+    ESTABLISHED = "established"
+    INFERRED = "inferred"
+    NOT_ESTABLISHED = "not-established"
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Evidence:
-    """Why a fact is believed: ``source`` is one of rules | hub | artifact | name | reference."""
+    """Why a fact is believed: ``source`` is one of rules | hub | artifact | name | reference | lineage
+    (followed through the lineage: a license inherited, why a lineage is not established) | root (why a
+    model is the root of its own lineage)."""
 
     source: str
     detail: str  # rule id, Hub field, or path:line
@@ -240,6 +255,12 @@ class Provenance:
     conflicts: tuple[Conflict, ...] = ()
     confidence: float = 0.0
     details: tuple[tuple[str, str], ...] = ()  # pipeline_tag, parameters, sha, ...
+    #: a LineageStatus value; the evidence says why (the hops' sources, a name pattern's reason)
+    lineage: Fact = Fact()
+    #: the license whose terms govern the weights: this model's own, or the most restrictive
+    #: ancestor's whose terms carry over (finetune, quantized, ...); evidence names the ancestor
+    effective_license: Fact = Fact()
+    effective_license_class: Fact = Fact()
 
 
 # --------------------------------------------------------------------------------------------
