@@ -213,6 +213,10 @@ FIXTURES.update({
             OPENAI_BASE_URL=https://api.example.com/v1
             LLM_API_BASE=https://github.com/org/repo
             """,
+        "models.yaml": """
+            - name: apollo
+              urls: ["https://ollama.com/vanta-research/apollo-astralis-v1-4b"]
+            """,
         "app/client.py": """
             from openai import OpenAI
 
@@ -327,7 +331,8 @@ def test_fixture_repository(name, kb, tmp_path):
       both lineages (CN, US) in one finding.
     * versioned-docs: two identical documentation pages count once, set apart with the tests; the
       model in the code is counted once.
-    * hosts: test domains and repository hosts are not data flows: set apart, no finding.
+    * hosts: test domains, repository hosts and a link to an Ollama library page (a host Ollama's
+      cloud API shares) are not data flows: set apart, no finding.
     * packages: @ai-sdk/deepseek is Vercel's (US), dashscope Alibaba's (CN); a client nobody names
       the publisher of is unknown -- never its provider's country.
     """
@@ -343,7 +348,7 @@ EXPECTED.update({
         model: -
         software: US supply 1
         set apart reserved-domain: 2 refs in 2 files
-        set apart non-inference-host: 2 refs in 2 files
+        set apart non-inference-host: 3 refs in 3 files
         """,
     "packages": """
         hardware: -

@@ -202,6 +202,8 @@ def test_package_publishers_and_hosts_lookups(kb):
     assert kb.host_entry("https://github.com/org/repo").get("kind") == "non-inference"
     assert kb.host_entry("https://router.huggingface.co/v1") is None  # an inference host (provider huggingface)
     assert kb.host_entry("https://models.github.ai/inference") is None
+    assert kb.host_entry("https://ollama.com/library/qwen3").id == "ollama-library"  # a model page
+    assert kb.host_entry("https://ollama.com/api/chat") is None  # Ollama's cloud API
     relations, entries = kb.license_carry_over
     assert relations == {"finetune", "quantized", "adapter", "merge", "base"} and entries
 

@@ -295,7 +295,8 @@ def select_references(result: ScanResult, kb: KnowledgeBase,
     """The references the graph is built from, and those set apart with the reason.
 
     Comments are never dependencies (dropped, not counted). An endpoint on a reserved test domain
-    or a host that serves no model is not a data flow. A documentation file whose references are
+    or a host that serves no model (a link to a repository, a model library page) is not a data
+    flow, whatever provider its host belongs to. A documentation file whose references are
     those of another documentation file with the same name, at the same places, is a copy (a
     versioned docs tree): counted once. Of the rest, references outside ``scope`` are set apart
     under their scope (docs, tests)."""
@@ -306,7 +307,7 @@ def select_references(result: ScanResult, kb: KnowledgeBase,
     for r in result.references:
         if r.context == Context.COMMENT:
             continue
-        if r.kind == Kind.ENDPOINT and not r.provider:
+        if r.kind == Kind.ENDPOINT and (not r.provider or "://" in r.id):
             host = kb.host_entry(r.id)
             if host is not None:
                 apart["reserved-domain" if host.get("kind") == "reserved" else "non-inference-host"].append(r)
@@ -596,11 +597,11 @@ class _Builder:
     def _url_serving(self, url: str, scope: str, evidence: str) -> _Serving | None:
         """Where a URL sends the data: a provider, the stack itself, or an endpoint nobody names;
         None for a test domain or a host that serves no model."""
+        if self.kb.host_entry(url) is not None:  # a test domain, a link to code or to a model page
+            return None
         prov = self.kb.provider_for_url(url)
         if prov is not None:
             return _Serving((prov.id,), False, scope, evidence)
-        if self.kb.host_entry(url) is not None:
-            return None
         if is_private_host(url):
             return _Serving((), True, scope, evidence)
         return _Serving((endpoint_node(url),), False, scope, evidence)

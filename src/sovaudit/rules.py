@@ -675,17 +675,21 @@ class KnowledgeBase:
         return None
 
     def host_entry(self, url_or_host: str) -> Entry | None:
-        """The ``hosts`` entry (reserved test domain or non-inference host) a URL's host matches."""
+        """The ``hosts`` entry (reserved test domain or non-inference host) a URL's host matches,
+        unless its path is one the entry excepts (a provider's API on the same host)."""
         try:
-            host = (urlsplit(url_or_host if "//" in url_or_host else "//" + url_or_host).hostname or "").lower().rstrip(".")
+            parts = urlsplit(url_or_host if "//" in url_or_host else "//" + url_or_host)
+            host = (parts.hostname or "").lower().rstrip(".")
         except ValueError:
             return None
         if not host:
             return None
+        path = parts.path or "/"
         for e in self.section("hosts"):
-            for pat in e.get("patterns", []):
-                if fnmatch.fnmatchcase(host, pat.lower()):
-                    return e
+            if any(fnmatch.fnmatchcase(host, pat.lower()) for pat in e.get("patterns", [])):
+                if any(fnmatch.fnmatchcase(path, x) for x in e.get("except_paths", [])):
+                    continue
+                return e
         return None
 
     @cached_property
