@@ -64,7 +64,7 @@ import ipaddress
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
@@ -272,15 +272,25 @@ _DOC_DIRS = frozenset({"docs", "doc", "documentation", "docs_src", "doc_src"})
 _DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".adoc", ".asciidoc")
 
 
-def scope_of(r: Reference) -> str:
-    """The ``Scope`` a reference belongs to: tests (a test folder or test file), docs (prose,
-    docstrings, Markdown/reStructuredText files, a docs folder), else code or config by its context."""
-    path = r.path.split("#", 1)[0]
-    parts = path.split("/")
+@lru_cache(maxsize=65536)
+def _path_scope(path: str) -> str:
+    """tests, docs or "" by a path alone (one answer per path: files hold many references)."""
+    parts = path.split("#", 1)[0].split("/")
     base = parts[-1]
     if any(p.lower() in _TEST_DIRS for p in parts[:-1]) or any(fnmatch.fnmatchcase(base, pat) for pat in _TEST_FILES):
         return Scope.TESTS.value
-    if r.context == Context.DOCS or base.lower().endswith(_DOC_SUFFIXES) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
+    if base.lower().endswith(_DOC_SUFFIXES) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
+        return Scope.DOCS.value
+    return ""
+
+
+def scope_of(r: Reference) -> str:
+    """The ``Scope`` a reference belongs to: tests (a test folder or test file), docs (prose,
+    docstrings, Markdown/reStructuredText files, a docs folder), else code or config by its context."""
+    by_path = _path_scope(r.path)
+    if by_path == Scope.TESTS.value:
+        return by_path
+    if by_path or r.context == Context.DOCS:
         return Scope.DOCS.value
     return Scope.CONFIG.value if r.context == Context.CONFIG else Scope.CODE.value
 
@@ -367,6 +377,7 @@ class _Builder:
         self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.prov = {p.model_id: p for p in result.provenance}
         self._provider_cloud: dict[str, str] = {}
+        self._family_provider: dict[str, str] = {}
 
     # -- primitives ----------------------------------------------------------------------------
     def node(self, nid: str, **attrs: Any) -> str:
@@ -580,8 +591,11 @@ class _Builder:
         model, not who serves this call: re-hosts serve the same names."""
         if r.form != "api" or any(r.attribute(k) for k in _PLACE_EVIDENCE):
             return False
-        fam = self.kb.api_model(r.id)
-        return fam is not None and fam.get("provider") == r.provider
+        fam = self._family_provider.get(r.id)
+        if fam is None:
+            e = self.kb.api_model(r.id)
+            fam = self._family_provider[r.id] = e.get("provider", "") if e is not None else ""
+        return bool(fam) and fam == r.provider
 
     def _api_only(self, mid: str) -> bool:
         p = self.prov.get(mid)
@@ -668,8 +682,13 @@ class _Builder:
         models = [r for r in refs if r.kind == Kind.MODEL]
         files = self._file_evidence(refs)
         pending: list[Reference] = []
+        placed: dict[tuple, _Serving | None] = {}  # what a place says depends on the reference, not its line
         for r in models:
-            sv = self._place_serving(r)
+            pkey = (r.id, r.provider, r.form, r.attributes)
+            if pkey in placed:
+                sv = placed[pkey]
+            else:
+                sv = placed[pkey] = self._place_serving(r)
             if sv is None:
                 options = {}
                 for cand, weights_only in files.get(r.path, ()):

@@ -612,12 +612,20 @@ class KnowledgeBase:
         return frozenset(self._index("providers", "env_vars", str.upper))
 
     def api_model(self, name: str) -> Entry | None:
+        """The API family whose pattern matches ``name`` (case-insensitive; the first family in id
+        order). Remembered per name: the same names are asked about for every reference."""
         n = name.lower()
-        for am in self.section("api_models"):
-            for pat in am.get("patterns", []):
-                if fnmatch.fnmatchcase(n, pat.lower()):
-                    return am
-        return None
+        memo = self._idx.setdefault("api-model-memo", {})
+        if n in memo:
+            return memo[n]
+        compiled = self._idx.get("api-model-patterns")
+        if compiled is None:
+            compiled = self._idx["api-model-patterns"] = tuple(
+                (re.compile(fnmatch.translate(pat.lower())), am) for am in self.section("api_models") for pat in am.get("patterns", []))
+        hit = next((am for rx, am in compiled if rx.match(n)), None)
+        if len(memo) < 100_000:
+            memo[n] = hit
+        return hit
 
     def lab_for_namespace(self, ns: str) -> Entry | None:
         n = ns.lower()
