@@ -589,7 +589,9 @@ def _home(v: View) -> dict[str, Any] | None:
 def page_data(result: ScanResult) -> dict[str, Any]:
     v = view(result)
     juris = v.jurisdictions
-    colour = colours(juris)
+    home = result.assessment.home
+    styled = juris + ([home] if home and home not in juris else [])  # the home is named even with no row of its own
+    colour = colours(styled)
     compact = len(result.findings) > LARGE_REPORT
     stats = result.stats
     def subjects(layer: Layer, *types: str) -> int:
@@ -646,7 +648,8 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "entities_more": 0 if not compact else sum(1 for e in result.report.entities if e.node.startswith("model:")),
         "compact": compact,
         "models_detailed": len(result.assessment.models) if not compact else min(len(result.assessment.models), MODELS_DETAILED),
-        "jclass": {j: jclass(j) for j in juris},
+        "jclass": {j: jclass(j) for j in styled},
+        "styles": [{"cls": jclass(j), "colour": colour[j]} for j in styled],
         "suppressions": [{"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
                          for s in result.suppressions],
         "skipped": skipped[:LIST_CAP],
