@@ -27,19 +27,31 @@ EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
 
 
 def flatten(a) -> list[str]:
+    """One line per layer (its own references), jurisdiction (own references, and references of
+    other layers that depend on it), exposure, path (with how near its serving evidence is and how it
+    stands to home) and model (serving paths, licenses per access path, lineage status)."""
     out = []
     for la in a.layers:
         out.append(f"{la.layer.value}: {la.references} refs in {la.files} files")
         for j in la.jurisdictions:
-            out.append(f"  {j.jurisdiction} {'+'.join(j.kinds)} refs={j.references} files={j.files} via {', '.join(j.entities)}")
+            orders = f" (in {', '.join(j.orders)})" if j.orders else ""
+            out.append(f"  {j.jurisdiction}{orders} {'+'.join(j.kinds)} refs={j.references} files={j.files} "
+                       f"dependents={j.dependents} via {', '.join(j.entities)}")
         for e in la.exposures:
             out.append(f"  [{e.kind.value} {e.jurisdiction}] {e.entity} via {', '.join(e.via)} conf={e.confidence} refs={e.references}")
             for p in e.paths:
-                out.append(f"    {p.context} {p.confidence} {p}")
+                extra = "".join(f" [{k}={v}]" for k, v in (("serving", p.serving), ("home", p.home)) if v)
+                out.append(f"    {p.context} {p.confidence} {p}{extra}")
     for m in a.models:
-        out.append(f"model {m.model_id}: {m.control} (weights {m.weights}; {m.reason}) deployed {', '.join(m.deployment)}; "
+        out.append(f"model {m.model_id}: {m.control} (weights {m.weights}; {m.reason}) deployed {', '.join(m.deployment) or '-'}; "
                    f"origin {', '.join(m.origin) or '-'} {', '.join(m.countries) or '-'}; license {m.license_id}/{m.license_class}; "
-                   f"{m.status}; refs={m.references}; lineage {', '.join(f'{x.depth}:{x.child}-{x.relation}->{x.parent}({x.country})' for x in m.lineage) or '-'}")
+                   f"{m.status}; refs={m.references}; lineage {m.lineage_status} "
+                   f"{', '.join(f'{x.depth}:{x.child}-{x.relation}->{x.parent}({x.country})' for x in m.lineage) or '-'}")
+        for sv in m.serving:
+            out.append(f"  serving {sv.route} {sv.processor or '-'} at {sv.scope}{' (' + sv.evidence + ')' if sv.evidence else ''} refs={sv.references}")
+        for lic in m.licenses:
+            out.append(f"  access {lic.access}: {lic.license_id} [{lic.license_class}] refs={lic.references}"
+                       + (f" from {lic.inherited_from}" if lic.inherited_from else ""))
     return out
 
 
@@ -68,31 +80,38 @@ EU_STACK_OFFLINE = Path(__file__).parent / "golden" / "eu-stack" / "assessment.t
 def test_eu_stack_canonical_assessment(kb):
     """A European company running a Chinese open-weight model with vLLM on NVIDIA GPUs in a US
     cloud, and calling a Chinese API for another feature: hardware -> US, cloud -> US plus the
-    region's DE/EU, model -> CN, inference provider -> CN with data exposure."""
+    region's DE (within the EU, counted once), model -> CN, inference provider -> CN with data
+    exposure. Per-layer counts count each layer's own references: 7 hardware mentions, not the 11
+    references of models and endpoints that run on them (its dependents)."""
     a = assess(scan_offline(EU_STACK, kb), kb)
     check_golden(EU_STACK_OFFLINE, "\n".join(flatten(a)) + "\n", "eu-stack assessment")
-    summary = {la.layer.value: [(j.jurisdiction, j.kinds) for j in la.jurisdictions] for la in a.layers}
+    summary = {la.layer.value: [(j.jurisdiction, j.kinds, j.orders, j.references, j.dependents) for j in la.jurisdictions]
+               for la in a.layers}
     assert summary == {
-        "hardware": [("US", ("supply",))],
-        "cloud": [("US", ("data", "supply")), ("DE", ("data",)), ("EU", ("data",))],
-        "inference-provider": [("CN", ("data",))],
-        "model": [("CN", ("supply",))],
-        "software": [("US", ("supply",))],
+        "hardware": [("US", ("supply",), (), 7, 11)],
+        "cloud": [("US", ("data", "supply"), (), 31, 11), ("DE", ("data",), ("EU",), 6, 11)],
+        "inference-provider": [("CN", ("data",), (), 7, 0)],
+        "model": [("CN", ("supply",), (), 11, 0)],
+        "software": [("US", ("supply",), (), 8, 0)],
     }
 
 
 def test_eu_stack_regimes_are_those_of_the_knowledge_base_for_each_kind(kb):
     a = assess(scan_offline(EU_STACK, kb), kb)
+    """An exposure's regimes are its jurisdiction's and its legal orders' (DE: German law and the
+    EU's), filtered by the exposure's kind."""
+    a = assess(scan_offline(EU_STACK, kb), kb)
     for e in a.exposures:
-        want = tuple(r.id for r in regimes_for(kb, e.jurisdiction, e.kind.value))
-        assert e.regimes == want, (e.layer, e.kind, e.jurisdiction)
-        assert all(e.kind.value in r.applies_to for r in regimes_for(kb, e.jurisdiction, e.kind.value))
+        want = sorted({r for j in (e.jurisdiction,) + e.orders for r in regimes_for(kb, j, e.kind.value)})
+        assert e.regimes == tuple(r.id for r in want), (e.layer, e.kind, e.jurisdiction)
+        assert all(e.kind.value in r.applies_to for j in (e.jurisdiction,) + e.orders for r in regimes_for(kb, j, e.kind.value))
     for la in a.layers:
         for j in la.jurisdictions:
-            assert j.regimes == tuple(sorted({r for k in j.kinds for r in regimes_for(kb, j.jurisdiction, k)}))
+            assert j.regimes == tuple(sorted({r for k in j.kinds for x in (j.jurisdiction,) + j.orders
+                                              for r in regimes_for(kb, x, k)}))
     cloud = {(e.kind, e.jurisdiction, e.entity): e.regimes for e in a.layer("cloud").exposures}
     assert "us-cloud-act" in cloud[(ExposureKind.DATA, "US", "cloud:aws")]
-    assert "eu-gdpr" in cloud[(ExposureKind.DATA, "EU", "region:aws/eu-central-1")]
+    assert "eu-gdpr" in cloud[(ExposureKind.DATA, "DE", "region:aws/eu-central-1")]
     inference = {(e.kind, e.jurisdiction, e.entity): e.regimes for e in a.layer("inference-provider").exposures}
     assert "cn-national-intelligence-law" in inference[(ExposureKind.DATA, "CN", "provider:deepseek")]
 
@@ -108,8 +127,8 @@ def test_eu_stack_with_lineage_resolved_against_the_hub(kb, fake_hub):
         "    config 0.77 loc:.env.example:5 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    config 0.81 loc:deploy/Dockerfile:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
-        "    config 0.72 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
-        "    config 0.72 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
+        "    config 0.81 loc:deploy/k8s/vllm.yaml:37 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    code 0.77 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
         "    code 0.77 loc:service/summarize.py:14 -references-> model:Qwen/Qwen2.5-7B-Instruct -derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
     ]
@@ -128,48 +147,31 @@ def test_eu_stack_with_lineage_resolved_against_the_hub(kb, fake_hub):
 # ------------------------------------------------------------------------------------------
 
 MIXED = """
-    hardware: 6 refs in 5 files
-      US supply refs=6 files=5 via endpoint:http://llm.internal:8080/v1, hardware:nvidia, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, package:nvidia-cuda-runtime-cu12
+    hardware: 2 refs in 2 files
+      US supply refs=2 files=2 dependents=3 via endpoint:http://llm.internal:8080/v1, hardware:nvidia, model:llama3.2, model:nvidia/Qwen-FT-7B, package:nvidia-cuda-runtime-cu12
       [supply US] endpoint:http://llm.internal:8080/v1 via hardware:nvidia conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
       [supply US] hardware:nvidia via hardware:nvidia conf=0.9 refs=1
         code 0.9 loc:k8s/gpu.yaml:7 -references-> hardware:nvidia -subject-to-> jurisdiction:US
       [supply US] model:llama3.2 via hardware:nvidia conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
-      [supply US] model:nvidia/Qwen-FT-7B via hardware:nvidia conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
-      [supply US] model:unknown-org/mystery via hardware:nvidia conf=0.9 refs=1
-        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US [serving=call]
+      [supply US] model:nvidia/Qwen-FT-7B via hardware:nvidia conf=0.77 refs=1
+        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US [serving=file]
       [supply US] package:nvidia-cuda-runtime-cu12 via hardware:nvidia conf=0.9 refs=1
         code 0.9 loc:requirements.txt:2 -references-> package:nvidia-cuda-runtime-cu12 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
-    cloud: 8 refs in 6 files
-      US data+supply refs=7 files=5 via cloud:aws, endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:aws/eu-west-1
-      EU data refs=6 files=5 via endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:aws/eu-west-1
-      IE data refs=5 files=4 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:aws/eu-west-1
-      unknown data refs=5 files=4 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, model:unknown-org/mystery, region:unknown/westeurope
-      DE data refs=1 files=1 via model:deepseek.r1-v1:0
+    cloud: 4 refs in 3 files
+      US data+supply refs=3 files=2 dependents=3 via cloud:aws, endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, model:llama3.2, model:nvidia/Qwen-FT-7B, region:aws/eu-west-1
+      IE (in EU) data refs=1 files=1 dependents=3 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, region:aws/eu-west-1
+      unknown data refs=1 files=1 dependents=3 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, region:unknown/westeurope
+      DE (in EU) data refs=1 files=1 dependents=0 via model:deepseek.r1-v1:0
       [data DE] model:deepseek.r1-v1:0 via region:aws/eu-central-1 conf=0.9 refs=1
-        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE
-      [data EU] endpoint:http://llm.internal:8080/v1 via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
-      [data EU] model:deepseek.r1-v1:0 via region:aws/eu-central-1 conf=0.9 refs=1
-        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE -member-of-> jurisdiction:EU
-      [data EU] model:llama3.2 via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
-      [data EU] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
-      [data EU] model:unknown-org/mystery via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
-      [data EU] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE -member-of-> jurisdiction:EU
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE [serving=string]
       [data IE] endpoint:http://llm.internal:8080/v1 via region:aws/eu-west-1 conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
       [data IE] model:llama3.2 via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
-      [data IE] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
-      [data IE] model:unknown-org/mystery via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE [serving=call]
+      [data IE] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.77 refs=1
+        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE [serving=file]
       [data IE] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
       [data US] cloud:aws via cloud:aws conf=0.9 refs=1
@@ -177,23 +179,19 @@ MIXED = """
       [data US] endpoint:http://llm.internal:8080/v1 via cloud:aws conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [data US] model:deepseek.r1-v1:0 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=string]
       [data US] model:llama3.2 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
-      [data US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
-      [data US] model:unknown-org/mystery via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=call]
+      [data US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.77 refs=1
+        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=file]
       [data US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [data unknown] endpoint:http://llm.internal:8080/v1 via region:unknown/westeurope conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
       [data unknown] model:llama3.2 via region:unknown/westeurope conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
-      [data unknown] model:nvidia/Qwen-FT-7B via region:unknown/westeurope conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
-      [data unknown] model:unknown-org/mystery via region:unknown/westeurope conf=0.9 refs=1
-        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown [serving=call]
+      [data unknown] model:nvidia/Qwen-FT-7B via region:unknown/westeurope conf=0.77 refs=1
+        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown [serving=file]
       [data unknown] region:unknown/westeurope via region:unknown/westeurope conf=0.9 refs=1
         code 0.9 loc:infra/other.tf:2 -references-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
       [supply US] cloud:aws via cloud:aws conf=0.9 refs=1
@@ -201,30 +199,32 @@ MIXED = """
       [supply US] endpoint:http://llm.internal:8080/v1 via cloud:aws conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [supply US] model:deepseek.r1-v1:0 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=string]
       [supply US] model:llama3.2 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
-      [supply US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
-      [supply US] model:unknown-org/mystery via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=call]
+      [supply US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.77 refs=1
+        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=file]
       [supply US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
-    inference-provider: 3 refs in 3 files
-      US data+supply refs=2 files=2 via model:deepseek.r1-v1:0, model:gpt-4o
-      unknown data refs=1 files=1 via endpoint:https://api.example-llm.io/v1
+    inference-provider: 5 refs in 3 files
+      US data+supply refs=3 files=2 dependents=0 via model:deepseek.r1-v1:0, model:gpt-4o, provider:openai
+      unknown data refs=2 files=1 dependents=0 via endpoint:https://api.example-llm.io/v1, model:unknown-org/mystery
       [data US] model:deepseek.r1-v1:0 via provider:bedrock conf=0.9 refs=1
-        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -subject-to-> jurisdiction:US
-      [data US] model:gpt-4o via provider:openai conf=0.9 refs=1
-        code 0.9 loc:svc/chat.py:5 -references-> model:gpt-4o -served-by-> provider:openai -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -subject-to-> jurisdiction:US [serving=string]
+      [data US] model:gpt-4o via provider:openai conf=0.77 refs=1
+        code 0.77 loc:svc/chat.py:5 -references-> model:gpt-4o -served-by-> provider:openai -subject-to-> jurisdiction:US [serving=file]
+      [data US] provider:openai via provider:openai conf=0.9 refs=1
+        code 0.9 loc:svc/chat.py:4 -references-> provider:openai -subject-to-> jurisdiction:US
       [data unknown] endpoint:https://api.example-llm.io/v1 via endpoint:https://api.example-llm.io/v1 conf=0.9 refs=1
         code 0.9 loc:svc/misc.py:8 -references-> endpoint:https://api.example-llm.io/v1 -subject-to-> jurisdiction:unknown
-      [supply US] model:gpt-4o via provider:openai conf=0.9 refs=1
-        code 0.9 loc:svc/chat.py:5 -references-> model:gpt-4o -served-by-> provider:openai -subject-to-> jurisdiction:US
+      [data unknown] model:unknown-org/mystery via endpoint:https://api.example-llm.io/v1 conf=0.77 refs=1
+        code 0.77 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -served-by-> endpoint:https://api.example-llm.io/v1 -subject-to-> jurisdiction:unknown [serving=file]
+      [supply US] model:gpt-4o via provider:openai conf=0.77 refs=1
+        code 0.77 loc:svc/chat.py:5 -references-> model:gpt-4o -served-by-> provider:openai -subject-to-> jurisdiction:US [serving=file]
     model: 5 refs in 5 files
-      US supply refs=3 files=3 via model:gpt-4o, model:llama3.2, model:nvidia/Qwen-FT-7B
-      CN supply refs=2 files=2 via model:deepseek.r1-v1:0, model:nvidia/Qwen-FT-7B
-      unknown supply refs=1 files=1 via model:unknown-org/mystery
+      US supply refs=3 files=3 dependents=0 via model:gpt-4o, model:llama3.2, model:nvidia/Qwen-FT-7B
+      CN supply refs=2 files=2 dependents=0 via model:deepseek.r1-v1:0, model:nvidia/Qwen-FT-7B
+      unknown supply refs=1 files=1 dependents=0 via model:unknown-org/mystery
       [supply CN] model:deepseek.r1-v1:0 via lab:deepseek conf=0.85 refs=1
         code 0.85 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -published-by-> lab:deepseek -subject-to-> jurisdiction:CN
       [supply CN] model:nvidia/Qwen-FT-7B via lab:alibaba-qwen conf=0.85 refs=1
@@ -239,18 +239,28 @@ MIXED = """
       [supply unknown] model:unknown-org/mystery via model:unknown-org/mystery conf=0.9 refs=1
         code 0.9 loc:svc/misc.py:2 -references-> model:unknown-org/mystery -subject-to-> jurisdiction:unknown
     software: 3 refs in 2 files
-      US supply refs=3 files=2 via model:llama3.2, package:nvidia-cuda-runtime-cu12, package:vllm
+      US supply refs=3 files=2 dependents=0 via model:llama3.2, package:nvidia-cuda-runtime-cu12, package:vllm
       [supply US] model:llama3.2 via provider:ollama conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -subject-to-> jurisdiction:US
+        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -subject-to-> jurisdiction:US [serving=call]
       [supply US] package:nvidia-cuda-runtime-cu12 via package:nvidia-cuda-runtime-cu12 conf=0.9 refs=1
         code 0.9 loc:requirements.txt:2 -references-> package:nvidia-cuda-runtime-cu12 -subject-to-> jurisdiction:US
       [supply US] package:vllm via package:vllm conf=0.9 refs=1
         code 0.9 loc:requirements.txt:1 -references-> package:vllm -subject-to-> jurisdiction:US
-    model deepseek.r1-v1:0: self-hostable (weights downloadable; weights are downloadable) deployed provider:bedrock; origin deepseek CN; license lic/permissive; resolved; refs=1; lineage -
-    model gpt-4o: api-only (weights api-only; weights are not published: only the provider can serve it) deployed provider:openai; origin openai US; license lic/proprietary; resolved; refs=1; lineage -
-    model llama3.2: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin meta US; license unknown/unknown; inferred; refs=1; lineage -
-    model nvidia/Qwen-FT-7B: self-hostable (weights downloadable; weights are downloadable) deployed self-hosted; origin alibaba-qwen CN, US; license lic/permissive; resolved; refs=1; lineage 1:nvidia/Qwen-FT-7B-finetune->Qwen/Qwen2.5-7B-Instruct(CN), 2:Qwen/Qwen2.5-7B-Instruct-finetune->Qwen/Qwen2.5-7B(CN)
-    model unknown-org/mystery: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin - unknown; license unknown/unknown; unknown; refs=1; lineage -
+    model deepseek.r1-v1:0: self-hostable (weights downloadable; weights are downloadable) deployed provider:bedrock; origin deepseek CN; license lic/permissive; resolved; refs=1; lineage established -
+      serving provider provider:bedrock at string refs=1
+      access provider:bedrock: terms:bedrock [service-terms] refs=1
+    model gpt-4o: api-only (weights api-only; weights are not published: only the provider can serve it) deployed provider:openai; origin openai US; license lic/proprietary; resolved; refs=1; lineage established -
+      serving provider provider:openai at file (svc/chat.py:4) refs=1
+      access provider:openai: terms:openai [service-terms] refs=1
+    model llama3.2: self-hostable (weights unknown; the stack loads or serves its weights itself) deployed self-hosted; origin meta US; license unknown/unknown; inferred; refs=1; lineage inferred -
+      serving provider provider:ollama at call refs=1
+      access weights: unknown [unknown] refs=1
+    model nvidia/Qwen-FT-7B: self-hostable (weights downloadable; weights are downloadable) deployed self-hosted; origin alibaba-qwen CN, US; license lic/permissive; resolved; refs=1; lineage established 1:nvidia/Qwen-FT-7B-finetune->Qwen/Qwen2.5-7B-Instruct(CN), 2:Qwen/Qwen2.5-7B-Instruct-finetune->Qwen/Qwen2.5-7B(CN)
+      serving self-hosted - at file (svc/app.py:11) refs=1
+      access weights: lic [permissive] refs=1
+    model unknown-org/mystery: unknown (weights unknown; weights availability not established) deployed endpoint:https://api.example-llm.io/v1; origin - unknown; license unknown/unknown; unknown; refs=1; lineage not-established -
+      serving provider endpoint:https://api.example-llm.io/v1 at file (svc/misc.py:8) refs=1
+      access endpoint:https://api.example-llm.io/v1: terms:unknown [unknown] refs=1
 """
 
 
@@ -272,15 +282,20 @@ def test_lineage_crossing_borders(kb):
 
 
 def test_chinese_model_on_a_us_managed_service(kb):
-    """Bedrock serving deepseek.r1-v1:0 in eu-central-1: the model is CN (supply), the inference
-    provider US (data), the region DE and the EU legal order (data), the cloud operator US."""
+    """Bedrock serving deepseek.r1-v1:0 in eu-central-1: the model is CN (supply: the lab is the
+    supplier), the re-host US (data: the processor), the region DE within the EU legal order
+    (data), the cloud operator US. Under home EU its data stays home, under a US operator."""
     a = assess(mixed_stack(), kb)
-    got = sorted((e.layer.value, e.kind.value, e.jurisdiction) for e in a.exposures if e.entity == "model:deepseek.r1-v1:0")
+    got = sorted((e.layer.value, e.kind.value, e.jurisdiction, e.orders) for e in a.exposures if e.entity == "model:deepseek.r1-v1:0")
     assert got == [
-        ("cloud", "data", "DE"), ("cloud", "data", "EU"), ("cloud", "data", "US"), ("cloud", "supply", "US"),
-        ("inference-provider", "data", "US"),
-        ("model", "supply", "CN"),
+        ("cloud", "data", "DE", ("EU",)), ("cloud", "data", "US", ()), ("cloud", "supply", "US", ()),
+        ("inference-provider", "data", "US", ()),
+        ("model", "supply", "CN", ()),
     ]
+    home = assess(mixed_stack(), kb, home="EU", home_source="--home")
+    rel = sorted({(e.layer.value, e.jurisdiction, p.home) for e in home.exposures if e.entity == "model:deepseek.r1-v1:0"
+                  for p in e.paths if e.kind.value == "data"})
+    assert rel == [("cloud", "DE", "domestic"), ("cloud", "US", "foreign-control"), ("inference-provider", "US", "foreign-control")]
 
 
 def test_host_model_mismatch_from_source_files(kb, tmp_path):
@@ -301,7 +316,6 @@ def test_host_model_mismatch_from_source_files(kb, tmp_path):
     got = sorted((e.layer.value, e.kind.value, e.jurisdiction, e.entity, tuple(e.via)) for e in a.exposures
                  if e.entity.startswith("model:"))
     assert got == [
-        ("cloud", "data", "EU", "model:deepseek.r1-v1:0", ("region:aws/eu-west-1",)),
         ("cloud", "data", "IE", "model:deepseek.r1-v1:0", ("region:aws/eu-west-1",)),
         ("cloud", "data", "US", "model:deepseek.r1-v1:0", ("cloud:aws",)),
         ("cloud", "supply", "US", "model:deepseek.r1-v1:0", ("cloud:aws",)),
@@ -322,7 +336,7 @@ def test_host_model_mismatch_from_source_files(kb, tmp_path):
 
 
 def test_api_only_model_is_a_supply_exposure_through_its_provider(kb):
-    r = scan_result([ref(Kind.MODEL, "gpt-4o", "chat.py", 3, form="api", provider="openai")],
+    r = scan_result([ref(Kind.MODEL, "gpt-4o", "chat.py", 3, form="api", provider="openai", base_url="https://api.openai.com/v1")],
                     [prov("gpt-4o", publisher="openai", origin="openai", country="US", weights="api-only", provider="openai")])
     a = assess(r, kb)
     assert [(e.layer.value, e.kind.value, e.jurisdiction, e.via) for e in a.exposures] == [
@@ -332,10 +346,25 @@ def test_api_only_model_is_a_supply_exposure_through_its_provider(kb):
     ]
     (m,) = a.models
     assert (m.control, m.weights, m.deployment) == ("api-only", "api-only", ("provider:openai",))
+    assert [(x.access, x.license_id, x.license_class, x.url) for x in m.licenses] == [
+        ("provider:openai", "terms:openai", "service-terms", "https://openai.com/policies/services-agreement/")]
+
+
+def test_an_api_only_name_without_a_serving_path_is_model_supply_only(kb):
+    """``gpt-4o`` named with nothing near it that says which API serves it (OpenAI's, Azure's ...):
+    its maker controls it (model layer), where its data goes is not established."""
+    r = scan_result([ref(Kind.MODEL, "gpt-4o", "settings.py", 3, form="api", provider="openai")],
+                    [prov("gpt-4o", publisher="openai", origin="openai", country="US", weights="api-only", provider="openai")])
+    a = assess(r, kb)
+    assert [(e.layer.value, e.kind.value, e.jurisdiction, e.via) for e in a.exposures] == [("model", "supply", "US", ("lab:openai",))]
+    (m,) = a.models
+    assert (m.control, m.deployment) == ("api-only", ())
+    assert [(x.route, x.processor, x.scope) for x in m.serving] == [("not-established", "", "unknown")]
+    assert a.layer("inference-provider").references == 0
 
 
 def test_self_hostable_open_weights_called_on_an_api(kb):
-    r = scan_result([ref(Kind.MODEL, "deepseek-chat", "chat.py", 3, form="api", provider="deepseek")],
+    r = scan_result([ref(Kind.MODEL, "deepseek-chat", "chat.py", 3, form="api", provider="deepseek", base_url="https://api.deepseek.com")],
                     [prov("deepseek-chat", publisher="deepseek", origin="deepseek", country="CN", weights="downloadable",
                           provider="deepseek")])
     a = assess(r, kb)
@@ -365,9 +394,15 @@ def test_comment_references_are_not_dependencies(kb):
 
 
 def test_docs_references_count_and_say_so(kb):
+    """Outside the default scope (code, config), documentation is set apart and counted; with
+    ``docs`` in scope its references are assessed and say they are documentation."""
     r = scan_result([ref(Kind.MODEL, "Qwen/Qwen2.5-7B", "README.md", 4, context=Context.DOCS)],
                     [prov("Qwen/Qwen2.5-7B", publisher="alibaba-qwen", origin="alibaba-qwen", country="CN")])
-    a = assess(r, kb)
+    default = assess(r, kb)
+    assert default.exposures == () and default.scope == ("code", "config")
+    assert [(x.reason, x.references, x.files, x.ids) for x in default.set_apart] == [("docs", 1, 1, ("Qwen/Qwen2.5-7B",))]
+    a = assess(r, kb, scope=("code", "config", "docs"))
+    assert a.set_apart == ()
     (e,) = a.layer("model").exposures
     assert [(p.context, str(p)) for p in e.paths] == [
         ("docs", "loc:README.md:4 -references-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN")]

@@ -80,23 +80,24 @@ def test_todays_stack_against_the_alternatives(examples):
     # today: a Chinese model layer and a Chinese inference provider on US hardware in a US cloud
     assert layers(today) == {
         "hardware": {"US": ("supply",)},
-        "cloud": {"DE": ("data",), "EU": ("data",), "US": ("data", "supply")},
+        "cloud": {"DE": ("data",), "US": ("data", "supply")},
         "inference-provider": {"CN": ("data",)},
         "model": {"CN": ("supply",)},
         "software": {"US": ("supply",)},
     }
-    # the sovereign alternative removes CN and US from every layer but the hardware
+    # the sovereign alternative removes CN and US from every layer but the hardware (and some
+    # software); FR and DE are EU members, counted once each (no second EU row)
     assert layers(sovereign) == {
         "hardware": {"US": ("supply",)},
-        "cloud": {"EU": ("data", "supply"), "FR": ("data", "supply")},
-        "inference-provider": {"EU": ("data",), "FR": ("data",)},
-        "model": {"DE": ("supply",), "EU": ("supply",), "FR": ("supply",)},
-        "software": {"EU": ("supply",), "FR": ("supply",), "US": ("supply",)},
+        "cloud": {"FR": ("data", "supply")},
+        "inference-provider": {"FR": ("data",)},
+        "model": {"DE": ("supply",), "FR": ("supply",)},
+        "software": {"FR": ("supply",), "US": ("supply",)},
     }
     # the closed alternative puts data and supply of inference in one US supplier's hands
     assert layers(closed) == {
         "hardware": {},
-        "cloud": {"EU": ("data",), "NL": ("data",), "US": ("data", "supply")},
+        "cloud": {"NL": ("data",), "US": ("data", "supply")},
         "inference-provider": {"US": ("data", "supply")},
         "model": {"US": ("supply",)},
         "software": {"US": ("supply",)},
@@ -111,10 +112,10 @@ def test_todays_stack_against_the_alternatives(examples):
 def test_what_changes_is_listed_plainly(examples):
     lines = [str(ch) for ch in examples.changes if ch.other == "eu-sovereign"]
     for want in ("- inference-provider: jurisdiction CN (data exposure)",
-                 "+ inference-provider: provider:mistral (EU,FR)",
+                 "+ inference-provider: provider:mistral (FR)",
                  "- model: jurisdiction CN (supply exposure)",
                  "- cloud: cloud:aws (US)",
-                 "+ cloud: region:ovh/GRA11 (EU,FR)",
+                 "+ cloud: region:ovh/GRA11 (FR)",
                  "- models: deepseek-chat (CN; deepseek)",
                  "~ verdict: fail -> pass (7 -> 0 finding(s) at or above high)"):
         assert want in lines

@@ -48,12 +48,16 @@ def ref(kind: Kind, id_: str, path: str, line: int, form: str = "", provider: st
 
 def prov(mid: str, publisher: str = "", origin: str = "", country: str = "", parents: tuple[tuple[str, str], ...] = (),
          weights: str = "", provider: str = "", license_class: str = "", status: Status = Status.RESOLVED,
-         confidence: float = 0.95) -> Provenance:
+         confidence: float = 0.95, lineage: str = "") -> Provenance:
+    """A hand-written provenance. Its lineage is established when resolved, inferred when the
+    origin is a name-based guess, unless ``lineage`` says otherwise."""
     f = lambda v: Fact(v, EV) if v else Fact()  # noqa: E731
+    lineage = lineage or ("established" if status == Status.RESOLVED else "inferred")
     return Provenance(mid, status, publisher=f(publisher), origin_lab=f(origin), country=f(country),
                       weights=f(weights), provider=f(provider), license_id=f(license_class and "lic"),
                       license_class=f(license_class),
-                      parents=tuple(LineageHop(p, rel, EV) for p, rel in parents), confidence=confidence)
+                      parents=tuple(LineageHop(p, rel, EV) for p, rel in parents), confidence=confidence,
+                      lineage=f(lineage))
 
 
 def scan_result(refs: list[Reference], provenance: list[Provenance]) -> ScanResult:
@@ -65,6 +69,7 @@ def mixed_stack() -> ScanResult:
     refs = [
         ref(Kind.MODEL, "nvidia/Qwen-FT-7B", "svc/app.py", 10),
         ref(Kind.ENDPOINT, "http://llm.internal:8080/v1", "svc/app.py", 11),
+        ref(Kind.ENDPOINT, "openai", "svc/chat.py", 4, form="client", provider="openai"),  # OpenAI() constructed
         ref(Kind.MODEL, "gpt-4o", "svc/chat.py", 5, form="api", provider="openai"),
         ref(Kind.MODEL, "deepseek.r1-v1:0", "svc/bedrock.py", 4, form="bedrock", provider="bedrock", region="eu-central-1"),
         ref(Kind.MODEL, "llama3.2", "svc/local.py", 3, form="ollama", provider="ollama"),
@@ -117,7 +122,8 @@ def test_mixed_stack_nodes_and_edges(kb):
         "lab:alibaba-qwen", "lab:deepseek", "lab:meta", "lab:nvidia", "lab:openai",
         "loc:infra/main.tf:1", "loc:infra/main.tf:3", "loc:infra/other.tf:2", "loc:k8s/gpu.yaml:7",
         "loc:requirements.txt:1", "loc:requirements.txt:2",
-        "loc:svc/app.py:10", "loc:svc/app.py:11", "loc:svc/bedrock.py:4", "loc:svc/chat.py:5", "loc:svc/local.py:3",
+        "loc:svc/app.py:10", "loc:svc/app.py:11", "loc:svc/bedrock.py:4", "loc:svc/chat.py:4", "loc:svc/chat.py:5",
+        "loc:svc/local.py:3",
         "loc:svc/misc.py:2", "loc:svc/misc.py:8",
         "model:Qwen/Qwen2.5-7B", "model:Qwen/Qwen2.5-7B-Instruct", "model:deepseek.r1-v1:0", "model:gpt-4o",
         "model:llama3.2", "model:nvidia/Qwen-FT-7B", "model:unknown-org/mystery",
@@ -134,13 +140,13 @@ def test_mixed_stack_nodes_and_edges(kb):
         ("model:Qwen/Qwen2.5-7B", "published-by", "lab:alibaba-qwen"),
         ("lab:nvidia", "subject-to", "jurisdiction:US"),
         ("lab:alibaba-qwen", "subject-to", "jurisdiction:CN"),
-        # self-hosted: the stack's regions (with and without a known cloud) and hardware
+        # self-hosted (its file calls an in-cluster URL): the stack's regions (with and without a
+        # known cloud) and hardware
         ("model:nvidia/Qwen-FT-7B", "hosted-in", "region:aws/eu-west-1"),
         ("model:nvidia/Qwen-FT-7B", "hosted-in", "region:unknown/westeurope"),
         ("model:nvidia/Qwen-FT-7B", "runs-on", "hardware:nvidia"),
-        ("model:unknown-org/mystery", "hosted-in", "region:aws/eu-west-1"),
-        ("model:unknown-org/mystery", "hosted-in", "region:unknown/westeurope"),
-        ("model:unknown-org/mystery", "runs-on", "hardware:nvidia"),
+        # its file calls an endpoint nobody names: that endpoint processes its data
+        ("model:unknown-org/mystery", "served-by", "endpoint:https://api.example-llm.io/v1"),
         ("model:unknown-org/mystery", "subject-to", "jurisdiction:unknown"),
         ("endpoint:http://llm.internal:8080/v1", "hosted-in", "region:aws/eu-west-1"),
         ("endpoint:http://llm.internal:8080/v1", "hosted-in", "region:unknown/westeurope"),
@@ -182,6 +188,7 @@ def test_mixed_stack_nodes_and_edges(kb):
     assert reference_edges(g) == {
         ("loc:svc/app.py:10", "model:nvidia/Qwen-FT-7B"),
         ("loc:svc/app.py:11", "endpoint:http://llm.internal:8080/v1"),
+        ("loc:svc/chat.py:4", "provider:openai"),
         ("loc:svc/chat.py:5", "model:gpt-4o"),
         ("loc:svc/bedrock.py:4", "model:deepseek.r1-v1:0"),
         ("loc:svc/local.py:3", "model:llama3.2"),
@@ -216,48 +223,97 @@ def test_node_and_edge_attributes(kb):
 
 
 def test_uses_record_attribution_per_reference(kb):
+    """Each model reference's serving path and how near its evidence is: a private URL in the same
+    file (file), a client constructed in the same file whose provider the name belongs to (file), a
+    Bedrock id (string), an Ollama client call (call), an unnamed endpoint in the same file."""
     sg = build_graph(mixed_stack(), kb)
-    got = {(u.loc, u.entity): (u.served_by, u.self_hosted, u.region) for u in sg.uses}
+    got = {(u.loc, u.entity): (u.served_by, u.self_hosted, u.region, u.scope, u.evidence) for u in sg.uses}
     assert got == {
-        ("loc:svc/app.py:10", "model:nvidia/Qwen-FT-7B"): ((), True, ""),
-        ("loc:svc/app.py:11", "endpoint:http://llm.internal:8080/v1"): ((), True, ""),
-        ("loc:svc/chat.py:5", "model:gpt-4o"): (("provider:openai",), False, ""),
-        ("loc:svc/bedrock.py:4", "model:deepseek.r1-v1:0"): (("provider:bedrock",), False, "region:aws/eu-central-1"),
-        ("loc:svc/local.py:3", "model:llama3.2"): (("provider:ollama",), False, ""),
-        ("loc:svc/misc.py:2", "model:unknown-org/mystery"): ((), True, ""),
-        ("loc:svc/misc.py:8", "endpoint:https://api.example-llm.io/v1"): ((), False, ""),
-        ("loc:infra/main.tf:1", "cloud:aws"): ((), False, ""),
-        ("loc:infra/main.tf:3", "region:aws/eu-west-1"): ((), False, ""),
-        ("loc:infra/other.tf:2", "region:unknown/westeurope"): ((), False, ""),
-        ("loc:k8s/gpu.yaml:7", "hardware:nvidia"): ((), False, ""),
-        ("loc:requirements.txt:1", "package:vllm"): ((), False, ""),
-        ("loc:requirements.txt:2", "package:nvidia-cuda-runtime-cu12"): ((), False, ""),
+        ("loc:svc/app.py:10", "model:nvidia/Qwen-FT-7B"): ((), True, "", "file", "svc/app.py:11"),
+        ("loc:svc/app.py:11", "endpoint:http://llm.internal:8080/v1"): ((), True, "", "", ""),
+        ("loc:svc/chat.py:4", "provider:openai"): ((), False, "", "", ""),
+        ("loc:svc/chat.py:5", "model:gpt-4o"): (("provider:openai",), False, "", "file", "svc/chat.py:4"),
+        ("loc:svc/bedrock.py:4", "model:deepseek.r1-v1:0"): (("provider:bedrock",), False, "region:aws/eu-central-1", "string", ""),
+        ("loc:svc/local.py:3", "model:llama3.2"): (("provider:ollama",), False, "", "call", ""),
+        ("loc:svc/misc.py:2", "model:unknown-org/mystery"): (("endpoint:https://api.example-llm.io/v1",), False, "", "file",
+                                                             "svc/misc.py:8"),
+        ("loc:svc/misc.py:8", "endpoint:https://api.example-llm.io/v1"): ((), False, "", "", ""),
+        ("loc:infra/main.tf:1", "cloud:aws"): ((), False, "", "", ""),
+        ("loc:infra/main.tf:3", "region:aws/eu-west-1"): ((), False, "", "", ""),
+        ("loc:infra/other.tf:2", "region:unknown/westeurope"): ((), False, "", "", ""),
+        ("loc:k8s/gpu.yaml:7", "hardware:nvidia"): ((), False, "", "", ""),
+        ("loc:requirements.txt:1", "package:vllm"): ((), False, "", "", ""),
+        ("loc:requirements.txt:2", "package:nvidia-cuda-runtime-cu12"): ((), False, "", "", ""),
     }
     assert sg.hosts == ("region:aws/eu-west-1", "region:unknown/westeurope")
     assert sg.hardware == ("hardware:nvidia",)
 
 
-def test_bare_name_of_a_model_called_on_an_api_is_served_by_that_api(kb):
-    """``deepseek-chat`` in an env file (no provider there) is the model the code calls on the
-    DeepSeek API; a Hub id or a serving flag would have said self-hosted."""
-    r = scan_result([
-        ref(Kind.MODEL, "deepseek-chat", ".env", 3, form="name", context=Context.CONFIG),
-        ref(Kind.MODEL, "deepseek-chat", "app.py", 9, form="api", provider="deepseek"),
-        ref(Kind.MODEL, "Qwen/Qwen2.5-7B-Instruct", ".env", 4, context=Context.CONFIG),
-        ref(Kind.MODEL, "Qwen/Qwen2.5-7B-Instruct", "app.py", 12, form="litellm", provider="together"),
+def test_a_model_name_never_implies_its_makers_api(kb):
+    """``deepseek-chat`` with the provider a detector took from its name alone (no client, URL or
+    prefix there) is not served by the DeepSeek API: its serving path is not established, and so is
+    a Hub id nothing near says anything about. Nearest evidence wins: a base URL at the call, the
+    same model's call elsewhere in the repository, a LiteLLM prefix in the string."""
+    def uses(refs):
+        sg = build_graph(scan_result(refs, []), kb)
+        return {(u.loc, u.entity): (u.route, u.served_by, u.self_hosted, u.scope, u.evidence) for u in sg.uses
+                if u.ref.kind == Kind.MODEL}
+
+    alone = [ref(Kind.MODEL, "deepseek-chat", "cfg.py", 3, form="api", provider="deepseek"),
+             ref(Kind.MODEL, "Qwen/Qwen2.5-7B-Instruct", ".env", 4, context=Context.CONFIG)]
+    assert uses(alone) == {
+        ("loc:cfg.py:3", "model:deepseek-chat"): ("not-established", (), False, "unknown", ""),
+        ("loc:.env:4", "model:Qwen/Qwen2.5-7B-Instruct"): ("not-established", (), False, "unknown", ""),
+    }
+    evidence = alone + [
+        ref(Kind.MODEL, "deepseek-chat", "app.py", 9, form="api", provider="deepseek", base_url="https://api.deepseek.com"),
+        ref(Kind.MODEL, "Qwen/Qwen2.5-7B-Instruct", "app.py", 12, form="litellm", provider="together", litellm_prefix="together_ai"),
         ref(Kind.CLOUD, "gcp", "main.tf", 1, provider="gcp"),
-    ], [])
+    ]
+    assert uses(evidence) == {
+        ("loc:cfg.py:3", "model:deepseek-chat"): ("provider", ("provider:deepseek",), False, "repository", "app.py:9"),
+        ("loc:app.py:9", "model:deepseek-chat"): ("provider", ("provider:deepseek",), False, "call", ""),
+        ("loc:.env:4", "model:Qwen/Qwen2.5-7B-Instruct"): ("provider", ("provider:together",), False, "repository", "app.py:12"),
+        ("loc:app.py:12", "model:Qwen/Qwen2.5-7B-Instruct"): ("provider", ("provider:together",), False, "string", ""),
+    }
+
+
+def test_self_hosted_evidence_and_the_cloud_it_runs_in(kb):
+    """A serving flag or an in-process runtime imported in the file make a Hub id self-hosted, in
+    the clouds the scan found; the name a self-hosted server serves under is self-hosted too."""
+    r = scan_result([
+        ref(Kind.MODEL, "Qwen/Qwen2.5-7B-Instruct", "Dockerfile", 5, flag="--model", served_name="qwen-chat", context=Context.CONFIG),
+        ref(Kind.MODEL, "qwen-chat", "app.yaml", 7, form="name", context=Context.CONFIG),
+        ref(Kind.PACKAGE, "sentence-transformers", "search.py", 1, form="import"),
+        ref(Kind.MODEL, "BAAI/bge-m3", "search.py", 9),
+        ref(Kind.MODEL, "gpt-4o", "search.py", 12, form="api", provider="openai"),  # API-only: never self-hosted
+        ref(Kind.CLOUD, "gcp", "main.tf", 1, provider="gcp"),
+    ], [prov("gpt-4o", publisher="openai", origin="openai", country="US", weights="api-only")])
     sg = build_graph(r, kb)
-    got = {(u.loc, u.entity): (u.served_by, u.self_hosted) for u in sg.uses}
+    got = {u.loc: (u.route, u.scope, u.evidence) for u in sg.uses if u.ref.kind == Kind.MODEL}
     assert got == {
-        ("loc:.env:3", "model:deepseek-chat"): (("provider:deepseek",), False),
-        ("loc:app.py:9", "model:deepseek-chat"): (("provider:deepseek",), False),
-        ("loc:.env:4", "model:Qwen/Qwen2.5-7B-Instruct"): ((), True),  # a Hub id: its weights run here
-        ("loc:app.py:12", "model:Qwen/Qwen2.5-7B-Instruct"): (("provider:together",), False),  # LiteLLM prefix
-        ("loc:main.tf:1", "cloud:gcp"): ((), False),
+        "loc:Dockerfile:5": ("self-hosted", "call", ""),
+        "loc:app.yaml:7": ("self-hosted", "repository", "Dockerfile:5"),
+        "loc:search.py:9": ("self-hosted", "file", "search.py:1"),
+        "loc:search.py:12": ("not-established", "unknown", ""),
     }
     # without a region the self-hosted model is hosted in the cloud itself
     assert ("model:Qwen/Qwen2.5-7B-Instruct", "hosted-in", "cloud:gcp") in entity_edges(sg.g)
+    assert ("model:gpt-4o", "hosted-in", "cloud:gcp") not in entity_edges(sg.g)
+
+
+def test_a_file_with_several_serving_paths_decides_only_for_the_provider_a_name_belongs_to(kb):
+    """Two clients in one file: a bare name whose maker's provider is one of them takes it (the
+    name picks among the file's own evidence), any other stays not established."""
+    r = scan_result([
+        ref(Kind.ENDPOINT, "openai", "multi.py", 4, form="client", provider="openai"),
+        ref(Kind.ENDPOINT, "anthropic", "multi.py", 6, form="client", provider="anthropic"),
+        ref(Kind.MODEL, "gpt-4o", "multi.py", 5, form="api", provider="openai"),
+        ref(Kind.MODEL, "glm-4.6", "multi.py", 11, form="api", provider="zhipu"),
+    ], [])
+    got = {u.loc: (u.route, u.served_by, u.scope) for u in build_graph(r, kb).uses if u.ref.kind == Kind.MODEL}
+    assert got == {"loc:multi.py:5": ("provider", ("provider:openai",), "file"),
+                   "loc:multi.py:11": ("not-established", (), "unknown")}
 
 
 def test_region_names_collide_so_a_region_without_its_cloud_is_never_guessed(kb):
@@ -275,15 +331,34 @@ def test_region_missing_from_the_kb_takes_the_country_its_reference_states(kb):
 
 
 def test_package_ecosystems_and_unknown_packages(kb):
+    """A client library is subject to its publisher's jurisdiction (rules/packages.yaml), not to
+    the provider it talks to: that is a separate connects-to edge. A provider's client whose
+    publisher no rule names is unknown, not the provider's country."""
     r = scan_result([
         ref(Kind.PACKAGE, "@ai-sdk/deepseek", "package.json", 5, ecosystem="npm"),
+        ref(Kind.PACKAGE, "dashscope", "requirements.txt", 3),
+        ref(Kind.PACKAGE, "langchain-gigachat", "requirements.txt", 4),
+        ref(Kind.PACKAGE, "ollama", "requirements.txt", 5),
         ref(Kind.PACKAGE, "left-pad-ai", "requirements.txt", 9),
     ], [])
     g = build_graph(r, kb).g
     assert entity_edges(g) == {
-        ("package:npm/@ai-sdk/deepseek", "subject-to", "jurisdiction:CN"),  # the DeepSeek provider's SDK
+        ("package:npm/@ai-sdk/deepseek", "subject-to", "jurisdiction:US"),  # Vercel publishes the AI SDK
+        ("package:npm/@ai-sdk/deepseek", "connects-to", "provider:deepseek"),
+        ("package:dashscope", "subject-to", "jurisdiction:CN"),  # Alibaba Cloud publishes its own SDK
+        ("package:dashscope", "connects-to", "provider:dashscope"),
+        ("package:langchain-gigachat", "subject-to", "jurisdiction:unknown"),  # no rule says who publishes it
+        ("package:langchain-gigachat", "connects-to", "provider:gigachat"),
+        ("package:ollama", "subject-to", "jurisdiction:US"),  # Ollama's own client (software entry)
+        ("package:ollama", "connects-to", "provider:ollama"),
+        ("provider:deepseek", "subject-to", "jurisdiction:CN"),
+        ("provider:dashscope", "subject-to", "jurisdiction:CN"),
+        ("provider:gigachat", "subject-to", "jurisdiction:RU"),
+        ("provider:ollama", "subject-to", "jurisdiction:US"),
         ("package:left-pad-ai", "subject-to", "jurisdiction:unknown"),
     }
+    assert g.nodes["package:npm/@ai-sdk/deepseek"]["publisher"] == "Vercel Inc. (AI SDK)"
+    assert g.edges["package:npm/@ai-sdk/deepseek", "jurisdiction:US", "subject-to"]["evidence"] == "packages:vercel"
 
 
 def test_deterministic_whatever_the_reference_order(kb):

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from sovaudit.assess import assess, memberships
 from sovaudit.cli import main
-from sovaudit.model import Context, Kind, Severity
+from sovaudit.model import Context, Kind, Severity, Status
 from sovaudit.policy import PLACEHOLDERS, PolicyError, default_policy_path, evaluate, fails, load_policy, load_policy_file
 from test_graph import mixed_stack, prov, ref, scan_result
 
@@ -46,9 +46,11 @@ def mixed(kb):
 
 
 def matches(tmp_path, mixed, when: str) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    """(layer, kind, jurisdictions "+"-joined -- "?" marks an undecided finding --, entity, places)."""
     a, orders = mixed
     policy = load_policy([one_rule(tmp_path, when)], replace=True)
-    return [(f.layer.value, f.kind.value, f.jurisdiction, f.entity, tuple(f"{p.path}:{p.line}" for p in f.paths))
+    return [(f.layer.value, f.kind.value, "+".join(f.jurisdictions) + ("?" if f.undecided else ""), f.entity,
+             tuple(f"{p.path}:{p.line}" for p in f.paths))
             for f in evaluate(policy, a, orders)]
 
 
@@ -60,7 +62,9 @@ def matches(tmp_path, mixed, when: str) -> list[tuple[str, str, str, str, tuple[
 def test_layer_scalar_list_in_and_not_in(tmp_path, mixed):
     want = [("inference-provider", "data", "US", "model:deepseek.r1-v1:0", ("svc/bedrock.py:4",)),
             ("inference-provider", "data", "US", "model:gpt-4o", ("svc/chat.py:5",)),
+            ("inference-provider", "data", "US", "provider:openai", ("svc/chat.py:4",)),
             ("inference-provider", "data", "unknown", "endpoint:https://api.example-llm.io/v1", ("svc/misc.py:8",)),
+            ("inference-provider", "data", "unknown", "model:unknown-org/mystery", ("svc/misc.py:2",)),
             ("inference-provider", "supply", "US", "model:gpt-4o", ("svc/chat.py:5",))]
     assert matches(tmp_path, mixed, "layer: inference-provider") == want
     assert matches(tmp_path, mixed, "layer: [inference-provider]") == want
@@ -79,9 +83,11 @@ def test_exposure_kind(tmp_path, mixed):
 
 
 def test_jurisdiction_codes_and_unknown(tmp_path, mixed):
+    # a lineage rule: the unresolved model cannot be decided, and says so in a finding of its own
     assert matches(tmp_path, mixed, "layer: model\njurisdiction: [CN]") == [
         ("model", "supply", "CN", "model:deepseek.r1-v1:0", ("svc/bedrock.py:4",)),
         ("model", "supply", "CN", "model:nvidia/Qwen-FT-7B", ("svc/app.py:10", "svc/app.py:10")),
+        ("model", "supply", "unknown?", "model:unknown-org/mystery", ("svc/misc.py:2",)),
     ]
     assert matches(tmp_path, mixed, "layer: model\njurisdiction: unknown") == [
         ("model", "supply", "unknown", "model:unknown-org/mystery", ("svc/misc.py:2",))]
@@ -89,18 +95,19 @@ def test_jurisdiction_codes_and_unknown(tmp_path, mixed):
 
 def test_jurisdiction_sets_naming_eu_hold_its_member_states(tmp_path, mixed):
     """'No data exposure outside the EU': DE and IE regions are inside, the US operator of the
-    region and the API providers are not, nor is a region whose country is unknown."""
+    region and the API providers are not, nor is a region whose country is unknown. One finding per
+    entity, with every jurisdiction it reaches; the EU is never a second exposure of a member's."""
     got = matches(tmp_path, mixed, "exposure: data\nlayer: cloud\njurisdiction: {not_in: [EU]}")
-    assert sorted({(j, e) for _, _, j, e, _ in got}) == [
-        ("US", "cloud:aws"), ("US", "endpoint:http://llm.internal:8080/v1"), ("US", "model:deepseek.r1-v1:0"),
-        ("US", "model:llama3.2"), ("US", "model:nvidia/Qwen-FT-7B"), ("US", "model:unknown-org/mystery"),
-        ("US", "region:aws/eu-west-1"),
-        ("unknown", "endpoint:http://llm.internal:8080/v1"), ("unknown", "model:llama3.2"),
-        ("unknown", "model:nvidia/Qwen-FT-7B"), ("unknown", "model:unknown-org/mystery"),
+    assert [(j, e) for _, _, j, e, _ in got] == [
+        ("US", "cloud:aws"), ("US+unknown", "endpoint:http://llm.internal:8080/v1"), ("US", "model:deepseek.r1-v1:0"),
+        ("US+unknown", "model:llama3.2"), ("US+unknown", "model:nvidia/Qwen-FT-7B"), ("US", "region:aws/eu-west-1"),
         ("unknown", "region:unknown/westeurope"),
     ]
     inside = matches(tmp_path, mixed, "exposure: data\njurisdiction: [EU]")
-    assert sorted({j for _, _, j, _, _ in inside}) == ["DE", "EU", "IE"]
+    assert sorted({j for _, _, j, _, _ in inside}) == ["DE", "IE"]
+    a, _ = mixed
+    assert "EU" not in {e.jurisdiction for e in a.exposures}
+    assert {e.orders for e in a.exposures if e.jurisdiction in ("DE", "IE")} == {("EU",)}
 
 
 def test_weights_only_on_paths_that_start_at_a_model(tmp_path, mixed):
@@ -117,8 +124,14 @@ def test_weights_only_on_paths_that_start_at_a_model(tmp_path, mixed):
 
 
 def test_license_class(tmp_path, mixed):
+    """A model called on a provider is used under that provider's terms (service-terms), not its
+    weights' license: gpt-4o on OpenAI's API, DeepSeek-R1 on Bedrock."""
     got = matches(tmp_path, mixed, "layer: model\nlicense_class: {not_in: [permissive, unknown]}")
-    assert got == [("model", "supply", "US", "model:gpt-4o", ("svc/chat.py:5",))]
+    assert got == [("model", "supply", "CN", "model:deepseek.r1-v1:0", ("svc/bedrock.py:4",)),
+                   ("model", "supply", "US", "model:gpt-4o", ("svc/chat.py:5",))]
+    # self-hosted: its weights' license (permissive), on every model-layer path of its lineage
+    assert [(j, e) for _, _, j, e, _ in matches(tmp_path, mixed, "layer: model\nlicense_class: permissive")] == [
+        ("CN+US", "model:nvidia/Qwen-FT-7B")]
     got = matches(tmp_path, mixed, "layer: model\nlicense_class: unknown")
     assert [e for _, _, _, e, _ in got] == ["model:llama3.2", "model:unknown-org/mystery"]
 
@@ -126,8 +139,9 @@ def test_license_class(tmp_path, mixed):
 def test_lineage_depth(tmp_path, mixed):
     a, orders = mixed
     policy = load_policy([one_rule(tmp_path, "layer: model\nlineage_depth: {min: 1}")], replace=True)
-    (f,) = evaluate(policy, a, orders)
+    f, undecided = evaluate(policy, a, orders)
     assert (f.jurisdiction, f.entity) == ("CN", "model:nvidia/Qwen-FT-7B")
+    assert (undecided.undecided, undecided.entity) == (True, "model:unknown-org/mystery")  # nothing says what it derives from
     assert [str(p) for p in f.paths] == [
         "loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -derived-from-> model:Qwen/Qwen2.5-7B-Instruct "
         "-published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
@@ -135,15 +149,37 @@ def test_lineage_depth(tmp_path, mixed):
         "-derived-from-> model:Qwen/Qwen2.5-7B -published-by-> lab:alibaba-qwen -subject-to-> jurisdiction:CN",
     ]
     policy = load_policy([one_rule(tmp_path, "layer: model\nlineage_depth: {min: 2, max: 2}")], replace=True)
-    (f,) = evaluate(policy, a, orders)
+    (f,) = [x for x in evaluate(policy, a, orders) if not x.undecided]
     assert [p.depth for p in f.paths] == [2]
     got = matches(tmp_path, mixed, "layer: model\njurisdiction: US\nlineage_depth: {max: 0}")
     assert [e for _, _, _, e, _ in got] == ["model:gpt-4o", "model:llama3.2", "model:nvidia/Qwen-FT-7B"]
 
 
+def test_lineage_not_established_is_undecided_never_clean(tmp_path, kb):
+    """A lineage rule (no CN lineage) on a derivative whose base nothing establishes: its own
+    finding, marked undecided, with the model's places; a model with an established lineage outside
+    CN passes; a depth-0 rule about the publisher is not a lineage rule."""
+    r = scan_result([ref(Kind.MODEL, "someorg/mystery-ft", "app.py", 3), ref(Kind.MODEL, "meta-llama/Llama-3.1-8B", "app.py", 4)],
+                    [prov("someorg/mystery-ft", publisher="someorg", origin="someorg", country="US", lineage="not-established",
+                          status=Status.INFERRED),
+                     prov("meta-llama/Llama-3.1-8B", publisher="meta", origin="meta", country="US")])
+    a = assess(r, kb)
+    policy = load_policy([one_rule(tmp_path, "layer: model\njurisdiction: [CN]", rid="NO-CN")], replace=True)
+    (f,) = evaluate(policy, a, memberships(kb))
+    assert (f.rule_id, f.undecided, f.jurisdictions, f.entity) == ("NO-CN", True, ("unknown",), "model:someorg/mystery-ft")
+    assert f.message == ("NO-CN is undecided for someorg/mystery-ft: its lineage is not established, so the jurisdictions "
+                         "of its ancestors are unknown (app.py:3)")
+    assert [f"{p.path}:{p.line}" for p in f.paths] == ["app.py:3"]
+    only_self = load_policy([one_rule(tmp_path, "layer: model\njurisdiction: [CN]\nlineage_depth: {max: 0}")], replace=True)
+    assert evaluate(only_self, a, memberships(kb)) == ()
+    by_status = load_policy([one_rule(tmp_path, "layer: model\nlineage: not-established")], replace=True)
+    assert [(x.entity, x.undecided) for x in evaluate(by_status, a, memberships(kb))] == [("model:someorg/mystery-ft", False)]
+
+
 def test_confidence(tmp_path, mixed):
     got = matches(tmp_path, mixed, "layer: model\njurisdiction: US\nconfidence: {min: 0.5}")
-    assert [e for _, _, _, e, _ in got] == ["model:gpt-4o", "model:nvidia/Qwen-FT-7B"]  # llama3.2 is a 0.27 guess
+    assert [e for _, _, j, e, _ in got if not j.endswith("?")] == ["model:gpt-4o", "model:nvidia/Qwen-FT-7B"]  # llama3.2 is a 0.27 guess
+    assert got[-1] == ("model", "supply", "unknown?", "model:unknown-org/mystery", ("svc/misc.py:2",))
     got = matches(tmp_path, mixed, "layer: model\nconfidence: {max: 0.3}")
     assert [e for _, _, _, e, _ in got] == ["model:llama3.2"]
 
@@ -153,7 +189,7 @@ def test_context(tmp_path, kb):
                      ref(Kind.MODEL, "Qwen/Qwen2.5-7B", "app.py", 8),
                      ref(Kind.MODEL, "Qwen/Qwen2.5-7B", "values.yaml", 2, context=Context.CONFIG)],
                     [prov("Qwen/Qwen2.5-7B", publisher="alibaba-qwen", origin="alibaba-qwen", country="CN")])
-    a = assess(r, kb)
+    a = assess(r, kb, scope=("code", "config", "docs"))  # documentation is set apart by default
     for when, want in (("context: docs", ["README.md:3"]), ("context: [code, config]", ["app.py:8", "values.yaml:2"]),
                        ("context: {not_in: [code]}", ["README.md:3", "values.yaml:2"])):
         policy = load_policy([one_rule(tmp_path, "layer: model\n" + when)], replace=True)
@@ -162,9 +198,15 @@ def test_context(tmp_path, kb):
 
 
 def test_a_rule_without_conditions_matches_every_exposure(tmp_path, mixed):
+    """One finding per (layer, kind, entity): the exposures of one entity in several jurisdictions
+    are one finding listing them all."""
     a, orders = mixed
     p = write(tmp_path, 'rules:\n  - {id: ALL, severity: low, message: "{layer}/{kind}/{jurisdiction}"}\n')
-    assert len(evaluate(load_policy([p], replace=True), a, orders)) == len(a.exposures)
+    findings = evaluate(load_policy([p], replace=True), a, orders)
+    assert len(findings) == len({(e.layer, e.kind, e.entity) for e in a.exposures}) < len(a.exposures)
+    assert sum(len(f.jurisdictions) for f in findings) == len(a.exposures)
+    (f,) = [f for f in findings if f.entity == "model:nvidia/Qwen-FT-7B" and f.layer.value == "cloud" and f.kind.value == "data"]
+    assert f.jurisdictions == ("IE", "US", "unknown") and f.message == "cloud/data/IE, US, unknown"
 
 
 def test_message_placeholders(tmp_path, mixed):
@@ -173,7 +215,7 @@ def test_message_placeholders(tmp_path, mixed):
     policy = load_policy([one_rule(tmp_path, "layer: inference-provider\nexposure: supply", message=msg)], replace=True)
     (f,) = evaluate(policy, a, orders)
     assert f.message == ("R1 | inference-provider | supply | US | model:gpt-4o | provider:openai | gpt-4o | api-only "
-                         "| proprietary | svc/chat.py:5 | 1")
+                         "| service-terms | svc/chat.py:5 | 1 | home")
     assert f.rule_source == f"{tmp_path / 'policy.yaml'}:3"
 
 
@@ -208,7 +250,7 @@ def test_findings_sorted_by_severity_then_rule(tmp_path, mixed):
           - {id: C-MED, severity: medium, message: m, when: {layer: inference-provider, jurisdiction: unknown}}
         """)
     got = [(f.severity.value, f.rule_id) for f in evaluate(load_policy([p], replace=True), a, orders)]
-    assert got == [("critical", "A-CRIT")] * 6 + [("medium", "C-MED")] + [("low", "B-LOW")] * 3
+    assert got == [("critical", "A-CRIT")] * 5 + [("medium", "C-MED")] * 2 + [("low", "B-LOW")] * 3
 
 
 def test_fail_thresholds(tmp_path, mixed):
@@ -230,16 +272,21 @@ def test_default_policy_on_the_mixed_stack(mixed):
          "Data goes to region:unknown/westeurope, whose jurisdiction is unknown (svc/local.py:3)"),
         ("medium", "SOV-DATA-UNKNOWN", "model:nvidia/Qwen-FT-7B",
          "Data goes to region:unknown/westeurope, whose jurisdiction is unknown (svc/app.py:10)"),
-        ("medium", "SOV-DATA-UNKNOWN", "model:unknown-org/mystery",
-         "Data goes to region:unknown/westeurope, whose jurisdiction is unknown (svc/misc.py:2)"),
         ("medium", "SOV-DATA-UNKNOWN", "region:unknown/westeurope",
          "Data goes to region:unknown/westeurope, whose jurisdiction is unknown (infra/other.tf:2)"),
         ("medium", "SOV-DATA-UNKNOWN", "endpoint:https://api.example-llm.io/v1",
          "Data goes to endpoint:https://api.example-llm.io/v1, whose jurisdiction is unknown (svc/misc.py:8)"),
+        # its file calls that endpoint: the nearest evidence of where its data goes
+        ("medium", "SOV-DATA-UNKNOWN", "model:unknown-org/mystery",
+         "Data goes to endpoint:https://api.example-llm.io/v1, whose jurisdiction is unknown (svc/misc.py:2)"),
         ("low", "SOV-API-ONLY", "model:gpt-4o",
-         "gpt-4o is API-only: provider:openai controls its availability, updates and terms (svc/chat.py:5)"),
+         "gpt-4o is API-only: its weights are not published, so lab:openai controls its availability, updates and terms "
+         "(svc/chat.py:5)"),
         ("low", "SOV-LINEAGE-ORIGIN", "model:nvidia/Qwen-FT-7B",
          "nvidia/Qwen-FT-7B derives from weights whose maker is subject to CN law (via lab:alibaba-qwen) (svc/app.py:10)"),
+        ("low", "SOV-LINEAGE-ORIGIN", "model:unknown-org/mystery",
+         "SOV-LINEAGE-ORIGIN is undecided for unknown-org/mystery: its lineage is not established, so the jurisdictions "
+         "of its ancestors are unknown (svc/misc.py:2)"),
         ("low", "SOV-MODEL-ORIGIN-UNKNOWN", "model:unknown-org/mystery",
          "The origin of unknown-org/mystery could not be established: its jurisdiction is unknown (svc/misc.py:2)"),
     ]
@@ -260,9 +307,12 @@ def test_starter_policies_on_the_mixed_stack(mixed):
     by_rule: dict[str, list[str]] = {}
     for f in evaluate(load_policy(STARTERS, replace=True), a, orders):
         by_rule.setdefault(f.rule_id, []).append(f"{f.layer.value}:{f.kind.value}:{f.jurisdiction}:{f.entity}")
-    assert by_rule["LINEAGE-FROM-RESTRICTED"] == ["model:supply:CN:model:deepseek.r1-v1:0", "model:supply:CN:model:nvidia/Qwen-FT-7B"]
-    assert by_rule["API-ONLY-NEEDS-APPROVAL"] == ["inference-provider:data:US:model:gpt-4o", "inference-provider:supply:US:model:gpt-4o"]
-    assert by_rule["LICENSE-NOT-PERMISSIVE"] == ["model:supply:US:model:gpt-4o"]
+    assert by_rule["LINEAGE-FROM-RESTRICTED"] == ["model:supply:CN:model:deepseek.r1-v1:0", "model:supply:CN:model:nvidia/Qwen-FT-7B",
+                                                  "model:supply:unknown:model:unknown-org/mystery"]  # undecided
+    assert by_rule["API-ONLY-NEEDS-APPROVAL"] == ["model:supply:US:model:gpt-4o"]
+    # gpt-4o and DeepSeek-R1 are called on providers: used under their terms, not a weights license;
+    # the one self-hosted model with a known license is permissive
+    assert "LICENSE-NOT-PERMISSIVE" not in by_rule
     assert "cloud:data:IE:region:aws/eu-west-1" not in by_rule["EU-DATA-OUTSIDE"]
     assert "cloud:data:US:region:aws/eu-west-1" in by_rule["EU-DATA-OUTSIDE"]
     assert "inference-provider:data:US:model:deepseek.r1-v1:0" in by_rule["EU-DATA-OUTSIDE"]

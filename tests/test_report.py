@@ -350,7 +350,8 @@ def hostile_tree(root: Path) -> Path:
         "from openai import OpenAI\n"
         'client = OpenAI(base_url="https://evil.example/\\"><script>alert(2)</script>")\n'
         'r = client.chat.completions.create(model="gpt-4o", messages=[])\n')
-    (d / "javascript:alert(4).env").write_text("LLM_BASE_URL=javascript:alert(5)\nMODEL=Qwen/Qwen2.5-7B-Instruct\n")
+    (d / "javascript:alert(4).env").write_text("LLM_BASE_URL=javascript:alert(5)\nMODEL=Qwen/Qwen2.5-7B-Instruct\n"
+                                               "OPENAI_API_KEY=sk-not-a-key\n")  # a provider key: a data flow from this file
     (d / "deploy.yaml").write_text(
         'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: "x<script>alert(6)</script>"\nspec:\n  template:\n'
         '    spec:\n      nodeSelector:\n        topology.kubernetes.io/region: "eu-central-1<script>"\n')
@@ -497,7 +498,8 @@ def test_html_shows_suppressions_and_skips(tmp_path, kb):
 def test_markdown_summary(kb):
     md = markdown.render(case_result("eu-stack", kb))
     assert md.startswith("### ❌ sovaudit: eu-stack — FAIL: 8 findings at or above high")
-    assert "| Cloud | data \\(17\\) | · | data \\(17\\) | data\\+supply \\(50\\) |" in md
+    # the cloud layer's own references: 6 region mentions in DE (within the EU: no EU column), 31 AWS ones
+    assert "| Cloud | · | data \\(6\\) | data\\+supply \\(31\\) |" in md
     assert len(md) < 65_536
 
 

@@ -54,13 +54,26 @@ def test_unknown_publisher_still_traced_to_its_origin(kb, fake_hub):
 
 
 def test_chinese_distillation_of_a_us_base(kb, fake_hub):
+    """The Hub tags the Llama base as the distillation's parent; rules/lineage.yaml (DeepSeek's
+    card) says the weights are a fine-tune of that base trained on DeepSeek-R1's outputs. The
+    rule's relation is used, the disagreement is kept, and the Llama license carries over."""
     prov, _ = resolve(kb, ["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"])
     p = prov["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
-    assert [(h.parent, h.relation) for h in p.parents] == [("meta-llama/Llama-3.1-8B", "distillation")]
+    assert [(h.parent, h.relation) for h in p.parents] == [("deepseek-ai/DeepSeek-R1", "distillation"),
+                                                            ("meta-llama/Llama-3.1-8B", "finetune")]
+    (hop,) = [h for h in p.parents if h.parent == "meta-llama/Llama-3.1-8B"]
+    assert {e.source for e in hop.evidence} == {"hub", "rules"}
+    (c,) = [c for c in p.conflicts if c.field == "lineage"]
+    assert [f.value for f in c.values] == ["meta-llama/Llama-3.1-8B (distillation)", "meta-llama/Llama-3.1-8B (finetune)"]
     assert p.publisher_country.value == "CN"
-    assert p.origin_lab.value == lab(kb, "meta-llama") and p.country.value == "US"
+    assert p.origin_lab.value == "deepseek,meta" and p.country.value == "CN,US"
+    assert p.lineage.value == "established"
     assert prov["meta-llama/Llama-3.1-8B"].weights.value == "gated"
     assert prov["meta-llama/Llama-3.1-8B"].license_class.value == "custom-restrictive"
+    # its own card says MIT; the Llama 3.1 license governs the fine-tuned weights
+    assert (p.license_id.value, p.license_class.value) == ("mit", "permissive")
+    assert (p.effective_license.value, p.effective_license_class.value) == ("llama3.1", "custom-restrictive")
+    assert any(e.source == "lineage" and "meta-llama/Llama-3.1-8B" in e.detail for e in p.effective_license.evidence)
 
 
 def test_merge_has_every_root(kb, fake_hub):
@@ -300,3 +313,75 @@ def test_the_catalogue_fills_only_what_the_hub_leaves_unknown(fake_hub, tmp_path
     q = off["randomuser/qwen2.5-support-bot"]
     assert (q.license_id.value, q.license_class.value, q.weights.value) == ("mit", "permissive", "gated")
     assert [e.detail for e in q.weights.evidence] == ["models:randomuser/qwen2.5-support-bot.weights"]
+
+
+# ------------------------------------------------------------------------------------------
+# Lineage offline: rules/lineage.yaml facts, name patterns (inferred, with reasons), and
+# "not established" when nothing says
+# ------------------------------------------------------------------------------------------
+
+
+def test_known_derivatives_of_a_chinese_model_by_us_publishers(kb):
+    """r1-1776 (Perplexity) and MAI-DS-R1 (Microsoft) are DeepSeek-R1 post-trained: their weights'
+    origin is DeepSeek (CN) though the publishers are US companies -- established offline from
+    rules/lineage.yaml, with its source."""
+    prov, c = resolve(kb, ["perplexity-ai/r1-1776", "microsoft/MAI-DS-R1"], offline=True)
+    assert c.calls == 0
+    for mid, publisher in (("perplexity-ai/r1-1776", "perplexity"), ("microsoft/MAI-DS-R1", "microsoft")):
+        p = prov[mid]
+        assert (p.publisher.value, p.publisher_country.value) == (publisher, "US")
+        assert [(h.parent, h.relation) for h in p.parents] == [("deepseek-ai/DeepSeek-R1", "finetune")]
+        assert [e.detail for e in p.parents[0].evidence] == [f"lineage:{mid}.parents"]
+        assert p.parents[0].evidence[0].url == f"https://huggingface.co/{mid}"
+        assert (p.origin_lab.value, p.country.value, p.lineage.value, p.status) == ("deepseek", "CN", "established", Status.RESOLVED)
+
+
+def test_name_patterns_give_inferred_parents_with_their_reason(kb):
+    prov, _ = resolve(kb, ["nvidia/Qwen3-8B-FP4", "bge-multilingual-gemma2", "TheBloke/Llama-2-7B-GGUF"], offline=True)
+    fp4 = prov["nvidia/Qwen3-8B-FP4"]
+    (hop,) = fp4.parents
+    assert (hop.parent, hop.relation, hop.evidence[0].source) == ("Qwen/Qwen3-8B", "quantized", "name")
+    assert "quantisation suffix" in hop.evidence[0].detail and "Qwen family" in hop.evidence[0].detail
+    assert (fp4.status, fp4.confidence, fp4.lineage.value, fp4.country.value) == (Status.INFERRED, 0.5, "inferred", "CN")
+    assert (fp4.effective_license.value, fp4.effective_license_class.value) == ("apache-2.0", "permissive")
+    # the name starts with BAAI's bge: BAAI is its maker; the Gemma it holds later is an inferred base
+    bge = prov["bge-multilingual-gemma2"]
+    assert (bge.publisher.value, bge.publisher.evidence[0].source) == ("baai", "name")
+    assert [(h.parent, h.relation) for h in bge.parents] == [("family:Gemma", "base")]
+    assert prov["family:Gemma"].origin_lab.value == "google"
+    assert bge.status == Status.INFERRED and bge.confidence == 0.3
+    gguf = prov["TheBloke/Llama-2-7B-GGUF"]
+    assert [(h.parent, h.relation) for h in gguf.parents] == [("family:Llama", "quantized")] and gguf.country.value == "US"
+
+
+def test_lineage_not_established_says_why(kb):
+    """A lab's model whose name holds none of its own families, read offline: its publisher may
+    have made it or derived it from another lab's weights. Origin falls back to the publisher,
+    marked inferred, and the lineage is not established (a lineage policy cannot pass it)."""
+    prov, _ = resolve(kb, ["facebook/bart-large", "someone/merged-GGUF", "deepseek-ai/DeepSeek-R1"], offline=True)
+    p = prov["facebook/bart-large"]
+    assert (p.lineage.value, p.status, p.confidence, p.origin_lab.value) == ("not-established", Status.INFERRED, 0.5, "meta")
+    assert "lineage not established: facebook/bart-large: no base model is stated offline" in p.reason
+    q = prov["someone/merged-GGUF"]
+    assert q.lineage.value == "not-established" and "no model family the knowledge base knows is left in the name" in q.reason
+    r1 = prov["deepseek-ai/DeepSeek-R1"]
+    assert r1.lineage.value == "established"
+    assert [e.detail for e in r1.lineage.evidence] == ["deepseek-ai/DeepSeek-R1: a release of DeepSeek's own DeepSeek family under its own namespace"]
+
+
+def test_a_runtime_tag_resolves_to_the_weights_it_names(kb):
+    prov, _ = resolve(kb, ["deepseek-r1:32b"], offline=True)
+    p = prov["deepseek-r1:32b"]
+    assert [(h.parent, h.relation) for h in p.parents] == [("deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", "quantized")]
+    assert p.country.value == "CN" and set(p.origin_lab.value.split(",")) == {"deepseek", "alibaba-qwen"}
+    # the Qwen2.5 base's license, as the distill's card states it, reaches the tag offline
+    assert prov["Qwen/Qwen2.5-32B"].license_id.value == "apache-2.0"
+
+
+def test_a_routers_vendor_slug_names_an_api_family_never_a_hub_id_of_open_weights(kb):
+    prov, _ = resolve(kb, ["anthropic/claude-3.5-sonnet", "deepseek-ai/DeepSeek-R1"], offline=True)
+    claude = prov["anthropic/claude-3.5-sonnet"]
+    assert (claude.origin_lab.value, claude.weights.value, claude.lineage.value) == ("anthropic", "api-only", "established")
+    assert ("api_family", "anthropic-claude") in claude.details or any(k == "api_family" for k, _ in claude.details)
+    r1 = prov["deepseek-ai/DeepSeek-R1"]
+    assert not any(k == "api_family" for k, _ in r1.details)  # the Hub id of open weights, not the API

@@ -147,3 +147,68 @@ def test_lookups_on_a_small_base(tmp_path):
     assert kb.lab_for_namespace("alphaold").id == "alpha"
     assert kb.lab_for_namespace("nobody") is None
     assert kb.version and len(kb.version) == 12
+
+
+# -- lineage, package publishers, hosts that are not data flows ------------------------------------
+
+
+def test_lineage_entries_are_checked_at_load(tmp_path):
+    write(tmp_path, "labs.yaml", LAB)
+    write(tmp_path, "lineage.yaml", """\
+        section: lineage
+        entries:
+          - id: alpha-ai/one
+            kind: derivative
+            parents: [{id: other/base, relation: finetune, license: no-such-license}]
+            aliases: [one:7b]
+            sources: [https://example.org/one]
+          - id: alpha-ai/two
+            kind: derivative
+            parents: [{id: other/base, relation: merge}]
+            aliases: [one:7b]
+            sources: [https://example.org/two]
+          - id: broken
+            kind: name-pattern
+            pattern: "-(GGUF"
+            relation: quantized
+            description: d
+            sources: [https://example.org/p]
+          - id: no-group
+            kind: name-pattern
+            pattern: "-Distill-"
+            relation: finetune
+            role: base-family
+            description: d
+            sources: [https://example.org/p]
+        """)
+    got = problems(tmp_path)
+    assert "lineage.yaml:3: alpha-ai/one: unknown license 'no-such-license'" in got
+    assert "lineage.yaml:8: alpha-ai/two: name 'one:7b' is already the lineage entry 'alpha-ai/one'" in got
+    assert any(m.startswith("lineage.yaml:13: broken: pattern is not a regular expression") for m in got)
+    assert "lineage.yaml:19: no-group: role base-family needs a named group 'family' in the pattern" in got
+    assert len(got) == 4
+    write(tmp_path / "b", "labs.yaml", LAB)
+    write(tmp_path / "b", "lineage.yaml", "section: lineage\nentries:\n  - {id: x, kind: derivative, sources: [https://example.org/p]}\n")
+    assert problems(tmp_path / "b") == ["lineage.yaml:3: entries.0: 'parents' is missing"]
+
+
+def test_package_publishers_and_hosts_lookups(kb):
+    assert kb.package_publisher("@ai-sdk/deepseek", "npm").get("publisher") == "Vercel Inc. (AI SDK)"
+    assert kb.package_publisher("llama-index-llms-openai").id == "llamaindex"
+    assert kb.package_publisher("openai", "npm").get("country") == "US"
+    assert kb.package_publisher("langchain-gigachat") is None  # not in the langchain monorepo: not established
+    assert kb.host_entry("https://api.example.com/v1").get("kind") == "reserved"
+    assert kb.host_entry("http://llm.test:8000").get("kind") == "reserved"
+    assert kb.host_entry("https://github.com/org/repo").get("kind") == "non-inference"
+    assert kb.host_entry("https://router.huggingface.co/v1") is None  # an inference host (provider huggingface)
+    assert kb.host_entry("https://models.github.ai/inference") is None
+    assert kb.host_entry("https://ollama.com/library/qwen3").id == "ollama-library"  # a model page
+    assert kb.host_entry("https://ollama.com/api/chat") is None  # Ollama's cloud API
+    relations, entries = kb.license_carry_over
+    assert relations == {"finetune", "quantized", "adapter", "merge", "base"} and entries
+
+
+def test_the_command_line_knows_every_section():
+    from sovaudit import cli
+
+    assert cli.SECTIONS == SECTIONS

@@ -428,10 +428,13 @@ def test_provider_env_vars_do_not_make_ordinary_url_variables_ai_endpoints(kb):
     names = ("APP", "SPARK", "GATEWAY", "STEP", "AMAZON", "AWS", "NCP", "XIAOMI", "NOVA", "CLOUDFLARE", "VERCEL",
              "META", "MODEL", "SERVICE")
     text = "".join(f"{w}_BASE_URL=https://{w.lower()}.internal.example/v1\n" for w in names)
-    text += "OPENAI_BASE_URL=https://llm.internal.example/v1\n"  # the control: a provider's own variable
+    # the controls: a provider's own URL variable is read for its value (an OpenAI-compatible server
+    # here, no provider), its key variable names the provider
+    text += "OPENAI_BASE_URL=http://vllm:8000/v1\nOPENAI_API_KEY=sk-placeholder\n"
     refs, skips = lexer_for(kb).analyse(".env", text.encode())
     assert skips == []
-    assert [(r.id, r.line) for r in refs if r.kind == Kind.ENDPOINT] == [("openai", len(names) + 1)]
+    assert [(r.id, r.line, r.provider) for r in refs if r.kind == Kind.ENDPOINT] == [
+        ("http://vllm:8000/v1", len(names) + 1, ""), ("openai", len(names) + 2, "openai")]
 
 
 # -- api_models and the catalogue: gating, Mistral Large ids, Kimi, DeepSeek, hosts of 2025-2026 -----

@@ -90,9 +90,11 @@ def test_the_sovereign_stack_assesses_as_described(kb):
     r = run(load_stack(STACKS / "eu-sovereign.yaml", kb), kb)
     e = exposure(r)
     assert e["hardware"] == [("US", ("supply",))]  # the GPUs are still NVIDIA's
-    assert e["cloud"] == [("EU", ("data", "supply")), ("FR", ("data", "supply"))]
-    assert e["inference-provider"] == [("EU", ("data",)), ("FR", ("data",))]
-    assert e["model"] == [("DE", ("supply",)), ("EU", ("supply",)), ("FR", ("supply",))]
+    # French parties, within the EU legal order: one row each, not a second EU row
+    assert e["cloud"] == [("FR", ("data", "supply"))]
+    assert e["inference-provider"] == [("FR", ("data",))]
+    assert e["model"] == [("DE", ("supply",)), ("FR", ("supply",))]
+    assert {j.orders for la in r.assessment.layers for j in la.jurisdictions if j.jurisdiction in ("DE", "FR")} == {("EU",)}
     models = {m.model_id: m for m in r.assessment.models}
     assert models["mistralai/Mistral-Small-3.1-24B-Instruct-2503"].deployment == ("self-hosted",)
     assert models["mistral-small-latest"].deployment == ("provider:mistral",)
@@ -107,11 +109,28 @@ def test_a_managed_model_service_region_is_where_the_model_runs(kb, tmp_path):
 
 
 def test_an_endpoint_is_attributed_to_its_provider_or_stays_unknown(kb, tmp_path):
+    """A provider's URL is that provider; a URL nobody names is data gone somewhere unknown; an
+    RFC 2606 test domain (.example) is no data flow at all, and is said to be set apart."""
     p = write(tmp_path, "stack_version: 1\nname: eps\nendpoints:\n  - url: https://api.mistral.ai/v1\n"
-                        "  - url: https://llm.partner.example/v1\n")
+                        "  - url: https://llm.partner-corp.eu/v1\n  - url: https://llm.partner.example/v1\n")
     r = run(load_stack(p, kb), kb)
     inference = dict(exposure(r)["inference-provider"])
-    assert inference["FR"] == ("data",) and inference["unknown"] == ("data",)
+    assert inference == {"FR": ("data",), "unknown": ("data",)}
+    assert [(x.reason, x.references) for x in r.assessment.set_apart] == [("reserved-domain", 1)]
+
+
+def test_a_model_without_a_serving_path_and_one_on_an_endpoint(kb, tmp_path):
+    """A model with neither 'via' nor 'endpoint' is declared with no serving path: its supply
+    counts, no provider in the same file is taken for it; 'endpoint' sends its data to that URL."""
+    p = write(tmp_path, "stack_version: 1\nname: partial\ninference: [{provider: mistral}]\nmodels:\n"
+                        "  - id: Qwen/Qwen2.5-7B-Instruct\n  - id: mistralai/Mistral-7B-Instruct-v0.3\n"
+                        "    endpoint: https://llm.partner-corp.eu/v1\n")
+    r = run(load_stack(p, kb), kb)
+    m = {m.model_id: m for m in r.assessment.models}
+    assert [(x.route, x.scope) for x in m["Qwen/Qwen2.5-7B-Instruct"].serving] == [("not-established", "unknown")]
+    assert [(x.route, x.processor, x.scope) for x in m["mistralai/Mistral-7B-Instruct-v0.3"].serving] == [
+        ("provider", "endpoint:https://llm.partner-corp.eu/v1", "declared")]
+    assert ("unknown", ("data",)) in exposure(r)["inference-provider"]
 
 
 def test_a_model_both_self_hosted_and_on_an_api(kb, tmp_path):
@@ -143,7 +162,9 @@ BAD = {
                    "s.yaml:5: hardware[0].accelerators: 'H100' is not of type 'array'"),
     "wrong type of via": ("stack_version: 1\nname: x\nmodels:\n  - id: a/b\n    via: [self-hosted, 3]\n",
                           "s.yaml:5: models[0].via: ['self-hosted', 3] is not a provider id or 'self-hosted'"),
-    "missing field": ("stack_version: 1\nname: x\nmodels:\n  - id: a/b\n", "s.yaml:4: models[0]: 'via' is required"),
+    "missing field": ("stack_version: 1\nname: x\nmodels:\n  - via: mistral\n", "s.yaml:4: models[0]: 'id' is required"),
+    "endpoint not a url": ("stack_version: 1\nname: x\nmodels:\n  - id: a/b\n    endpoint: llm-box\n",
+                           "s.yaml:5: models[0].endpoint: 'llm-box' is not a URL (scheme://host/...)"),
     "missing name": ("stack_version: 1\n", "s.yaml:1: 'name' is required"),
     "wrong version": ("stack_version: 2\nname: x\n", "s.yaml:1: stack_version: 1 was expected"),
     "api-only self-hosted": ("stack_version: 1\nname: x\nmodels:\n  - id: gpt-4o\n    via: self-hosted\n",
@@ -219,7 +240,7 @@ def test_the_example_is_what_sovaudit_stack_writes(kb):
 
 def test_stack_says_where_each_entry_was_found(kb):
     text = (STACKS / "eu-stack.yaml").read_text("utf-8")
-    assert "# found at .env.example:9, README.md:16, deploy/k8s/app.yaml:32 (+1)\n  - id: deepseek-chat\n    via: deepseek" in text
+    assert "# found at .env.example:9, deploy/k8s/app.yaml:32, service/classify.py:11\n  - id: deepseek-chat\n    via: deepseek" in text
     assert "  - vendor: nvidia\n    accelerators:\n    - A10G" in text
 
 

@@ -4,19 +4,27 @@ For every reference placed in the graph (a ``Use``), the routes from the node it
 jurisdiction nodes are followed -- only along edges that mean a dependency for that use:
 
 * a model's lineage (``derived-from``) and its labs (``published-by``): **model** layer, supply;
-* the provider that serves it (``served-by``), for API calls only: **inference-provider** layer,
-  data (prompts go there) -- and supply as well when the model is API-only (the provider then
-  controls its availability and terms); a self-hosted runtime (Ollama) is **software**, supply;
+* the provider that serves it (``served-by``), when its serving path is established and goes to an
+  external provider: **inference-provider** layer, data (prompts go there) -- and supply as well
+  when the model is API-only (the provider then controls its availability and terms); a
+  self-hosted runtime (Ollama) is **software**, supply. A model whose serving path is not
+  established has no such route: its name never implies its maker's API;
 * the regions and clouds that host it (``hosted-in``), for self-hosted use and for a managed
   service's stated region: **cloud** layer; a region is a data exposure (where prompts are
   processed), its operating cloud both data (its law reaches the data) and supply;
 * the hardware it runs on (``runs-on``): **hardware** layer, supply;
-* packages: **software** layer, supply; endpoints no rule attributes: inference-provider, data,
-  jurisdiction unknown (or, in-cluster, the clouds that host them).
+* packages: **software** layer, supply (their publisher); endpoints no rule attributes:
+  inference-provider, data, jurisdiction unknown (or, in-cluster, the clouds that host them).
 
-A route ends at a ``jurisdiction:`` node and continues along ``member-of`` (DE -> EU), so each
-exposure holds, per reference, the full path back to the file and line that caused it. Regimes
-come from ``rules/`` jurisdictions, filtered by ``applies_to`` against the exposure's kind.
+A route ends at the ``jurisdiction:`` node its subject is subject to; the legal orders that
+jurisdiction belongs to (DE -> EU) are the exposure's ``orders``, with their regimes, not an
+exposure of their own (one exposure, counted once). Regimes come from ``rules/`` jurisdictions,
+filtered by ``applies_to`` against the exposure's kind.
+
+Counts: a layer's ``references`` and ``files`` count that layer's own references (see
+``LayerAssessment``); references of other layers that reach a jurisdiction through the layer (a
+model hosted in a region) are its ``dependents``. With a home jurisdiction, every path says how it
+stands to home (``HomeRelation``) and each layer gets the per-layer answer (``HomeLayer``).
 """
 
 from __future__ import annotations
@@ -25,11 +33,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sovaudit.graph import WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
+from sovaudit.graph import SCOPE_FACTOR, WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
 from sovaudit.model import (
+    DEFAULT_SCOPE,
     LAYERS,
     UNKNOWN,
+    AccessLicense,
     Assessment,
+    EvidenceScope,
+    HomeItem,
+    HomeLayer,
+    HomeRelation,
     Exposure,
     ExposureKind,
     ExposurePath,
@@ -42,6 +56,8 @@ from sovaudit.model import (
     ModelControl,
     Regime,
     ScanResult,
+    ServingInfo,
+    ServingRoute,
 )
 from sovaudit.rules import KnowledgeBase
 
@@ -76,20 +92,11 @@ class _Walker:
         return self.adj.get(n, {}).get(etype, ())
 
     # -- jurisdictions and what each subject means --------------------------------------------------
-    def jur_tails(self, j: str, seen: tuple[str, ...] = ()) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
-        """(nodes, edges) from a jurisdiction node along member-of, the node itself first."""
-        if not seen and j in self._jur:
-            return self._jur[j]
-        out = [((j,), ())]
-        for parent in self.out(j, "member-of"):
-            if parent in seen or parent == j:
-                continue
-            for nodes, edges in self.jur_tails(parent, seen + (j,)):
-                out.append(((j,) + nodes, ("member-of",) + edges))
-        res = tuple(out)
-        if not seen:
-            self._jur[j] = res
-        return res
+    def jur_tails(self, j: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+        """(nodes, edges) that end a route at a jurisdiction node: the node itself. Its legal
+        orders (member-of) are carried as the exposure's ``orders``, not as routes of their own:
+        a German region is one exposure (DE, within EU), not two."""
+        return (((j,), ()),)
 
     def classify(self, subject: str) -> tuple[Layer, tuple[ExposureKind, ...]]:
         hit = self._class.get(subject)
@@ -255,15 +262,17 @@ def _ref_key(ref) -> str:
 class _Group:
     """Accumulates one exposure: (layer, kind, jurisdiction, entity)."""
 
-    __slots__ = ("paths", "via", "refs", "files", "conf", "routes")
+    __slots__ = ("paths", "via", "refs", "own", "files", "own_files", "conf", "routes")
 
     def __init__(self) -> None:
         self.paths: list[ExposurePath] = []
-        #: (route id, confidence, model) -> (a path that takes it, the keys of its references)
+        #: (route id, confidence, model, serving, home, access) -> (a path that takes it, its references' keys)
         self.routes: dict[tuple, tuple[ExposurePath, dict[str, None]]] = {}
         self.via: set[str] = set()
         self.refs: set[str] = set()
+        self.own: set[str] = set()  # the references of this layer among them
         self.files: set[str] = set()
+        self.own_files: set[str] = set()
         self.conf = 0.0
 
 
@@ -281,27 +290,82 @@ class _Prepared:
     jurisdiction: str
     model_layer: bool
     rid: int  # the same number for every prepared route with the same nodes, edges and depth
+    layer: Layer
+    kinds: tuple[ExposureKind, ...]
+    serving: bool  # the route goes through the model's serving path (served-by, hosted-in, runs-on)
 
 
-def assess(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> Assessment:
-    """Exposure per layer and control per model, for a resolved scan."""
-    sg = graph if graph is not None else build_graph(result, kb)
+class _Home:
+    """Where jurisdictions stand relative to the home jurisdiction (its members count as home)."""
+
+    def __init__(self, home: str, orders: dict[str, tuple[str, ...]], nodes: dict[str, dict[str, Any]]):
+        self.home = home
+        self.orders = orders
+        self.nodes = nodes
+
+    def inside(self, j: str) -> bool:
+        return j == self.home or self.home in self.orders.get(j, ())
+
+    def relation(self, kind: ExposureKind, j: str, subject: str, region: str) -> str:
+        if not self.home:
+            return ""
+        if j == UNKNOWN:
+            return HomeRelation.UNKNOWN.value
+        if self.inside(j):
+            return HomeRelation.DOMESTIC.value
+        if kind == _SUPPLY:
+            return HomeRelation.FOREIGN.value
+        t = node_type(subject)
+        if t == "region":
+            return HomeRelation.DATA_LEAVES.value
+        if t == "cloud":
+            return HomeRelation.FOREIGN_CONTROL.value  # its law reaches the data; where it is: the region's exposure
+        # a provider or an endpoint processes the data: where it operates, unless a region is stated
+        rc = self.nodes.get(region, {}).get("country", UNKNOWN) if region else UNKNOWN
+        if rc != UNKNOWN and self.inside(rc):
+            return HomeRelation.FOREIGN_CONTROL.value
+        return HomeRelation.DATA_LEAVES.value
+
+
+def _own_layers(use, nodes: dict[str, dict[str, Any]], w: "_Walker") -> frozenset[Layer]:
+    """The layers a reference itself belongs to (what per-layer counts count)."""
+    t = node_type(use.entity)
+    if t == "model":
+        out = {Layer.MODEL}
+        for sp in use.served_by:
+            out.add(Layer.SOFTWARE if nodes[sp].get("kind") == "self-hosted" else Layer.INFERENCE)
+        if use.region:
+            out.add(Layer.CLOUD)
+        return frozenset(out)
+    if t == "package":
+        return frozenset({Layer.SOFTWARE} | ({Layer.HARDWARE} if w.out(use.entity, "runs-on") else set()))
+    return frozenset({w.classify(use.entity)[0]})
+
+
+def assess(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None, home: str = "",
+           home_source: str = "", scope: tuple[str, ...] = DEFAULT_SCOPE) -> Assessment:
+    """Exposure per layer and control per model, for a resolved scan: of the references in
+    ``scope`` (when ``graph`` is not given), judged against ``home`` when one is set."""
+    sg = graph if graph is not None else build_graph(result, kb, scope)
     with gc_paused():
-        return _assess(sg, kb)
+        return _assess(sg, kb, home, home_source)
 
 
-def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
+def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str = "") -> Assessment:
     w = _Walker(sg, kb)
     prov = sg.provenance
     nodes = sg.nodes
+    orders = memberships(kb)
+    hm = _Home(home, orders, nodes)
     groups: dict[tuple, _Group] = defaultdict(_Group)
     model_info: dict[str, dict[str, Any]] = {}
     model_countries: dict[str, set[str]] = defaultdict(set)
     prepared: dict[tuple, tuple[_Prepared, ...]] = {}
-    model_facts: dict[str, tuple[str, str]] = {}
+    model_facts: dict[str, tuple[str, str, str, str, str]] = {}
     lab_conf: dict[str, float] = {}
     kind_of_sp: dict[str, str] = {}
     route_ids: dict[tuple, int] = {}
+    home_items: dict[tuple, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
 
     def prepare(use) -> tuple[_Prepared, ...]:
         key = (use.entity, use.served_by, use.self_hosted, use.region)
@@ -319,27 +383,38 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                     api[-1].via.add(r.subject)
                 depth = r.edges.count("derived-from")
                 rid = route_ids.setdefault((r.nodes, r.edges, depth), len(route_ids))
+                serving = node_type(use.entity) == "model" and bool(r.edges) and r.edges[0] in ("served-by", "hosted-in", "runs-on")
                 out.append(_Prepared(gs, api, r.nodes, ("references",) + r.edges, r.subject, depth,
-                                     r.lab_model, j, r.layer == Layer.MODEL, rid))
+                                     r.lab_model, j, r.layer == Layer.MODEL, rid, r.layer, r.kinds, serving))
             hit = prepared[key] = tuple(out)
         return hit
 
+    own_cache: dict[tuple, frozenset[Layer]] = {}
     for use in sg.uses:
         ref = use.ref
         rk = _ref_key(ref)
         is_model = ref.kind == Kind.MODEL
-        weights, lclass, mid = "", "", ""
+        weights, lclass, mid, lineage, access = "", "", "", "", ""
+        scope_factor = 1.0
         if is_model:
             mid = ref.id
             facts = model_facts.get(mid)
             if facts is None:
                 p = prov.get(mid)
-                facts = model_facts[mid] = (p.weights.value, p.license_class.value) if p else (UNKNOWN, UNKNOWN)
-            weights, lclass = facts
+                if p is None:
+                    facts = (UNKNOWN, UNKNOWN, LineageStatus_NOT, UNKNOWN, UNKNOWN)
+                else:
+                    eff = p.effective_license_class.value if p.effective_license_class.known else p.license_class.value
+                    facts = (p.weights.value, eff, p.lineage.value if p.lineage.known else LineageStatus_NOT,
+                             p.effective_license.value if p.effective_license.known else p.license_id.value, UNKNOWN)
+                model_facts[mid] = facts
+            weights, lclass, lineage = facts[0], facts[1], facts[2]
             mi = model_info.get(mid)
             if mi is None:
-                mi = model_info[mid] = {"refs": set(), "deploy": set(), "local_weights": False}
+                mi = model_info[mid] = {"refs": set(), "deploy": set(), "local_weights": False, "serving": defaultdict(set),
+                                        "access": defaultdict(set)}
             mi["refs"].add(rk)
+            external = []
             if use.self_hosted:
                 mi["deploy"].add("self-hosted")
             for sp in use.served_by:
@@ -349,14 +424,35 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                 mi["deploy"].add("self-hosted" if k == "self-hosted" else sp)
                 if k == "self-hosted":
                     mi["local_weights"] = True
-            if use.self_hosted and ref.form in WEIGHT_FORMS:
-                mi["local_weights"] = True
+                else:
+                    external.append(sp)
+                mi["serving"][(ServingRoute.PROVIDER.value, sp, use.scope, use.evidence)].add(rk)
+            if use.self_hosted:
+                mi["serving"][(ServingRoute.SELF_HOSTED.value, "", use.scope, use.evidence)].add(rk)
+                if ref.form in WEIGHT_FORMS:
+                    mi["local_weights"] = True
+            if not use.served_by and not use.self_hosted:
+                mi["serving"][(ServingRoute.NOT_ESTABLISHED.value, "", EvidenceScope.UNKNOWN.value, "")].add(rk)
+            # the terms this reference's use is under: a provider's, or the weights' license
+            if external and not use.self_hosted:
+                access = ",".join(external)
+                lclass = "service-terms" if any(x.startswith("provider:") for x in external) else UNKNOWN
+                for sp in external:
+                    mi["access"][sp].add(rk)
+            else:
+                access = "weights"
+                mi["access"]["weights"].add(rk)
+            scope_factor = SCOPE_FACTOR.get(use.scope, 1.0)
         api_only = weights == "api-only"
         base_conf = ref.confidence
         ctx = ref.context.value
         path_, line, fp = ref.path, ref.line, ref.fingerprint
         rkey = fp or f"{path_}:{line}"
         loc = (use.loc,)
+        okey = (use.entity, use.served_by, use.region)
+        own = own_cache.get(okey)
+        if own is None:
+            own = own_cache[okey] = _own_layers(use, nodes, w)
         for pr in prepare(use):
             conf = base_conf
             if pr.lab_model:
@@ -364,14 +460,26 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                 if f is None:
                     f = lab_conf[pr.lab_model] = float(nodes[pr.lab_model].get("confidence", 0.0) or 0.0)
                 conf = round(conf * f, 2)
-            ep = ExposurePath(path_, line, loc + pr.nodes, pr.edges, fp, ctx, conf, mid, weights, lclass, pr.depth)
+            serving = ""
+            if pr.serving:
+                serving = use.scope
+                conf = round(conf * scope_factor, 2)
+            kinds = (_SUPPLY,) if (api_only and pr.api_groups and len(pr.kinds) == 1) else pr.kinds
+            home_rel = hm.relation(pr.kinds[0], pr.jurisdiction, pr.subject, use.region) if hm.home else ""
+            ep = ExposurePath(path_, line, loc + pr.nodes, pr.edges, fp, ctx, conf, mid, weights, lclass, pr.depth,
+                              serving, lineage, home_rel, access)
             if pr.model_layer and is_model:
                 model_countries[mid].add(pr.jurisdiction)
-            route = (pr.rid, conf, mid)
-            for g in (pr.api_groups if api_only and pr.api_groups else pr.groups):
+            route = (pr.rid, conf, mid, serving, home_rel, access, lclass)
+            is_own = pr.layer in own
+            targets = pr.api_groups if api_only and pr.api_groups else pr.groups
+            for gi, g in enumerate(targets):
                 g.paths.append(ep)
                 g.refs.add(rk)
                 g.files.add(path_)
+                if is_own:
+                    g.own.add(rk)
+                    g.own_files.add(path_)
                 if conf > g.conf:
                     g.conf = conf
                 seen = g.routes.get(route)
@@ -379,17 +487,33 @@ def _assess(sg: StackGraph, kb: KnowledgeBase) -> Assessment:
                     g.routes[route] = (ep, {rkey: None})
                 else:
                     seen[1][rkey] = None
-    layers = _layers(kb, groups)
-    models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set())) for mid, info in sorted(model_info.items()))
-    return Assessment(layers, models)
+            if hm.home:
+                kinds_here = [pr.kinds[0]] if not (api_only and pr.api_groups) else list(pr.kinds) + [_SUPPLY]
+                for k in dict.fromkeys(kinds_here):
+                    rel = hm.relation(k, pr.jurisdiction, pr.subject, use.region)
+                    parties, refs_ = home_items[(pr.layer, rel, k.value, pr.jurisdiction)]
+                    parties.add(pr.subject)
+                    if is_own:
+                        refs_.add(rk)
+    layers = _layers(kb, groups, orders)
+    models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set()), nodes)
+                   for mid, info in sorted(model_info.items()))
+    home_layers = _home_layers(home_items, models) if hm.home else ()
+    return Assessment(layers, models, tuple(sg.scope), tuple(sg.set_apart), home, home_source if home else "", home_layers)
 
 
-def _layers(kb, groups: dict[tuple, _Group]) -> tuple[LayerAssessment, ...]:
+LineageStatus_NOT = "not-established"
+
+
+def _layers(kb, groups: dict[tuple, _Group], orders: dict[str, tuple[str, ...]]) -> tuple[LayerAssessment, ...]:
     reg_cache: dict[tuple[str, str | None], tuple[Regime, ...]] = {}
 
     def regs(j: str, kind: str | None) -> tuple[Regime, ...]:
         if (j, kind) not in reg_cache:
-            reg_cache[(j, kind)] = regimes_for(kb, j, kind)
+            out = list(regimes_for(kb, j, kind))
+            for o in orders.get(j, ()):
+                out.extend(regimes_for(kb, o, kind))
+            reg_cache[(j, kind)] = tuple(sorted(set(out)))
         return reg_cache[(j, kind)]
 
     by_layer: dict[Layer, list[tuple[tuple, _Group]]] = defaultdict(list)
@@ -408,31 +532,74 @@ def _layers(kb, groups: dict[tuple, _Group]) -> tuple[LayerAssessment, ...]:
             exps.append(Exposure(layer=lay, kind=kind, jurisdiction=j, entity=entity, via=tuple(sorted(g.via)),
                                  paths=tuple(g.paths), confidence=g.conf, references=len(g.refs),
                                  regimes=tuple(r.id for r in regs(j, kind.value)),
-                                 routes=tuple(_route(ep, tuple(keys)) for ep, keys in g.routes.values())))
+                                 routes=tuple(_route(ep, tuple(keys)) for ep, keys in g.routes.values()),
+                                 orders=orders.get(j, ())))
             d = per_j.get(j)
             if d is None:
-                d = per_j[j] = {"kinds": set(), "entities": set(), "refs": set(), "files": set()}
+                d = per_j[j] = {"kinds": set(), "entities": set(), "refs": set(), "own": set(), "files": set()}
             d["kinds"].add(kind.value)
             d["entities"].add(entity)
             d["refs"] |= g.refs
-            d["files"] |= g.files
-            all_refs |= g.refs
-            all_files |= g.files
+            d["own"] |= g.own
+            d["files"] |= g.own_files
+            all_refs |= g.own
+            all_files |= g.own_files
         jurs = tuple(
             LayerJurisdiction(
                 jurisdiction=j, kinds=tuple(sorted(d["kinds"])), entities=tuple(sorted(d["entities"])),
-                references=len(d["refs"]), files=len(d["files"]),
+                references=len(d["own"]), files=len(d["files"]),
                 regimes=tuple(sorted({r for k in d["kinds"] for r in regs(j, k)})),
+                orders=orders.get(j, ()), dependents=len(d["refs"] - d["own"]),
             )
-            for j, d in sorted(per_j.items(), key=lambda kv: (-len(kv[1]["refs"]), kv[0]))
+            for j, d in sorted(per_j.items(), key=lambda kv: (-len(kv[1]["own"]), -len(kv[1]["refs"]), kv[0]))
         )
         out.append(LayerAssessment(layer, jurs, tuple(exps), len(all_refs), len(all_files)))
     return tuple(out)
 
 
-def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, countries: set[str]) -> ModelControl:
+def _home_layers(items: dict[tuple, tuple[set[str], set[str]]], models: tuple[ModelControl, ...]) -> tuple[HomeLayer, ...]:
+    """The per-layer answer against home, from the relations of every path."""
+    by: dict[tuple[Layer, str], dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
+    for (layer, rel, kind, j), (parties, refs) in items.items():
+        bucket = {HomeRelation.DOMESTIC.value: "domestic", HomeRelation.UNKNOWN.value: "unknown",
+                  HomeRelation.DATA_LEAVES.value: "data_leaves", HomeRelation.FOREIGN_CONTROL.value: "foreign_control",
+                  HomeRelation.FOREIGN.value: "supply_abroad"}[rel]
+        for name in {bucket, "foreign"} if rel not in (HomeRelation.DOMESTIC.value, HomeRelation.UNKNOWN.value) else {bucket}:
+            cur = by[(layer, name)].setdefault(j, (set(), set()))
+            cur[0].update(parties)
+            cur[1].update(refs)
+
+    def hitems(layer: Layer, name: str) -> tuple[HomeItem, ...]:
+        d = by.get((layer, name), {})
+        return tuple(HomeItem(j, tuple(sorted(ps)), len(rs)) for j, (ps, rs) in sorted(d.items()))
+
+    api_only = tuple(m.model_id for m in models if m.control == "api-only")
+    out = []
+    for layer in LAYERS:
+        self_hosted: tuple[str, ...] = ()
+        not_est: tuple[str, ...] = ()
+        api: tuple[str, ...] = ()
+        if layer == Layer.MODEL:
+            self_hosted = tuple(m.model_id for m in models if "self-hosted" in m.deployment)
+            not_est = tuple(m.model_id for m in models if m.lineage_status == LineageStatus_NOT)
+            api = api_only
+        elif layer == Layer.INFERENCE:
+            not_est = tuple(m.model_id for m in models
+                            if any(s.route == ServingRoute.NOT_ESTABLISHED.value for s in m.serving))
+            api = tuple(m.model_id for m in models if m.control == "api-only" and any(d.startswith("provider:") for d in m.deployment))
+        out.append(HomeLayer(layer, hitems(layer, "domestic"), hitems(layer, "foreign"), hitems(layer, "unknown"),
+                             hitems(layer, "data_leaves"), hitems(layer, "foreign_control"), hitems(layer, "supply_abroad"),
+                             api, self_hosted, not_est))
+    return tuple(out)
+
+
+def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, countries: set[str],
+             nodes: dict[str, dict[str, Any]]) -> ModelControl:
     p = prov.get(mid)
-    lic = kb.license(p.license_id.value) if p is not None and p.license_id.known else None
+    eff_id = p.effective_license.value if p is not None and p.effective_license.known else (p.license_id.value if p else UNKNOWN)
+    eff_class = (p.effective_license_class.value if p is not None and p.effective_license_class.known
+                 else (p.license_class.value if p else UNKNOWN))
+    lic = kb.license(eff_id) if eff_id != UNKNOWN else None
     terms = tuple(sorted({c["kind"] for c in (lic.get("clauses") or [])})) if lic is not None else ()
     weights = p.weights.value if p else UNKNOWN
     if weights in _SELF_HOSTABLE:
@@ -443,6 +610,26 @@ def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, coun
         control, why = "self-hostable", "the stack loads or serves its weights itself"
     else:
         control, why = UNKNOWN, "weights availability not established"
+    serving = tuple(sorted(ServingInfo(route, proc, scope, len(refs), ev) for (route, proc, scope, ev), refs in info["serving"].items()))
+    inherited = ""
+    if p is not None and p.effective_license.known:
+        for e in p.effective_license.evidence:
+            if e.source == "lineage" and e.detail.startswith("inherited from "):
+                inherited = e.detail[len("inherited from "):].split(" ", 1)[0]
+    licenses = []
+    for access, refs in sorted(info["access"].items()):
+        if access == "weights":
+            url = lic.sources[0] if lic is not None and lic.sources else ""
+            licenses.append(AccessLicense("weights", eff_id, eff_class, len(refs), url, inherited))
+        elif access.startswith("provider:"):
+            pe = kb.get("providers", access.split(":", 1)[1])
+            t = (pe.get("terms") or {}) if pe is not None else {}
+            licenses.append(AccessLicense(access, f"terms:{access.split(':', 1)[1]}", "service-terms", len(refs),
+                                          t.get("url", ""), ""))
+        else:
+            licenses.append(AccessLicense(access, "terms:unknown", UNKNOWN, len(refs)))
+    lineage = p.lineage.value if p is not None and p.lineage.known else LineageStatus_NOT
+    lineage_reason = "; ".join(e.detail for e in p.lineage.evidence if e.source == "lineage") if p is not None else ""
     return ModelControl(
         model_id=mid,
         control=control,
@@ -451,12 +638,16 @@ def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, coun
         origin=tuple(sorted(p.origin_lab.value.split(","))) if p and p.origin_lab.known else (),
         countries=tuple(sorted(countries)),
         license_id=p.license_id.value if p else UNKNOWN,
-        license_class=p.license_class.value if p else UNKNOWN,
+        license_class=eff_class,
         lineage=_lineage(mid, prov),
         references=len(info["refs"]),
         status=p.status.value if p else UNKNOWN,
         reason=why,
         license_terms=terms,
+        serving=serving,
+        licenses=tuple(licenses),
+        lineage_status=lineage,
+        lineage_reason=lineage_reason if lineage != "established" else "",
     )
 
 
@@ -486,7 +677,8 @@ def _lineage(mid: str, prov: dict) -> tuple[LineageLink, ...]:
 
 
 def _route(p: ExposurePath, references: tuple[str, ...]) -> ExposureRoute:
-    return ExposureRoute(p.nodes[1:], p.edges[1:], p.confidence, references, p.model, p.weights, p.license_class, p.depth)
+    return ExposureRoute(p.nodes[1:], p.edges[1:], p.confidence, references, p.model, p.weights, p.license_class, p.depth,
+                         p.serving, p.lineage, p.home, p.access)
 
 
 def routes_of(paths: Iterable[ExposurePath]) -> tuple[ExposureRoute, ...]:
@@ -496,7 +688,8 @@ def routes_of(paths: Iterable[ExposurePath]) -> tuple[ExposureRoute, ...]:
     groups any other set of paths, e.g. a finding's.)"""
     out: dict[tuple, tuple[ExposurePath, dict[str, None]]] = {}
     for p in paths:
-        key = (p.nodes[1:], p.edges[1:], p.confidence, p.model, p.weights, p.license_class, p.depth)
+        key = (p.nodes[1:], p.edges[1:], p.confidence, p.model, p.weights, p.license_class, p.depth, p.serving, p.lineage,
+               p.home, p.access)
         seen = out.get(key)
         if seen is None:
             out[key] = (p, {p.fingerprint or f"{p.path}:{p.line}": None})
@@ -509,7 +702,12 @@ def route_to_dict(r: ExposureRoute) -> dict[str, Any]:
     d: dict[str, Any] = {"route": " ".join([r.nodes[0]] + [f"-{e}-> {n}" for e, n in zip(r.edges, r.nodes[1:])]),
                          "nodes": list(r.nodes), "edges": list(r.edges), "confidence": r.confidence}
     if r.model:
-        d.update({"model": r.model, "weights": r.weights, "license_class": r.license_class, "lineage_depth": r.depth})
+        d.update({"model": r.model, "weights": r.weights, "license_class": r.license_class, "lineage_depth": r.depth,
+                  "lineage": r.lineage, "access": r.access})
+    if r.serving:
+        d["serving"] = r.serving
+    if r.home:
+        d["home"] = r.home
     d["references"] = list(r.references)
     return d
 
@@ -528,22 +726,37 @@ def regime_to_dict(r: Regime) -> dict[str, Any]:
 
 
 def exposure_to_dict(e: Exposure) -> dict[str, Any]:
-    return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "entity": e.entity,
-            "via": list(e.via), "confidence": e.confidence, "references": e.references, "regimes": list(e.regimes),
-            "routes": [route_to_dict(r) for r in (e.routes or routes_of(e.paths))]}
+    return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "orders": list(e.orders),
+            "entity": e.entity, "via": list(e.via), "confidence": e.confidence, "references": e.references,
+            "regimes": list(e.regimes), "routes": [route_to_dict(r) for r in (e.routes or routes_of(e.paths))]}
+
+
+def home_item_to_dict(h: HomeItem) -> dict[str, Any]:
+    return {"jurisdiction": h.jurisdiction, "parties": list(h.parties), "references": h.references}
 
 
 def assessment_to_dict(a: Assessment, exposures: bool = True) -> dict[str, Any]:
     """``exposures=False`` leaves each layer's ``exposures`` empty (the JSON writer streams them)."""
     return {
+        "scope": list(a.scope),
+        "set_apart": [{"reason": x.reason, "references": x.references, "files": x.files, "ids": list(x.ids), "more": x.more}
+                      for x in a.set_apart],
+        "home": {"jurisdiction": a.home, "source": a.home_source,
+                 "layers": [{"layer": h.layer.value,
+                             **{k: [home_item_to_dict(i) for i in getattr(h, k)]
+                                for k in ("domestic", "foreign", "unknown", "data_leaves", "foreign_control", "supply_abroad")},
+                             "api_only": list(h.api_only), "self_hosted": list(h.self_hosted),
+                             "not_established": list(h.not_established)}
+                            for h in a.home_layers]} if a.home else None,
         "layers": [
             {
                 "layer": la.layer.value,
                 "references": la.references,
                 "files": la.files,
                 "jurisdictions": [
-                    {"jurisdiction": j.jurisdiction, "kinds": list(j.kinds), "entities": list(j.entities),
-                     "references": j.references, "files": j.files, "regimes": [regime_to_dict(r) for r in j.regimes]}
+                    {"jurisdiction": j.jurisdiction, "orders": list(j.orders), "kinds": list(j.kinds),
+                     "entities": list(j.entities), "references": j.references, "files": j.files,
+                     "dependents": j.dependents, "regimes": [regime_to_dict(r) for r in j.regimes]}
                     for j in la.jurisdictions
                 ],
                 "exposures": [exposure_to_dict(e) for e in la.exposures] if exposures else [],
@@ -555,6 +768,12 @@ def assessment_to_dict(a: Assessment, exposures: bool = True) -> dict[str, Any]:
              "origin": list(m.origin), "countries": list(m.countries), "license_id": m.license_id,
              "license_class": m.license_class, "license_terms": list(m.license_terms), "status": m.status,
              "references": m.references, "reason": m.reason,
+             "lineage_status": m.lineage_status, "lineage_reason": m.lineage_reason,
+             "serving": [{"route": x.route, "processor": x.processor, "scope": x.scope, "references": x.references,
+                          "evidence": x.evidence} for x in m.serving],
+             "licenses": [{"access": x.access, "license_id": x.license_id, "license_class": x.license_class,
+                           "references": x.references, "url": x.url, "inherited_from": x.inherited_from}
+                          for x in m.licenses],
              "lineage": [{"depth": x.depth, "child": x.child, "relation": x.relation, "parent": x.parent, "country": x.country}
                          for x in m.lineage]}
             for m in a.models
@@ -565,8 +784,9 @@ def assessment_to_dict(a: Assessment, exposures: bool = True) -> dict[str, Any]:
 __all__ = ["assess", "assess_scan", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "routes_to_dicts"]
 
 
-def assess_scan(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None) -> ScanResult:
+def assess_scan(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None, home: str = "",
+                home_source: str = "", scope: tuple[str, ...] = DEFAULT_SCOPE) -> ScanResult:
     """The assess stage: the scan result with its ``assessment``."""
     from dataclasses import replace
 
-    return replace(result, assessment=assess(result, kb, graph))
+    return replace(result, assessment=assess(result, kb, graph, home, home_source, scope))

@@ -16,6 +16,9 @@ from pathlib import Path
 import click
 
 from sovaudit import __version__
+from sovaudit.rules import SECTIONS
+
+#: rules.SECTIONS, written out so that the command line starts without loading the rules module
 
 EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -163,11 +166,19 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--timings", "timings_file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Write the scan's duration and its slowest files (path, seconds) as JSON to FILE. Timings differ "
                    "from run to run, so they are kept out of the reports.")
+@click.option("--home", "home_opt", default=None, metavar="CODE",
+              help="Whose sovereignty is audited: an ISO 3166-1 alpha-2 code or EU (default: 'home' in the "
+                   "repository's sovaudit.toml / .sovaudit.yaml, else none). Adds the home-sovereignty policy "
+                   "and the per-layer home summary.")
+@click.option("--scope", "scope_opt", default=None, metavar="SCOPES",
+              help="Which references are assessed: code, config, docs, tests, comma-separated (default: 'scope' "
+                   "in the repository's config file, else code,config). The rest is counted apart.")
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
          rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
          policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none",
-         baseline_file: str | None = None, timings_file: str | None = None) -> None:
+         baseline_file: str | None = None, timings_file: str | None = None, home_opt: str | None = None,
+         scope_opt: str | None = None) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -180,6 +191,8 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan . --policy examples/policies/eu-data-only.yaml --fail-on high
       sovaudit scan . --fail-on high --baseline main-scan.json
       sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
+      sovaudit scan examples/eu-stack --home EU --fail-on high
+      sovaudit scan . --scope code,config,docs
     """
     from sovaudit.model import ScanConfig
     from sovaudit.report import FORMATS, canonical, format_for_path
@@ -197,8 +210,9 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     if wanted and not (output or output_dir):
         output = "-"
 
+    home, home_source, scope = _settings(path, home_opt, scope_opt)
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
-    policy = _load_policy(policies, policy_replace)
+    policy = _load_policy(policies, policy_replace, home)
     baseline = _load_baseline(baseline_file) if baseline_file else None
     config = ScanConfig(
         root=str(path),
@@ -223,7 +237,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
 
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
-        result = pipeline.run(result, kb, client, policy, baseline, fail_on)
+        result = pipeline.run(result, kb, client, policy, baseline, fail_on, home, home_source, scope)
     finally:
         client.close()
     _write_reports(result, wanted, output, output_dir, jobs)
@@ -235,13 +249,34 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
 
 
-def _load_policy(files: tuple[str, ...], replace: bool):
+def _settings(path: Path, home_opt: str | None, scope_opt: str | None) -> tuple[str, str, tuple[str, ...]]:
+    """(home, where it was stated, scope): the options, else the scanned repository's config file.
+    ``--home none`` ignores a home the file states."""
+    from sovaudit.config import ConfigError, parse_home, parse_scope, repo_config
+    from sovaudit.model import DEFAULT_SCOPE
+
+    try:
+        cfg = repo_config(path)
+        if home_opt is not None and home_opt.strip().lower() == "none":
+            home, source = "", ""
+        elif home_opt is not None:
+            home, source = parse_home(home_opt), "--home"
+        else:
+            home, source = cfg.home, cfg.source if cfg.home else ""
+        scope = parse_scope(scope_opt) if scope_opt is not None else (cfg.scope or DEFAULT_SCOPE)
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    return home, source, scope
+
+
+def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
     from sovaudit.policy import PolicyError, load_policy
 
     if replace and not files:
         raise click.UsageError("--policy-replace needs at least one --policy FILE")
     try:
-        return load_policy(files, replace=replace)
+        return load_policy(files, replace=replace, home=home)
     except PolicyError as exc:
         for p in exc.problems:
             click.echo(str(p), err=True)
@@ -326,9 +361,12 @@ def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: b
 @click.option("--offline", is_flag=True, help="Do not consult the Hugging Face Hub (also: HF_HUB_OFFLINE=1).")
 @click.option("--refresh", is_flag=True, help="Ignore cached Hub answers and ask again.")
 @click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
+@click.option("--scope", "scope_opt", default=None, metavar="SCOPES",
+              help="Which references enter the graph: code, config, docs, tests (default: the repository's config "
+                   "file, else code,config).")
 def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitignore: bool, jobs: int,
           cache_dir: str | None, no_cache: bool, rules_dirs: tuple[str, ...], offline: bool, refresh: bool,
-          hub_timeout: float) -> None:
+          hub_timeout: float, scope_opt: str | None = None) -> None:
     """Export the dependency graph of PATH: locations, models and lineage, labs, providers,
     clouds, regions, hardware, packages and jurisdictions, with typed edges.
 
@@ -342,6 +380,7 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
     from sovaudit.resolve import resolve_scan
     from sovaudit.scan import scan as run_scan
 
+    _home, _source, scope = _settings(path, None, scope_opt)
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     config = ScanConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
                         cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs)
@@ -351,7 +390,7 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
         result = resolve_scan(result, kb, client)
     finally:
         client.close()
-    text = export(build_graph(result, kb).g, fmt)
+    text = export(build_graph(result, kb, scope).g, fmt)
     if output == "-":
         click.echo(text, nl=False)
     else:
@@ -616,8 +655,8 @@ def rules_validate(directory: str | None) -> None:
 
 @rules.command("list")
 @click.argument("section_arg", metavar="[SECTION]", required=False,
-                type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]))
-@click.option("--section", type=click.Choice(["labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models"]), default=None,
+                type=click.Choice(list(SECTIONS)))
+@click.option("--section", type=click.Choice(list(SECTIONS)), default=None,
               help="Only this section (the same as giving SECTION).")
 @click.option("--rules", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), help="Overlay folder(s).")
 def rules_list(section_arg: str | None, section: str | None, rules_dirs: tuple[str, ...]) -> None:

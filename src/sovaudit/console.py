@@ -92,14 +92,16 @@ def _print_provenance_table(con: Console, result: ScanResult) -> None:
     if not rows:
         return
     t = Table(title="Model provenance", title_justify="left", header_style="bold")
-    for col in ("model", "status", "origin", "publisher", "license", "weights", "served by", "lineage"):
+    for col in ("model", "status", "origin", "publisher", "license", "weights", "maker's API", "lineage"):
         t.add_column(col, overflow="fold", min_width=8 if col in ("status", "weights") else None)
     notes: list[str] = []
     for p in rows:
         origin = f"{p.origin_lab.value} ({p.country.value})" if p.country.known else "unknown"
         pub = p.publisher.value + (f" ({p.publisher_country.value})" if p.publisher_country.known else "") if p.publisher.known else "unknown"
         lic = p.license_id.value + (f" [{p.license_class.value}]" if p.license_class.known else "") if p.license_id.known else "unknown"
-        lineage = ", ".join(f"{h.relation} of {h.parent}" for h in p.parents) or "-"
+        hops = ", ".join(f"{h.relation} of {h.parent}" for h in p.parents)
+        status_l = p.lineage.value.replace("-", " ") if p.lineage.known else "not established"
+        lineage = f"{status_l}: {hops}" if hops else status_l
         status = p.status.value
         if p.reason:
             notes.append(f"{p.model_id}: {p.reason}")
@@ -112,9 +114,9 @@ def _print_provenance_table(con: Console, result: ScanResult) -> None:
     unchecked = [p for p in rows if p.status.value == "unverified" or "unreachable" in p.reason or "offline" in p.reason]
     if unchecked:
         why = "offline" if result.offline else "the Hugging Face Hub could not be reached"
-        con.print(f"[yellow]{len(unchecked)} of {len(rows)} models were not checked against the Hub ({why}): their license, "
-                  "weights and lineage are unknown, and their origin is shown only where the knowledge base alone "
-                  "establishes it.[/yellow]")
+        con.print(f"[yellow]{len(unchecked)} of {len(rows)} models were not checked against the Hub ({why}): what only the "
+                  "Hub states (license and base-model tags, gating) is missing, and each fact shown is one the knowledge "
+                  "base establishes, with its evidence.[/yellow]")
 
 
 def print_rules(kb, section: str | None) -> None:
@@ -176,57 +178,139 @@ def print_provenance(prov, roots) -> None:
         con.print(tree)
 
 
+def serving_text(mc) -> str:
+    """How a model's references are served, shortest first: 'self-hosted (call)', 'deepseek (file)',
+    'not established'."""
+    from sovaudit.graph import SCOPE_ORDER
+
+    nearest: dict[str, str] = {}
+    for sv in sorted(mc.serving, key=lambda x: SCOPE_ORDER.index(x.scope) if x.scope in SCOPE_ORDER else 99):
+        who = "not established" if sv.route == "not-established" else (
+            "self-hosted" if sv.route == "self-hosted" else sv.processor.split(":", 1)[-1])
+        nearest.setdefault(who, sv.scope)
+    return ", ".join(w if w == "not established" else f"{w} ({sc})" for w, sc in nearest.items()) or "-"
+
+
+def licenses_text(mc) -> str:
+    """'mit [permissive]; bedrock terms [service-terms]' -- one per access path."""
+    out = []
+    for lic in mc.licenses:
+        if lic.access == "weights":
+            out.append(f"{lic.license_class}" + (f" (from {lic.inherited_from})" if lic.inherited_from else ""))
+        else:
+            out.append(f"{lic.access.split(':', 1)[-1]} terms")
+    return "; ".join(out) or mc.license_class
+
+
+def home_rows(a) -> list[tuple[str, str]]:
+    """(layer title, what the layer says against home), for the terminal and Markdown."""
+    from sovaudit.report.common import LAYER_TITLES
+
+    def items(xs) -> str:
+        return "; ".join(f"{x.jurisdiction} ({', '.join(p.split(':', 1)[-1] for p in x.parties[:4])}"
+                         + (f" +{len(x.parties) - 4}" if len(x.parties) > 4 else "") + ")" for x in xs)
+
+    rows = []
+    for h in a.home_layers:
+        bits = []
+        if h.data_leaves:
+            bits.append(f"data leaves {a.home}: {items(h.data_leaves)}")
+        if h.foreign_control:
+            bits.append(f"data at home under foreign law: {items(h.foreign_control)}")
+        if h.supply_abroad:
+            bits.append(f"supply controlled from abroad: {items(h.supply_abroad)}")
+        if h.domestic:
+            bits.append(f"domestic: {items(h.domestic)}")
+        if h.unknown:
+            bits.append(f"unknown: {items(h.unknown)}")
+        if h.self_hosted:
+            bits.append(f"self-hosted: {', '.join(h.self_hosted)}")
+        if h.api_only:
+            bits.append(f"API-only: {', '.join(h.api_only)}")
+        if h.not_established:
+            what = "serving path not established" if h.layer.value == "inference-provider" else "lineage not established"
+            bits.append(f"{what}: {', '.join(h.not_established[:6])}" + (f" +{len(h.not_established) - 6}" if len(h.not_established) > 6 else ""))
+        rows.append((LAYER_TITLES[h.layer], "; ".join(bits) or "nothing found"))
+    return rows
+
+
+def set_apart_lines(a) -> list[str]:
+    from sovaudit.report.common import SET_APART_TEXT
+
+    return [f"{x.references} reference{'s' if x.references != 1 else ''} in {x.files} file{'s' if x.files != 1 else ''}: "
+            f"{SET_APART_TEXT.get(x.reason, x.reason)}" for x in a.set_apart]
+
+
 def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none") -> None:
-    """A short exposure table (layer x jurisdiction, data/supply, how much of the stack) and the
-    policy verdict."""
+    """A short exposure table (layer x jurisdiction, data/supply, how much of the stack), the
+    models (serving path, licenses, lineage), the answer against home when one is set, what was
+    set apart, and the policy verdict."""
     from sovaudit.model import LAYERS
+    from sovaudit.report.common import checked_text
 
     con = Console(stderr=err, highlight=False)
     a = result.assessment
-    t = Table(title="Exposure by layer", title_justify="left", header_style="bold")
+    t = Table(title="Exposure by layer", title_justify="left", header_style="bold",
+              caption="refs: the layer's own references; others: references of other layers that depend on it",
+              caption_justify="left")
     t.add_column("layer")
     t.add_column("jurisdiction")
     t.add_column("exposure")
     t.add_column("through", overflow="fold")
     t.add_column("refs", justify="right")
+    t.add_column("others", justify="right")
     t.add_column("files", justify="right")
     t.add_column("regimes", justify="right")
     for layer in LAYERS:
         la = a.layer(layer)
         if not la.jurisdictions:
-            t.add_row(layer.value, "-", "-", "nothing found", "0", "0", "")
+            t.add_row(layer.value, "-", "-", "nothing found", "0", "", "0", "")
             continue
         for i, j in enumerate(la.jurisdictions):
             ents = [e for e in j.entities if not e.startswith(("model:", "endpoint:"))] or list(j.entities)
             through = ", ".join(e.split(":", 1)[1] for e in ents[:3]) + (f" (+{len(ents) - 3})" if len(ents) > 3 else "")
+            code = j.jurisdiction + (f" ({', '.join(j.orders)})" if j.orders else "")
             style = "yellow" if j.jurisdiction == "unknown" else ""
-            t.add_row(layer.value if i == 0 else "", f"[{style}]{escape(j.jurisdiction)}[/{style}]" if style else escape(j.jurisdiction),
-                      "+".join(j.kinds), escape(through), str(j.references), str(j.files), str(len(j.regimes)) if j.regimes else "")
+            t.add_row(layer.value if i == 0 else "", f"[{style}]{escape(code)}[/{style}]" if style else escape(code),
+                      "+".join(j.kinds), escape(through), str(j.references), str(j.dependents) if j.dependents else "",
+                      str(j.files), str(len(j.regimes)) if j.regimes else "")
     con.print(t)
     if a.models:
         m = Table(title="Model control", title_justify="left", header_style="bold")
-        for col in ("model", "control", "weights", "deployment", "origin", "license"):
+        for col in ("model", "control", "served", "origin", "license", "lineage"):
             m.add_column(col, overflow="fold")
         for mc in a.models:
-            m.add_row(escape(mc.model_id), mc.control, mc.weights, escape(", ".join(d.split(":", 1)[-1] for d in mc.deployment)),
-                      escape(", ".join(mc.countries) or "unknown"), escape(mc.license_class))
+            m.add_row(escape(mc.model_id), mc.control, escape(serving_text(mc)), escape(", ".join(mc.countries) or "unknown"),
+                      escape(licenses_text(mc)), escape(mc.lineage_status.replace("-", " ")))
         con.print(m)
+    if a.home:
+        h = Table(title=f"Against home: {a.home} ({a.home_source})", title_justify="left", header_style="bold", show_header=False)
+        h.add_column("layer", style="bold")
+        h.add_column("answer", overflow="fold")
+        for layer_title, text in home_rows(a):
+            h.add_row(layer_title, escape(text))
+        con.print(h)
+    for line in set_apart_lines(a):
+        con.print(f"[dim]Not assessed: {escape(line)}[/dim]")
     counts: dict[str, int] = defaultdict(int)
     for f in result.findings:
         counts[f.severity.value] += 1
+    checked = checked_text(result)
     if result.findings:
         summary = ", ".join(f"{counts[s]} {s}" for s in ("critical", "high", "medium", "low") if counts.get(s))
         n_sup = sum(1 for f in result.findings if f.suppressed)
         n_base = sum(1 for f in result.findings if f.baselined and not f.suppressed)
         held = "; ".join(x for x in (f"{n_sup} suppressed" if n_sup else "", f"{n_base} baselined" if n_base else "") if x)
-        con.print(f"[bold]{len(result.findings)} finding(s)[/bold]: {summary}" + (f" ({held}: not counted for --fail-on)" if held else ""))
+        con.print(f"[bold]{len(result.findings)} finding(s)[/bold]: {summary}"
+                  + (f" ({held}: not counted for --fail-on)" if held else "") + f", under {escape(checked)}")
         for f in result.findings[:20]:
             tag = f" [dim]\\[suppressed: {escape(f.suppression)}][/dim]" if f.suppressed else (" [dim]\\[baselined][/dim]" if f.baselined else "")
-            con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}: {escape(f.message)}{tag}")
+            und = " [yellow]\\[undecided][/yellow]" if f.undecided else ""
+            con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}{und}: {escape(f.message)}{tag}")
         if len(result.findings) > 20:
             con.print(f"  ... {len(result.findings) - 20} more (see the JSON report)")
     else:
-        con.print("No policy findings.")
+        con.print(f"No policy findings under {escape(checked)}.")
     from sovaudit.suppress import invalid, why_invalid
 
     for sup in invalid(result.suppressions):

@@ -19,19 +19,39 @@ Typed edges (the multigraph key is the type): ``references`` (location -> what i
 ``runs-on`` (-> hardware), ``operated-by`` (region -> cloud), ``subject-to`` (-> jurisdiction) and
 ``member-of`` (jurisdiction -> legal order, e.g. DE -> EU, from ``rules/`` jurisdictions).
 
-Attribution rules (data first, never a guess across clouds):
+Attribution rules: a model's serving path comes from evidence, the nearest first, never from its name.
 
-* a model reference that names its provider (API client call, LiteLLM prefix, Bedrock id) is
-  served by that provider; so is one whose provenance names the provider of an API-only family,
-  and a bare name (no Hub id, no serving flag) of a model the scan otherwise only calls on APIs;
-* a model a stack file declares ``via: self-hosted`` is self-hosted, and so is any other model
-  reference: hosted in the regions (or, without a region, the
-  clouds) the scan found and running on the hardware it found; a self-hosted runtime (Ollama)
-  is itself hosted there;
+* **At the reference** (``Reference.provider`` with ``provider_scope`` string, call or object; the
+  ``served_by=self-hosted`` attribute; a serving command's model flag; a base URL beside it): an API
+  client, a LiteLLM or OpenRouter prefix, a Bedrock id, a managed service's region, a local or
+  in-cluster URL. A provider the detector derived from the model's name alone (a bare API family
+  name, no client, URL or prefix at that place) is not evidence: ``deepseek-chat`` is also served by
+  re-hosts.
+* **In the same file**: its endpoints (a provider's host or key variable, a private URL), a serving
+  command, an in-process runtime imported there (for Hub ids) -- when they all say the same.
+* **In the repository**: the serving paths established above for the same model id (and a name a
+  self-hosted server serves under ``--served-model-name``).
+* Otherwise the serving path is **not established**: the model is on the model layer (its supply)
+  and on no inference, cloud or hardware route. A stack file's ``via`` is declared.
+
+A model served by an external provider is ``served-by`` that provider (a re-host -- Ark, Bedrock,
+Vertex, OpenRouter, Together -- is the processor; the lab stays the supplier on the model layer); a
+managed service's stated region is where it is ``hosted-in``. A self-hosted model (and a private
+endpoint, and a self-hosted runtime such as Ollama) is hosted in the regions (or, without a region,
+the clouds) the scan found and runs on the hardware it found. API-only weights are never taken as
+self-hosted.
+
 * a region reference carries its cloud in ``provider``; with none, the region's country is unknown;
-* providers, clouds, regions, hardware, packages and labs are subject to the jurisdiction of their
-  ``country`` in the knowledge base; a jurisdiction that is ``member_of`` another is linked to it.
+* providers, clouds, regions, hardware and labs are subject to the jurisdiction of their ``country``
+  in the knowledge base; a package to its publisher's (rules/packages.yaml, or the software or
+  hardware entry that owns it; a provider's client library with no publisher entry: unknown), with
+  a ``connects-to`` edge to the provider it talks to; a jurisdiction that is ``member_of`` another
+  is linked to it.
 
+Which references enter the graph (``select_references``): those in the scopes asked for (default
+code and config); documentation and tests are set apart, and a documentation file identical to
+another one reference for reference is counted once. Endpoints on RFC 2606 test domains or on
+hosts that serve no model (rules/hosts.yaml) are not data flows and are set apart.
 Comment-context references are not dependencies and stay out of the graph.
 """
 
@@ -44,20 +64,32 @@ import ipaddress
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import urlsplit
 
 
-from sovaudit.model import UNKNOWN, Context, Kind, Provenance, Reference, ScanResult
-from sovaudit.rules import Entry, KnowledgeBase
+from sovaudit.model import (
+    DEFAULT_SCOPE,
+    UNKNOWN,
+    Context,
+    EvidenceScope,
+    Kind,
+    Provenance,
+    Reference,
+    ScanResult,
+    Scope,
+    ServingRoute,
+    SetApart,
+)
+from sovaudit.rules import Entry, KnowledgeBase, _norm_pkg
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built or exported, not at start-up (65 ms)
     import networkx as nx
 
 NODE_TYPES = ("location", "model", "lab", "provider", "cloud", "region", "hardware", "package", "endpoint", "jurisdiction")
 EDGE_TYPES = ("references", "derived-from", "published-by", "served-by", "hosted-in", "runs-on", "operated-by",
-              "subject-to", "member-of")
+              "subject-to", "member-of", "connects-to")
 FORMATS = ("json", "graphml", "dot")
 
 #: Model forms that name downloadable weights (a Hub id, a Hub URI, a GGUF file).
@@ -126,8 +158,12 @@ def node_type(node: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Use:
     """One reference placed in the graph: its location node, the node it names, and how it is
-    served. ``served_by`` holds provider node ids; ``self_hosted`` says the model runs on the
-    stack's own clouds and hardware; ``region`` is the region node of a managed service call."""
+    served. ``served_by`` holds the provider (or endpoint) nodes that process its data;
+    ``self_hosted`` says the model runs on the stack's own clouds and hardware; ``region`` is the
+    region node of a managed service call. ``scope`` (an ``EvidenceScope`` value) says how near the
+    evidence of that serving path is and ``evidence`` where it is (``path:line``, "" for the
+    reference itself); a model reference with neither ``served_by`` nor ``self_hosted`` has no
+    established serving path (``scope`` unknown)."""
 
     ref: Reference
     loc: str
@@ -135,6 +171,17 @@ class Use:
     served_by: tuple[str, ...] = ()
     self_hosted: bool = False
     region: str = ""
+    scope: str = ""
+    evidence: str = ""
+
+    @property
+    def route(self) -> str:
+        """The ``ServingRoute`` of a model reference ("" for other references)."""
+        if self.ref.kind != Kind.MODEL:
+            return ""
+        if self.served_by:
+            return ServingRoute.PROVIDER.value
+        return ServingRoute.SELF_HOSTED.value if self.self_hosted else ServingRoute.NOT_ESTABLISHED.value
 
 
 @dataclass
@@ -156,6 +203,8 @@ class StackGraph:
     #: node -> edge type -> sorted targets: the graph's out-edges (``references`` aside), for fast walks
     adjacency: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     root: str = ""
+    scope: tuple[str, ...] = DEFAULT_SCOPE  # the scopes whose references are in the graph
+    set_apart: tuple[SetApart, ...] = ()  # references left out, and why
 
     def out(self, node: str, etype: str) -> tuple[str, ...]:
         return self.adjacency.get(node, {}).get(etype, ())
@@ -208,6 +257,118 @@ def _declared_self_hosted(r: Reference) -> bool:
     return r.attribute("deployment") == "self-hosted"
 
 
+# ------------------------------------------------------------------------------------------
+# Which references are assessed (--scope), and which are not data flows
+# ------------------------------------------------------------------------------------------
+
+#: Folder names that hold tests, and file-name shapes of test files (conventions of the test
+#: runners: pytest, go test, jest/vitest/mocha, JUnit).
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "e2e", "testdata", "test_data",
+                        "fixtures", "__fixtures__", "__mocks__"})
+_TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "*_test.go", "*.test.js", "*.test.ts", "*.test.jsx", "*.test.tsx",
+               "*.test.mjs", "*.spec.js", "*.spec.ts", "*.spec.jsx", "*.spec.tsx", "*Test.java", "*Tests.java", "*_spec.rb")
+#: Folder names and file types of documentation.
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "docs_src", "doc_src"})
+_DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".adoc", ".asciidoc")
+
+
+@lru_cache(maxsize=65536)
+def _path_scope(path: str) -> str:
+    """tests, docs or "" by a path alone (one answer per path: files hold many references)."""
+    parts = path.split("#", 1)[0].split("/")
+    base = parts[-1]
+    if any(p.lower() in _TEST_DIRS for p in parts[:-1]) or any(fnmatch.fnmatchcase(base, pat) for pat in _TEST_FILES):
+        return Scope.TESTS.value
+    if base.lower().endswith(_DOC_SUFFIXES) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
+        return Scope.DOCS.value
+    return ""
+
+
+def scope_of(r: Reference) -> str:
+    """The ``Scope`` a reference belongs to: tests (a test folder or test file), docs (prose,
+    docstrings, Markdown/reStructuredText files, a docs folder), else code or config by its context."""
+    by_path = _path_scope(r.path)
+    if by_path == Scope.TESTS.value:
+        return by_path
+    if by_path or r.context == Context.DOCS:
+        return Scope.DOCS.value
+    return Scope.CONFIG.value if r.context == Context.CONFIG else Scope.CODE.value
+
+
+def _apart(reason: str, refs: list[Reference]) -> SetApart:
+    ids = sorted({r.id for r in refs})
+    return SetApart(reason, len(refs), len({r.path for r in refs}), tuple(ids[:20]), max(0, len(ids) - 20))
+
+
+def select_references(result: ScanResult, kb: KnowledgeBase,
+                      scope: tuple[str, ...] = DEFAULT_SCOPE) -> tuple[list[Reference], tuple[SetApart, ...]]:
+    """The references the graph is built from, and those set apart with the reason.
+
+    Comments are never dependencies (dropped, not counted). An endpoint on a reserved test domain
+    or a host that serves no model (a link to a repository, a model library page) is not a data
+    flow, whatever provider its host belongs to. A documentation file whose references are
+    those of another documentation file with the same name, at the same places, is a copy (a
+    versioned docs tree): counted once. Of the rest, references outside ``scope`` are set apart
+    under their scope (docs, tests)."""
+    wanted = set(scope)
+    keep: list[Reference] = []
+    apart: dict[str, list[Reference]] = defaultdict(list)
+    docs: dict[str, list[Reference]] = defaultdict(list)
+    for r in result.references:
+        if r.context == Context.COMMENT:
+            continue
+        if r.kind == Kind.ENDPOINT and (not r.provider or "://" in r.id):
+            host = kb.host_entry(r.id)
+            if host is not None:
+                apart["reserved-domain" if host.get("kind") == "reserved" else "non-inference-host"].append(r)
+                continue
+        sc = scope_of(r)
+        if sc == Scope.DOCS.value:
+            docs[r.path].append(r)
+        elif sc in wanted:
+            keep.append(r)
+        else:
+            apart[sc].append(r)
+    seen: dict[tuple, str] = {}
+    for path in sorted(docs):
+        rs = docs[path]
+        sig = (path.rsplit("/", 1)[-1], tuple(sorted((r.line, r.column, r.kind.value, r.id, r.text) for r in rs)))
+        if sig in seen:
+            apart["docs-copy"].extend(rs)
+        else:
+            seen[sig] = path
+            if Scope.DOCS.value in wanted:
+                keep.extend(rs)
+            else:
+                apart[Scope.DOCS.value].extend(rs)
+    order = ("docs", "tests", "docs-copy", "reserved-domain", "non-inference-host")
+    return keep, tuple(_apart(reason, apart[reason]) for reason in order if apart.get(reason))
+
+
+@dataclass(frozen=True, slots=True)
+class _Serving:
+    """A serving path found for a model reference: the providers (provider ids, or ``endpoint:``
+    node ids) that process its data and/or self-hosting, how near the evidence is, where it is."""
+
+    providers: tuple[str, ...] = ()
+    self_hosted: bool = False
+    scope: str = EvidenceScope.UNKNOWN.value
+    evidence: str = ""
+    region: str = ""
+
+    def key(self) -> tuple:
+        return (self.providers, self.self_hosted)
+
+
+#: Evidence scopes from nearest to farthest, and how much a serving path found at each is trusted
+#: (multiplies the reference's confidence on the routes through it).
+SCOPE_ORDER = ("declared", "string", "call", "object", "file", "repository")
+SCOPE_FACTOR = {"declared": 1.0, "string": 1.0, "call": 1.0, "object": 0.95, "file": 0.85, "repository": 0.75}
+#: Attributes a detector writes when something at the reference (not its name) says where it goes.
+_PLACE_EVIDENCE = ("base_url", "base_url_expr", "sdk", "client", "litellm_prefix", "model_provider", "via", "provider_scope",
+                   "served_by", "region")
+
+
 class _Builder:
     def __init__(self, result: ScanResult, kb: KnowledgeBase):
         self.result = result
@@ -216,6 +377,7 @@ class _Builder:
         self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.prov = {p.model_id: p for p in result.provenance}
         self._provider_cloud: dict[str, str] = {}
+        self._family_provider: dict[str, str] = {}
 
     # -- primitives ----------------------------------------------------------------------------
     def node(self, nid: str, **attrs: Any) -> str:
@@ -344,9 +506,10 @@ class _Builder:
             return nid
         has_lab = False
         if p.publisher.known:
+            basis = "inferred" if all(e.source == "name" for e in p.publisher.evidence) else "publisher"
             for lid in p.publisher.value.split(","):
                 country = p.publisher_country.value if p.publisher_country.known and "," not in p.publisher.value else ""
-                self.edge(nid, self.lab(lid, country), "published-by", basis="publisher")
+                self.edge(nid, self.lab(lid, country), "published-by", basis=basis)
                 has_lab = True
         if not p.parents and p.origin_lab.known:
             inferred = p.status.value == "inferred"
@@ -362,20 +525,23 @@ class _Builder:
         return nid
 
     # -- the build -----------------------------------------------------------------------------
-    def build(self) -> StackGraph:
-        refs = [r for r in self.result.references if r.context != Context.COMMENT]
+    def build(self, scope: tuple[str, ...] = DEFAULT_SCOPE) -> StackGraph:
+        refs, set_apart = select_references(self.result, self.kb, scope)
+        refs.sort(key=Reference.sort_key)
         hosts, hw = self._infrastructure(refs)
-        api_only_ids = self._api_called_ids(refs)
+        servings = self._servings(refs)
         uses: list[Use] = []
-        # what a reference is attributed to depends on what it says, not where it is: decide once
-        # per distinct (kind, id, provider, form, attributes); the nodes and edges it adds are the same
+        # what a reference is attributed to depends on what it says and how it is served, not on
+        # where it is: decide once per distinct (kind, id, provider, form, attributes, serving)
         decided: dict[tuple, Use] = {}
-        for r in sorted(refs, key=Reference.sort_key):
-            key = (r.kind, r.id, r.provider, r.form, r.attributes)
+        for r in refs:
+            sv = servings.get(id(r))
+            key = (r.kind, r.id, r.provider, r.form, r.attributes, sv)
             d = decided.get(key)
             if d is None:
-                d = decided[key] = self._use(r, "", hosts, hw, api_only_ids)
-            uses.append(Use(r, loc_node(r.path, r.line, r.cell), d.entity, d.served_by, d.self_hosted, d.region))
+                d = decided[key] = self._use(r, "", hosts, hw, sv)
+            uses.append(Use(r, loc_node(r.path, r.line, r.cell), d.entity, d.served_by, d.self_hosted, d.region, d.scope,
+                            d.evidence))
         for mid in sorted(self.prov):
             self.model(mid)
         adjacency: dict[str, dict[str, list[str]]] = {}
@@ -385,7 +551,7 @@ class _Builder:
                 targets.append(v)
         adj = {u: {t: tuple(vs) for t, vs in m.items()} for u, m in adjacency.items()}
         return StackGraph(self.nodes, self.edges, tuple(uses), dict(self.prov), tuple(sorted(hosts)), tuple(sorted(hw)),
-                          adj, self.result.root)
+                          adj, self.result.root, tuple(scope), set_apart)
 
     def _infrastructure(self, refs: list[Reference]) -> tuple[set[str], set[str]]:
         """Region and cloud nodes that host self-hosted inference, and the stack's hardware."""
@@ -404,50 +570,220 @@ class _Builder:
             elif r.kind == Kind.HARDWARE:
                 hardware.add(self.hardware(r.id, r.attribute("accelerator")))
             elif r.kind == Kind.PACKAGE:
-                e = self._package_entry(r)
-                if e is not None and e.section == "hardware":
-                    hardware.add(self.hardware(e.id))
+                for e in self._package_entries(r):
+                    if e.section == "hardware":
+                        hardware.add(self.hardware(e.id))
+                        break
         hosts = regions | {c for c in clouds if c.split(":", 1)[1] not in region_clouds}
         return hosts, hardware
 
-    def _api_called_ids(self, refs: list[Reference]) -> dict[str, tuple[str, ...]]:
-        """Model ids the scan only ever calls on external APIs (no Hub id, no serving flag), with
-        the providers it calls them on."""
-        called: dict[str, set[str]] = defaultdict(set)
-        local: set[str] = set()
-        for r in refs:
-            if r.kind != Kind.MODEL:
-                continue
-            p = self._served_provider(r)
-            if p and self.provider_kind(p) != "self-hosted":
-                called[r.id].add(p)
-            elif p or r.form in WEIGHT_FORMS or r.attribute("flag") or _declared_self_hosted(r):
-                local.add(r.id)
-        return {mid: tuple(sorted(ps)) for mid, ps in called.items() if mid not in local}
-
+    # -- serving paths: the nearest evidence wins ------------------------------------------------
     def _served_provider(self, r: Reference) -> str:
         """The provider a model reference is called on: the one named at that place (an API
         client, a LiteLLM prefix, a Bedrock id -- also for a Hub-shaped id given to an API
         client), never the Hub a ``hf://`` URI downloads from."""
         return r.provider if r.provider and r.form not in _DOWNLOAD_FORMS else ""
 
-    def _package_entry(self, r: Reference) -> Entry | None:
+    def _name_only(self, r: Reference) -> bool:
+        """Did the detector take the provider from the model's name alone? A bare API family name
+        (``deepseek-chat``, ``glm-4.6``) with its family's first-party provider and nothing at the
+        place that names a client, URL, prefix or scope. Such a provider says who *makes* the
+        model, not who serves this call: re-hosts serve the same names."""
+        if r.form != "api" or any(r.attribute(k) for k in _PLACE_EVIDENCE):
+            return False
+        fam = self._family_provider.get(r.id)
+        if fam is None:
+            e = self.kb.api_model(r.id)
+            fam = self._family_provider[r.id] = e.get("provider", "") if e is not None else ""
+        return bool(fam) and fam == r.provider
+
+    def _serves(self, providers: tuple[str, ...], mid: str) -> bool:
+        """Can these providers serve the model under this id? A first-party model API serves its
+        own family's names only (the OpenAI API serves no Hub id and no Claude); routers, hosts
+        and clouds serve others' models."""
+        for pid in providers:
+            prov = self.kb.get("providers", pid)
+            if prov is not None and prov.get("kind") == "model-api":
+                fam = self.kb.api_model(mid)
+                if fam is None or fam.get("provider") != pid:
+                    return False
+        return True
+
+    def _api_only(self, mid: str) -> bool:
+        p = self.prov.get(mid)
+        return p is not None and p.weights.value == "api-only"
+
+    def _serving_command(self, words: str) -> bool:
+        """Does the command start a model server or runtime of the stack's own (``vllm serve``)?"""
+        if not words:
+            return False
+        e = self.kb.software_for_command(words)
+        return e is not None and e.get("kind") in ("serving", "runtime")
+
+    def _url_serving(self, url: str, scope: str, evidence: str) -> _Serving | None:
+        """Where a URL sends the data: a provider, the stack itself, or an endpoint nobody names;
+        None for a test domain or a host that serves no model."""
+        if self.kb.host_entry(url) is not None:  # a test domain, a link to code or to a model page
+            return None
+        prov = self.kb.provider_for_url(url)
+        if prov is not None:
+            return _Serving((prov.id,), False, scope, evidence)
+        if is_private_host(url):
+            return _Serving((), True, scope, evidence)
+        return _Serving((endpoint_node(url),), False, scope, evidence)
+
+    def _place_serving(self, r: Reference) -> _Serving | None:
+        """The serving path the reference's own place states, if any (a declared "not
+        established" is a serving with neither providers nor self-hosting: final)."""
+        if _declared_self_hosted(r):
+            return _Serving((), True, EvidenceScope.DECLARED.value)
+        if r.attribute("deployment") == ServingRoute.NOT_ESTABLISHED.value:
+            return _Serving((), False, EvidenceScope.DECLARED.value)
+        if r.attribute("via") == "endpoint" and r.attribute("base_url"):
+            return self._url_serving(r.attribute("base_url"), EvidenceScope.DECLARED.value, "") or \
+                _Serving((), False, EvidenceScope.DECLARED.value)
+        if r.attribute("via") and r.provider:
+            return _Serving((r.provider,), False, EvidenceScope.DECLARED.value, "", r.attribute("region"))
+        scope = r.attribute("provider_scope") or EvidenceScope.CALL.value
+        if scope not in SCOPE_ORDER[1:4]:
+            scope = EvidenceScope.CALL.value
+        if r.attribute("served_by") == ServingRoute.SELF_HOSTED.value and not self._api_only(r.id):
+            return _Serving((), True, scope)
+        pid = self._served_provider(r)
+        if pid and not self._name_only(r):
+            if not r.attribute("provider_scope") and r.form in ("litellm", "bedrock"):
+                scope = EvidenceScope.STRING.value
+            return _Serving((pid,), False, scope, "", r.attribute("region"))
+        if (r.attribute("flag") or self._serving_command(r.attribute("command"))) and not self._api_only(r.id):
+            return _Serving((), True, EvidenceScope.CALL.value)  # a serving command's model argument
+        url = r.attribute("base_url")
+        if url:
+            sv = self._url_serving(url, EvidenceScope.CALL.value, "")
+            if sv is not None and not (sv.self_hosted and self._api_only(r.id)):
+                return sv
+        return None
+
+    def _file_evidence(self, refs: list[Reference]) -> dict[str, list[tuple[_Serving, bool]]]:
+        """Per file, the serving paths its own lines state: (serving, applies to Hub ids only)."""
+        out: dict[str, list[tuple[_Serving, bool]]] = defaultdict(list)
+        for r in refs:
+            where = f"{r.path}:{r.line}"
+            if r.kind == Kind.ENDPOINT:
+                if r.provider:
+                    out[r.path].append((_Serving((r.provider,), False, EvidenceScope.FILE.value, where), False))
+                else:
+                    sv = self._url_serving(r.id, EvidenceScope.FILE.value, where)
+                    if sv is not None:
+                        out[r.path].append((sv, False))
+            elif r.kind == Kind.PACKAGE:
+                for e in self._package_entries(r):
+                    if e.section != "software":
+                        continue
+                    if r.form in ("command", "image") and e.get("kind") in ("serving", "runtime"):
+                        out[r.path].append((_Serving((), True, EvidenceScope.FILE.value, where), False))
+                    elif r.form == "import" and e.get("kind") in ("serving", "runtime", "framework"):
+                        out[r.path].append((_Serving((), True, EvidenceScope.FILE.value, where), True))
+                    break
+        return out
+
+    def _servings(self, refs: list[Reference]) -> dict[int, _Serving]:
+        """The serving path of every model reference (by ``id(ref)``) that has one: its place,
+        else its file (when everything there agrees, or when the provider its name belongs to is
+        one the file calls), else the same model elsewhere in the tree."""
+        out: dict[int, _Serving] = {}
+        models = [r for r in refs if r.kind == Kind.MODEL]
+        files = self._file_evidence(refs)
+        pending: list[Reference] = []
+        placed: dict[tuple, _Serving | None] = {}  # what a place says depends on the reference, not its line
+        for r in models:
+            pkey = (r.id, r.provider, r.form, r.attributes)
+            if pkey in placed:
+                sv = placed[pkey]
+            else:
+                sv = placed[pkey] = self._place_serving(r)
+            if sv is None:
+                options = {}
+                for cand, weights_only in files.get(r.path, ()):
+                    if weights_only and r.form not in WEIGHT_FORMS:
+                        continue
+                    if not self._serves(cand.providers, r.id):
+                        continue
+                    if cand.self_hosted and self._api_only(r.id):
+                        continue
+                    options.setdefault(cand.key(), cand)
+                named = r.attribute("family_provider") or (self._served_provider(r) if self._name_only(r) else "")
+                if named and ((named,), False) in options:
+                    # the provider the name belongs to is one the file calls: the name picks it
+                    # among the file's serving paths (never implies it on its own)
+                    sv = options[((named,), False)]
+                elif len(options) == 1:
+                    sv = next(iter(options.values()))
+            if sv is not None:
+                if sv.providers or sv.self_hosted:
+                    out[id(r)] = sv
+            else:
+                pending.append(r)
+        # the repository: what the same model id (or a name a self-hosted server serves) is served by
+        by_id: dict[str, dict[tuple, _Serving]] = defaultdict(dict)
+        for r in models:
+            sv = out.get(id(r))
+            if sv is None:
+                continue
+            where = sv.evidence or f"{r.path}:{r.line}"
+            rep = _Serving(sv.providers, sv.self_hosted, EvidenceScope.REPOSITORY.value, where, sv.region)
+            by_id[r.id].setdefault(sv.key(), rep)
+            served = r.attribute("served_name")
+            if served and sv.self_hosted:
+                by_id[served].setdefault(sv.key(), rep)
+        for r in pending:
+            found = by_id.get(r.id)
+            if not found:
+                continue
+            cands = [c for c in found.values() if not (c.self_hosted and self._api_only(r.id))]
+            if not cands:
+                continue
+            providers = tuple(sorted({p for c in cands for p in c.providers}))
+            evidence = sorted(c.evidence for c in cands)[0]
+            regions = {c.region for c in cands}
+            out[id(r)] = _Serving(providers, any(c.self_hosted for c in cands), EvidenceScope.REPOSITORY.value, evidence,
+                                  regions.pop() if len(regions) == 1 else "")
+        return out
+
+    # -- packages -----------------------------------------------------------------------------
+    def _package_entries(self, r: Reference) -> list[Entry]:
+        """The software, hardware and provider entries a package reference names (in that order)."""
         eco = r.attribute("ecosystem") or "python"
-        e = self.kb.package(r.id, eco if eco in ("python", "npm") else "python")
-        if e is not None:
-            return e
-        for section in ("software", "providers", "hardware"):
-            for key in (r.provider, r.id):
-                if key:
-                    e = self.kb.get(section, key)
-                    if e is not None:
-                        return e
+        eco = eco if eco in ("python", "npm") else "python"
+        key = "python_packages" if eco == "python" else "npm_packages"
+        norm = _norm_pkg if eco == "python" else str.lower
+        out: list[Entry] = []
+        for section in ("software", "hardware", "providers"):
+            e = self.kb._index(section, key, norm).get(norm(r.id))
+            if e is None:
+                for k in (r.provider, r.id):
+                    if k and self.kb.get(section, k) is not None:
+                        e = self.kb.get(section, k)
+                        break
+            if e is not None and e not in out:
+                out.append(e)
         image = r.attribute("image")
         if image:
-            hits = self.kb.images(image)
-            if hits:
-                return hits[0]
-        return None
+            for e in self.kb.images(image):
+                if e not in out:
+                    out.append(e)
+        return out
+
+    def _package_publisher(self, r: Reference, entries: list[Entry]) -> tuple[str, str, str]:
+        """(publisher name, country, rule) of a package: rules/packages.yaml, else the owner of the
+        software or hardware entry it belongs to; ("", "", "") when not established."""
+        eco = r.attribute("ecosystem") or "python"
+        pub = self.kb.package_publisher(r.id, eco)
+        if pub is not None:
+            return pub.get("publisher"), pub.get("country"), pub.rule_id
+        for e in entries:
+            if e.section in ("software", "hardware"):
+                return e.get("owner") or e.get("vendor") or e.get("name"), e.get("country", ""), e.rule_id
+        return "", "", ""
 
     def _self_host(self, nid: str, hosts: set[str], hw: set[str]) -> None:
         for h in hosts:
@@ -455,35 +791,33 @@ class _Builder:
         for h in hw:
             self.edge(nid, h, "runs-on")
 
-    def _use(self, r: Reference, loc: str, hosts: set[str], hw: set[str], api_only_ids: dict[str, tuple[str, ...]]) -> Use:
+    def _use(self, r: Reference, loc: str, hosts: set[str], hw: set[str], sv: _Serving | None) -> Use:
         if r.kind == Kind.MODEL:
             m = self.model(r.id)
-            if _declared_self_hosted(r):
-                self._self_host(m, hosts, hw)
-                return Use(r, loc, m, (), True)
-            pid = self._served_provider(r)
-            p = self.prov.get(r.id)
-            if not pid and p is not None and p.provider.known and r.form not in WEIGHT_FORMS:
-                pid = p.provider.value
-            if not pid and r.id in api_only_ids and r.form not in WEIGHT_FORMS and not r.attribute("flag"):
-                pids = api_only_ids[r.id]
-                for q in pids:
-                    self.edge(m, self.provider(q), "served-by")
-                return Use(r, loc, m, tuple(provider_node(q) for q in pids))
-            if pid:
+            if sv is None:
+                return Use(r, loc, m, (), False, "", EvidenceScope.UNKNOWN.value, "")
+            served: list[str] = []
+            region = ""
+            for pid in sv.providers:
+                if pid.startswith("endpoint:"):
+                    e = self.node(pid, url=pid.split(":", 1)[1], private=False)
+                    self.subject_to(e, "", "")
+                    self.edge(m, e, "served-by")
+                    served.append(e)
+                    continue
                 prov_n = self.provider(pid)
                 self.edge(m, prov_n, "served-by")
-                region = ""
+                served.append(prov_n)
                 if self.provider_kind(pid) == "self-hosted":
                     self._self_host(prov_n, hosts, hw)
-                elif r.attribute("region"):
+                elif sv.region:
                     cloud = self.cloud_of_provider(pid)
                     if cloud:
-                        region = self.region(cloud, r.attribute("region"))
+                        region = self.region(cloud, sv.region)
                         self.edge(prov_n, region, "hosted-in")
-                return Use(r, loc, m, (prov_n,), False, region)
-            self._self_host(m, hosts, hw)
-            return Use(r, loc, m, (), True)
+            if sv.self_hosted:
+                self._self_host(m, hosts, hw)
+            return Use(r, loc, m, tuple(served), sv.self_hosted, region, sv.scope, sv.evidence)
         if r.kind == Kind.ENDPOINT:
             if r.provider:
                 prov_n = self.provider(r.provider)
@@ -502,15 +836,19 @@ class _Builder:
             return Use(r, loc, self.cloud(r.provider or r.id))
         if r.kind == Kind.HARDWARE:
             return Use(r, loc, self.hardware(r.id, r.attribute("accelerator")))
-        # packages
+        # packages: subject to their publisher; what they connect to is a separate edge
         eco = r.attribute("ecosystem") or "python"
         nid = package_node(r.id, eco)
-        e = self._package_entry(r)
-        self.node(nid, name=r.id, ecosystem=eco, entry=e.rule_id if e else UNKNOWN,
-                  country=e.get("country", UNKNOWN) if e else UNKNOWN)
-        self.subject_to(nid, e.get("country", "") if e else "", e.rule_id if e else "")
-        if e is not None and e.section == "hardware":
-            self.edge(nid, self.hardware(e.id), "runs-on")
+        entries = self._package_entries(r)
+        publisher, country, rule = self._package_publisher(r, entries)
+        self.node(nid, name=r.id, ecosystem=eco, entry=rule or UNKNOWN, publisher=publisher or UNKNOWN,
+                  country=country or UNKNOWN)
+        self.subject_to(nid, country, rule)
+        for e in entries:
+            if e.section == "hardware":
+                self.edge(nid, self.hardware(e.id), "runs-on")
+            elif e.section == "providers":
+                self.edge(nid, self.provider(e.id), "connects-to")
         return Use(r, loc, nid)
 
 
@@ -528,10 +866,11 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_graph(result: ScanResult, kb: KnowledgeBase) -> StackGraph:
-    """The typed dependency graph of a resolved scan. Deterministic: nodes and edges sorted."""
+def build_graph(result: ScanResult, kb: KnowledgeBase, scope: tuple[str, ...] = DEFAULT_SCOPE) -> StackGraph:
+    """The typed dependency graph of a resolved scan, of the references in ``scope``.
+    Deterministic: nodes and edges sorted."""
     with gc_paused():
-        return _Builder(result, kb).build()
+        return _Builder(result, kb).build(tuple(scope))
 
 
 # ------------------------------------------------------------------------------------------
@@ -606,6 +945,6 @@ def export(g: nx.MultiDiGraph, fmt: str) -> str:
     raise ValueError(f"unknown graph format {fmt!r} (available: {', '.join(FORMATS)})")
 
 
-__all__ = ["build_graph", "StackGraph", "Use", "export", "FORMATS", "NODE_TYPES", "EDGE_TYPES", "is_private_host",
+__all__ = ["build_graph", "select_references", "scope_of", "StackGraph", "Use", "export", "FORMATS", "NODE_TYPES", "EDGE_TYPES", "is_private_host",
            "loc_node", "model_node", "lab_node", "provider_node", "cloud_node", "region_node", "hardware_node",
            "package_node", "endpoint_node", "jurisdiction_node", "node_type"]

@@ -14,8 +14,10 @@ import enum
 import hashlib
 from dataclasses import dataclass, field
 
-#: Version of the JSON document written by ``--format json``. Bump on incompatible change.
-SCHEMA_VERSION = "2.0"
+#: Version of the JSON document written by ``--format json``. Bump on incompatible change. 2.1 adds
+#: the serving path, lineage status, access-path licenses, legal orders, scope and home facts and
+#: findings that list every jurisdiction they touch (an exposure is no longer repeated under EU).
+SCHEMA_VERSION = "2.1"
 #: The oldest major version still read (``diff``, ``--baseline``, ``compare``, ``stack``). Version 1
 #: wrote one ``paths`` record per reference and route where version 2 writes ``routes``; nothing
 #: else that those commands read changed.
@@ -48,6 +50,24 @@ class Context(str, enum.Enum):
 
     def __str__(self) -> str:  # pragma: no cover
         return self.value
+
+
+class Scope(str, enum.Enum):
+    """Which part of a repository a reference belongs to, for ``--scope``: production code,
+    configuration, documentation (prose, docstrings, files under a docs folder) or tests. The
+    default view assesses ``code`` and ``config``; documentation and tests are shown apart."""
+
+    CODE = "code"
+    CONFIG = "config"
+    DOCS = "docs"
+    TESTS = "tests"
+
+    def __str__(self) -> str:  # pragma: no cover
+        return self.value
+
+
+#: The scopes assessed unless ``--scope`` says otherwise.
+DEFAULT_SCOPE: tuple[str, ...] = (Scope.CODE.value, Scope.CONFIG.value)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -184,9 +204,62 @@ class WeightsAvailability(str, enum.Enum):
     UNKNOWN = UNKNOWN
 
 
+class LineageStatus(str, enum.Enum):
+    """How far a model's lineage (its ancestors, to the roots) is established.
+
+    ``established``: every hop comes from the Hub, a local artifact or ``rules/`` lineage, and every
+    root is its maker's own release; ``inferred``: some hop or root comes from a name pattern (with
+    its reason); ``not-established``: a base could be there that nothing offline or online names."""
+
+    ESTABLISHED = "established"
+    INFERRED = "inferred"
+    NOT_ESTABLISHED = "not-established"
+
+
+class ServingRoute(str, enum.Enum):
+    """How a model reference is served, from the evidence nearest to it (``graph.py``):
+    ``provider``: an external provider (an API, a managed service, a router, a host) or an endpoint
+    processes the data; ``self-hosted``: the stack runs the weights itself; ``not-established``:
+    nothing near the reference says -- a model's name never implies its maker's API."""
+
+    PROVIDER = "provider"
+    SELF_HOSTED = "self-hosted"
+    NOT_ESTABLISHED = "not-established"
+
+
+class EvidenceScope(str, enum.Enum):
+    """How near the evidence of a serving path is to the model reference, nearest first:
+    ``declared`` (a stack file's ``via``), ``string`` (the model string itself: a LiteLLM prefix, a
+    Bedrock id), ``call``, ``object``, ``file``, ``repository`` (the same model's serving path found
+    elsewhere in the tree); ``unknown`` when no serving path is established."""
+
+    DECLARED = "declared"
+    STRING = "string"
+    CALL = "call"
+    OBJECT = "object"
+    FILE = "file"
+    REPOSITORY = "repository"
+    UNKNOWN = UNKNOWN
+
+
+class HomeRelation(str, enum.Enum):
+    """Where an exposure path stands relative to the home jurisdiction (``--home``):
+    ``domestic`` (home, or a member of it), ``foreign`` (supply controlled from abroad),
+    ``data-leaves-home`` (data is processed outside home), ``foreign-control`` (data stays home,
+    but a foreign legal order reaches the party that holds it), ``unknown``."""
+
+    DOMESTIC = "domestic"
+    FOREIGN = "foreign"
+    DATA_LEAVES = "data-leaves-home"
+    FOREIGN_CONTROL = "foreign-control"
+    UNKNOWN = UNKNOWN
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Evidence:
-    """Why a fact is believed: ``source`` is one of rules | hub | artifact | name | reference."""
+    """Why a fact is believed: ``source`` is one of rules | hub | artifact | name | reference | lineage
+    (followed through the lineage: a license inherited, why a lineage is not established) | root (why a
+    model is the root of its own lineage)."""
 
     source: str
     detail: str  # rule id, Hub field, or path:line
@@ -243,6 +316,12 @@ class Provenance:
     conflicts: tuple[Conflict, ...] = ()
     confidence: float = 0.0
     details: tuple[tuple[str, str], ...] = ()  # pipeline_tag, parameters, sha, ...
+    #: a LineageStatus value; the evidence says why (the hops' sources, a name pattern's reason)
+    lineage: Fact = Fact()
+    #: the license whose terms govern the weights: this model's own, or the most restrictive
+    #: ancestor's whose terms carry over (finetune, quantized, ...); evidence names the ancestor
+    effective_license: Fact = Fact()
+    effective_license_class: Fact = Fact()
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,6 +452,12 @@ class ExposurePath:
     weights: str = ""
     license_class: str = ""
     depth: int = 0
+    #: how near the evidence of the serving path is (an ``EvidenceScope`` value) on routes that
+    #: go through it (served-by, hosted-in, runs-on from a model); "" elsewhere
+    serving: str = ""
+    lineage: str = ""  # the referenced model's ``LineageStatus`` ("" when not a model)
+    home: str = ""  # a ``HomeRelation`` value when a home jurisdiction is set, else ""
+    access: str = ""  # the model's access path: "weights" or the provider node that serves it
 
     def __str__(self) -> str:
         out = [self.nodes[0]]
@@ -397,6 +482,10 @@ class ExposureRoute:
     weights: str = ""
     license_class: str = ""
     depth: int = 0
+    serving: str = ""
+    lineage: str = ""
+    home: str = ""
+    access: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,9 +502,11 @@ class Exposure:
     paths: tuple[ExposurePath, ...]
     confidence: float = 0.0  # the highest path confidence
     references: int = 0  # distinct references (fingerprints) that cause it
-    regimes: tuple[str, ...] = ()  # ids of the regimes of ``jurisdiction`` that apply to ``kind``
+    regimes: tuple[str, ...] = ()  # ids of the regimes of ``jurisdiction`` (and its orders) that apply to ``kind``
     #: ``paths`` grouped by route (the assessment fills it; empty: group ``paths`` when needed)
     routes: tuple[ExposureRoute, ...] = ()
+    #: the legal orders ``jurisdiction`` belongs to (DE -> EU): counted once, under DE
+    orders: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple:
         return (LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
@@ -431,10 +522,19 @@ class LayerJurisdiction:
     references: int
     files: int
     regimes: tuple[Regime, ...] = ()
+    orders: tuple[str, ...] = ()  # the legal orders it belongs to (DE -> EU)
+    #: references of other layers that depend on it through this layer (a model running on a
+    #: vendor's chips, hosted in a region); ``references`` counts only this layer's own
+    dependents: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class LayerAssessment:
+    """``references`` and ``files`` count this layer's own references (hardware: hardware and
+    hardware-package references; cloud: clouds and regions, and managed-service calls that name a
+    region; inference provider: endpoints and model calls on an external provider; model: model
+    references; software: packages and self-hosted runtimes)."""
+
     layer: Layer
     jurisdictions: tuple[LayerJurisdiction, ...] = ()
     exposures: tuple[Exposure, ...] = ()
@@ -475,14 +575,101 @@ class ModelControl:
     status: str = UNKNOWN
     reason: str = ""
     license_terms: tuple[str, ...] = ()  # clause kinds of its license in rules/ (territorial, user-cap, ...)
+    #: how its references are served: one entry per (route, processor, evidence scope)
+    serving: tuple["ServingInfo", ...] = ()
+    #: the terms each access path is under: the weights' license and/or each provider's terms
+    licenses: tuple["AccessLicense", ...] = ()
+    lineage_status: str = LineageStatus.NOT_ESTABLISHED.value
+    lineage_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ServingInfo:
+    """How some references of a model are served: ``route`` a ``ServingRoute`` value,
+    ``processor`` the provider or endpoint node that processes the data ("" when self-hosted or not
+    established), ``scope`` how near the evidence is (an ``EvidenceScope`` value), ``evidence``
+    the file:line of the nearest evidence ("" for the reference itself)."""
+
+    route: str
+    processor: str
+    scope: str
+    references: int
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class AccessLicense:
+    """The terms one access path to a model is under. ``access`` is ``weights`` (self-hosted, or
+    the serving path is not established) or a provider node; ``license_id`` the weights' (effective)
+    license or the provider's terms (``terms:<provider>``); ``license_class`` its class
+    (``service-terms`` for a provider's terms of service); ``url`` a public source, if known."""
+
+    access: str
+    license_id: str
+    license_class: str
+    references: int
+    url: str = ""
+    inherited_from: str = ""  # the ancestor whose license carries over ("" when the model's own)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SetApart:
+    """References left out of the assessment, and why: ``docs`` and ``tests`` (outside
+    ``--scope``), ``docs-copy`` (a documentation file identical, reference for reference, to one
+    already counted), ``reserved-domain`` (an RFC 2606 test domain) and ``non-inference-host`` (a
+    host that serves no model, e.g. github.com): these are not data flows."""
+
+    reason: str
+    references: int
+    files: int
+    ids: tuple[str, ...] = ()  # up to 20 distinct ids, sorted
+    more: int = 0  # distinct ids beyond those
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class HomeItem:
+    """One jurisdiction a layer's home summary names, the parties subject to it and how many of the
+    layer's references reach it."""
+
+    jurisdiction: str
+    parties: tuple[str, ...]
+    references: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HomeLayer:
+    """The seeds' question for one layer, against the home jurisdiction: what is domestic, what is
+    foreign (which), where data leaves home (and to where), where data stays home under a foreign
+    legal order, which supply is controlled from abroad, which models are API-only, self-hosted,
+    or not established (serving path for the inference layer, lineage for the model layer)."""
+
+    layer: Layer
+    domestic: tuple[HomeItem, ...] = ()
+    foreign: tuple[HomeItem, ...] = ()
+    unknown: tuple[HomeItem, ...] = ()
+    data_leaves: tuple[HomeItem, ...] = ()
+    foreign_control: tuple[HomeItem, ...] = ()
+    supply_abroad: tuple[HomeItem, ...] = ()
+    api_only: tuple[str, ...] = ()
+    self_hosted: tuple[str, ...] = ()
+    not_established: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
-    """Exposure per layer (in ``LAYERS`` order) and control per referenced model."""
+    """Exposure per layer (in ``LAYERS`` order) and control per referenced model.
+
+    ``scope`` lists the scopes assessed; ``set_apart`` what was left out and why. ``home`` is the
+    home jurisdiction (``--home`` or a ``home:`` key of the repository's config file; "" when none
+    is set), ``home_source`` where it was stated, ``home_layers`` the per-layer answer."""
 
     layers: tuple[LayerAssessment, ...] = ()
     models: tuple[ModelControl, ...] = ()
+    scope: tuple[str, ...] = DEFAULT_SCOPE
+    set_apart: tuple[SetApart, ...] = ()
+    home: str = ""
+    home_source: str = ""
+    home_layers: tuple[HomeLayer, ...] = ()
 
     def layer(self, layer: "Layer | str") -> LayerAssessment:
         want = Layer(layer)
@@ -518,6 +705,11 @@ class Finding:
     suppressed: bool = False
     suppression: str = ""  # the reason(s) given, "; "-joined
     baselined: bool = False
+    #: every jurisdiction the finding touches (``jurisdiction`` is the first of them): one rule on
+    #: one entity is one finding, however many jurisdictions its exposures reach
+    jurisdictions: tuple[str, ...] = ()
+    #: a lineage rule could not be decided: the model's lineage is not established
+    undecided: bool = False
 
     @property
     def counts(self) -> bool:

@@ -15,13 +15,25 @@ the line (from the YAML marks) and what is wrong. The grammar is small and close
           weights: [api-only]              # downloadable | gated | api-only | unknown
           license_class: {not_in: [permissive]}
           lineage_depth: {min: 1, max: 3}  # derived-from hops from the referenced model
+          lineage: [not-established]       # established | inferred | not-established
+          home: [data-leaves-home]         # domestic | foreign | data-leaves-home | foreign-control | unknown
           confidence: {min: 0.5}
           context: [code, config]          # code | config | docs | comment
 
 A set condition is one value, a list (any of), or ``{in: [...]}`` / ``{not_in: [...]}``. Layer,
 exposure and jurisdiction are conditions on the exposure; the others must hold on at least one of
-its paths (``weights`` and ``license_class`` only ever hold on paths that start at a model
-reference). A finding is one (rule, exposure) pair with the paths that matched.
+its paths (``weights``, ``license_class`` and ``lineage`` only ever hold on paths that start at a
+model reference; ``home`` only when a home jurisdiction is set). A finding is one rule on one
+entity (layer, exposure kind, entity) with every jurisdiction its matching exposures reach and the
+paths that matched.
+
+A **lineage rule** -- restricted to the model layer, with a jurisdiction condition (other than
+only ``unknown``) or ``lineage_depth`` of at least 1, and not limited to depth 0 -- cannot be decided for a model whose lineage
+is not established: nothing says which jurisdictions its ancestors fall under. Such a model gets
+its own finding of that rule, marked ``undecided``, never a silent pass.
+
+Shipped policies: ``default`` (always applied unless ``--policy-replace``) and ``home-sovereignty``
+(applied when a home jurisdiction is set; also ``--policy home-sovereignty``).
 """
 
 from __future__ import annotations
@@ -50,9 +62,11 @@ from sovaudit.rules import NON_COUNTRY_JURISDICTIONS, Problem, line_for, load_ya
 
 #: Placeholders a rule's message may use.
 PLACEHOLDERS = ("rule", "layer", "kind", "jurisdiction", "entity", "via", "model", "weights", "license_class", "where",
-                "references")
-_SET_KEYS = ("layer", "exposure", "jurisdiction", "weights", "license_class", "context")
-_PATH_KEYS = ("weights", "license_class", "lineage_depth", "confidence", "context")
+                "references", "home")
+_SET_KEYS = ("layer", "exposure", "jurisdiction", "weights", "license_class", "context", "lineage", "home")
+_PATH_KEYS = ("weights", "license_class", "lineage_depth", "lineage", "home", "confidence", "context")
+#: Policies shipped with sovaudit, by the name ``--policy`` accepts.
+SHIPPED_POLICIES = ("default", "home-sovereignty")
 
 
 class PolicyError(Exception):
@@ -101,7 +115,11 @@ class Policy:
 
 
 def default_policy_path() -> Path:
-    return Path(str(resources.files("sovaudit") / "policies" / "default.yaml"))
+    return shipped_policy_path("default")
+
+
+def shipped_policy_path(name: str) -> Path:
+    return Path(str(resources.files("sovaudit") / "policies" / f"{name}.yaml"))
 
 
 def _schema() -> dict:
@@ -204,10 +222,20 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
     return rules, problems
 
 
-def load_policy(files: Iterable[str | Path] = (), replace: bool = False) -> Policy:
-    """The default policy plus ``files`` (or ``files`` alone with ``replace``). Raises PolicyError."""
-    sources: list[tuple[Path, str]] = [] if replace else [(default_policy_path(), "sovaudit:policies/default.yaml")]
-    sources += [(Path(f), str(f)) for f in files]
+def load_policy(files: Iterable[str | Path] = (), replace: bool = False, home: str = "") -> Policy:
+    """The default policy (and, with a ``home`` jurisdiction, ``home-sovereignty``) plus ``files``
+    (or ``files`` alone with ``replace``). A file name that does not exist and names a shipped
+    policy (``home-sovereignty``) is that policy. Raises PolicyError."""
+    shipped = [] if replace else ["default"] + (["home-sovereignty"] if home else [])
+    sources: list[tuple[Path, str]] = []
+    for f in files:
+        name = str(f)
+        if name in SHIPPED_POLICIES and not Path(name).exists():
+            if name not in shipped:
+                shipped.append(name)
+        else:
+            sources.append((Path(f), name))
+    sources = [(shipped_policy_path(n), f"sovaudit:policies/{n}.yaml") for n in shipped] + sources
     rules: list[PolicyRule] = []
     problems: list[Problem] = []
     by_id: dict[str, PolicyRule] = {}
@@ -237,8 +265,10 @@ def _in_set(value: str, cond: SetCondition, orders: dict[str, tuple[str, ...]] |
     return hit != cond.negate
 
 
-def _path_ok(rule: PolicyRule, p: ExposurePath) -> bool:
+def _path_ok(rule: PolicyRule, p: ExposurePath, skip: tuple[str, ...] = ()) -> bool:
     for key, c in rule.conditions:
+        if key in skip:
+            continue
         if key == "weights":
             if not p.model or not _in_set(p.weights, c):
                 return False
@@ -250,6 +280,12 @@ def _path_ok(rule: PolicyRule, p: ExposurePath) -> bool:
                 return False
         elif key == "lineage_depth":
             if not p.model or not c.holds(p.depth):
+                return False
+        elif key == "lineage":
+            if not p.model or not _in_set(p.lineage, c):
+                return False
+        elif key == "home":
+            if not p.home or not _in_set(p.home, c):
                 return False
         elif key == "confidence":
             if not c.holds(p.confidence):
@@ -268,9 +304,13 @@ def _exposure_ok(rule: PolicyRule, e: Exposure, orders: dict[str, tuple[str, ...
     return True
 
 
-def finding_fingerprint(rule_id: str, e: Exposure, ref_fingerprints: Iterable[str]) -> str:
-    """Line-independent: the rule, the exposure and the references' own fingerprints."""
-    ident = "\x1f".join((rule_id, e.layer.value, e.kind.value, e.jurisdiction, e.entity))
+def finding_fingerprint(rule_id: str, e: Exposure, ref_fingerprints: Iterable[str], jurisdictions: Iterable[str] = (),
+                        undecided: bool = False) -> str:
+    """Line-independent: the rule, the exposure (every jurisdiction of the finding) and the
+    references' own fingerprints. A finding with one jurisdiction keeps the fingerprint it had when
+    findings were one per exposure."""
+    js = "+".join(jurisdictions) or e.jurisdiction
+    ident = "\x1f".join((rule_id, e.layer.value, e.kind.value, js, e.entity) + (("undecided",) if undecided else ()))
     refs = "\x1f".join(sorted(set(ref_fingerprints)))
     return hashlib.sha256(f"{ident}\x1e{refs}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
@@ -280,41 +320,111 @@ class _Fields(dict):
         return "{" + key + "}"
 
 
-def _message(rule: PolicyRule, e: Exposure, paths: tuple[ExposurePath, ...]) -> str:
+def _where(paths: tuple[ExposurePath, ...]) -> str:
+    first = paths[0]
+    n = len({(p.path, p.line) for p in paths})
+    return f"{first.path}:{first.line}" + (f" and {n - 1} more" if n > 1 else "")
+
+
+def _message(rule: PolicyRule, e: Exposure, paths: tuple[ExposurePath, ...], jurisdictions: tuple[str, ...] = (),
+             via: tuple[str, ...] = (), home: str = "") -> str:
     first = paths[0]
     models = sorted({p.model for p in paths if p.model})
     fields = _Fields(
-        rule=rule.id, layer=e.layer.value, kind=e.kind.value, jurisdiction=e.jurisdiction, entity=e.entity,
-        via=", ".join(e.via), model=", ".join(models) if models else e.entity,
+        rule=rule.id, layer=e.layer.value, kind=e.kind.value, jurisdiction=", ".join(jurisdictions) or e.jurisdiction,
+        entity=e.entity, via=", ".join(via or e.via), model=", ".join(models) if models else e.entity,
         weights=first.weights or UNKNOWN, license_class=first.license_class or UNKNOWN,
-        where=f"{first.path}:{first.line}" + (f" and {len({(p.path, p.line) for p in paths}) - 1} more" if len({(p.path, p.line) for p in paths}) > 1 else ""),
+        where=_where(paths),
         references=str(len({p.fingerprint or f'{p.path}:{p.line}' for p in paths})),
+        home=home or "home",
     )
     return string.Formatter().vformat(rule.message, (), fields)
 
 
+def is_lineage_rule(rule: PolicyRule) -> bool:
+    """Restricted to the model layer, and about where the weights come from: a jurisdiction
+    condition (other than only ``unknown``) or ``lineage_depth`` of at least 1."""
+    layer = rule.condition("layer")
+    if layer is None or layer.negate or set(layer.values) != {"model"}:
+        return False
+    d = rule.condition("lineage_depth")
+    if d is not None and d.max is not None and d.max < 1:
+        return False  # about the model itself (its publisher), not its ancestors
+    j = rule.condition("jurisdiction")
+    if j is not None and (j.negate or set(j.values) != {UNKNOWN}):
+        return True
+    return d is not None and d.min is not None and d.min >= 1
+
+
+def _jsort(j: str) -> tuple:
+    return (j == UNKNOWN, j != "EU", j)
+
+
 def evaluate(policy: Policy, assessment: Assessment, orders: dict[str, tuple[str, ...]] | None = None) -> tuple[Finding, ...]:
-    """Findings: one per (rule, exposure) with at least one matching path. ``orders`` maps a
-    jurisdiction to the legal orders it belongs to (``assess.memberships(kb)``) so that a set
-    naming EU holds its member states."""
+    """Findings: one per (rule, layer, exposure kind, entity) whose exposures have at least one
+    matching path, listing every jurisdiction they reach. ``orders`` maps a jurisdiction to the
+    legal orders it belongs to (``assess.memberships(kb)``) so that a set naming EU holds its
+    member states. A lineage rule also gives each model whose lineage is not established an
+    undecided finding of its own."""
     orders = orders or {}
     out: list[Finding] = []
     exposures = assessment.exposures
+    home = assessment.home
     for rule in policy.rules:
         path_conds = any(k in _PATH_KEYS for k, _ in rule.conditions)
+        merged: dict[tuple, list[tuple[Exposure, tuple[ExposurePath, ...]]]] = {}
         for e in exposures:
             if not _exposure_ok(rule, e, orders):
                 continue
             paths = tuple(p for p in e.paths if _path_ok(rule, p)) if path_conds else e.paths
             if not paths:
                 continue
+            merged.setdefault((e.layer, e.kind, e.entity), []).append((e, paths))
+        for (_layer, _kind, _entity), hits in merged.items():
+            e0 = hits[0][0]
+            js = tuple(sorted({e.jurisdiction for e, _ in hits}, key=_jsort))
+            via = tuple(sorted({v for e, _ in hits for v in e.via}))
+            paths = tuple(p for _, ps in hits for p in ps)
             fps = tuple(sorted({p.fingerprint or f"{p.path}:{p.line}" for p in paths}))
             out.append(Finding(
-                rule_id=rule.id, severity=rule.severity, message=_message(rule, e, paths), layer=e.layer, kind=e.kind,
-                jurisdiction=e.jurisdiction, entity=e.entity, via=e.via, references=fps, paths=paths,
-                fingerprint=finding_fingerprint(rule.id, e, fps), rule_source=rule.source,
+                rule_id=rule.id, severity=rule.severity, message=_message(rule, e0, paths, js, via, home), layer=e0.layer,
+                kind=e0.kind, jurisdiction=js[0], entity=e0.entity, via=via, references=fps, paths=paths,
+                fingerprint=finding_fingerprint(rule.id, e0, fps, js), rule_source=rule.source, jurisdictions=js,
             ))
+        if is_lineage_rule(rule):
+            out.extend(_undecided(rule, exposures, orders, home))
     return tuple(sorted(out, key=Finding.sort_key))
+
+
+def _undecided(rule: PolicyRule, exposures: tuple[Exposure, ...], orders: dict[str, tuple[str, ...]], home: str) -> list[Finding]:
+    """A lineage rule's own finding for each referenced model whose lineage is not established:
+    its depth-0 model-layer paths, under every other condition of the rule."""
+    by_model: dict[str, tuple[Exposure, list[ExposurePath], set[str]]] = {}
+    for e in exposures:
+        if e.layer.value != "model" or not e.entity.startswith("model:"):
+            continue
+        if any(k == "exposure" and not _in_set(e.kind.value, c) for k, c in rule.conditions):
+            continue
+        for p in e.paths:
+            if p.depth == 0 and p.lineage == "not-established" and _path_ok(rule, p, ("lineage_depth", "lineage")):
+                cur = by_model.setdefault(e.entity, (e, [], set()))
+                if p not in cur[1]:
+                    cur[1].append(p)
+                cur[2].update(e.via)
+    out = []
+    for entity, (e, paths, via) in sorted(by_model.items()):
+        ps = tuple(paths)
+        fps = tuple(sorted({p.fingerprint or f"{p.path}:{p.line}" for p in ps}))
+        model = entity.split(":", 1)[1]
+        msg = (f"{rule.id} is undecided for {model}: its lineage is not established, so the jurisdictions of its "
+               f"ancestors are unknown ({_where(ps)})")
+        out.append(Finding(
+            rule_id=rule.id, severity=rule.severity, message=msg, layer=e.layer, kind=e.kind, jurisdiction=UNKNOWN,
+            entity=entity, via=tuple(sorted(via)), references=fps, paths=ps,
+            fingerprint=finding_fingerprint(rule.id, e, fps, (UNKNOWN,), undecided=True), rule_source=rule.source,
+            jurisdictions=(UNKNOWN,), undecided=True,
+        ))
+    return out
 
 
 def fails(findings: Iterable[Finding], threshold: str | Severity | None) -> bool:
@@ -332,6 +442,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {
         "rule_id": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
         "kind": f.kind.value, "jurisdiction": f.jurisdiction, "entity": f.entity, "via": list(f.via),
+        "jurisdictions": list(f.jurisdictions or (f.jurisdiction,)), "undecided": f.undecided,
         "fingerprint": f.fingerprint, "rule_source": f.rule_source, "references": list(f.references),
         "routes": routes_to_dicts(f.paths),
         "suppressed": f.suppressed, "suppression": f.suppression, "baselined": f.baselined,
@@ -339,7 +450,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 
 
 __all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_file", "evaluate", "evaluate_scan", "fails",
-           "finding_to_dict", "finding_fingerprint", "default_policy_path", "PLACEHOLDERS"]
+           "finding_to_dict", "finding_fingerprint", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
+           "PLACEHOLDERS", "SHIPPED_POLICIES"]
 
 
 def evaluate_scan(result, kb, policy: Policy, baseline=None):

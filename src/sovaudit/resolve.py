@@ -24,6 +24,7 @@ from sovaudit.model import (
     Fact,
     Kind,
     LineageHop,
+    LineageStatus,
     Provenance,
     Reference,
     ScanResult,
@@ -40,6 +41,13 @@ _REPUBLISHER_KINDS = {"republisher", "community", "individual", "consortium"}
 MAX_DEPTH = 10
 #: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
 HUB_CONCURRENCY = 16
+#: The id of a model family standing in for a parent that a name pattern infers but cannot name
+#: (``family:Llama``: "a model of Meta's Llama family"). Never looked up on the Hub.
+FAMILY_PREFIX = "family:"
+#: License classes from least to most restrictive: a derivative takes the most restrictive class
+#: among its own license and the licenses that carry over from its ancestors.
+LICENSE_CLASS_RANK = {"permissive": 0, "copyleft": 1, "custom-restrictive": 2, "non-commercial": 3, "proprietary": 4}
+_LINEAGE_RANK = {LineageStatus.ESTABLISHED: 2, LineageStatus.INFERRED: 1, LineageStatus.NOT_ESTABLISHED: 0}
 
 
 def _rule_ev(e: Entry, field_: str = "") -> Evidence:
@@ -76,6 +84,11 @@ class _Draft:
     hub_status: str = ""
     hub_detail: str = ""
     details: tuple[tuple[str, str], ...] = ()
+    #: why the model is a root of its own lineage ("" when that is not established)
+    root_basis: str = ""
+    #: why its lineage is not established, when something specific says so
+    lineage_note: str = ""
+    hub_no_base: bool = False  # the Hub record was read and names no base model
 
 
 class Resolver:
@@ -97,22 +110,29 @@ class Resolver:
                 return e
         return None
 
+    def families_in(self, name: str) -> list[tuple[int, str, Entry]]:
+        """Every model family of the knowledge base the name holds: (token position, family as
+        written in rules/labs.yaml, lab), in order of position; at one position the longest family
+        only. ``name`` is the part after the namespace."""
+        low = name.lower()
+        tokens = [t for t in re.split(r"[/_\-.: ]+", low) if t]
+        found: dict[int, tuple[str, Entry]] = {}
+        for fam_low, lab in self.kb.families:
+            pos = 0 if low.startswith(fam_low) else next((i for i, t in enumerate(tokens) if t.startswith(fam_low)), -1)
+            if pos < 0 or pos in found:
+                continue  # families come longest first: the first one found at a position stays
+            fam = next(f for f in lab.get("families", []) if f.lower() == fam_low)
+            found[pos] = (fam, lab)
+        return [(pos, fam, lab) for pos, (fam, lab) in sorted(found.items())]
+
     def infer_lab(self, model_id: str) -> tuple[Entry, str] | None:
-        """A guess from the model's name (its family), for marked ``inferred`` facts only."""
-        name = model_id.rsplit("/", 1)[-1].lower()
-        tokens = re.split(r"[/_\-.: ]+", name)
-        best: tuple[int, Entry, str] | None = None
-        for lab in self.kb.section("labs"):
-            if lab.get("kind") in _REPUBLISHER_KINDS:
-                continue
-            for fam in lab.get("families", []):
-                f = fam.lower()
-                if name.startswith(f) or any(t.startswith(f) for t in tokens if t):
-                    if best is None or len(f) > best[0]:
-                        best = (len(f), lab, fam)
-        if best is None:
+        """A guess from the model's name, for marked ``inferred`` facts only: the family the name
+        starts with is its maker's (``bge-multilingual-gemma2`` is BAAI's, on a Gemma base)."""
+        fams = self.families_in(model_id.rsplit("/", 1)[-1])
+        if not fams:
             return None
-        return best[1], f"name contains the {best[2]!r} family of {best[1].get('name')}"
+        _pos, fam, lab = fams[0]
+        return lab, f"name contains the {fam!r} family of {lab.get('name')}"
 
     def _license(self, d: _Draft, lid: str, ev: Evidence) -> None:
         d.license_id = Fact(lid, (ev,))
@@ -121,8 +141,31 @@ class Resolver:
             d.license_class = Fact(lic.get("class"), (_rule_ev(lic, "class"),))
 
     # -- per-id drafting --------------------------------------------------------------------------
+    def _router_slug(self, name: str) -> Entry | None:
+        """The API family a router's ``vendor/model`` slug names (OpenRouter's
+        ``anthropic/claude-3.5-sonnet``): the vendor must be the family's lab (its id or an alias;
+        one of its Hub namespaces only for an API-only family), so a Hub id of open weights is
+        never taken for one."""
+        vendor, _, rest = name.partition("/")
+        if not rest or "/" in rest:
+            return None
+        am = self.kb.api_model(rest)
+        if am is None:
+            return None
+        lab = self.kb.get("labs", am.get("lab", ""))
+        if lab is None:
+            return None
+        v = vendor.lower()
+        namespaces = {x.lower() for x in lab.get("hf_namespaces", []) + lab.get("former_namespaces", [])}
+        if v in namespaces:  # a Hub id of the lab's own (deepseek-ai/DeepSeek-R1) unless only an API serves it
+            return am if am.get("weights") == "api-only" else None
+        names = {lab.id.lower()} | {x.lower() for x in lab.get("aliases", [])}
+        return am if v in names else None
+
     def _api_family(self, d: _Draft, name: str) -> bool:
         am = self.kb.api_model(name)
+        if am is None and "/" in name:
+            am = self._router_slug(name)
         bedrock_vendor = ""
         if am is None and "." in name and "/" not in name:
             stripped = _BEDROCK_PROFILE.sub("", name)
@@ -150,6 +193,125 @@ class Resolver:
             extra.append(("task", am.get("task")))
         d.details = tuple(sorted(set(d.details) | set(extra)))
         return True
+
+    def _from_lineage_rules(self, d: _Draft, hop_licenses: dict[str, tuple[str, Evidence]]) -> None:
+        """Parents of a known derivative from rules/lineage.yaml (an alias names the entry's
+        weights in another format: a quantized hop to it). A parent the Hub also names keeps the
+        rule's relation (curated, with its source) and the disagreement is kept as a conflict."""
+        e = self.kb.lineage_entry(d.model_id)
+        if e is None:
+            return
+        ev = _rule_ev(e, "parents")
+        if e.id.lower() != d.model_id.lower():
+            hops = [(e.id, "quantized", "")]
+        else:
+            hops = [(p["id"], p["relation"], p.get("license", "")) for p in e.get("parents", [])]
+            if e.get("license") and not d.license_id.known:
+                self._license(d, e.get("license"), _rule_ev(e, "license"))
+        for parent, rel, lic in hops:
+            if lic:
+                hop_licenses.setdefault(parent, (lic, ev))
+            known = [h for h in d.parents if h.parent == parent]
+            if known:
+                h = known[0]
+                if h.relation != rel and h.relation != "base":
+                    d.conflicts += (Conflict("lineage", (Fact(f"{parent} ({h.relation})", h.evidence), Fact(f"{parent} ({rel})", (ev,))),
+                                             f"the Hub and {e.path} give different relations to {parent}; the rule's is used"),)
+                merged = LineageHop(parent, rel, tuple(sorted(set(h.evidence) | {ev})))
+                d.parents = tuple(merged if x is h else x for x in d.parents)
+            else:
+                d.parents += (LineageHop(parent, rel, (ev,)),)
+        d.parents = tuple(sorted(d.parents, key=lambda h: h.parent))
+
+    def _family(self, d: _Draft) -> None:
+        """A ``family:`` pseudo-model: its maker is the lab whose family it is (rules/labs.yaml)."""
+        fam = d.model_id[len(FAMILY_PREFIX):].lower()
+        for f, lab in self.kb.families:
+            if f.rstrip("-") == fam:
+                name = next(x for x in lab.get("families", []) if x.lower() == f)
+                d.direct_lab = Fact(lab.id, (Evidence("name", f"the {name} family is {lab.get('name')}'s (rules/labs.yaml families)",
+                                                      lab.sources[0] if lab.sources else ""),))
+                d.root_basis = f"stands for a model of {lab.get('name')}'s {name} family"
+                return
+
+    def _family_parent(self, fam: str, lab: Entry, stripped: str) -> str:
+        """The parent a name pattern points at: a model the knowledge base knows under one of the
+        family lab's namespaces (``nvidia/Qwen3-8B-FP4`` -> ``Qwen/Qwen3-8B``), else the family."""
+        if stripped:
+            for ns in lab.get("hf_namespaces", []):
+                cand = f"{ns}/{stripped}"
+                hit = self.kb.catalog_model(cand) or self.kb.lineage_entry(cand)
+                if hit is not None:
+                    return hit.id
+        return FAMILY_PREFIX + fam.rstrip("-")
+
+    def _infer_parents(self, d: _Draft) -> None:
+        """Parents from naming conventions, when no evidence names any (always ``inferred``, each
+        with its reason): a quantisation suffix, a distill naming its base family, a namespace
+        (or a name's later part) holding another lab's family. Also decides whether a model with
+        no parent is a root of its own lineage (``root_basis``)."""
+        mid = d.model_id
+        if d.parents or d.direct_lab.known or mid.startswith(FAMILY_PREFIX):
+            if d.direct_lab.known and not d.parents and not d.root_basis:
+                d.root_basis = "an API model family in rules/api_models.yaml"
+            return
+        ns, _, name = mid.rpartition("/")
+        pub = self.kb.get("labs", d.publisher.value) if d.publisher.known else None
+        if pub is not None and pub.get("kind") in _REPUBLISHER_KINDS:
+            pub = None
+        hops: dict[str, tuple[str, str, str]] = {}  # parent -> (relation, reason, url)
+        stripped = name
+        quant: Entry | None = None
+        for e, rx in self.kb.lineage_patterns:
+            m = rx.search(name)
+            if m is None:
+                continue
+            if e.get("role") == "base-family":
+                for _p, fam, lab in self.families_in(m.group("family")):
+                    parent = self._family_parent(fam, lab, "")
+                    hops.setdefault(parent, (e.get("relation"), f"{e.get('description')} ({lab.get('name')}'s {fam})",
+                                             e.sources[0] if e.sources else ""))
+                    break
+            elif quant is None:
+                quant, stripped = e, name[:m.start()]
+        fams = self.families_in(stripped)
+        maker = fams[0] if fams else None
+        if quant is not None:
+            if maker is not None:
+                _p, fam, lab = maker
+                parent = self._family_parent(fam, lab, stripped)
+                hops.setdefault(parent, (quant.get("relation"), f"{quant.get('description')}; the rest of the name "
+                                         f"holds {lab.get('name')}'s {fam} family", quant.sources[0] if quant.sources else ""))
+            else:
+                d.lineage_note = f"{quant.get('description')}, and no model family the knowledge base knows is left in the name"
+        elif maker is not None and ns and (pub is None or maker[2].id != pub.id):
+            _p, fam, lab = maker
+            who = f"the {pub.get('name')} namespace" if pub is not None else f"the namespace {ns!r}"
+            hops.setdefault(self._family_parent(fam, lab, name),
+                            ("base", f"{who} holds {lab.get('name')}'s {fam} family", lab.sources[0] if lab.sources else ""))
+        for _p, fam, lab in fams[1:]:
+            if maker is not None and lab.id != maker[2].id and (pub is None or lab.id != pub.id):
+                parent = self._family_parent(fam, lab, "")
+                hops.setdefault(parent, ("base", f"the name holds {lab.get('name')}'s {fam} family after "
+                                                 f"{maker[2].get('name')}'s {maker[1]}", lab.sources[0] if lab.sources else ""))
+        if hops:
+            d.parents = tuple(sorted((LineageHop(p, rel, (Evidence("name", why, url),)) for p, (rel, why, url) in hops.items()),
+                                     key=lambda h: h.parent))
+            if not ns and maker is not None and not d.publisher.known:
+                _p, fam, lab = maker
+                d.publisher = Fact(lab.id, (Evidence("name", f"name starts with the {fam!r} family of {lab.get('name')}",
+                                                     lab.sources[0] if lab.sources else ""),))
+                d.publisher_country = _country(lab)
+                d.publisher_kind = lab.get("kind", "")
+            return
+        if d.lineage_note:
+            return
+        if pub is not None and maker is not None and maker[2].id == pub.id:
+            d.root_basis = f"a release of {pub.get('name')}'s own {maker[1]} family under its own namespace"
+        elif pub is not None and d.hub_no_base:
+            d.root_basis = "its Hub record, published by the lab, names no base model"
+        elif not ns and maker is not None:
+            d.root_basis = ""  # a bare name: its maker is only inferred (lineage inferred)
 
     def _from_catalog(self, d: _Draft) -> None:
         """License and weights the Hub, the API family and local artifacts left unknown, from the
@@ -203,6 +365,7 @@ class Resolver:
             if parent and parent != d.model_id and parent not in hops:
                 hops[parent] = LineageHop(parent, "base", (_hub_ev(rec, "cardData.base_model"),))
         d.parents = tuple(sorted(set(d.parents) | set(hops.values()), key=lambda h: h.parent))
+        d.hub_no_base = not hops
         extra = [("sha", rec.sha)] if rec.sha else []
         if rec.pipeline_tag:
             extra.append(("pipeline_tag", rec.pipeline_tag))
@@ -247,33 +410,42 @@ class Resolver:
     def resolve(self, ids: Iterable[str], artifacts: dict[str, list[Reference]] | None = None) -> tuple[Provenance, ...]:
         artifacts = artifacts or {}
         drafts: dict[str, _Draft] = {}
+        hop_licenses: dict[str, tuple[str, Evidence]] = {}  # parent -> the license a child's rule states for it
         level = sorted(set(i for i in ids if i))
         depth = 0
         with cf.ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             while level and depth <= MAX_DEPTH:
-                hub_ids = [i for i in level if _HF_ID.match(i) and self.kb.api_model(i) is None]
+                hub_ids = [i for i in level if _HF_ID.match(i) and self.kb.api_model(i) is None and self._router_slug(i) is None]
                 records = dict(zip(hub_ids, pool.map(self.client.fetch, hub_ids)))
                 nxt: set[str] = set()
                 for mid in level:
                     d = _Draft(mid)
-                    if not self._api_family(d, mid):
+                    if mid.startswith(FAMILY_PREFIX):
+                        self._family(d)
+                    elif not self._api_family(d, mid):
                         if "/" in mid:
                             self._from_namespace(d)
                         if mid in records:
                             self._from_hub(d, records[mid])
                     self._from_artifacts(d, artifacts.get(mid, []))
                     self._card_conflicts(d, artifacts.get(mid, []))
+                    self._from_lineage_rules(d, hop_licenses)
                     self._from_catalog(d)
+                    if not d.license_id.known and mid in hop_licenses:
+                        lid, ev = hop_licenses[mid]
+                        self._license(d, lid, ev)
                     if not d.direct_lab.known:
                         guess = self.infer_lab(mid)
                         if guess is not None:
                             d.inferred_lab = Fact(guess[0].id, (Evidence("name", guess[1], guess[0].sources[0] if guess[0].sources else ""),))
                             d.inferred_reason = guess[1]
+                    self._infer_parents(d)
                     drafts[mid] = d
                     nxt.update(h.parent for h in d.parents if h.parent not in drafts)
                 level = sorted(nxt - set(drafts))
                 depth += 1
-        return tuple(self._finish(mid, drafts) for mid in sorted(drafts))
+        memo: dict = {}
+        return tuple(self._finish(mid, drafts, memo) for mid in sorted(drafts))
 
     def _roots(self, mid: str, drafts: dict[str, _Draft], path: tuple[str, ...] = ()) -> tuple[set[str], list[str]]:
         """Root ancestors of ``mid`` and any lineage cycles met on the way."""
@@ -290,31 +462,97 @@ class Resolver:
             cycles += c
         return (roots or {mid}), cycles
 
-    def _origin_of_root(self, d: _Draft) -> tuple[Fact, bool]:
-        """The lab that made a root model's weights; (fact, inferred?)."""
+    def _origin_of_root(self, d: _Draft) -> tuple[Fact, str]:
+        """The lab that made a root model's weights and how that is known: ``direct`` (an API
+        family, a family, or a lab's own release), ``publisher`` (the publisher is taken as the
+        maker although the model is not established as its own release), ``name`` (guessed from
+        the name), or ``""`` (nothing)."""
         if d.direct_lab.known:
-            return d.direct_lab, False
-        if d.publisher.known and d.publisher_kind not in _REPUBLISHER_KINDS:
-            return d.publisher, False
+            return d.direct_lab, "direct"
+        if d.publisher.known and d.publisher_kind not in _REPUBLISHER_KINDS and all(e.source != "name" for e in d.publisher.evidence):
+            return d.publisher, "direct" if d.root_basis else "publisher"
         if d.inferred_lab.known:
-            return d.inferred_lab, True
-        return Fact(), False
+            return d.inferred_lab, "name"
+        return Fact(), ""
 
-    def _finish(self, mid: str, drafts: dict[str, _Draft]) -> Provenance:
+    def _lineage_of(self, mid: str, drafts: dict[str, _Draft], memo: dict[str, tuple[LineageStatus, tuple[Evidence, ...]]],
+                    path: tuple[str, ...] = ()) -> tuple[LineageStatus, tuple[Evidence, ...]]:
+        """How far the lineage of ``mid`` is established, and the evidence: every hop's, or why not."""
+        if mid in memo:
+            return memo[mid]
+        d = drafts.get(mid)
+        if d is None:
+            return LineageStatus.NOT_ESTABLISHED, (Evidence("lineage", f"{mid}: beyond {MAX_DEPTH} generations, not resolved"),)
+        if mid in path:
+            return LineageStatus.ESTABLISHED, ()  # a cycle: kept as a conflict, judged on the rest
+        status, ev = LineageStatus.ESTABLISHED, set()
+        if d.parents:
+            for h in d.parents:
+                if all(e.source == "name" for e in h.evidence):
+                    status = min(status, LineageStatus.INFERRED, key=_LINEAGE_RANK.get)
+                    ev.add(Evidence("lineage", f"{mid} -> {h.parent} ({h.relation}): " + "; ".join(e.detail for e in h.evidence)))
+                ev.update(h.evidence)
+                pst, pev = self._lineage_of(h.parent, drafts, memo, path + (mid,))
+                status = min(status, pst, key=_LINEAGE_RANK.get)
+                ev.update(pev)
+        elif d.root_basis:
+            ev.add(Evidence("root", f"{mid}: {d.root_basis}"))
+        elif d.lineage_note:
+            status = LineageStatus.NOT_ESTABLISHED
+            ev.add(Evidence("lineage", f"{mid}: {d.lineage_note}"))
+        elif d.inferred_lab.known and not d.publisher.known:
+            status = LineageStatus.INFERRED
+            ev.add(Evidence("lineage", f"{mid}: its maker is inferred ({d.inferred_reason})"))
+        else:
+            status = LineageStatus.NOT_ESTABLISHED
+            if not d.publisher.known:
+                why = "its publisher is not known and no base model is stated"
+            elif d.hub_status == "offline":
+                why = "no base model is stated offline and the name holds none of its publisher's own families"
+            elif d.hub_status in ("unreachable", "error", "malformed"):
+                why = "the Hub could not be read and the name holds none of its publisher's own families"
+            else:
+                why = "no base model is stated and nothing says it is its publisher's own release"
+            ev.add(Evidence("lineage", f"{mid}: {why}"))
+        res = (status, tuple(sorted(ev)))
+        if not path:
+            memo[mid] = res
+        return res
+
+    def _effective_license(self, mid: str, drafts: dict[str, _Draft], carry: frozenset[str],
+                           path: tuple[str, ...] = ()) -> tuple[Fact, str, str]:
+        """(license id fact, its class, the ancestor it comes from -- "" for the model's own): the
+        most restrictive of the model's own license and those its ancestors' terms carry over."""
+        d = drafts.get(mid)
+        if d is None or mid in path:
+            return Fact(), UNKNOWN, ""
+        best: tuple[Fact, str, str] = (d.license_id, d.license_class.value if d.license_id.known else UNKNOWN, "")
+        for h in d.parents:
+            if h.relation not in carry:
+                continue
+            lic, cls, src = self._effective_license(h.parent, drafts, carry, path + (mid,))
+            if cls in LICENSE_CLASS_RANK and LICENSE_CLASS_RANK[cls] > LICENSE_CLASS_RANK.get(best[1], -1):
+                origin = src or h.parent
+                ev = lic.evidence + (Evidence("lineage", f"inherited from {origin} ({h.relation} of {h.parent})"),)
+                best = (Fact(lic.value, tuple(sorted(set(ev)))), cls, origin)
+        return best
+
+    def _finish(self, mid: str, drafts: dict[str, _Draft], memo: dict | None = None) -> Provenance:
         d = drafts[mid]
         roots, cycles = self._roots(mid, drafts)
         conflicts = d.conflicts + tuple(Conflict("lineage", (), f"lineage cycle: {c}") for c in sorted(set(cycles)))
+        lineage, lineage_ev = self._lineage_of(mid, drafts, memo if memo is not None else {})
         labs: dict[str, Fact] = {}
-        inferred = False
+        how: set[str] = set()
         for root in sorted(roots):
-            fact, inf = self._origin_of_root(drafts[root]) if root in drafts else (Fact(), False)
+            fact, kind = self._origin_of_root(drafts[root]) if root in drafts else (Fact(), "")
             if fact.known:
                 labs[fact.value] = fact
-                inferred |= inf
+                how.add(kind)
         # origin for an API family or a self-published root is direct
         if d.direct_lab.known and not d.parents:
             labs = {d.direct_lab.value: d.direct_lab}
-            inferred = False
+            how = {"direct"}
         if labs:
             lab_ids = sorted(labs)
             ev = tuple(sorted({e for f in labs.values() for e in f.evidence}))
@@ -332,16 +570,27 @@ class Resolver:
         weights = d.weights
         if not weights.known and d.provider.known and not d.direct_lab.known:
             weights = Fact()
+        carry, carry_entries = self.kb.license_carry_over
+        eff, eff_class, _src = self._effective_license(mid, drafts, carry)
+        eff_class_fact = Fact()
+        if eff.known and eff_class != UNKNOWN:
+            lic = self.kb.license(eff.value)
+            eff_class_fact = Fact(eff_class, (_rule_ev(lic, "class"),) + tuple(_rule_ev(e) for e in carry_entries if _src)) if lic else Fact()
         reason_bits = []
         if d.hub_status in ("offline", "unreachable", "error", "malformed", "not-found"):
             reason_bits.append(d.hub_detail or d.hub_status)
-        if inferred:
+        guessed = "name" in how or any(r.startswith(FAMILY_PREFIX) for r in roots)
+        if "name" in how:
             reason_bits.append("origin inferred: " + "; ".join(sorted({drafts[r].inferred_reason for r in roots if r in drafts and drafts[r].inferred_reason})))
-        if country.known and not inferred:
+        if lineage != LineageStatus.ESTABLISHED:
+            reason_bits.append(f"lineage {lineage.value.replace('-', ' ')}: " + "; ".join(e.detail for e in lineage_ev if e.source == "lineage"))
+        if "publisher" in how:
+            reason_bits.append("its publisher is taken as the maker of its weights")
+        if country.known and lineage == LineageStatus.ESTABLISHED and not (how - {"direct"}):
             status = Status.RESOLVED
             confidence = 0.95 if any(e.source in ("hub", "artifact") for e in origin.evidence) or d.direct_lab.known else 0.85
-        elif country.known and inferred:
-            status, confidence = Status.INFERRED, 0.3
+        elif country.known:
+            status, confidence = Status.INFERRED, (0.3 if guessed else 0.5)
         elif d.hub_status in ("offline", "unreachable", "error"):
             status, confidence = Status.UNVERIFIED, 0.0
             reason_bits.insert(0, "unverified: " + ("offline" if d.hub_status == "offline" else "hub unreachable" if d.hub_status == "unreachable" else "hub error"))
@@ -365,6 +614,9 @@ class Resolver:
             conflicts=conflicts,
             confidence=confidence,
             details=d.details,
+            lineage=Fact(lineage.value, lineage_ev),
+            effective_license=eff,
+            effective_license_class=eff_class_fact,
         )
 
 

@@ -23,7 +23,8 @@ import jsonschema
 import pycountry
 import yaml
 
-SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models", "detection")
+SECTIONS = ("labs", "providers", "api_models", "clouds", "hardware", "software", "jurisdictions", "licenses", "models", "detection",
+            "lineage", "packages", "hosts")
 
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.internal"})
 
@@ -493,6 +494,27 @@ class KnowledgeBase:
             for it in hw.get("instance_types", []):
                 if self.get("clouds", it["cloud"]) is None:
                     problems.append(Problem(hw.path, hw.line, f"{hw.id}: instance type {it['pattern']!r} names unknown cloud {it['cloud']!r}"))
+        names: dict[str, Entry] = {}
+        for e in self.section("lineage"):
+            kind = e.get("kind")
+            if kind == "derivative":
+                lids = [e.get("license")] + [p.get("license") for p in e.get("parents", [])]
+                for lid in filter(None, lids):
+                    if self.license(lid) is None:
+                        problems.append(Problem(e.path, e.line, f"{e.id}: unknown license {lid!r}"))
+                for name in [e.id] + list(e.get("aliases", [])):
+                    other = names.get(name.lower())
+                    if other is not None and other is not e:
+                        problems.append(Problem(e.path, e.line, f"{e.id}: name {name!r} is already the lineage entry {other.id!r}"))
+                    names[name.lower()] = e
+            elif kind == "name-pattern":
+                try:
+                    rx = re.compile(e.get("pattern"), re.I)
+                except re.error as exc:
+                    problems.append(Problem(e.path, e.line, f"{e.id}: pattern is not a regular expression ({exc})"))
+                    continue
+                if e.get("role") == "base-family" and "family" not in rx.groupindex:
+                    problems.append(Problem(e.path, e.line, f"{e.id}: role base-family needs a named group 'family' in the pattern"))
         return problems
 
     # -- indexes used by detectors ---------------------------------------------------------
@@ -577,6 +599,14 @@ class KnowledgeBase:
             if hit is not None:
                 return hit
         return None
+
+    def package_entries(self, name: str, ecosystem: str = "python") -> list[Entry]:
+        """Every software, hardware and provider entry (in that order) that lists a package name."""
+        key = "python_packages" if ecosystem in ("", "python") else "npm_packages"
+        norm = _norm_pkg if ecosystem in ("", "python") else str.lower
+        target = norm(name)
+        return [hit for section in ("software", "hardware", "providers")
+                if (hit := self._index(section, key, norm).get(target)) is not None]
 
     def hardware_for_resource(self, resource: str) -> Entry | None:
         return self._index("hardware", "k8s_resources").get(resource.lower())
@@ -825,6 +855,71 @@ class KnowledgeBase:
     def license(self, lid: str) -> Entry | None:
         hit = self.get("licenses", lid)
         return hit if hit is not None else self._index("licenses", "aliases").get(lid.lower())
+
+    # -- lineage, package publishers, hosts that are not data flows ------------------------------
+    def lineage_entry(self, model_id: str) -> Entry | None:
+        """The ``derivative`` entry of a model id or one of its aliases (case-insensitive)."""
+        if "lineage-names" not in self._idx:
+            out: dict[str, Entry] = {}
+            for e in self.section("lineage"):
+                if e.get("kind") == "derivative":
+                    for name in [e.id] + list(e.get("aliases", [])):
+                        out.setdefault(name.lower(), e)
+            self._idx["lineage-names"] = out
+        return self._idx["lineage-names"].get(model_id.lower())
+
+    @cached_property
+    def lineage_patterns(self) -> tuple[tuple[Entry, "re.Pattern[str]"], ...]:
+        """The ``name-pattern`` entries, compiled (case-insensitive), in id order."""
+        return tuple((e, re.compile(e.get("pattern"), re.I)) for e in self.section("lineage") if e.get("kind") == "name-pattern")
+
+    @cached_property
+    def license_carry_over(self) -> tuple[frozenset[str], tuple[Entry, ...]]:
+        """The relations through which a parent's license terms govern the derived weights, and
+        the entries that say so."""
+        entries = tuple(e for e in self.section("lineage") if e.get("kind") == "license-carry-over")
+        return frozenset(r for e in entries for r in e.get("relations", [])), entries
+
+    def package_publisher(self, name: str, ecosystem: str = "python") -> Entry | None:
+        """The ``packages`` entry of the publisher of a package: an exact name first, then the
+        first entry (in id order) whose fnmatch pattern matches."""
+        key = "python" if ecosystem in ("", "python") else "npm"
+        norm = _norm_pkg if key == "python" else str.lower
+        target = norm(name)
+        hit = self._index("packages", key, norm).get(target)
+        if hit is not None:
+            return hit
+        for e in self.section("packages"):
+            for pat in e.get(key, []):
+                if any(c in pat for c in "*?[") and fnmatch.fnmatchcase(target, norm(pat) if key == "npm" else pat.lower()):
+                    return e
+        return None
+
+    def host_entry(self, url_or_host: str) -> Entry | None:
+        """The ``hosts`` entry (reserved test domain or non-inference host) a URL's host matches,
+        unless its path is one the entry excepts (a provider's API on the same host)."""
+        try:
+            parts = urlsplit(url_or_host if "//" in url_or_host else "//" + url_or_host)
+            host = (parts.hostname or "").lower().rstrip(".")
+        except ValueError:
+            return None
+        if not host:
+            return None
+        path = parts.path or "/"
+        for e in self.section("hosts"):
+            if any(fnmatch.fnmatchcase(host, pat.lower()) for pat in e.get("patterns", [])):
+                if any(fnmatch.fnmatchcase(path, x) for x in e.get("except_paths", [])):
+                    continue
+                return e
+        return None
+
+    @cached_property
+    def families(self) -> tuple[tuple[str, Entry], ...]:
+        """(family name lower-cased, lab) of every lab that makes models (re-publishers, community
+        accounts and individuals left out), longest name first."""
+        skip = {"republisher", "community", "individual", "consortium"}
+        out = [(f.lower(), lab) for lab in self.section("labs") if lab.get("kind") not in skip for f in lab.get("families", [])]
+        return tuple(sorted(out, key=lambda x: (-len(x[0]), x[0], x[1].id)))
 
 
 # ------------------------------------------------------------------------------------------

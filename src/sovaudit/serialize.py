@@ -104,6 +104,9 @@ def provenance_to_dict(p) -> dict[str, Any]:
         "parents": [{"parent": h.parent, "relation": h.relation, "evidence": [evidence_to_dict(e) for e in h.evidence]} for h in p.parents],
         "conflicts": [{"field": c.field, "note": c.note, "values": [_fact(f) for f in c.values]} for c in p.conflicts],
         "details": {k: v for k, v in p.details},
+        "lineage": _fact(p.lineage),
+        "effective_license": _fact(p.effective_license),
+        "effective_license_class": _fact(p.effective_license_class),
     }
 
 
@@ -143,4 +146,7 @@ def provenance_from_dict(d: dict[str, Any]):
                         for c in d.get("conflicts", [])),
         confidence=float(d.get("confidence", 0.0)),
         details=tuple(sorted((str(k), str(v)) for k, v in (d.get("details") or {}).items())),
+        lineage=_fact_from(d.get("lineage")),
+        effective_license=_fact_from(d.get("effective_license")),
+        effective_license_class=_fact_from(d.get("effective_license_class")),
     )

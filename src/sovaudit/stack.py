@@ -3,7 +3,8 @@ from a scanned tree.
 
 A stack file (YAML, ``schemas/stack.schema.json``) lists hardware vendors and accelerators, clouds
 and regions, inference providers, endpoints, models (each ``via: self-hosted`` or via provider
-ids) and software packages, by knowledge-base id::
+ids, or ``endpoint: URL``; with neither, its serving path is not established) and software
+packages, by knowledge-base id::
 
     stack_version: 1
     name: eu-sovereign
@@ -45,6 +46,7 @@ from sovaudit.rules import KnowledgeBase, line_for, load_yaml_with_lines
 
 STACK_VERSION = 1
 SELF_HOSTED = "self-hosted"
+NOT_ESTABLISHED = "not-established"
 DETECTOR = "stack"
 #: Keys of a stack file in the order ``stack_document`` writes them.
 SECTIONS = ("hardware", "clouds", "inference", "endpoints", "models", "software")
@@ -217,12 +219,13 @@ class _Reader:
     def _model(self, base: tuple, m: dict[str, Any]) -> None:
         from sovaudit.detect.recognise import parse_model_string, recogniser_for
 
-        via = [m["via"]] if isinstance(m["via"], str) else list(m["via"])
+        raw_via = m.get("via", [])
+        via = [raw_via] if isinstance(raw_via, str) else list(raw_via)
         raw = m["id"]
         providers: list[str] = []
         ok = True
         for j, v in enumerate(via):
-            path = base + ("via",) + ((j,) if not isinstance(m["via"], str) else ())
+            path = base + ("via",) + ((j,) if not isinstance(raw_via, str) else ())
             if v == SELF_HOSTED:
                 continue
             if self.known("providers", path, v, "provider"):
@@ -232,8 +235,12 @@ class _Reader:
         if not ok:
             return
         hosted = SELF_HOSTED in via
-        ms = parse_model_string(raw, self.kb, "hf" if hosted and not providers else "api")
-        if ms is None and hosted and "://" in raw:
+        endpoint = m.get("endpoint", "")
+        if endpoint and "://" not in endpoint:
+            self.problem(base + ("endpoint",), f"{endpoint!r} is not a URL (scheme://host/...)")
+            return
+        ms = parse_model_string(raw, self.kb, "hf" if hosted and not providers else "api" if via else "model")
+        if ms is None and "://" in raw:
             ms = recogniser_for(self.kb).storage_uri(raw)  # a model artifact: s3://bucket/model, pvc://volume
         if ms is None:
             self.problem(base + ("id",), f"{raw!r} is not a model id (a Hub id org/name, an API model name, a weight "
@@ -256,6 +263,12 @@ class _Reader:
             if region:
                 attrs["region"] = region
             self.ref(base + ("id",), Kind.MODEL, ms.id, "api", raw, pid, attrs)
+        if endpoint:
+            from sovaudit.detect.recognise import normalize_url
+
+            self.ref(base + ("id",), Kind.MODEL, ms.id, ms.form, raw, "", {"base_url": normalize_url(endpoint), "via": "endpoint"})
+        if not via and not endpoint:  # declared, with no serving path: not established, and not to be guessed
+            self.ref(base + ("id",), Kind.MODEL, ms.id, ms.form, raw, "", {"deployment": NOT_ESTABLISHED})
 
 
 def load_stack(path: str | Path, kb: KnowledgeBase, display: str | None = None) -> ScanResult:
@@ -335,11 +348,14 @@ def stack_document(result: ScanResult, kb: KnowledgeBase) -> tuple[dict[str, Any
             endpoints.add(name)
             seen(("endpoints", name), use)
         elif r.kind == Kind.MODEL:
-            m = models.setdefault(name, {"via": set(), "region": set()})
+            m = models.setdefault(name, {"via": set(), "region": set(), "endpoint": set()})
             if use.self_hosted:
                 m["via"].add(SELF_HOSTED)
             for pn in use.served_by:
                 pid = pn.split(":", 1)[1]
+                if pn.startswith("endpoint:"):
+                    m["endpoint"].add(pid)
+                    continue
                 m["via"].add(pid)
                 inference.add(pid)
                 seen(("inference", pid), use)
@@ -365,9 +381,13 @@ def stack_document(result: ScanResult, kb: KnowledgeBase) -> tuple[dict[str, Any
     mlist = []
     for mid, m in sorted(models.items()):
         via = sorted(m["via"], key=lambda v: (v != SELF_HOSTED, v))
-        entry: dict[str, Any] = {"id": mid, "via": via[0] if len(via) == 1 else via}
+        entry: dict[str, Any] = {"id": mid}
+        if via:  # none: the serving path is not established (the key is left out)
+            entry["via"] = via[0] if len(via) == 1 else via
         if len(m["region"]) == 1:
             entry["region"] = next(iter(m["region"]))
+        if len(m["endpoint"]) == 1:
+            entry["endpoint"] = next(iter(m["endpoint"]))
         mlist.append(entry)
     doc["models"] = mlist
     doc["software"] = [{"package": p, **({"ecosystem": e} if e != "python" else {})} for p, e in sorted(software)]

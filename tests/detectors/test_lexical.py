@@ -268,6 +268,34 @@ def test_a_service_the_knowledge_base_does_not_know_keeps_its_own_ids(kb):
     assert got == [("deepseek-chat", "litellm", "deepseek"), ("deepseek/deepseek-r1", "api", "")]
 
 
+def test_a_client_pointed_at_the_stacks_own_server_serves_its_calls(kb):
+    """A client built on an in-cluster URL: the model passed to its calls is self-hosted, at call
+    scope, with no provider (the stack's own server is nobody's API)."""
+    text = 'client = OpenAI(base_url="http://vllm.default.svc.cluster.local:8000/v1", api_key="EMPTY")\n' \
+           'client.chat.completions.create(model="minimax-m1", messages=[])\n'
+    r = one(kb, "client.py", text)
+    assert (r.id, r.provider, r.attribute("served_by"), r.attribute("provider_scope")) == ("minimax-m1", "", "self-hosted", "call")
+
+
+def test_a_servers_alias_is_recorded_on_the_model_it_serves(kb):
+    for path, text in [
+        ("vllm.yaml", "args:\n  - --model\n  - Qwen/Qwen3-8B\n  - --served-model-name\n  - qwen3\n"),
+        ("Dockerfile", 'CMD ["--model", "Qwen/Qwen3-8B", "--served-model-name", "qwen3"]\n'),
+        ("serve.sh", "vllm serve Qwen/Qwen3-8B --served-model-name qwen3\n"),
+    ]:
+        r = one(kb, path, text)
+        assert (r.id, r.attribute("served_name")) == ("Qwen/Qwen3-8B", "qwen3"), path
+
+
+def test_a_provider_url_variable_with_a_value_is_read_for_its_value(kb):
+    """OPENAI_BASE_URL points an OpenAI-compatible client anywhere: with a value, the URL decides;
+    without one, the variable still says the OpenAI client is configured."""
+    text = "OPENAI_BASE_URL=http://vllm:8000/v1\nOPENAI_BASE_URL=\n"
+    refs, _ = lexer_for(kb).analyse(".env", text.encode())
+    assert sorted((r.id, r.line, r.provider) for r in refs if r.kind == Kind.ENDPOINT) == [
+        ("http://vllm:8000/v1", 1, ""), ("openai", 2, "openai")]
+
+
 def test_evidence_elsewhere_in_a_class_body_is_not_the_models(kb):
     """A model in one settings field and a base URL in another: not the same object."""
     text = "class Settings(BaseSettings):\n    llm_model: str = 'claude-3-5-haiku-20241022'\n" \

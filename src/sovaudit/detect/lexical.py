@@ -62,6 +62,8 @@ _NON_MODEL_REPO = re.compile(rb"repo_type[\"']?\s*[=:]\s*[\"'](?:dataset|dataset
 _SHELL_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]{1,200})\}")
 _PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
                                                          "169.254.0.0/16", "100.64.0.0/10", "fc00::/7", "::1/128"))
+_URL_VAR = re.compile(r"(?:URL|BASE|HOST|ENDPOINT|BASE_PATH)$")
+_SELF = "\0self-hosted"  # attribution: the stack's own server, not a provider
 _CONF_POSITION = 0.95  # a value in a loader call, a command, a model key of a config
 _CONF_KEY = 0.9
 _CONF_VOCAB = 0.85  # a known string wherever it is written
@@ -89,7 +91,7 @@ class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
     __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
-                 "assignments")
+                 "assignments", "served")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -100,6 +102,7 @@ class _File:
         self.found: dict[tuple[Kind, int, str], _Found] = {}
         self.evidence: list[tuple[int, str, str]] = []  # (offset, provider id, what)
         self.n = len(data)
+        self.served: list[tuple[int, str]] = []  # (offset of --served-model-name, the name)
         self.veto: set[int] = set()  # offsets of strings a position says are not models (aliases, datasets)
         self._fences: list[int] | None = None
         self.pending_docs_regions: list[int] = []
@@ -314,8 +317,28 @@ class Lexer:
 
     def _references(self, f: _File) -> list[Reference]:
         out: list[Reference] = []
+        # one cloud or hardware reference per span: an ARN and the resource type inside it
+        # (arn:aws:iam::aws:policy/X, aws:policy/X) are one mention of AWS, not three
+        covered: dict[tuple[Kind, str], list[tuple[int, int]]] = {}
+        for fd in sorted((x for x in f.found.values() if x.kind in (Kind.CLOUD, Kind.HARDWARE)),
+                         key=lambda x: (x.start, -len(x.text))):
+            spans = covered.setdefault((fd.kind, fd.id), [])
+            end = fd.start + len(fd.text.encode("utf-8", "replace"))
+            if spans and spans[-1][0] <= fd.start < spans[-1][1]:
+                fd.attrs["_covered"] = "1"
+                continue
+            spans.append((fd.start, end))
+        for off, name in f.served:
+            # the nearest model a serving flag or command named before the alias, in the same command
+            best = None
+            for fd in f.found.values():
+                if fd.kind == Kind.MODEL and fd.detector in ("model-flag", "model-command") and off - 2000 < fd.start < off \
+                        and (best is None or fd.start > best.start):
+                    best = fd
+            if best is not None and name and name != best.id:
+                best.attrs.setdefault("served_name", name[:200])
         for fd in f.found.values():
-            if fd.kind == Kind.MODEL and fd.start in f.veto:
+            if fd.kind == Kind.MODEL and fd.start in f.veto or fd.attrs.get("_covered"):
                 continue
             line = f.line_no(fd.start)
             cell = f.cell(fd.start)[0] if f.fk.notebook else 0
@@ -779,6 +802,8 @@ class Lexer:
     def _flag(self, f: _File, end: int, a) -> None:
         data = f.data
         sep = end - 1
+        if data[sep] == 0x0A and data[sep - 1:sep] == b"\r":
+            sep -= 1
         fs = data.rfind(b"-", max(0, sep - 64), sep)
         # the flag's first dash
         start = self._left(f, sep, _KEY_CHARS, 64)
@@ -789,14 +814,31 @@ class Lexer:
         flag = self._text(data[start:sep])
         if fs < 0 or not flag.startswith("-"):
             return
-        hint = self.rules.model_key_hint(flag)
-        if hint is None or self.rules.is_dataset_key(flag) or flag.lower() in self.rules.alias_flags:
+        alias = flag.lower() in self.rules.alias_flags  # the name a server answers to
+        hint = self.rules.model_key_hint(flag) if not alias else "model"
+        if hint is None or self.rules.is_dataset_key(flag):
             return
+        if data[sep] in b"\r\n":
+            # a YAML argument list: "- --model" then "- Qwen/..." on the next line, same indent
+            ls, _ = f.line_span(start)
+            item = re.match(rb"[ \t]*- [ \t]*$", data[ls:start])
+            if item is None:
+                return
+            nxt = data.find(b"\n", sep) + 1
+            if nxt <= 0 or data[nxt:nxt + item.end()] != data[ls:ls + item.end()]:
+                return
+            end = nxt + item.end()
         value = self._value(f, end, True)
         if value is None:
             return
         vs, ve = value
         if f.data[vs:vs + 1] == b"-":
+            return
+        if alias:
+            # --served-model-name qwen: the name this server answers to; the model it serves is named
+            # by the same command, before it
+            f.veto.add(vs)
+            f.served.append((start, self._text(data[vs:ve]).strip("\"'")))
             return
         self._take_model_value(f, vs, ve, hint, _CONF_POSITION if f.fk.kind != "docs" else _CONF_KEY, "model-flag", {"flag": flag})
 
@@ -854,8 +896,12 @@ class Lexer:
             return
         if key.startswith("-"):
             # an argument vector: CMD ["--model", "x"], args: ["--model", "x"], ["vllm", "serve", "--model", m]
+            if key.lower() in self.rules.alias_flags:
+                f.veto.add(lit[0])
+                f.served.append((open_, self._text(data[lit[0]:lit[1]])))
+                return
             hint = self.rules.model_key_hint(key)
-            if hint is None or self.rules.is_dataset_key(key) or key.lower() in self.rules.alias_flags:
+            if hint is None or self.rules.is_dataset_key(key):
                 return
             self._take_model_value(f, lit[0], lit[1], hint, _CONF_POSITION if f.fk.kind != "docs" else _CONF_KEY, "model-flag", {"flag": key})
             return
@@ -1202,6 +1248,12 @@ class Lexer:
         name = self._text(f.data[start:end])
         if not self._env_owned(name, "providers", var.id):
             return
+        if _URL_VAR.search(name):
+            # OPENAI_BASE_URL=http://vllm:8000/v1 points an OpenAI-compatible client anywhere: a value
+            # given here decides where the data goes (the URL's own reading), not the variable's name
+            m = re.match(rb"[\"']?[ \t]*[:=][ \t]*[\"']?([^\s\"'#,;]+)", f.data[end:end + 300])
+            if m and not m.group(1).startswith((b"$", b"{", b"<", b"%")):
+                return
         self._add(f, Kind.ENDPOINT, var.id, name, start, "credential", 0.8, "credential", var.id, {"env": name})
         f.evidence.append((start, var.id, "credential"))
 
@@ -1817,7 +1869,7 @@ class Lexer:
                 fd.id, fd.form, fd.provider, fd.scope = fd.text, "api", "", ""
                 fd.attrs.pop("litellm_prefix", None)
         ev = sorted(f.evidence)
-        if not any(e[1] for e in ev):
+        if not any(e[1] or e[2] == "self-hosted" for e in ev):
             return
         offs = [e[0] for e in ev]
         named = {e[1] for e in ev if e[1]}
@@ -1844,7 +1896,9 @@ class Lexer:
                 pid, scope = self._provider_of_uses(f, var, fd.start, ev, offs, bindings)
             if not pid and file_pid and self._can_serve(file_pid, fd):
                 pid, scope = file_pid, "file"
-            if pid:
+            if pid == _SELF:
+                fd.attrs["served_by"], fd.scope = "self-hosted", scope
+            elif pid:
                 fd.provider, fd.scope = pid, scope
 
     def _can_serve(self, pid: str, fd: _Found) -> bool:
@@ -1852,7 +1906,8 @@ class Lexer:
         does not make a Claude model in it an OpenAI call. Routers, hosts and clouds serve others'."""
         prov = self.kb.get("providers", pid)
         family = fd.attrs.get("family_provider", "")
-        return prov is None or prov.get("kind") != "model-api" or not family or family == pid
+        # a Hub id or a name of no known family is no model API's own id either
+        return prov is None or prov.get("kind") != "model-api" or family == pid
 
     def _regions(self, f: _File) -> None:
         """A region name several clouds use (eu-central-1: AWS, and others) belongs to the one
@@ -1886,6 +1941,8 @@ class Lexer:
         named = {p for p in near if p}
         if len(named) == 1:  # a base URL beside a client class says where the client was pointed
             return named.pop(), "object"
+        if near and not named and any(ev[j][2] == "self-hosted" for j in range(i, len(ev)) if ev[j][0] < hi):
+            return _SELF, "object"  # only a private or in-cluster server's URL in the object
         if near or lo >= f.n or f.data[lo:lo + 1] != b"(":
             return "", ""
         pid = self._callee_provider(f, lo, ev, offs, bindings)
@@ -1978,6 +2035,8 @@ class Lexer:
         if len(named) == 1:
             return named.pop()
         if inside:
+            if not named and any(ev[j][2] == "self-hosted" for j in range(i, len(ev)) if ev[j][0] <= e):
+                return _SELF  # OpenAI(base_url="http://vllm.svc.cluster.local:8000/v1"): the stack's own server
             return None
         return self._module_provider(f, ctor.split(".", 1)[0], cache) or None
 

@@ -149,9 +149,9 @@ class Vocabulary:
         kw = _words_regex(sorted(key_words))
         add((kw + r"[A-Za-z0-9_\-]{0,48}[\"'`]?\]?[ \t]{0,8}(?:=|:)").encode(), A.KEY, flag=C)
         fw = _words_regex(sorted(rules.flag_words))
-        add((r"--?[A-Za-z0-9_\-]{0,30}" + fw + r"[A-Za-z0-9_\-]{0,30}(?:=|[ \t])").encode(), A.FLAG, flag=C)
+        add((r"--?[A-Za-z0-9_\-]{0,30}" + fw + r"[A-Za-z0-9_\-]{0,30}(?:=|[ \t]|\r?\n)").encode(), A.FLAG, flag=C)
         mw = _words_regex(sorted(rules.model_words))
-        add((mw + r"[A-Za-z0-9_]{0,48}[\"'][ \t]{0,4},[ \t]{0,8}").encode(), A.KEY_COMMA, flag=C)
+        add((mw + r"[A-Za-z0-9_\-]{0,48}[\"'][ \t]{0,4},[ \t]{0,8}").encode(), A.KEY_COMMA, flag=C)
         # a Kubernetes / compose env entry: "- name: X_MODEL" with "value:" on the next line
         ew = _words_regex(sorted(set(rules.model_words) | {k for k in rules.artifact_keys if "_" in k}))
         add((r"\bname:[ \t]*[\"']?[A-Za-z0-9_]*" + ew + r"[A-Za-z0-9_]*[\"']?[ \t]*\r?\n").encode(), A.ENV_ENTRY, flag=C)

@@ -136,9 +136,16 @@ class View:
                     "text": f"PASS: no finding at or above {fail_on}" + (f" ({len(findings)} below it)" if findings else "")}
         if findings:
             return {"status": "findings", "fail_on": "none", "failing": 0, "top": top.value if top else "",
-                    "text": f"{len(findings)} finding{'s' if len(findings) != 1 else ''} (highest severity: {top.value}); "
-                            "no --fail-on threshold was set"}
-        return {"status": "clean", "fail_on": "none", "failing": 0, "top": "", "text": "No policy findings"}
+                    "text": f"{len(findings)} finding{'s' if len(findings) != 1 else ''} (highest severity: {top.value}) "
+                            f"under {self.checked}; no --fail-on threshold was set"}
+        return {"status": "clean", "fail_on": "none", "failing": 0, "top": "",
+                "text": f"No policy findings under {self.checked}"}
+
+    @cached_property
+    def checked(self) -> str:
+        """What the verdict was judged against, in words: the policies, the home jurisdiction and
+        the scope ("the default policy; scope code, config")."""
+        return checked_text(self.result)
 
     @cached_property
     def set_aside(self) -> dict[str, int]:
@@ -189,3 +196,44 @@ class View:
 
 def view(result: ScanResult) -> View:
     return View(result)
+
+
+def policy_names(sources: tuple[str, ...]) -> list[str]:
+    """Readable names of the policies applied: 'the default policy', 'home-sovereignty', files."""
+    out = []
+    for src in sources:
+        if src.startswith("sovaudit:policies/"):
+            name = src[len("sovaudit:policies/"):].rsplit(".", 1)[0]
+            out.append("the default policy" if name == "default" else f"the {name} policy")
+        else:
+            out.append(src)
+    return out
+
+
+def checked_text(result: ScanResult) -> str:
+    """'the default policy (scope code, config)' -- never a bare 'clean'."""
+    names = policy_names(result.report.policy_sources) or ["no policy"]
+    a = result.assessment
+    bits = [f"scope {', '.join(a.scope)}"]
+    if a.home:
+        bits.insert(0, f"home {a.home}")
+    return (" and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]) + f" ({'; '.join(bits)})"
+
+
+#: What each set-apart reason means, for the reports.
+SET_APART_TEXT = {
+    "docs": "documentation (outside --scope)",
+    "tests": "tests (outside --scope)",
+    "docs-copy": "identical copies of documentation files already counted",
+    "reserved-domain": "reserved test domains (RFC 2606): not data flows",
+    "non-inference-host": "hosts that serve no model (code, chat, packages): not data flows",
+}
+
+HOME_TEXT = {
+    "domestic": "home",
+    "foreign": "foreign",
+    "data_leaves": "data leaves home",
+    "foreign_control": "data at home, foreign legal order",
+    "supply_abroad": "supply controlled from abroad",
+    "unknown": "unknown",
+}

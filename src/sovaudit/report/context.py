@@ -122,9 +122,16 @@ def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
             note = e.get("kind", "") if e else ""
         elif t == "package":
             eco, _, pkg = key.rpartition("/") if key.startswith("npm/") else ("python", "", key)
-            e = kb.package(pkg, "npm" if eco == "npm" else "python")
-            if e is None:
-                e = kb.get("software", pkg)
+            eco = "npm" if eco == "npm" else "python"
+            # the publisher: rules/packages.yaml, else the software or hardware entry that owns it;
+            # a provider entry only says what the package connects to
+            entries = kb.package_entries(pkg, eco)
+            pub = kb.package_publisher(pkg, eco)
+            owner = next((x for x in entries if x.section in ("software", "hardware")), None)
+            prov_e = next((x for x in entries if x.section == "providers"), None)
+            e = pub or owner or kb.get("software", pkg)
+            if prov_e is not None:
+                note = f"connects to {prov_e.get('name', prov_e.id)}" + ("" if e is not None else "; publisher not established")
             name = key
         elif t == "region":
             cloud, _, region = key.partition("/")
@@ -147,8 +154,9 @@ def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
         if e is not None:
             name = e.get("name", key) if t != "package" else key
             rule, sources = _rule(e), e.sources
-            if t == "package" and e.section != "software":
-                note = f"{e.section}: {e.get('name', e.id)}"
+            if t == "package":
+                who = e.get("publisher") if e.section == "packages" else (e.get("owner") or e.get("name", e.id))
+                note = f"published by {who}" + (f"; {note}" if note else "")
         out.append(EntityInfo(n, str(name), country, rule, tuple(sources), str(note or "")))
     return tuple(out)
 

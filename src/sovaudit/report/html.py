@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from sovaudit.model import LAYERS, UNKNOWN, Layer, ScanResult
-from sovaudit.report.common import LAYER_TITLES, SEVERITIES, View, jurisdiction_sort_key, safe_url, view
+from sovaudit.report.common import HOME_TEXT, LAYER_TITLES, SET_APART_TEXT, SEVERITIES, View, jurisdiction_sort_key, safe_url, view
 
 #: Above this many findings, each finding shows fewer of its references (the rest are counted).
 PATHS_PER_FINDING = (20, 1)  # (small report, large report)
@@ -355,8 +355,23 @@ def _models(v: View) -> list[dict[str, Any]]:
         for link in m.lineage:
             chains.append({"depth": link.depth, "child": link.child, "relation": link.relation, "parent": link.parent,
                            "country": link.country})
+        if p is not None:
+            for name, f in (("lineage", p.lineage), ("effective license", p.effective_license),
+                            ("effective license class", p.effective_license_class)):
+                facts.append({"name": name, "value": f.value, "evidence": [
+                    {"source": e.source, "detail": e.detail, "url": safe_url(e.url), "raw_url": e.url if not safe_url(e.url) else "",
+                     "retrieved": e.retrieved} for e in f.evidence]})
+        from sovaudit.console import licenses_text, serving_text
+
         out.append({
             "id": m.model_id, "anchor": anchor("m", m.model_id), "control": m.control, "weights": m.weights,
+            "served": serving_text(m), "licenses_text": licenses_text(m),
+            "serving": [{"route": x.route, "processor": v.label(x.processor) if x.processor else "", "scope": x.scope,
+                         "references": x.references, "evidence": x.evidence} for x in m.serving],
+            "licenses": [{"access": v.label(x.access) if ":" in x.access else x.access, "license_id": x.license_id,
+                          "license_class": x.license_class, "references": x.references, "url": safe_url(x.url),
+                          "inherited_from": x.inherited_from} for x in m.licenses],
+            "lineage_status": m.lineage_status, "lineage_reason": m.lineage_reason,
             "deployment": [v.label(d) if ":" in d else d for d in m.deployment],
             "origin": [v.label(f"lab:{o}") for o in m.origin], "countries": list(m.countries),
             "license_id": m.license_id, "license_class": m.license_class, "license_terms": list(m.license_terms),
@@ -410,7 +425,9 @@ def _findings(v: View) -> list[dict[str, Any]]:
             "baselined": getattr(f, "baselined", False),
             "n": i + 1, "rule": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
             "layer_title": LAYER_TITLES[f.layer], "kind": f.kind.value, "jurisdiction": f.jurisdiction,
-            "jurisdiction_name": v.jurisdiction_name(f.jurisdiction), "entity": v.label(f.entity),
+            "jurisdictions": list(f.jurisdictions or (f.jurisdiction,)), "undecided": f.undecided,
+            "jurisdiction_name": ", ".join(v.jurisdiction_name(j) for j in (f.jurisdictions or (f.jurisdiction,))),
+            "entity": v.label(f.entity),
             "via": [v.label(x) for x in f.via], "fingerprint": f.fingerprint, "rule_source": f.rule_source,
             "refs": [_ref_row(v, p, large) for p, _ in refs[:cap]], "more": max(0, len(refs) - cap), "total": len(refs),
             "evidence": [{"node": n, "label": v.label(n), "anchor": anchor("e", n)} for n in nodes
@@ -422,10 +439,12 @@ def _findings(v: View) -> list[dict[str, Any]]:
 
 def _finding_regimes(v: View, f: Any) -> list[str]:
     la = v.result.assessment.layer(f.layer)
+    js = set(f.jurisdictions or (f.jurisdiction,))
+    out: list[str] = []
     for ex in la.exposures:
-        if ex.kind == f.kind and ex.jurisdiction == f.jurisdiction and ex.entity == f.entity:
-            return list(ex.regimes)
-    return []
+        if ex.kind == f.kind and ex.jurisdiction in js and ex.entity == f.entity:
+            out.extend(r for r in ex.regimes if r not in out)
+    return out
 
 
 def _regimes(v: View) -> list[dict[str, Any]]:
@@ -541,10 +560,38 @@ def _data_flows(v: View) -> list[dict[str, Any]]:
     return out
 
 
+def _home(v: View) -> dict[str, Any] | None:
+    """The per-layer answer against home: for each layer, the rows that say something."""
+    a = v.result.assessment
+    if not a.home:
+        return None
+    layers = []
+    for h in a.home_layers:
+        rows = []
+        for key in ("data_leaves", "foreign_control", "supply_abroad", "domestic", "unknown"):
+            for item in getattr(h, key):
+                rows.append({"key": key, "what": HOME_TEXT[key], "jurisdiction": item.jurisdiction,
+                             "name": v.jurisdiction_name(item.jurisdiction), "parties": [v.label(x) for x in item.parties],
+                             "references": item.references})
+        notes = []
+        if h.self_hosted:
+            notes.append(("self-hosted", h.self_hosted))
+        if h.api_only:
+            notes.append(("API-only", h.api_only))
+        if h.not_established:
+            notes.append(("serving path not established" if h.layer == Layer.INFERENCE else "lineage not established",
+                          h.not_established))
+        layers.append({"layer": h.layer.value, "title": LAYER_TITLES[h.layer], "rows": rows,
+                       "notes": [{"what": w, "models": list(ms)} for w, ms in notes]})
+    return {"jurisdiction": a.home, "name": v.jurisdiction_name(a.home), "source": a.home_source, "layers": layers}
+
+
 def page_data(result: ScanResult) -> dict[str, Any]:
     v = view(result)
     juris = v.jurisdictions
-    colour = colours(juris)
+    home = result.assessment.home
+    styled = juris + ([home] if home and home not in juris else [])  # the home is named even with no row of its own
+    colour = colours(styled)
     compact = len(result.findings) > LARGE_REPORT
     stats = result.stats
     def subjects(layer: Layer, *types: str) -> int:
@@ -571,6 +618,11 @@ def page_data(result: ScanResult) -> dict[str, Any]:
             "files_skipped": len({s.path for s in result.skipped}),
         },
         "verdict": v.verdict,
+        "checked": v.checked,
+        "home": _home(v),
+        "set_apart": [{"reason": x.reason, "text": SET_APART_TEXT.get(x.reason, x.reason), "references": x.references,
+                       "files": x.files, "ids": list(x.ids), "more": x.more} for x in result.assessment.set_apart],
+        "scope": list(result.assessment.scope),
         "set_aside": v.set_aside,
         "severity_counts": v.severity_counts,
         "severities": list(SEVERITIES),
@@ -596,7 +648,8 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "entities_more": 0 if not compact else sum(1 for e in result.report.entities if e.node.startswith("model:")),
         "compact": compact,
         "models_detailed": len(result.assessment.models) if not compact else min(len(result.assessment.models), MODELS_DETAILED),
-        "jclass": {j: jclass(j) for j in juris},
+        "jclass": {j: jclass(j) for j in styled},
+        "styles": [{"cls": jclass(j), "colour": colour[j]} for j in styled],
         "suppressions": [{"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
                          for s in result.suppressions],
         "skipped": skipped[:LIST_CAP],

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from sovaudit.console import home_rows, licenses_text, serving_text, set_apart_lines
 from sovaudit.model import ScanResult
 from sovaudit.report.common import SEVERITIES, View, view
 
@@ -54,12 +55,13 @@ def _data(v: View, caps: dict[str, int]) -> dict[str, Any]:
         refs = v.finding_refs(f)
         first = refs[0][0]
         aside = " (suppressed)" if getattr(f, "suppressed", False) else " (baseline)" if getattr(f, "baselined", False) else ""
-        findings.append({"severity": f.severity.value + aside, "rule": f.rule_id, "message": f.message[: caps["message"]],
+        findings.append({"severity": f.severity.value + aside, "rule": f.rule_id + (" (undecided)" if f.undecided else ""),
+                         "message": f.message[: caps["message"]],
                          "where": f"{first.path}:{first.line}", "more": len(refs) - 1})
     models = []
     for m in r.assessment.models[: caps["models"]]:
-        models.append({"id": m.model_id, "control": m.control, "weights": m.weights,
-                       "license": f"{m.license_id} ({m.license_class})" if m.license_id != m.license_class else m.license_id,
+        models.append({"id": m.model_id, "control": m.control, "weights": m.weights, "served": serving_text(m),
+                       "license": licenses_text(m), "lineage": m.lineage_status.replace("-", " "),
                        "origin": ", ".join(list(m.origin) + [f"[{c}]" for c in m.countries]) or "unknown"})
     matrix = []
     for row in v.matrix:
@@ -81,6 +83,10 @@ def _data(v: View, caps: dict[str, int]) -> dict[str, Any]:
         "tool_version": r.tool_version, "rules_version": r.rules_version,
         "network": "offline (Hub not consulted)" if r.offline else "Hub consulted",
         "generated": r.report.generated, "policies": ", ".join(r.report.policy_sources),
+        "checked": v.checked,
+        "home": {"code": r.assessment.home, "source": r.assessment.home_source,
+                 "rows": [{"layer": t, "text": x} for t, x in home_rows(r.assessment)]} if r.assessment.home else None,
+        "set_apart": set_apart_lines(r.assessment),
     }
 
 
