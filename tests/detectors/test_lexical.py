@@ -117,6 +117,14 @@ NOT_MODELS = [
     ("config.yaml", "model_name: Mistral 7B\nmodel: not_required\n"),
     ("guide.mdx", 'llm = LLM(model="model-id-here")\nx = LLM(model="provider/model-id")\n'),
     ("sana.yaml", "model:\n  act:\n    - silu\n    - gelu\n"),
+    # notebook widget state: a widget class, not a model
+    ("demo.ipynb", '{"cells": [], "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {"a1": '
+                   '{"model_module": "@jupyter-widgets/controls", "model_name": "LayoutModel", "state": '
+                   '{"_model_module": "@jupyter-widgets/base", "_model_name": "HTMLModel"}}}}}}}\n'),
+    # a Hub CDN host is no repository page; a one-letter value is a test's stand-in
+    ("index.yaml", "icon: https://cdn-uploads.huggingface.co/production/uploads/630e8f0b/Avm.png\n"
+                   "icon: https://cdn-avatars.huggingface.co/v1/production/uploads/5fd5/QPiv.png\n"),
+    ("engine_test.py", 'args = FakeEngineArgs(model="m")\nbuild("org/repo-GGUF", "a.gguf")\n'),
 ]
 
 

@@ -491,8 +491,8 @@ class Lexer:
         for pre in (b"www.", b"https://", b"http://"):
             if data[max(0, us - len(pre)):us].lower() == pre:
                 us -= len(pre)
-        if us > 0 and data[us - 1] in _ID_CHARS:
-            return
+        if us > 0 and (data[us - 1] in _ID_CHARS or data[us - 1] == 0x2E):
+            return  # a subdomain (cdn-uploads.huggingface.co/production/...): not a repository page
         m = _URL_FWD.match(data, end)
         path = self._text(data[end:m.end() if m else end]).rstrip(".,;:)]}'\"`*")
         ms = self.rec.hub_url(path)

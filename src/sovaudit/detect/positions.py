@@ -135,6 +135,7 @@ class DetectionRules:
         self.placeholder_words = low("words")
         self.placeholder_values = low("values")
         self.uri_placeholder_words = low("uri_words")
+        self.min_name_length = max([int(e.get("min_name_length")) for e in ds if e.get("min_name_length")] or [1])
         self.local_dir_words = low("local_dir_words")
         self.repo_words = low("repo_words")
         self.resource_words = low("resource_words")

@@ -156,7 +156,8 @@ class Recogniser:
         ext = low[low.rfind("."):] if "." in low else ""
         if ext in self.rules.weight_exts:
             base = low.rsplit("/", 1)[-1]
-            if base in self.rules.generic_weight_names or self.is_placeholder(base[: -len(ext)] or "x"):
+            stem = base[: -len(ext)]
+            if base in self.rules.generic_weight_names or self.is_placeholder(stem or "x") or len(stem) < self.rules.min_name_length:
                 return None
             return ModelString(s, self.rules.weight_exts[ext], "", 0.85)
         if self.is_placeholder(s) or _VERSIONISH_RE.match(s) or s.replace(".", "").isdigit():
@@ -208,7 +209,7 @@ class Recogniser:
                 return ModelString(s, "ollama", "", 0.85 if ":" in s or fam is not None else 0.8)
             return None
         if hint in ("api", "hf", "model", "litellm", "bedrock", "localai", "docker-model-runner", "kb"):
-            if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s) or hint == "kb":
+            if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s) or hint == "kb" or len(s) < self.rules.min_name_length:
                 return None
             if hint == "hf":
                 # a bare name given to a Hub loader: a legacy canonical id (gpt2, bert-base-uncased). Those
