@@ -157,7 +157,7 @@ def test_schema_1_documents_still_diff(docs, tmp_path):
     one exactly as the new one would; the same scan in both forms is no change."""
     old, new = docs
     v2_old, v2_new = json.loads(old.read_text()), json.loads(new.read_text())
-    assert v2_old["schema_version"] == "2.1" and "routes" in v2_old["findings"][0]
+    assert v2_old["schema_version"] == "2.2" and "routes" in v2_old["findings"][0]
     v1_old = tmp_path / "old-v1.json"
     v1_old.write_text(json.dumps(as_schema_1(v2_old)))
     assert invoke(str(v1_old), str(new)).stdout == invoke(str(old), str(new)).stdout.replace(str(old), str(v1_old))
@@ -274,3 +274,23 @@ def test_diff_help_and_a_real_process(docs):
     assert run_process("diff", str(old), str(new)).returncode == 0
     proc = run_process("diff", str(old), str(new), "--fail-on-added")
     assert proc.returncode == 1 and "Exposure added (3):" in proc.stdout
+
+
+def test_a_route_listed_as_a_sample_is_compared_by_its_count(tmp_path):
+    """Past 20 references a route lists the first 20 and its total (schema 2.2): one more
+    reference behind it is "more references" (no place named: it may not be among those listed);
+    the same count is no change."""
+    many = "".join(f'client.chat.completions.create(model="deepseek-chat")  # {i}\n' for i in range(25))
+    root = tree(tmp_path / "repo", {"app.py": APP + many})
+    old, new, same = tmp_path / "old.json", tmp_path / "new.json", tmp_path / "same.json"
+    _, doc, _ = scan(root, out=old)
+    routes = [r for la in doc["assessment"]["layers"] for e in la["exposures"] for r in e["routes"]]
+    assert any(r.get("references_total") == 25 and len(r["references"]) == 20 for r in routes)
+    scan(root, out=same)
+    assert diff_documents(json.loads(old.read_text()), json.loads(same.read_text())).exposure_added == ()
+    tree(root, {"app.py": APP + many + 'client.chat.completions.create(model="deepseek-chat")  # one more\n'})
+    scan(root, out=new)
+    d = diff_documents(json.loads(old.read_text()), json.loads(new.read_text()))
+    grew = [(x.layer, x.entity, x.change, x.where) for x in d.exposure_added]
+    assert ("inference-provider", "model:deepseek-chat", "more references", ()) in grew
+    assert d.exposure_removed == ()

@@ -37,6 +37,7 @@ from sovaudit.graph import SCOPE_FACTOR, WEIGHT_FORMS, StackGraph, build_graph, 
 from sovaudit.model import (
     DEFAULT_SCOPE,
     LAYERS,
+    ROUTE_REFERENCES,
     UNKNOWN,
     AccessLicense,
     Assessment,
@@ -708,7 +709,9 @@ def route_to_dict(r: ExposureRoute) -> dict[str, Any]:
         d["serving"] = r.serving
     if r.home:
         d["home"] = r.home
-    d["references"] = list(r.references)
+    d["references"] = list(r.references[:ROUTE_REFERENCES])
+    if len(r.references) > ROUTE_REFERENCES:
+        d["references_total"] = len(r.references)
     return d
 
 

@@ -115,11 +115,24 @@ def _wheres(holder: dict[str, Any], index: dict[str, Where]) -> Iterable[tuple[s
     """(cause, where) for every reference behind an exposure or finding: schema 2 ``routes`` or
     schema 1 ``paths``."""
     for r in holder.get("routes", []) or []:
+        if r.get("references_total"):
+            continue  # a sample of the route's references (schema 2.2): compared by count, in _counts
         for key in r.get("references", []) or []:
             w = _where_of(str(key), index)
             yield w.fingerprint or f"{w.path}:{w.line}", w
     for p in holder.get("paths", []) or []:
         yield _cause(p), Where(str(p.get("path", "")), int(p.get("line", 0) or 0), str(p.get("fingerprint", "")))
+
+
+def _counts(doc: dict[str, Any]) -> dict[tuple[str, str, str, str], int]:
+    """References per exposure on its sampled routes (those listed with ``references_total``)."""
+    out: dict[tuple[str, str, str, str], int] = {}
+    for la in doc.get("assessment", {}).get("layers", []) or []:
+        for e in la.get("exposures", []) or []:
+            n = sum(int(r.get("references_total") or 0) for r in e.get("routes", []) or [])
+            if n:
+                out[_xkey(e)] = out.get(_xkey(e), 0) + n
+    return out
 
 
 def _causes(doc: dict[str, Any], index: dict[str, Where]) -> dict[tuple[str, str, str, str], dict[str, Where]]:
@@ -133,12 +146,15 @@ def _causes(doc: dict[str, Any], index: dict[str, Where]) -> dict[tuple[str, str
     return out
 
 
-def _exposure_changes(a: dict, b: dict, appeared: str, grew: str) -> tuple[ExposureChange, ...]:
-    """Causes ``b`` has and ``a`` has not."""
+def _exposure_changes(a: dict, b: dict, appeared: str, grew: str, na: dict | None = None,
+                      nb: dict | None = None) -> tuple[ExposureChange, ...]:
+    """Causes ``b`` has and ``a`` has not; for routes listed as a sample (``na``/``nb``: their
+    reference counts), a larger count with no place named."""
+    na, nb = na or {}, nb or {}
     out: list[ExposureChange] = []
     for key, causes in b.items():
         extra = sorted((w for c, w in causes.items() if c not in a.get(key, {})), key=lambda w: (w.path, w.line, w.fingerprint))
-        if extra:
+        if extra or nb.get(key, 0) > na.get(key, 0):
             out.append(ExposureChange(*key, change=appeared if key not in a else grew, where=tuple(extra)))
     return tuple(sorted(out, key=ExposureChange.sort_key))
 
@@ -193,8 +209,8 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any], old_name: str = "OL
     removed = [_finding_change(d, "gone", _finding_where(d, io)) for d in old_f if _fkey(d) not in new_keys]
     return Diff(
         old=_meta(old, old_name), new=_meta(new, new_name),
-        exposure_added=_exposure_changes(co, cn, "new", "more references"),
-        exposure_removed=_exposure_changes(cn, co, "gone", "fewer references"),
+        exposure_added=_exposure_changes(co, cn, "new", "more references", _counts(old), _counts(new)),
+        exposure_removed=_exposure_changes(cn, co, "gone", "fewer references", _counts(new), _counts(old)),
         findings_added=tuple(sorted(added, key=FindingChange.sort_key)),
         findings_removed=tuple(sorted(removed, key=FindingChange.sort_key)),
     )

@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 #: Version of the JSON document written by ``--format json``. Bump on incompatible change. 2.1 adds
 #: the serving path, lineage status, access-path licenses, legal orders, scope and home facts and
 #: findings that list every jurisdiction they touch (an exposure is no longer repeated under EU).
-SCHEMA_VERSION = "2.1"
+#: 2.2 lists at most ``ROUTE_REFERENCES`` references per exposure route, with ``references_total``
+#: when there are more (a monorepo's document was 200 MB of fingerprint lists).
+SCHEMA_VERSION = "2.2"
+#: References listed per exposure route in the JSON document (the first, in path and line order).
+ROUTE_REFERENCES = 20
 #: The oldest major version still read (``diff``, ``--baseline``, ``compare``, ``stack``). Version 1
 #: wrote one ``paths`` record per reference and route where version 2 writes ``routes``; nothing
 #: else that those commands read changed.
