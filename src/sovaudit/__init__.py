@@ -1,3 +1,17 @@
-"""sovaudit: audit the jurisdictional sovereignty of an AI software supply chain."""
+"""sovaudit: audit the jurisdictional sovereignty of an AI software supply chain.
+
+The library entry point is ``audit(AuditConfig(root=PATH))``; see ``sovaudit.api``."""
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # imported on first use: ``import sovaudit`` stays cheap for the CLI's --version and --help
+    if name in ("audit", "AuditConfig", "AuditError"):
+        from sovaudit import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sovaudit' has no attribute {name!r}")
+
+
+__all__ = ["audit", "AuditConfig", "AuditError", "__version__"]

@@ -1,0 +1,142 @@
+"""The library entry point: ``audit(AuditConfig(root=...))`` runs the whole pipeline once.
+
+walk -> detect -> resolve -> graph -> assess (exposure and policy) -> report context, in that
+order, with the same inputs whoever calls it: the CLI, ``compare``, the organisation scan and the
+tests. Writing reports is separate (``sovaudit.report``): a caller may want none, or other places.
+
+Errors a caller can fix (a bad policy, rules overlay, baseline or repository config) are raised as
+``AuditError`` with the problems listed; anything else is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sovaudit.model import DEFAULT_SCOPE, ScanConfig, ScanResult
+
+
+class AuditError(Exception):
+    """Something in the audit's inputs must be fixed before it can run; ``problems`` says what."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    """What to audit and how. Only ``root`` is required; the rest are the CLI's defaults."""
+
+    root: str
+    excludes: tuple[str, ...] = ()
+    use_gitignore: bool = True
+    max_file_bytes: int = 5 * 1024 * 1024
+    jobs: int = 0  # 0 = all cores
+    cache_dir: str = ""  # "" = the user cache folder; "-" = no cache at all (scan, rules, Hub)
+    rules_dirs: tuple[str, ...] = ()  # folders of rules YAML laid over the shipped knowledge base
+    offline: bool = False  # never ask the Hugging Face Hub (HF_HUB_OFFLINE=1 says the same)
+    refresh: bool = False  # ignore cached Hub answers
+    hub_timeout: float = 10.0
+    policies: tuple[str, ...] = ()  # policy files or shipped policy names, on top of the default
+    policy_replace: bool = False  # only ``policies``, not the shipped default
+    fail_on: str = "none"  # none | low | medium | high | critical
+    baseline: str = ""  # a JSON document an earlier audit wrote: its findings are marked baselined
+    home: str | None = None  # ISO 3166-1 alpha-2 or EU; None: the repository's config file says; "" = none
+    scope: tuple[str, ...] | None = None  # code, config, docs, tests; None: the config file, else code,config
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # reserved for callers' own notes
+
+
+def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
+          progress: Callable[[int, int], None] | None = None) -> ScanResult:
+    """Audit the tree at ``config.root`` and return the final result: references, provenance,
+    assessment, findings and what the reports need. ``kb`` (a loaded knowledge base) and ``hub``
+    (a ``HubClient``) may be passed to share them between audits; ``progress(done, total)`` is
+    called as files are read. Raises ``AuditError`` for inputs that must be fixed."""
+    from sovaudit.scan import scan
+
+    settings = _settings(config)
+    kb = kb if kb is not None else load_rules(config.rules_dirs, config.cache_dir)
+    policy = _policy(config, settings[0])
+    baseline = _baseline(config.baseline) if config.baseline else None
+    scan_config = ScanConfig(root=config.root, excludes=config.excludes, max_file_bytes=config.max_file_bytes,
+                             jobs=config.jobs, use_gitignore=config.use_gitignore, cache_dir=config.cache_dir,
+                             rules_dirs=config.rules_dirs)
+    result = scan(scan_config, kb, progress=progress)
+    return finish(result, kb, policy, config, settings, baseline, hub)
+
+
+def finish(result: ScanResult, kb: Any, policy: Any, config: AuditConfig, settings: tuple[str, str, tuple[str, ...]],
+           baseline: Any = None, hub: Any = None) -> ScanResult:
+    """The stages after detection, for references from a scan, a stack file or a saved document."""
+    from sovaudit import pipeline
+
+    home, home_source, scope = settings
+    client = hub if hub is not None else hub_client(config)
+    try:
+        return pipeline.run(result, kb, client, policy, baseline, config.fail_on, home, home_source, scope)
+    finally:
+        if hub is None:
+            client.close()
+
+
+def load_rules(rules_dirs: tuple[str, ...] = (), cache_dir: str = "") -> Any:
+    """The shipped knowledge base with ``rules_dirs`` laid over it, kept parsed in the cache folder
+    unless ``cache_dir`` is "-". Raises ``AuditError`` listing the problems of a bad overlay."""
+    from sovaudit.cache import default_cache_dir
+    from sovaudit.rules import RulesError, load_knowledge_base
+
+    try:
+        return load_knowledge_base(rules_dirs, cache_dir=None if cache_dir == "-" else (cache_dir or default_cache_dir()))
+    except RulesError as exc:
+        raise AuditError(["the knowledge base has problems:"] + [f"  {p}" for p in exc.problems]) from exc
+
+
+def hub_client(config: AuditConfig) -> Any:
+    """A Hub client as ``config`` asks for it (offline, cache, refresh, timeout)."""
+    from sovaudit.hub import HubCache, HubClient, env_offline
+
+    cache = None if config.cache_dir == "-" else HubCache(config.cache_dir or None)
+    return HubClient(offline=config.offline or env_offline(), cache=cache, refresh=config.refresh, timeout=config.hub_timeout)
+
+
+def _settings(config: AuditConfig) -> tuple[str, str, tuple[str, ...]]:
+    """(home, where it was stated, scope): the config's own values, else the repository's
+    ``sovaudit.toml`` / ``.sovaudit.yaml`` / ``pyproject.toml``."""
+    from sovaudit.config import ConfigError, parse_home, parse_scope, repo_config
+
+    try:
+        cfg = repo_config(config.root)
+        if config.home is None:
+            home, source = cfg.home, cfg.source if cfg.home else ""
+        elif config.home.strip().lower() in ("", "none"):
+            home, source = "", ""
+        else:
+            home, source = parse_home(config.home), "--home"
+        scope = parse_scope(",".join(config.scope)) if config.scope is not None else (cfg.scope or DEFAULT_SCOPE)
+    except ConfigError as exc:
+        raise AuditError([str(exc)]) from exc
+    return home, source, scope
+
+
+def _policy(config: AuditConfig, home: str) -> Any:
+    from sovaudit.policy import PolicyError, load_policy
+
+    if config.policy_replace and not config.policies:
+        raise AuditError(["policy_replace needs at least one policy"])
+    try:
+        return load_policy(config.policies, replace=config.policy_replace, home=home)
+    except PolicyError as exc:
+        raise AuditError([str(p) for p in exc.problems]) from exc
+
+
+def _baseline(path: str) -> Any:
+    from sovaudit.baseline import DocumentError, load_baseline
+
+    try:
+        return load_baseline(path)
+    except DocumentError as exc:
+        raise AuditError([str(exc)]) from exc
+
+
+__all__ = ["AuditConfig", "AuditError", "audit", "finish", "hub_client", "load_rules"]
