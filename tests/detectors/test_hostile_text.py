@@ -40,6 +40,19 @@ def test_long_runs_of_template_braces_and_nesting(kb):
     assert got == [("Qwen/Qwen2.5-7B-Instruct", 3), ("gpt-4o", 5)] and skips == []
 
 
+def test_a_notebook_of_base64_images_with_a_constant_passed_to_a_loader(kb):
+    """peft's diffusers notebooks: megabytes of base64 image outputs, and a model passed through a
+    variable. Looking up the variable's assignment read the blobs with a backtracking pattern (7.6 s,
+    over the budget: the file was only partly analysed)."""
+    rnd = random.Random(3)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    blob = "".join(rnd.choice(alphabet) for _ in range(2_000_000))
+    cells = ('{"cells": [{"cell_type": "code", "source": ["base = \\"runwayml/stable-diffusion-v1-5\\"\\n", '
+             '"pipe = DiffusionPipeline.from_pretrained(base)\\n"], "outputs": [{"data": {"image/png": "' + blob + '"}}]}]}\n')
+    got, skips = models(kb, "inference.ipynb", cells.encode())
+    assert got == [("runwayml/stable-diffusion-v1-5", 1)] and skips == []
+
+
 def test_a_secret_on_a_very_long_line_is_cut_then_redacted(kb, tmp_path):
     secret = "sk-proj-" + "Z" * 40
     line = "x" * 200_000 + f' api_key="{secret}" model="deepseek-chat" ' + "auth_token=" * 20_000

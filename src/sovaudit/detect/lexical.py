@@ -1001,7 +1001,9 @@ class Lexer:
             i += 1
         return None
 
-    _ASSIGN = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[^=\n]{1,60})?=(?!=)[ \t]*(?=\\?[\"'])")
+    # "= 'x'": found from the "=" (a literal start: linear on any text, base64 blobs included), the
+    # name read leftwards from there
+    _ASSIGN_EQ = re.compile(rb"=[ \t]*(?=\\?[\"'])")
 
     def _constant(self, f: _File, name: str, before: int) -> tuple[int, int] | None:
         """The string literal a module constant or variable was last given before ``before``
@@ -1011,16 +1013,57 @@ class Lexer:
         if f.assignments is None:  # one pass over the file, on the first constant asked for
             f.assignments = {}
             data = f.data
-            for m in self._ASSIGN.finditer(data):
-                if m.start() and data[m.start() - 1] in _ID_CHARS | {0x2E}:
-                    continue
-                f.assignments.setdefault(self._text(m.group(1)), []).append(m.end())
+            for m in self._ASSIGN_EQ.finditer(data):
+                var = self._assigned_name(data, m.start())
+                if var:
+                    f.assignments.setdefault(var, []).append(m.end())
         best = None
         for pos in f.assignments.get(name, ()):
             if best is not None and pos > before:
                 break
             best = pos
         return self._string_at(f, best) if best is not None else None
+
+    @staticmethod
+    def _assigned_name(data: bytes, eq: int) -> str:
+        """The variable an ``=`` at ``eq`` assigns: ``NAME =``, ``NAME: type =`` (an annotation of
+        up to 60 characters on the line); "" for ``==``, ``<=``, ``a.b =``, ``a[i] =`` and others."""
+        if eq == 0 or data[eq - 1] in b"=!<>+-*/%&|^:" or data[eq + 1:eq + 2] == b"=":
+            return ""
+        ls = data.rfind(b"\n", max(0, eq - 200), eq) + 1
+        j = eq
+        while j > ls and data[j - 1] in b" \t":
+            j -= 1
+        i = j
+        while i > ls and data[i - 1] in _ID_CHARS:
+            i -= 1
+        name_s, name_e = i, j
+        k = i
+        while k > ls and data[k - 1] in b" \t":
+            k -= 1
+        if k > ls and data[k - 1] == 0x3A and data[k - 2:k - 1] != b":":
+            # "x: str =": the name is before the colon
+            name_e = k - 1
+            while name_e > ls and data[name_e - 1] in b" \t":
+                name_e -= 1
+            name_s = name_e
+            while name_s > ls and data[name_s - 1] in _ID_CHARS:
+                name_s -= 1
+        elif i == j:
+            # "x: dict[str, int] =": a colon at most 60 characters back, with no "=" between
+            c = data.rfind(b":", max(ls, eq - 61), eq)
+            if c < 0:
+                return ""
+            name_e = c
+            while name_e > ls and data[name_e - 1] in b" \t":
+                name_e -= 1
+            name_s = name_e
+            while name_s > ls and data[name_s - 1] in _ID_CHARS:
+                name_s -= 1
+        if name_s == name_e or not (0x41 <= (data[name_s] | 0x20) - 0x20 <= 0x5A or data[name_s] == 0x5F) \
+                or (name_s and data[name_s - 1] in _ID_CHARS | {0x2E}):
+            return ""
+        return data[name_s:name_e].decode("ascii", "replace")
 
     def _option_call(self, f: _File, end: int, a) -> None:
         s, e = self._call_args(f, end - 1, 1200)
