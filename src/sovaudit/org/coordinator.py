@@ -150,7 +150,7 @@ def _client(options: OrgScanOptions) -> tuple[Any, Any]:
         return client, None
     n = options.workers or os.cpu_count() or 1
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                           dashboard_address=":8787" if options.dashboard else None, silence_logs=logging.ERROR)
+                           dashboard_address=":8787" if options.dashboard else ":0", silence_logs=logging.ERROR)
     return Client(cluster), cluster
 
 
