@@ -157,3 +157,141 @@ def scan_cmd(sources: tuple[str, ...], list_files: tuple[str, ...], db_url: str 
     for key, failure, reason in summary.failures:
         click.echo(f"  failed ({failure.value}): {key}: {reason}", err=True)
     sys.exit(EXIT_FAILED if summary.failures else EXIT_OK)
+
+
+def _engine(db_url: str | None) -> Any:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sovaudit.org import db
+
+    try:
+        return db.connect(db_url)
+    except SQLAlchemyError as exc:
+        click.echo(f"error: cannot open the database {db.display_url(db_url or db.default_url())}: "
+                   f"{str(exc).splitlines()[0]}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@org.command("report")
+@_db_option
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False), default="org-report", show_default=True,
+              help="Folder for index.html, org.json, org.csv and repos/.")
+@click.option("-f", "--format", "formats", default="html,json,csv", show_default=True,
+              help="Comma-separated: html, json, csv.")
+@click.option("--runs", type=click.IntRange(min=1), default=30, show_default=True, help="Runs in the trend.")
+def report_cmd(db_url: str | None, output_dir: str, formats: str, runs: int) -> None:
+    """Write the organisation view from the history.
+
+    index.html: repositories x layers x jurisdictions (each cell links to the repository's own
+    page), the foreign dependencies the most repositories share, data leaving the home
+    jurisdiction, the trend over runs as a chart and what failed; org.json and org.csv hold the
+    same; repos/ holds a page and the latest scan document of each repository.
+
+    \b
+    Examples:
+      sovaudit org report -o org-report/
+      sovaudit org report --db postgresql://audit@db/sovaudit -f json,csv -o out/
+    """
+    from sovaudit.org.report import FORMATS, write
+    from sovaudit.org.views import org_view
+
+    wanted = tuple(dict.fromkeys(f.strip() for f in formats.split(",") if f.strip()))
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise click.UsageError(f"unknown format(s): {', '.join(bad) or 'none given'} (available: {', '.join(FORMATS)})")
+    engine = _engine(db_url)
+    try:
+        with engine.connect() as conn:
+            view = org_view(conn, trend_runs=runs)
+            written = write(conn, view, Path(output_dir), wanted)
+    finally:
+        engine.dispose()
+    main_files = [p for p in written if p.parent == Path(output_dir)]
+    click.echo(f"{len(view.repos)} repositories: " + ", ".join(str(p) for p in main_files)
+               + f" and {len(written) - len(main_files)} files in {Path(output_dir) / 'repos'}", err=True)
+
+
+@org.command("history")
+@click.argument("repo")
+@_db_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def history_cmd(repo: str, db_url: str | None, fmt: str) -> None:
+    """Every scan of REPO (its path, URL or name), newest first, with what each added or removed
+    (layer/jurisdiction) against the successful scan before it."""
+    import json
+
+    from sovaudit.org.views import NotFound, find_repository, history
+
+    engine = _engine(db_url)
+    try:
+        with engine.connect() as conn:
+            try:
+                rid, key, name = find_repository(conn, repo)
+            except NotFound as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
+            entries = list(reversed(history(conn, rid)))
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"repository": name, "key": key, "scans": [
+            {"run": h.run_id, "scanned_at": h.attempt.scanned_at.isoformat(timespec="seconds"),
+             "commit": h.attempt.commit, "status": h.attempt.status, "failure": h.attempt.failure,
+             "reason": h.attempt.reason, "tool_version": h.attempt.tool_version,
+             "rules_version": h.attempt.rules_version, "references": h.attempt.references,
+             "findings": h.attempt.findings, "added": [f"{la}/{j}" for la, j in h.added],
+             "removed": [f"{la}/{j}" for la, j in h.removed]} for h in entries]}, indent=1, ensure_ascii=False))
+        return
+    click.echo(f"{name} ({key}): {len(entries)} scans")
+    for h in entries:
+        a = h.attempt
+        result = "ok" if a.status == "ok" else f"FAILED ({a.failure}: {a.reason})"
+        line = (f"  {a.scanned_at:%Y-%m-%d %H:%M} run {h.run_id:<4} {a.commit[:12]:<12} {result}"
+                + (f"  {a.references} refs, {a.findings} findings" if a.status == "ok" else ""))
+        click.echo(line)
+        for la, j in h.added:
+            click.echo(f"      + {la} / {j}")
+        for la, j in h.removed:
+            click.echo(f"      - {la} / {j}")
+
+
+@org.command("diff")
+@click.option("--since", required=True, metavar="DATE",
+              help="2026-05-01, 2026-05-01T12:00 (UTC unless a zone is given), or 7d / 12h / 2w ago.")
+@_db_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text", show_default=True)
+def diff_cmd(since: str, db_url: str | None, fmt: str) -> None:
+    """What changed since DATE: per repository, the exposures (layer, kind, jurisdiction, entity)
+    its latest successful scan has that its scan as of DATE had not, and the reverse; repositories
+    first audited since then, and those whose last attempt since then failed."""
+    import json
+
+    from sovaudit.org.views import diff, parse_since
+
+    try:
+        when = parse_since(since)
+    except ValueError:
+        raise click.BadParameter(f"{since!r} is not a date, a time or a span like 7d", param_hint="--since") from None
+    engine = _engine(db_url)
+    try:
+        with engine.connect() as conn:
+            changes = diff(conn, when)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"since": when.isoformat(timespec="seconds"), "repositories": [
+            {"name": c.name, "key": c.key, "status": c.status, "before": c.before_commit or None,
+             "after": c.after_commit or None, "failure": c.failure or None,
+             "added": [dict(zip(("layer", "kind", "jurisdiction", "entity"), e, strict=True)) for e in c.added],
+             "removed": [dict(zip(("layer", "kind", "jurisdiction", "entity"), e, strict=True)) for e in c.removed]}
+            for c in changes]}, indent=1, ensure_ascii=False))
+        return
+    md = fmt == "md"
+    click.echo(f"{'## ' if md else ''}Changes since {when:%Y-%m-%d %H:%M} UTC: {len(changes)} repositories")
+    for c in changes:
+        head = f"{c.name} [{c.status}]" + (f" {c.before_commit[:12]} -> {c.after_commit[:12]}"
+                                           if c.before_commit and c.after_commit else "")
+        click.echo(("\n### " if md else "") + head + (f" -- {c.failure}" if c.failure else ""))
+        for sign, items in (("+", c.added), ("-", c.removed)):
+            for layer, kind, j, entity in items:
+                click.echo(f"{'- ' if md else '  '}{sign} {layer} {kind} {j}: {entity}")

@@ -180,7 +180,7 @@ CHILD_TABLES: tuple[tuple[str, Table], ...] = (
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def utc(t: dt.datetime) -> dt.datetime:
