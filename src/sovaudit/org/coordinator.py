@@ -99,8 +99,11 @@ class _Progress:
             self.thread.start()
 
     def _running(self) -> int:
+        """Tasks executing now: a worker may hold more than it has threads (queued on it), so
+        each worker counts at most its threads."""
         try:
-            return sum(len(v) for v in self.client.processing().values())
+            threads = self.client.nthreads()
+            return sum(min(len(keys), threads.get(w, 1)) for w, keys in self.client.processing().items())
         except Exception:  # noqa: BLE001 - the scheduler is going away; the last figure stands
             return self.counts.running
 

@@ -25,7 +25,7 @@ _CREDENTIALS = re.compile(r"(://)[^/@\s]+@")
 
 
 class GitError(Exception):
-    """git failed; the message is git's last line of error, credentials removed."""
+    """git failed; the message is git's last lines of error, credentials removed."""
 
 
 class Timeout(Exception):
@@ -58,7 +58,9 @@ def git(args: list[str], deadline: float, cwd: str | None = None, step: str = "g
         raise Timeout(f"{step} did not finish in time") from None
     if proc.returncode != 0:
         lines = [ln.strip() for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
-        raise GitError(redact(lines[-1] if lines else f"{step} exited with code {proc.returncode}"))
+        # the last lines say why ("remote: aborting due to possible repository corruption" comes
+        # before "fatal: early EOF"); at most three, credentials taken out
+        raise GitError(redact(" / ".join(lines[-3:]) if lines else f"{step} exited with code {proc.returncode}"))
     return out.decode("utf-8", "replace")
 
 

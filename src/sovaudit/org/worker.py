@@ -9,6 +9,7 @@ nothing but its clone, which it removes.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -68,6 +69,8 @@ def scan_repository(task: RepoTask) -> RepoOutcome:
             commit = gitops.remote_head(src.location, deadline)
             if commit in task.known_commits:
                 return done(Outcome.UNCHANGED, commit=commit)
+            if task.work_dir:
+                os.makedirs(task.work_dir, exist_ok=True)
             clone_root = tempfile.mkdtemp(prefix="sovaudit-org-", dir=task.work_dir or None)
             root = Path(clone_root) / src.name
             commit = gitops.clone(src.location, root, deadline)
