@@ -28,8 +28,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "GIT_COMMITTER_NAME": "Test",
     "GIT_COMMITTER_EMAIL": "test@example.org", "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
@@ -103,6 +101,18 @@ def make_folder(path: Path, files: dict[str, str]) -> Path:
 # -- databases ----------------------------------------------------------------------------------
 
 PG_ENV = "SOVAUDIT_TEST_PG_URL"
+
+
+def need_pg() -> None:
+    """Skip without a PostgreSQL server -- except in CI, where .ci/run starts one: there a missing
+    server is a failure, so that the PostgreSQL half of the tests cannot quietly not run."""
+    import pytest
+
+    if os.environ.get(PG_ENV):
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true but {PG_ENV} is not set: .ci/run must start PostgreSQL (bash .ci/postgres.sh)")
+    pytest.skip(f"no PostgreSQL server: set {PG_ENV} (eval \"$(bash .ci/postgres.sh)\" starts one)")
 
 
 def pg_database() -> tuple[str, Any]:

@@ -13,7 +13,7 @@ import zlib
 
 import pytest
 from click.testing import CliRunner
-from org_support import APPS, PG_ENV, commit, make_repo, pg_database
+from org_support import APPS, commit, make_repo, need_pg, pg_database
 from sqlalchemy import select
 
 from sovaudit.org import db
@@ -36,15 +36,13 @@ def cluster():
 def history_db(request, tmp_path_factory, cluster):
     """Run 1: cn-api, eu-selfhost and qwen-embed (home EU). Then eu-selfhost gains a Chinese
     model. Run 2: all three again. ``since`` lies between the two runs."""
-    import os
 
     tmp = tmp_path_factory.mktemp("hist")
     drop = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp / 'org.sqlite'}"
     else:
-        if not os.environ.get(PG_ENV):
-            pytest.skip(f"no PostgreSQL server: set {PG_ENV} (eval \"$(bash .ci/postgres.sh)\" starts one)")
+        need_pg()
         url, drop = pg_database()
     repos = {name: make_repo(tmp / name, APPS[name]) for name in ("cn-api", "eu-selfhost", "qwen-embed")}
     args = ["scan", *map(str, repos.values()), "--db", url, "--scheduler", cluster.scheduler_address, "--offline",

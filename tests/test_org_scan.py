@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from org_support import (
     APPS,
-    PG_ENV,
     SilentServer,
     commit,
     git,
     make_folder,
     make_mirror,
     make_repo,
+    need_pg,
     pg_database,
     runner_command,
 )
@@ -45,8 +45,7 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'org.sqlite'}"
         return
-    if not os.environ.get(PG_ENV):
-        pytest.skip(f"no PostgreSQL server: set {PG_ENV} (eval \"$(bash .ci/postgres.sh)\" starts one)")
+    need_pg()
     url, drop = pg_database()
     yield url
     drop()

@@ -28,6 +28,15 @@ org = click.Group(
 )
 
 
+def _need_extras() -> None:
+    """The org commands need the ``org`` extra; say so rather than show an ImportError."""
+    import importlib.util
+
+    missing = [m for m in ("distributed", "sqlalchemy", "alembic") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise click.ClickException(f"sovaudit org needs {', '.join(missing)}: pip install 'sovaudit[org]'")
+
+
 def _db_option(f: Any) -> Any:
     return click.option("--db", "db_url", default=None, envvar="SOVAUDIT_ORG_DB", metavar="URL", help=_DB_HELP)(f)
 
@@ -117,6 +126,7 @@ def scan_cmd(sources: tuple[str, ...], list_files: tuple[str, ...], db_url: str 
       sovaudit org scan --from repos.txt --db postgresql://audit@db/sovaudit --scheduler tcp://dask:8786
       sovaudit org scan https://git.example.org/team/app.git --timeout 300 --dashboard
     """
+    _need_extras()
     from sovaudit.org.coordinator import OrgError, OrgScanOptions, run_org_scan
     from sovaudit.org.db import display_url
     from sovaudit.org.sources import SourceError, collect
@@ -160,6 +170,7 @@ def scan_cmd(sources: tuple[str, ...], list_files: tuple[str, ...], db_url: str 
 
 
 def _engine(db_url: str | None) -> Any:
+    _need_extras()
     from sqlalchemy.exc import SQLAlchemyError
 
     from sovaudit.org import db
