@@ -1,9 +1,9 @@
 """Alembic environment of the organisation history (``sovaudit.org.db``).
 
-sovaudit runs the migrations itself (``db.upgrade``) with a connection in
-``config.attributes["connection"]``; ``alembic -x url=...`` from this folder works too, for a
-developer writing a new revision (``alembic -c /dev/null revision -m "..."`` needs
-``script_location``: see README).
+sovaudit runs the migrations itself (``db.upgrade``, on every ``org`` command) with a connection
+in ``config.attributes["connection"]``. A new revision goes in ``versions/`` beside 0001 (by hand,
+or ``alembic revision`` with ``script_location`` pointing at this folder and ``-x url=...``), and
+the tables in ``db.py`` change with it: test_org_scan's migration test fails when the two differ.
 """
 
 from __future__ import annotations
