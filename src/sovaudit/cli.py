@@ -699,3 +699,8 @@ def _exit(code) -> None:  # pragma: no cover - console entry
             except (OSError, ValueError):
                 pass
     sys.exit(code)
+
+
+from sovaudit.org.cli import org  # noqa: E402  (the organisation scan: sovaudit org ...)
+
+main.add_command(org)
