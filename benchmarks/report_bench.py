@@ -67,7 +67,7 @@ def main() -> None:
           f"{len(result.assessment.exposures)} exposures, {len(result.findings)} findings "
           f"(built in {time.perf_counter() - t:.1f} s, not counted)")
 
-    from sovaudit.graph import gc_paused
+    from sovaudit.graph.build import gc_paused
 
     formats = FIVE + (("cyclonedx-xml",) if args.xml else ())
     total = 0.0

@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from fakehub import FakeHub, card  # noqa: E402
 
-from sovaudit.hub import HubCache, HubClient  # noqa: E402
-from sovaudit.resolve import HUB_CONCURRENCY, Resolver  # noqa: E402
+from sovaudit.resolve.hub import HubCache, HubClient  # noqa: E402
+from sovaudit.resolve.provenance import HUB_CONCURRENCY, Resolver  # noqa: E402
 from sovaudit.rules import load_knowledge_base  # noqa: E402
 
 

@@ -9,13 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
-from sovaudit.assess import assess_scan
-from sovaudit.hub import HubClient
+from sovaudit.assess.exposure import assess_scan
+from sovaudit.resolve.hub import HubClient
 from sovaudit.model import Context, Kind, Reference, ScanConfig, ScanResult, fingerprint_references
-from sovaudit.policy import evaluate_scan, load_policy
+from sovaudit.assess.policy import evaluate_scan, load_policy
 from sovaudit.report.context import with_context
-from sovaudit.resolve import resolve_scan
-from sovaudit.scan import scan
+from sovaudit.resolve.provenance import resolve_scan
+from sovaudit.detect.scan import scan
 
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"

@@ -96,7 +96,7 @@ def test_labels_point_at_the_string():
 
 def test_walker_sees_every_corpus_file():
     """No corpus file may sit in a folder the walker skips or match an ignore rule."""
-    from sovaudit.walk import walk
+    from sovaudit.walk.walker import walk
 
     items, _skipped = walk(str(TREE))
     assert sorted(tree_files() - {it.path for it in items}) == []
@@ -108,7 +108,7 @@ def test_walker_sees_every_corpus_file():
 @pytest.fixture(scope="module")
 def model_refs(kb):
     from sovaudit.model import Context, Kind, ScanConfig
-    from sovaudit.scan import scan
+    from sovaudit.detect.scan import scan
 
     result = scan(ScanConfig(root=str(TREE), cache_dir="-"), kb)
     return [r for r in result.references if r.kind == Kind.MODEL and r.context != Context.COMMENT]

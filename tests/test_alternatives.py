@@ -9,9 +9,9 @@ from collections import defaultdict
 import pytest
 from click.testing import CliRunner
 
-from sovaudit.alternatives import PARAMETER_CLASSES, AlternativesError, Filters, alternatives, parameter_class, parse_params
+from sovaudit.commands.alternatives import PARAMETER_CLASSES, AlternativesError, Filters, alternatives, parameter_class, parse_params
 from sovaudit.cli import main
-from sovaudit.hub import HubClient
+from sovaudit.resolve.hub import HubClient
 from sovaudit.rules import load_knowledge_base
 
 

@@ -13,13 +13,13 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
-from sovaudit.assess import assess, assess_scan, assessment_to_dict, memberships, regimes_for
-from sovaudit.hub import HubClient
+from sovaudit.assess.exposure import assess, assess_scan, assessment_to_dict, memberships, regimes_for
+from sovaudit.resolve.hub import HubClient
 from sovaudit.model import Context, ExposureKind, Fact, Kind, Layer, ScanConfig
 from sovaudit.report import jsondoc
-from sovaudit.resolve import resolve_scan
+from sovaudit.resolve.provenance import resolve_scan
 from sovaudit.rules import load_knowledge_base
-from sovaudit.scan import scan
+from sovaudit.detect.scan import scan
 from report_support import check_golden
 from test_graph import EV, mixed_stack, prov, ref, scan_result
 
@@ -492,7 +492,7 @@ def test_memberships_are_transitive_and_from_the_knowledge_base(kb):
 def test_exposure_routes_are_its_paths_grouped(kb):
     """The routes the assessment builds as it goes are exactly its paths grouped by route
     (``routes_of``): same routes, same order, same references in the same order."""
-    from sovaudit.assess import routes_of
+    from sovaudit.assess.exposure import routes_of
 
     corpus = Path(__file__).resolve().parent / "corpus" / "tree"
     for tree in (EU_STACK, corpus):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sovaudit import pipeline
-from sovaudit.hub import HubClient
+from sovaudit import api
+from sovaudit.resolve.hub import HubClient
 from sovaudit.model import ScanConfig
-from sovaudit.policy import load_policy
-from sovaudit.scan import scan
+from sovaudit.assess.policy import load_policy
+from sovaudit.detect.scan import scan
 
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"
@@ -36,7 +36,7 @@ def run(root: Path, kb, home: str = "", scope: tuple[str, ...] = ("code", "confi
     result = scan(ScanConfig(root=str(root), cache_dir="-", jobs=1), kb)
     client = HubClient(offline=True)
     try:
-        return pipeline.run(result, kb, client, load_policy(home=home), home=home, home_source="--home" if home else "",
+        return api.after_scan(result, kb, client, load_policy(home=home), home=home, home_source="--home" if home else "",
                             scope=scope)
     finally:
         client.close()

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 
 from report_support import EPOCH, EU_POLICY, REPO, chdir, check_golden
 from sovaudit.cli import main
-from sovaudit.compare import InputError, changes, compare_inputs, failing
-from sovaudit.console import print_comparison
-from sovaudit.hub import HubClient
-from sovaudit.policy import load_policy
+from sovaudit.commands.compare import InputError, changes, compare_inputs, failing
+from sovaudit.report.console import print_comparison
+from sovaudit.resolve.hub import HubClient
+from sovaudit.assess.policy import load_policy
 from sovaudit.report.compare import WRITERS
 from sovaudit.report.context import source_date
 
@@ -137,7 +137,7 @@ def test_a_stack_compared_with_itself_has_no_change(examples):
 
 def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
     from sovaudit.model import ScanConfig
-    from sovaudit.scan import scan
+    from sovaudit.detect.scan import scan
 
     with chdir(REPO):
         doc = tmp_path / "scan.json"

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from ci_support import EU_POLICY, run_process, scan, tree
 from sovaudit.cli import main
-from sovaudit.diff import diff_documents
+from sovaudit.commands.diff import diff_documents
 
 APP = """
 from openai import OpenAI

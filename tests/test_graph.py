@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from sovaudit.cli import main
-from sovaudit.graph import build_graph, export, is_private_host, to_dot
+from sovaudit.graph.build import build_graph, export, is_private_host, to_dot
 from sovaudit.model import (
     Context,
     Evidence,

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sovaudit.assess import assess, memberships
+from sovaudit.assess.exposure import assess, memberships
 from sovaudit.cli import main
 from sovaudit.model import Context, Kind, Severity, Status
-from sovaudit.policy import PLACEHOLDERS, PolicyError, default_policy_path, evaluate, fails, load_policy, load_policy_file
+from sovaudit.assess.policy import PLACEHOLDERS, PolicyError, default_policy_path, evaluate, fails, load_policy, load_policy_file
 from test_graph import mixed_stack, prov, ref, scan_result
 
 REPO = Path(__file__).resolve().parents[1]
@@ -485,8 +485,8 @@ def test_real_process_exit_codes(tmp_path):
 
 
 def test_policy_applied_to_a_result_keeps_everything_else(tmp_path, kb):
-    from sovaudit.assess import assess_scan
-    from sovaudit.policy import evaluate_scan
+    from sovaudit.assess.exposure import assess_scan
+    from sovaudit.assess.policy import evaluate_scan
 
     base = assess_scan(mixed_stack(), kb)
     checked = evaluate_scan(base, kb, load_policy())

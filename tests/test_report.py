@@ -41,7 +41,7 @@ from sovaudit.model import (
 )
 from sovaudit.report import FORMATS, file_name, format_for_path, writer
 from sovaudit.report import cyclonedx, html, markdown, sarif
-from sovaudit.scan import scan
+from sovaudit.detect.scan import scan
 
 GOLDEN = Path(__file__).parent / "golden"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -298,8 +298,8 @@ def test_cyclonedx_models_services_platforms_and_dependencies(kb):
 def test_cyclonedx_lineage_is_pedigree(kb):
     from test_graph import mixed_stack
 
-    from sovaudit.assess import assess_scan
-    from sovaudit.policy import evaluate_scan, load_policy
+    from sovaudit.assess.exposure import assess_scan
+    from sovaudit.assess.policy import evaluate_scan, load_policy
     from sovaudit.report.context import with_context
 
     policy = load_policy()  # mixed_stack() carries its provenance already: no resolve step
@@ -380,8 +380,8 @@ def hostile_result(tmp_path, kb):
     result = finish(replace(raw, references=refs), kb, (EU_POLICY,), "low")
     others = tuple(p for p in result.provenance if p.model_id != evil[0])
     # the hostile provenance replaces what offline resolution said, and is assessed like any other
-    from sovaudit.assess import assess_scan
-    from sovaudit.policy import evaluate_scan, load_policy
+    from sovaudit.assess.exposure import assess_scan
+    from sovaudit.assess.policy import evaluate_scan, load_policy
     from sovaudit.report.context import with_context
 
     result = replace(result, provenance=tuple(sorted(others + (prov,), key=lambda p: p.model_id)))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 
-from sovaudit.hub import HubCache, HubClient
+from sovaudit.resolve.hub import HubCache, HubClient
 from sovaudit.model import Evidence, Status
-from sovaudit.resolve import HUB_CONCURRENCY, Resolver
+from sovaudit.resolve.provenance import HUB_CONCURRENCY, Resolver
 
 
 def client(**kw) -> HubClient:
@@ -253,8 +253,8 @@ def test_local_gguf_artifact_gives_license_and_lineage_with_file_evidence(kb, fa
     import gguf
 
     from sovaudit.model import ScanConfig
-    from sovaudit.resolve import resolve_scan
-    from sovaudit.scan import scan
+    from sovaudit.resolve.provenance import resolve_scan
+    from sovaudit.detect.scan import scan
 
     path = tmp_path / "models" / "qwen-7b-q4.gguf"
     path.parent.mkdir()

@@ -12,10 +12,10 @@ from collections import defaultdict
 
 import pytest
 
-from sovaudit.assess import regimes_for
-from sovaudit.hub import HubClient
+from sovaudit.assess.exposure import regimes_for
+from sovaudit.resolve.hub import HubClient
 from sovaudit.model import Status
-from sovaudit.resolve import Resolver
+from sovaudit.resolve.provenance import Resolver
 from sovaudit.rules import shipped_rules_dir
 
 #: the files whose facts this suite covers

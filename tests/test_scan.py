@@ -13,11 +13,11 @@ import sqlite3
 
 import pytest
 
-import sovaudit.scan
+import sovaudit.detect.scan
 from sovaudit.detect.base import Detector
 from sovaudit.model import Context, Kind, ScanConfig
-from sovaudit.scan import as_utf8, scan, scan_file
-from sovaudit.walk import WalkItem
+from sovaudit.detect.scan import as_utf8, scan, scan_file
+from sovaudit.walk.walker import WalkItem
 
 
 class FailingReader(Detector):
@@ -44,7 +44,7 @@ def model_ids(res):
 
 
 def test_references_and_skips_with_reasons(tmp_path, kb, monkeypatch):
-    monkeypatch.setattr(sovaudit.scan, "READERS", sovaudit.scan.READERS + (FailingReader(),))
+    monkeypatch.setattr(sovaudit.detect.scan, "READERS", sovaudit.detect.scan.READERS + (FailingReader(),))
     (tmp_path / "a.txt").write_text("x\nMODEL=Qwen/Qwen2.5-7B-Instruct\n")
     (tmp_path / "bin.txt").write_bytes(b"MODEL=Qwen/Qwen2.5-7B\x00\x01\x02")
     (tmp_path / "big.txt").write_text("MODEL=Qwen/Qwen2.5-7B\n" + "x" * 5000)
@@ -131,7 +131,7 @@ def test_cache_key_covers_every_module_of_the_package(tmp_path, kb, monkeypatch)
     engine: old cache entries are not served."""
     from pathlib import Path
 
-    import sovaudit.cache as cache_mod
+    import sovaudit.detect.cache as cache_mod
 
     before = cache_mod.engine_version(kb.version)
     real = Path.read_bytes

@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sovaudit.cache import decode_result, encode_result
+from sovaudit.detect.cache import decode_result, encode_result
 from sovaudit.model import Context, Kind, Location, Reference, ScanConfig, Skipped, Suppression
-from sovaudit.scan import scan
+from sovaudit.detect.scan import scan
 
 REPO = Path(__file__).resolve().parents[1]
 

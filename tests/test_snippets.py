@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from sovaudit.model import Suppression
-from sovaudit.snippets import redact, snippet, suppressions
+from sovaudit.detect.snippets import redact, snippet, suppressions
 
 SECRETS = [
     ('DEEPSEEK_API_KEY=sk-4f9a8b7c6d5e4f3a2b1c0d9e', "DEEPSEEK_API_KEY=[REDACTED]"),
@@ -77,7 +77,7 @@ def test_suppressions_in_every_comment_syntax():
 
 def test_scan_records_suppressions_and_snippets(tmp_path, kb):
     from sovaudit.model import ScanConfig
-    from sovaudit.scan import scan
+    from sovaudit.detect.scan import scan
 
     (tmp_path / "app.py").write_text(
         "from openai import OpenAI\n"

@@ -15,13 +15,13 @@ import yaml
 from click.testing import CliRunner
 
 from report_support import CORPUS_TREE, EU_STACK, REPO, chdir
-from sovaudit import pipeline
+from sovaudit import api
 from sovaudit.cli import main
-from sovaudit.hub import HubClient
+from sovaudit.resolve.hub import HubClient
 from sovaudit.model import Kind, ScanConfig
-from sovaudit.policy import load_policy
-from sovaudit.scan import scan
-from sovaudit.stack import StackError, dumps_stack, load_stack, schema
+from sovaudit.assess.policy import load_policy
+from sovaudit.detect.scan import scan
+from sovaudit.commands.stack import StackError, dumps_stack, load_stack, schema
 
 STACKS = REPO / "examples" / "stacks"
 
@@ -29,7 +29,7 @@ STACKS = REPO / "examples" / "stacks"
 def run(result, kb):
     client = HubClient(offline=True)
     try:
-        return pipeline.run(result, kb, client, load_policy())
+        return api.after_scan(result, kb, client, load_policy())
     finally:
         client.close()
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from ci_support import EU_POLICY, findings, scan, tree
 from sovaudit.cli import main
 from sovaudit.model import Context, ExposureKind, Kind, ExposurePath, Finding, Layer, Location, Reference, Severity, Suppression
-from sovaudit.policy import fails
-from sovaudit.suppress import apply_suppressions, invalid, why_invalid
+from sovaudit.assess.policy import fails
+from sovaudit.assess.suppress import apply_suppressions, invalid, why_invalid
 
 R = "EU-DATA-OUTSIDE"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sovaudit.walk import walk
+from sovaudit.walk.walker import walk
 
 
 def _tree(root: Path, files: dict[str, str]) -> None:

@@ -53,7 +53,7 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
     assessment, findings and what the reports need. ``kb`` (a loaded knowledge base) and ``hub``
     (a ``HubClient``) may be passed to share them between audits; ``progress(done, total)`` is
     called as files are read. Raises ``AuditError`` for inputs that must be fixed."""
-    from sovaudit.scan import scan
+    from sovaudit.detect.scan import scan
 
     settings = _settings(config)
     kb = kb if kb is not None else load_rules(config.rules_dirs, config.cache_dir)
@@ -69,12 +69,10 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
 def finish(result: ScanResult, kb: Any, policy: Any, config: AuditConfig, settings: tuple[str, str, tuple[str, ...]],
            baseline: Any = None, hub: Any = None) -> ScanResult:
     """The stages after detection, for references from a scan, a stack file or a saved document."""
-    from sovaudit import pipeline
-
     home, home_source, scope = settings
     client = hub if hub is not None else hub_client(config)
     try:
-        return pipeline.run(result, kb, client, policy, baseline, config.fail_on, home, home_source, scope)
+        return after_scan(result, kb, client, policy, baseline, config.fail_on, home, home_source, scope)
     finally:
         if hub is None:
             client.close()
@@ -83,7 +81,7 @@ def finish(result: ScanResult, kb: Any, policy: Any, config: AuditConfig, settin
 def load_rules(rules_dirs: tuple[str, ...] = (), cache_dir: str = "") -> Any:
     """The shipped knowledge base with ``rules_dirs`` laid over it, kept parsed in the cache folder
     unless ``cache_dir`` is "-". Raises ``AuditError`` listing the problems of a bad overlay."""
-    from sovaudit.cache import default_cache_dir
+    from sovaudit.detect.cache import default_cache_dir
     from sovaudit.rules import RulesError, load_knowledge_base
 
     try:
@@ -94,7 +92,7 @@ def load_rules(rules_dirs: tuple[str, ...] = (), cache_dir: str = "") -> Any:
 
 def hub_client(config: AuditConfig) -> Any:
     """A Hub client as ``config`` asks for it (offline, cache, refresh, timeout)."""
-    from sovaudit.hub import HubCache, HubClient, env_offline
+    from sovaudit.resolve.hub import HubCache, HubClient, env_offline
 
     cache = None if config.cache_dir == "-" else HubCache(config.cache_dir or None)
     return HubClient(offline=config.offline or env_offline(), cache=cache, refresh=config.refresh, timeout=config.hub_timeout)
@@ -120,7 +118,7 @@ def _settings(config: AuditConfig) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _policy(config: AuditConfig, home: str) -> Any:
-    from sovaudit.policy import PolicyError, load_policy
+    from sovaudit.assess.policy import PolicyError, load_policy
 
     if config.policy_replace and not config.policies:
         raise AuditError(["policy_replace needs at least one policy"])
@@ -131,7 +129,7 @@ def _policy(config: AuditConfig, home: str) -> Any:
 
 
 def _baseline(path: str) -> Any:
-    from sovaudit.baseline import DocumentError, load_baseline
+    from sovaudit.assess.baseline import DocumentError, load_baseline
 
     try:
         return load_baseline(path)
@@ -139,4 +137,30 @@ def _baseline(path: str) -> Any:
         raise AuditError([str(exc)]) from exc
 
 
-__all__ = ["AuditConfig", "AuditError", "audit", "finish", "hub_client", "load_rules"]
+# The stages after detection, for callers that hold references from elsewhere (a stack file, a saved
+# document) or a knowledge base and Hub client of their own: the same order and inputs as ``audit``.
+
+
+def after_resolve(result: ScanResult, kb: Any, policy: Any, baseline: Any = None, fail_on: str = "none", home: str = "",
+           home_source: str = "", scope: tuple[str, ...] = DEFAULT_SCOPE) -> ScanResult:
+    """Assess a resolved result (graph and exposure, of the references in ``scope``, against the
+    ``home`` jurisdiction when one is set), apply the policy and the baseline, and attach what
+    reports need (entities, regimes, policy rules, time)."""
+    from sovaudit.assess.exposure import assess_scan
+    from sovaudit.assess.policy import evaluate_scan
+    from sovaudit.report.context import with_context
+
+    result = evaluate_scan(assess_scan(result, kb, None, home, home_source, scope), kb, policy, baseline)
+    return with_context(result, kb, policy, fail_on)
+
+
+def after_scan(result: ScanResult, kb: Any, client: Any, policy: Any, baseline: Any = None, fail_on: str = "none",
+        home: str = "", home_source: str = "", scope: tuple[str, ...] = DEFAULT_SCOPE) -> ScanResult:
+    """Resolve the models of ``result`` (knowledge base, local artifacts, the Hub through
+    ``client``), then ``after_resolve`` it."""
+    from sovaudit.resolve.provenance import resolve_scan
+
+    return after_resolve(resolve_scan(result, kb, client), kb, policy, baseline, fail_on, home, home_source, scope)
+
+
+__all__ = ["AuditConfig", "AuditError", "after_resolve", "after_scan", "audit", "finish", "hub_client", "load_rules"]

@@ -46,7 +46,7 @@ class ByteSize(click.ParamType):
 def _load_kb(rules_dirs: tuple[str, ...], cache_dir: str | None = None, no_cache: bool = False):
     """The knowledge base, kept parsed in the cache folder (``--cache-dir``, default the user cache
     folder) unless ``no_cache``."""
-    from sovaudit.cache import default_cache_dir
+    from sovaudit.detect.cache import default_cache_dir
     from sovaudit.rules import RulesError, load_knowledge_base
 
     try:
@@ -196,7 +196,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     """
     from sovaudit.model import ScanConfig
     from sovaudit.report import FORMATS, canonical, format_for_path
-    from sovaudit.scan import scan as run_scan
+    from sovaudit.detect.scan import scan as run_scan
 
     wanted = [canonical(f) for f in formats.split(",") if f.strip()] or (
         [format_for_path(output) or "json"] if output and output != "-" else ["json"] if (output or output_dir) else [])
@@ -224,7 +224,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         rules_dirs=rules_dirs,
     )
     to_stdout = output == "-"
-    from sovaudit.console import ScanProgress, print_summary
+    from sovaudit.report.console import ScanProgress, print_summary
 
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
         result = run_scan(config, kb, progress=progress.update)
@@ -232,18 +232,18 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         Path(timings_file).write_text(json.dumps({
             "seconds": result.stats.seconds, "files_seen": result.stats.files_seen,
             "slowest": [{"path": p, "seconds": s} for p, s in result.stats.slowest]}, indent=1) + "\n", "utf-8")
-    from sovaudit import pipeline
-    from sovaudit.policy import fails
+    from sovaudit import api
+    from sovaudit.assess.policy import fails
 
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
-        result = pipeline.run(result, kb, client, policy, baseline, fail_on, home, home_source, scope)
+        result = api.after_scan(result, kb, client, policy, baseline, fail_on, home, home_source, scope)
     finally:
         client.close()
     _write_reports(result, wanted, output, output_dir, jobs)
     if not quiet:
         print_summary(result, err=to_stdout)
-        from sovaudit.console import print_exposure
+        from sovaudit.report.console import print_exposure
 
         print_exposure(result, err=to_stdout, fail_on=fail_on)
     sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
@@ -271,7 +271,7 @@ def _settings(path: Path, home_opt: str | None, scope_opt: str | None) -> tuple[
 
 
 def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
-    from sovaudit.policy import PolicyError, load_policy
+    from sovaudit.assess.policy import PolicyError, load_policy
 
     if replace and not files:
         raise click.UsageError("--policy-replace needs at least one --policy FILE")
@@ -284,7 +284,7 @@ def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
 
 
 def _load_baseline(path: str):
-    from sovaudit.baseline import DocumentError, load_baseline
+    from sovaudit.assess.baseline import DocumentError, load_baseline
 
     try:
         return load_baseline(path)
@@ -294,7 +294,7 @@ def _load_baseline(path: str):
 
 
 def _hub_client(offline: bool, refresh: bool, timeout: float, cache_dir: str | None, no_cache: bool):
-    from sovaudit.hub import HubCache, HubClient, env_offline
+    from sovaudit.resolve.hub import HubCache, HubClient, env_offline
 
     cache = None if no_cache else HubCache(cache_dir or None)
     return HubClient(offline=offline or env_offline(), cache=cache, refresh=refresh, timeout=timeout)
@@ -327,8 +327,8 @@ def resolve(model_ids: tuple[str, ...], as_json: bool, offline: bool, refresh: b
       sovaudit resolve Qwen/Qwen2.5-7B-Instruct deepseek-chat
       sovaudit resolve --offline --json gpt-4o
     """
-    from sovaudit.console import print_provenance
-    from sovaudit.resolve import Resolver
+    from sovaudit.report.console import print_provenance
+    from sovaudit.resolve.provenance import Resolver
     from sovaudit.serialize import provenance_to_dict
 
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
@@ -375,10 +375,10 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
       sovaudit graph examples/eu-stack --offline --format dot -o stack.dot
       sovaudit graph . --format graphml -o stack.graphml
     """
-    from sovaudit.graph import build_graph, export
+    from sovaudit.graph.build import build_graph, export
     from sovaudit.model import ScanConfig
-    from sovaudit.resolve import resolve_scan
-    from sovaudit.scan import scan as run_scan
+    from sovaudit.resolve.provenance import resolve_scan
+    from sovaudit.detect.scan import scan as run_scan
 
     _home, _source, scope = _settings(path, None, scope_opt)
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
@@ -420,8 +420,8 @@ def diff(old: str, new: str, fmt: str, output: str, fail_on_added: bool) -> None
       sovaudit diff main.json pr.json
       sovaudit diff main.json pr.json --format md -o diff.md --fail-on-added
     """
-    from sovaudit.baseline import DocumentError, load_document
-    from sovaudit.diff import WRITERS, diff_documents
+    from sovaudit.assess.baseline import DocumentError, load_document
+    from sovaudit.commands.diff import WRITERS, diff_documents
 
     try:
         docs = [load_document(p, what) for p, what in ((old, "OLD"), (new, "NEW"))]
@@ -459,9 +459,9 @@ def _scan_inputs(f):
 
 def _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet):
     """A function that scans one directory with these options (and a progress bar on stderr)."""
-    from sovaudit.console import ScanProgress
+    from sovaudit.report.console import ScanProgress
     from sovaudit.model import ScanConfig
-    from sovaudit.scan import scan as run_scan
+    from sovaudit.detect.scan import scan as run_scan
 
     def scan_dir(path: Path):
         config = ScanConfig(root=str(path), excludes=exclude, max_file_bytes=max_file_size, jobs=jobs,
@@ -498,8 +498,8 @@ def stack_cmd(path: Path, output: str, exclude, no_gitignore, max_file_size, job
       sovaudit stack examples/eu-stack --offline -o today.yaml
       sovaudit stack scan.json -o today.yaml
     """
-    from sovaudit.compare import InputError, input_kind, load_input
-    from sovaudit.stack import dumps_stack
+    from sovaudit.commands.compare import InputError, input_kind, load_input
+    from sovaudit.commands.stack import dumps_stack
 
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     policy = _load_policy((), False)
@@ -548,7 +548,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
       sovaudit compare examples/eu-stack examples/stacks/eu-sovereign.yaml --offline -f html -o compare.html
       sovaudit compare main.json alt.yaml --policy examples/policies/eu-data-only.yaml --fail-on high
     """
-    from sovaudit.compare import InputError, compare_inputs, failing
+    from sovaudit.commands.compare import InputError, compare_inputs, failing
     from sovaudit.report.compare import WRITERS
     from sovaudit.report.context import source_date
 
@@ -567,7 +567,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
     finally:
         client.close()
     if fmt == "text":
-        from sovaudit.console import print_comparison
+        from sovaudit.report.console import print_comparison
 
         if output == "-":
             print_comparison(comparison)
@@ -608,7 +608,7 @@ def alternatives_cmd(model_id: str, avoid, require, licenses, max_params, task, 
       sovaudit alternatives gpt-4o --avoid-jurisdiction US --license permissive --max-params 30B
       sovaudit alternatives BAAI/bge-m3 --avoid-jurisdiction CN --json
     """
-    from sovaudit.alternatives import AlternativesError, Filters, alternatives, parse_params
+    from sovaudit.commands.alternatives import AlternativesError, Filters, alternatives, parse_params
 
     try:
         max_b = parse_params(max_params) if max_params else 0.0
@@ -630,7 +630,7 @@ def alternatives_cmd(model_id: str, avoid, require, licenses, max_params, task, 
 
         click.echo(dumps_json(found), nl=False)
     else:
-        from sovaudit.console import print_alternatives
+        from sovaudit.report.console import print_alternatives
 
         print_alternatives(found)
     sys.exit(EXIT_OK)
@@ -664,7 +664,7 @@ def rules_list(section_arg: str | None, section: str | None, rules_dirs: tuple[s
 
     SECTION (or --section) limits the list to one section, e.g. `sovaudit rules list models`.
     """
-    from sovaudit.console import print_rules
+    from sovaudit.report.console import print_rules
 
     if section_arg and section and section_arg != section:
         raise click.UsageError(f"two different sections given: {section_arg} and --section {section}")

@@ -12,7 +12,7 @@ import pytest
 import sovaudit.detect.lexical as lexical
 from sovaudit.detect import lexer_for
 from sovaudit.model import Kind, ScanConfig
-from sovaudit.scan import scan
+from sovaudit.detect.scan import scan
 
 
 def models(kb, path: str, data: bytes):

@@ -396,7 +396,7 @@ class PackageDetector(Detector):
 
 def _snippet(lines: list[str], line: int) -> str:
     """The line for reports without URL credentials (``git+https://user:token@host/...#egg=x``)."""
-    from sovaudit.snippets import redact
+    from sovaudit.detect.snippets import redact
 
     text = lines[line - 1].strip() if 1 <= line <= len(lines) else ""
     text = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@'\"]*@", r"\1", text)

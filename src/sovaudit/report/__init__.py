@@ -76,7 +76,7 @@ def _write_format(fmt: str, result, path: str) -> None:
 def _write_group(group: list[str], folder: str) -> list[tuple[str, str]]:
     import os
 
-    from sovaudit.graph import gc_paused
+    from sovaudit.graph.build import gc_paused
 
     result = _SHARED["result"]
     out = []

@@ -59,7 +59,7 @@ def _rule(e: Any) -> str:
 def _routes(result: ScanResult) -> set[tuple[tuple[str, ...], tuple[str, ...]]]:
     """The distinct (nodes, edges) of every exposure path, its location node left out: many
     references share a route, and what follows only needs each route once."""
-    from sovaudit.assess import routes_of
+    from sovaudit.assess.exposure import routes_of
 
     out: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     for ex in result.assessment.exposures:

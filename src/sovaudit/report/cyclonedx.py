@@ -262,7 +262,7 @@ class _Builder:
         from cyclonedx.exception.model import InvalidUriException
         from cyclonedx.model import DataClassification, DataFlow, XsUri
 
-        from sovaudit.graph import is_private_host
+        from sovaudit.graph.build import is_private_host
 
         L = self.L
         urls: dict[str, set[str]] = defaultdict(set)

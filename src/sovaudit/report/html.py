@@ -361,7 +361,7 @@ def _models(v: View) -> list[dict[str, Any]]:
                 facts.append({"name": name, "value": f.value, "evidence": [
                     {"source": e.source, "detail": e.detail, "url": safe_url(e.url), "raw_url": e.url if not safe_url(e.url) else "",
                      "retrieved": e.retrieved} for e in f.evidence]})
-        from sovaudit.console import licenses_text, serving_text
+        from sovaudit.report.console import licenses_text, serving_text
 
         out.append({
             "id": m.model_id, "anchor": anchor("m", m.model_id), "control": m.control, "weights": m.weights,

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from sovaudit.console import home_rows, licenses_text, serving_text, set_apart_lines
+from sovaudit.report.console import home_rows, licenses_text, serving_text, set_apart_lines
 from sovaudit.model import ScanResult
 from sovaudit.report.common import SEVERITIES, View, view
 

@@ -1,6 +1,6 @@
 """``sovaudit compare A B [C ...]``: stacks side by side, and what changes from the first to each other.
 
-Every input becomes a final ``ScanResult`` through the same pipeline (``pipeline.py``) with the same
+Every input becomes a final ``ScanResult`` through the same pipeline (``sovaudit.api``) with the same
 knowledge base and policy, then a ``StackSummary`` (``model.py``):
 
 * a stack file (``stack.py``) -- resolved like a scan;
@@ -81,27 +81,27 @@ def load_input(path: str | Path, kb: Any, client: Any, policy: Any, fail_on: str
                scan_dir: Callable[[Path], ScanResult]) -> tuple[ScanResult, str]:
     """One input as a final result and its kind. ``scan_dir`` scans a directory (the caller owns
     the scan options and progress). Raises ``InputError``."""
-    from sovaudit import pipeline
+    from sovaudit import api
 
     kind = input_kind(path)
     if kind == "directory":
-        return pipeline.run(scan_dir(Path(path)), kb, client, policy, None, fail_on), kind
+        return api.after_scan(scan_dir(Path(path)), kb, client, policy, None, fail_on), kind
     if kind == "scan":
-        from sovaudit.baseline import DocumentError, load_document
+        from sovaudit.assess.baseline import DocumentError, load_document
 
         try:
             doc = load_document(path)
         except DocumentError as exc:
             raise InputError([str(exc)]) from None
         result = document_result(doc)
-        return replace(pipeline.finish(result, kb, policy, None, fail_on), rules_version=kb.version), kind
-    from sovaudit.stack import StackError, load_stack
+        return replace(api.after_resolve(result, kb, policy, None, fail_on), rules_version=kb.version), kind
+    from sovaudit.commands.stack import StackError, load_stack
 
     try:
         result = load_stack(path, kb, display=str(path))
     except StackError as exc:
         raise InputError([str(p) for p in exc.problems]) from None
-    return pipeline.run(result, kb, client, policy, None, fail_on), kind
+    return api.after_scan(result, kb, client, policy, None, fail_on), kind
 
 
 # ------------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def engine_version(rules_version: str) -> str:
     except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
         hs = "?"
     h = hashlib.sha256(f"{__version__}\0{rules_version}\0{sys.version_info[:2]}\0{hs}".encode())
-    here = Path(__file__).parent
+    here = Path(__file__).resolve().parents[1]  # the whole package: any code change invalidates
     for p in sorted(list(here.rglob("*.py")) + list(here.rglob("*.json"))):
         try:
             h.update(p.relative_to(here).as_posix().encode() + b"\0" + p.read_bytes())

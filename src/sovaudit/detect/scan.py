@@ -18,12 +18,12 @@ import time
 from typing import Callable, Iterable
 
 from sovaudit import __version__
-from sovaudit.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
+from sovaudit.detect.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detect import ARTIFACT_HEAD_BYTES, READERS, Detector, Lexer, SourceFile, lexer_for
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
-from sovaudit.snippets import suppressions, with_snippets
+from sovaudit.detect.snippets import suppressions, with_snippets
 from sovaudit.rules import KnowledgeBase
-from sovaudit.walk import WalkItem, iter_walk
+from sovaudit.walk.walker import WalkItem, iter_walk
 
 _BINARY_SNIFF = 8192
 

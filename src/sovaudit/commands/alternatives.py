@@ -176,7 +176,7 @@ def _score(target: Capability, cap: Capability) -> tuple[float, float, tuple[str
 def alternatives(model_id: str, kb: Any, client: Any, filters: Filters = Filters(), limit: int = 10) -> Alternatives:
     """Rank substitutes for ``model_id``. Raises ``AlternativesError`` when the task is unknown
     and not given, or a filter names something the knowledge base does not know."""
-    from sovaudit.resolve import Resolver
+    from sovaudit.resolve.provenance import Resolver
 
     known_classes = {e.get("class") for e in kb.section("licenses")}
     bad = [c for c in filters.licenses if c not in known_classes]

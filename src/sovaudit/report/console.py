@@ -181,7 +181,7 @@ def print_provenance(prov, roots) -> None:
 def serving_text(mc) -> str:
     """How a model's references are served, shortest first: 'self-hosted (call)', 'deepseek (file)',
     'not established'."""
-    from sovaudit.graph import SCOPE_ORDER
+    from sovaudit.graph.build import SCOPE_ORDER
 
     nearest: dict[str, str] = {}
     for sv in sorted(mc.serving, key=lambda x: SCOPE_ORDER.index(x.scope) if x.scope in SCOPE_ORDER else 99):
@@ -311,13 +311,13 @@ def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none")
             con.print(f"  ... {len(result.findings) - 20} more (see the JSON report)")
     else:
         con.print(f"No policy findings under {escape(checked)}.")
-    from sovaudit.suppress import invalid, why_invalid
+    from sovaudit.assess.suppress import invalid, why_invalid
 
     for sup in invalid(result.suppressions):
         con.print(f"[yellow]ignored suppression at {escape(sup.path)}:{sup.line}: {why_invalid(sup)} "
                   f"(write: sovaudit: ignore\\[RULE-ID] reason)[/yellow]")
     if fail_on not in ("", "none"):
-        from sovaudit.policy import fails
+        from sovaudit.assess.policy import fails
 
         con.print(f"--fail-on {fail_on}: " + ("[bold red]FAIL[/bold red]" if fails(result.findings, fail_on) else "[green]pass[/green]"))
 

@@ -304,7 +304,7 @@ def stack_document(result: ScanResult, kb: KnowledgeBase) -> tuple[dict[str, Any
     """The stack of a resolved scan, and per entry (section, key) the file:line places it was
     found. Self-hosted private endpoints are left out (self-hosting already says where they run);
     a region no cloud claims is left out and listed under ``("unplaced", name)``."""
-    from sovaudit.graph import build_graph, node_type
+    from sovaudit.graph.build import build_graph, node_type
 
     sg = build_graph(result, kb)
     where: dict[tuple, list[str]] = defaultdict(list)

@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sovaudit.graph import SCOPE_FACTOR, WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
+from sovaudit.graph.build import SCOPE_FACTOR, WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
 from sovaudit.model import (
     DEFAULT_SCOPE,
     LAYERS,

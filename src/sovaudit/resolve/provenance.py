@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from sovaudit.hub import HubClient, HubRecord, endpoint
+from sovaudit.resolve.hub import HubClient, HubRecord, endpoint
 from sovaudit.model import (
     UNKNOWN,
     Conflict,

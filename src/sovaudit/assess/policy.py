@@ -437,7 +437,7 @@ def fails(findings: Iterable[Finding], threshold: str | Severity | None) -> bool
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
-    from sovaudit.assess import routes_to_dicts
+    from sovaudit.assess.exposure import routes_to_dicts
 
     return {
         "rule_id": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
@@ -460,9 +460,9 @@ def evaluate_scan(result, kb, policy: Policy, baseline=None):
     ``baseline.Baseline``) holds marked ``baselined``."""
     from dataclasses import replace
 
-    from sovaudit.assess import memberships
-    from sovaudit.baseline import apply_baseline
-    from sovaudit.suppress import apply_suppressions
+    from sovaudit.assess.exposure import memberships
+    from sovaudit.assess.baseline import apply_baseline
+    from sovaudit.assess.suppress import apply_suppressions
 
     findings = evaluate(policy, result.assessment, memberships(kb))
     findings = apply_suppressions(findings, result.suppressions, result.references)

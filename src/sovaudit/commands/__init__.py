@@ -1,0 +1,1 @@
+"""The architects' commands built on the pipeline: compare, stack, alternatives, diff."""
