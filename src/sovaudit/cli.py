@@ -173,12 +173,15 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--scope", "scope_opt", default=None, metavar="SCOPES",
               help="Which references are assessed: code, config, docs, tests, comma-separated (default: 'scope' "
                    "in the repository's config file, else code,config). The rest is counted apart.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Print every row of the summary (every id and where, every model, every finding); "
+                   "by default each table shows its top rows and counts the rest.")
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
          rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
          policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none",
          baseline_file: str | None = None, timings_file: str | None = None, home_opt: str | None = None,
-         scope_opt: str | None = None) -> None:
+         scope_opt: str | None = None, verbose: bool = False) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -242,10 +245,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         client.close()
     _write_reports(result, wanted, output, output_dir, jobs)
     if not quiet:
-        print_summary(result, err=to_stdout)
+        print_summary(result, err=to_stdout, verbose=verbose)
         from sovaudit.report.console import print_exposure
 
-        print_exposure(result, err=to_stdout, fail_on=fail_on)
+        print_exposure(result, err=to_stdout, fail_on=fail_on, verbose=verbose)
     sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
 
 
