@@ -443,7 +443,7 @@ def _print_finding_rules(con: Console, findings) -> None:
     """Many findings: one row per rule (most severe first), with its count and an example."""
     from sovaudit.report.common import SEVERITIES
 
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    rank = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # critical highest
     by_rule: dict[tuple[str, str], list] = defaultdict(list)
     for f in findings:
         by_rule[(f.severity.value, f.rule_id)].append(f)
