@@ -31,12 +31,17 @@ MODELS_DETAILED = 100  # provenance details shown in a large report
 LIST_CAP = 500  # references per inventory row, skipped files, exposures ... beyond: "and N more"
 #: Rows of a list shown before its "Show all" (a closed <details>, which print leaves closed).
 TOP = 25
-FINDINGS_TOP = 50
+FINDINGS_TOP = 25
 #: At most this many findings and model rows in the page; the JSON and SARIF reports have all.
 FINDINGS_CAP = 1000
 MODELS_CAP = 2000
 #: Above this many models the graph draws labs (each standing for its models), not models.
 GRAPH_MODELS = 24
+ENDPOINTS_NODE = "endpoint:*"
+#: Items named in one table cell (who depends on a party, where it is, how a model is served);
+#: the cell counts the rest, the JSON report lists them.
+CELL_ITEMS = 6
+WHERE_ITEMS = 3  # file:line places in a cell
 
 # A colour per jurisdiction: fixed for the common ones, the rest from a palette in sorted order.
 _FIXED_COLOURS = {"EU": "#1f4e9c", "US": "#b03a2e", "CN": "#c97a06", UNKNOWN: "#7f8c8d", "GB": "#6c3483",
@@ -174,8 +179,9 @@ def _lab_groups(v: View, colour: dict[str, str]) -> dict[str, Any]:
                                      "models": [], "references": 0, "hosts": set(), "providers": set()})
         g["models"].append(m.model_id)
         g["references"] += m.references
-        g["hosts"].update(v.label(h) for h in hosted.get(f"model:{m.model_id}", ()))
-        g["providers"].update(v.label(d) for d in m.deployment if d.startswith(("provider:", "endpoint:")))
+        g["hosts"].update(h.split(":", 1)[1] for h in hosted.get(f"model:{m.model_id}", ()))
+        g["providers"].update(d.split(":", 1)[1] for d in m.deployment if d.startswith("provider:"))
+        g["endpoints"] = g.get("endpoints", 0) + sum(1 for d in m.deployment if d.startswith("endpoint:"))
     labs = []
     for g in sorted(groups.values(), key=lambda g: (-len(g["models"]), g["label"])):
         ms = sorted(g["models"])
@@ -195,10 +201,14 @@ def graph_svg(v: View, colour: dict[str, str], grouped: dict[str, Any] | None = 
     weight: dict[str, int] = defaultdict(int)
     edges: set[tuple[str, str, str]] = set()
     origin = grouped["origin"] if grouped else {}
+    endpoints: set[str] = set()
 
     def node_of(n: str) -> str:
         if grouped and n.startswith("model:"):
             return f"lab:{origin.get(n[6:], UNKNOWN)}"
+        if grouped and n.startswith("endpoint:"):
+            endpoints.add(n)
+            return ENDPOINTS_NODE  # endpoints no rule attributes: one box, listed in the inference section
         return n
 
     seen_routes: set[tuple] = set()
@@ -304,7 +314,12 @@ def graph_svg(v: View, colour: dict[str, str], grouped: dict[str, Any] | None = 
         j = _node_jurisdiction(n, v)
         c = colour.get(j, _FIXED_COLOURS[UNKNOWN])
         t, _, key = n.partition(":")
-        if n in names:
+        if n == ENDPOINTS_NODE:
+            count = len(endpoints)
+            label, t, full = f"endpoints ({count})", "endpoints", f"{count} endpoints no rule attributes to a provider"
+            j = UNKNOWN
+            c = colour.get(j, _FIXED_COLOURS[UNKNOWN])
+        elif n in names:
             label, t, full = _short(names[n], 19), "models of lab", names[n] + " models"
         else:
             label, full = _short(key.split("/")[-1] if t in ("model", "region") and len(key) > 16 else key, 16), v.label(n)
@@ -391,11 +406,11 @@ def _subject_rows(v: View, layer: Layer) -> list[dict[str, Any]]:
             "kinds": [{"kind": k, "jurisdictions": sorted(row["kinds"][k], key=jurisdiction_sort_key)}
                       for k in ("data", "supply") if k in row["kinds"]],
             "jurisdictions": juris,
-            "entities": [v.label(e) for e in sorted(row["entities"])][:12],
-            "entities_more": max(0, len(row["entities"]) - 12),
+            "entities": [v.label(e) for e in sorted(row["entities"])][:CELL_ITEMS],
+            "entities_more": max(0, len(row["entities"]) - CELL_ITEMS),
             "regimes": [{"id": r, "name": v.regimes[r].name if r in v.regimes else r, "anchor": anchor("r", r)}
                         for r in sorted(row["regimes"])],
-            "where": locs[:8], "more": max(0, len(locs) - 8), "references": len(paths),
+            "where": locs[:WHERE_ITEMS], "more": max(0, len(locs) - WHERE_ITEMS), "references": len(paths),
         })
     return out
 
@@ -425,11 +440,22 @@ def _models(v: View) -> list[dict[str, Any]]:
                      "retrieved": e.retrieved} for e in f.evidence]})
         from sovaudit.report.console import licenses_text, serving_text
 
+        # one line per (route, processor, scope): its references, its first evidence and how many
+        # more places say the same (a model named in 300 files is not 300 lines)
+        by_way: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for x in m.serving:
+            w = by_way.setdefault((x.route, x.processor, x.scope), {
+                "route": x.route, "processor": v.label(x.processor) if x.processor else "", "scope": x.scope,
+                "references": 0, "evidence": x.evidence, "places": 0})
+            w["references"] += x.references
+            w["places"] += 1
+        serving = sorted(by_way.values(), key=lambda w: -w["references"])
+
         out.append({
             "id": m.model_id, "anchor": anchor("m", m.model_id), "control": m.control, "weights": m.weights,
             "served": serving_text(m), "licenses_text": licenses_text(m),
-            "serving": [{"route": x.route, "processor": v.label(x.processor) if x.processor else "", "scope": x.scope,
-                         "references": x.references, "evidence": x.evidence} for x in m.serving],
+            "serving": serving[:CELL_ITEMS],
+            "serving_more": max(0, len(serving) - CELL_ITEMS),
             "licenses": [{"access": v.label(x.access) if ":" in x.access else x.access, "license_id": x.license_id,
                           "license_class": x.license_class, "references": x.references, "url": safe_url(x.url),
                           "inherited_from": x.inherited_from} for x in m.licenses],
@@ -570,7 +596,7 @@ def _inventory(v: View) -> dict[str, Any]:
 
     def where(rs: list[Any]) -> tuple[list[str], int]:
         locs = sorted({_loc(r) for r in rs})
-        return locs[:8], max(0, len(locs) - 8)
+        return locs[:WHERE_ITEMS], max(0, len(locs) - WHERE_ITEMS)
 
     eps = []
     for (eid, prov), rs in sorted(endpoints.items()):
@@ -618,7 +644,7 @@ def _data_flows(v: View) -> list[dict[str, Any]]:
         g = groups[key]
         g["references"] = len(g.pop("refs"))
         ents = sorted(set(g["entities"]))
-        g["entities"], g["entities_more"] = ents[:12], max(0, len(ents) - 12)
+        g["entities"], g["entities_more"] = ents[:CELL_ITEMS], max(0, len(ents) - CELL_ITEMS)
         out.append(g)
     return out
 
