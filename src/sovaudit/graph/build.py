@@ -378,6 +378,12 @@ _PLACE_EVIDENCE = ("base_url", "base_url_expr", "sdk", "client", "litellm_prefix
                    "served_by", "region")
 
 
+#: Cloud reference forms that name a service the code calls (a service host, a credential
+#: variable, an SDK, a storage URI), not a place the stack is deployed: never where a self-hosted
+#: model runs. Regions, resource types, node labels, instance types and provider blocks are.
+CALL_FORMS = frozenset({"host", "env", "sdk", "storage"})
+
+
 class _Builder:
     def __init__(self, result: ScanResult, kb: KnowledgeBase):
         self.result = result
@@ -584,6 +590,8 @@ class _Builder:
         for r in refs:
             u = self.units.of(r.path) if len(self.units) else ROOT
             if r.kind == Kind.CLOUD:
+                if r.form in CALL_FORMS:
+                    continue  # the code calls the cloud's service: where the stack runs, it does not say
                 units.add(u)
                 if r.form == "region":
                     regions[u].add(self.region(r.provider, r.id, r.attribute("country")))
