@@ -123,3 +123,16 @@ def test_serving_evidence_elsewhere_counts_within_the_same_project(kb, tmp_path)
     assert ("self-hosted", "call") in routes and ("not-established", "unknown") in routes
     assert not any(s.scope == "repository" for s in m.serving)
     assert hosts_of(r, MODEL) == {"region:aws/us-east-1", "cloud:aws"}
+
+
+def test_a_cloud_service_the_code_calls_does_not_host_the_model(kb, tmp_path):
+    # the project serves a model with vLLM and downloads from Alibaba Cloud OSS: OSS is a service
+    # it calls (on the cloud layer as such), not where the model runs
+    vllm = "\n".join(line for line in textwrap.dedent(VLLM).splitlines() if "region" not in line and "eks." not in line)
+    root = build(tmp_path / "tree", {"deploy/vllm.yaml": vllm,
+                                     "app/fetch.py": 'URL = "https://qianwen-res.oss-cn-beijing.aliyuncs.com/x.wav"\n'})
+    r = run(root, kb)
+    forms = {x.form for x in r.references if x.kind.value == "cloud"}
+    assert forms == {"host"}
+    assert hosts_of(r, MODEL) == set()
+    assert any(j.jurisdiction == "CN" for j in r.assessment.layer(Layer.CLOUD).jurisdictions)
