@@ -169,7 +169,8 @@ def print_summary(result: ScanResult, err: bool = False, verbose: bool = False) 
             for s in result.skipped:
                 reasons[s.reason.split(" (", 1)[0]] += 1
             top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
-            con.print(f"Skipped: {len({s.path for s in result.skipped})} files or folders ("
+            n = len({s.path for s in result.skipped})
+            con.print(f"Skipped: {n} {'file or folder' if n == 1 else 'files or folders'} ("
                       + escape("; ".join(f"{r}: {n}" for r, n in top[:4])) + (", …" if len(top) > 4 else "") + ")")
 
 
