@@ -61,7 +61,8 @@ def test_the_html_shows_top_rows_and_counts_the_rest(big):
     assert f"Show all {n_models} models" in page and f"({n_models - html.TOP} more, by name" in page
     assert page.count('<details class="more"') >= 4  # models, model evidence, exposures, findings ...
     # findings: the first ones in place, up to the cap behind "Show all", the rest counted
-    assert f"Show all {html.FINDINGS_CAP} findings shown here" in page
+    assert f"Show {html.FINDINGS_CAP - html.FINDINGS_TOP} more findings" in page
+    assert f"({html.FINDINGS_CAP} of {len(big.findings)} are in this page)" in page
     assert f"And {len(big.findings) - html.FINDINGS_CAP} more findings (of {len(big.findings)})" in page
     # the graph draws labs, each linking to its list of models
     assert "models are drawn as their" in page and re.search(r'<a href="#g-[0-9a-f]{12}"><g class="node">', page)
