@@ -64,6 +64,8 @@ def test_the_html_shows_top_rows_and_counts_the_rest(big):
     assert f"Show {html.FINDINGS_CAP - html.FINDINGS_TOP} more findings" in page
     assert f"({html.FINDINGS_CAP} of {len(big.findings)} are in this page)" in page
     assert f"And {len(big.findings) - html.FINDINGS_CAP} more findings (of {len(big.findings)})" in page
+    # findings are counted per rule before the list
+    assert 'id="finding-rules"' in page and "<code>SYN-MODEL-ORIGIN</code>" in page
     # the graph draws labs, each linking to its list of models
     assert "models are drawn as their" in page and re.search(r'<a href="#g-[0-9a-f]{12}"><g class="node">', page)
     # rows in the page are bounded whatever the number of models

@@ -525,6 +525,19 @@ def _findings(v: View) -> list[dict[str, Any]]:
     return out
 
 
+def _finding_rules(findings: Any) -> list[dict[str, Any]]:
+    """Many findings: one row per (severity, rule), most severe and most frequent first."""
+    rank = {sev: i for i, sev in enumerate(SEVERITIES)}
+    by: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for f in findings:
+        by[(f.severity.value, f.rule_id)].append(f)
+    rows = sorted(by.items(), key=lambda kv: (rank.get(kv[0][0], 99), -len(kv[1]), kv[0][1]))
+    return [{"severity": sev, "rule": rule, "count": len(fs), "undecided": sum(1 for f in fs if f.undecided),
+             "layers": sorted({LAYER_TITLES[f.layer] for f in fs}),
+             "jurisdictions": sorted({j for f in fs for j in (f.jurisdictions or (f.jurisdiction,))}, key=jurisdiction_sort_key)[:8],
+             "example": fs[0].message} for (sev, rule), fs in rows]
+
+
 def _finding_regimes(v: View, f: Any) -> list[str]:
     la = v.result.assessment.layer(f.layer)
     js = set(f.jurisdictions or (f.jurisdiction,))
@@ -746,6 +759,7 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "inventory": _inventory(v),
         "flows": _data_flows(v),
         "findings": findings[:FINDINGS_CAP],
+        "finding_rules": _finding_rules(result.findings) if len(result.findings) > FINDINGS_TOP else [],
         "exposures": _exposures(v)[:LIST_CAP * (2 if compact else 4)],
         "exposures_total": len(result.assessment.exposures),
         "regimes": _regimes(v),
