@@ -136,8 +136,7 @@ def test_a_stack_compared_with_itself_has_no_change(examples):
 
 
 def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
-    from sovaudit.model import ScanConfig
-    from sovaudit.detect.scan import scan
+    from sovaudit.api import AuditConfig, audit
 
     with chdir(REPO):
         doc = tmp_path / "scan.json"
@@ -146,7 +145,8 @@ def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
 
     def scan_dir(path):
         scanned.append(path)
-        return scan(ScanConfig(root=str(path), cache_dir="-", jobs=1), kb)
+        config = AuditConfig(root=str(path), cache_dir="-", jobs=1, offline=True, home="")
+        return audit(config, kb=kb)
 
     c = comparison(kb, ("examples/eu-stack", STACKS[0], str(doc)), scan_dir=scan_dir)
     assert [s.source_kind for s in c.stacks] == ["directory", "stack", "scan"]

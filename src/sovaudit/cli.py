@@ -194,9 +194,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan examples/eu-stack --home EU --fail-on high
       sovaudit scan . --scope code,config,docs
     """
-    from sovaudit.model import ScanConfig
+    from sovaudit import api
+    from sovaudit.assess.policy import fails
     from sovaudit.report import FORMATS, canonical, format_for_path
-    from sovaudit.detect.scan import scan as run_scan
+    from sovaudit.report.console import ScanProgress, print_summary
 
     wanted = [canonical(f) for f in formats.split(",") if f.strip()] or (
         [format_for_path(output) or "json"] if output and output != "-" else ["json"] if (output or output_dir) else [])
@@ -210,36 +211,20 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     if wanted and not (output or output_dir):
         output = "-"
 
-    home, home_source, scope = _settings(path, home_opt, scope_opt)
-    kb = _load_kb(rules_dirs, cache_dir, no_cache)
-    policy = _load_policy(policies, policy_replace, home)
-    baseline = _load_baseline(baseline_file) if baseline_file else None
-    config = ScanConfig(
-        root=str(path),
-        excludes=exclude + _own_outputs(path, output, output_dir, baseline_file),
-        max_file_bytes=max_file_size,
-        jobs=jobs,
-        use_gitignore=not no_gitignore,
-        cache_dir="-" if no_cache else (cache_dir or ""),
-        rules_dirs=rules_dirs,
-    )
+    config = api.AuditConfig(
+        root=str(path), excludes=exclude + _own_outputs(path, output, output_dir, baseline_file),
+        use_gitignore=not no_gitignore, max_file_bytes=max_file_size, jobs=jobs,
+        cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
+        refresh=refresh, hub_timeout=hub_timeout, policies=policies, policy_replace=policy_replace,
+        fail_on=fail_on, baseline=baseline_file or "", home=home_opt,
+        scope=tuple(scope_opt.split(",")) if scope_opt is not None else None)
     to_stdout = output == "-"
-    from sovaudit.report.console import ScanProgress, print_summary
-
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
-        result = run_scan(config, kb, progress=progress.update)
+        result = _audit(config, progress.update)
     if timings_file:
         Path(timings_file).write_text(json.dumps({
             "seconds": result.stats.seconds, "files_seen": result.stats.files_seen,
             "slowest": [{"path": p, "seconds": s} for p, s in result.stats.slowest]}, indent=1) + "\n", "utf-8")
-    from sovaudit import api
-    from sovaudit.assess.policy import fails
-
-    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
-    try:
-        result = api.after_scan(result, kb, client, policy, baseline, fail_on, home, home_source, scope)
-    finally:
-        client.close()
     _write_reports(result, wanted, output, output_dir, jobs)
     if not quiet:
         print_summary(result, err=to_stdout)
@@ -249,25 +234,16 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
 
 
-def _settings(path: Path, home_opt: str | None, scope_opt: str | None) -> tuple[str, str, tuple[str, ...]]:
-    """(home, where it was stated, scope): the options, else the scanned repository's config file.
-    ``--home none`` ignores a home the file states."""
-    from sovaudit.config import ConfigError, parse_home, parse_scope, repo_config
-    from sovaudit.model import DEFAULT_SCOPE
+def _audit(config, progress=None, kb=None, hub=None):
+    """``api.audit``, with the problems of inputs a user must fix printed as a usage error (exit 2)."""
+    from sovaudit import api
 
     try:
-        cfg = repo_config(path)
-        if home_opt is not None and home_opt.strip().lower() == "none":
-            home, source = "", ""
-        elif home_opt is not None:
-            home, source = parse_home(home_opt), "--home"
-        else:
-            home, source = cfg.home, cfg.source if cfg.home else ""
-        scope = parse_scope(scope_opt) if scope_opt is not None else (cfg.scope or DEFAULT_SCOPE)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
+        return api.audit(config, kb=kb, hub=hub, progress=progress)
+    except api.AuditError as exc:
+        for p in exc.problems:
+            click.echo(p if p.startswith(" ") else f"error: {p}", err=True)
         sys.exit(EXIT_USAGE)
-    return home, source, scope
 
 
 def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
@@ -280,16 +256,6 @@ def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
     except PolicyError as exc:
         for p in exc.problems:
             click.echo(str(p), err=True)
-        sys.exit(EXIT_USAGE)
-
-
-def _load_baseline(path: str):
-    from sovaudit.assess.baseline import DocumentError, load_baseline
-
-    try:
-        return load_baseline(path)
-    except DocumentError as exc:
-        click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -375,21 +341,16 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
       sovaudit graph examples/eu-stack --offline --format dot -o stack.dot
       sovaudit graph . --format graphml -o stack.graphml
     """
+    from sovaudit import api
     from sovaudit.graph.build import build_graph, export
-    from sovaudit.model import ScanConfig
-    from sovaudit.resolve.provenance import resolve_scan
-    from sovaudit.detect.scan import scan as run_scan
 
-    _home, _source, scope = _settings(path, None, scope_opt)
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
-    config = ScanConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
-                        cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs)
-    result = run_scan(config, kb)
-    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
-    try:
-        result = resolve_scan(result, kb, client)
-    finally:
-        client.close()
+    config = api.AuditConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
+                             cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
+                             refresh=refresh, hub_timeout=hub_timeout, home="",
+                             scope=tuple(scope_opt.split(",")) if scope_opt is not None else None)
+    result = _audit(config, kb=kb)
+    scope = result.assessment.scope
     text = export(build_graph(result, kb, scope).g, fmt)
     if output == "-":
         click.echo(text, nl=False)
@@ -457,18 +418,21 @@ def _scan_inputs(f):
     return f
 
 
-def _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet):
-    """A function that scans one directory with these options (and a progress bar on stderr)."""
+def _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet,
+             policies, policy_replace, fail_on):
+    """A function that audits one directory with these options (and a progress bar on stderr). No
+    home jurisdiction and the default scope: every input of a comparison is judged alike."""
+    from sovaudit import api
+    from sovaudit.model import DEFAULT_SCOPE
     from sovaudit.report.console import ScanProgress
-    from sovaudit.model import ScanConfig
-    from sovaudit.detect.scan import scan as run_scan
 
     def scan_dir(path: Path):
-        config = ScanConfig(root=str(path), excludes=exclude, max_file_bytes=max_file_size, jobs=jobs,
-                            use_gitignore=not no_gitignore, cache_dir="-" if no_cache else (cache_dir or ""),
-                            rules_dirs=rules_dirs)
+        config = api.AuditConfig(root=str(path), excludes=exclude, max_file_bytes=max_file_size, jobs=jobs,
+                                 use_gitignore=not no_gitignore, cache_dir="-" if no_cache else (cache_dir or ""),
+                                 rules_dirs=rules_dirs, policies=policies, policy_replace=policy_replace,
+                                 fail_on=fail_on, home="", scope=DEFAULT_SCOPE)
         with ScanProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            return run_scan(config, kb, progress=progress.update)
+            return _audit(config, progress.update, kb=kb, hub=client)
 
     return scan_dir
 
@@ -509,7 +473,8 @@ def stack_cmd(path: Path, output: str, exclude, no_gitignore, max_file_size, job
         client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
         try:
             result, _ = load_input(path, kb, client, policy, "none",
-                                   _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet))
+                                   _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache,
+                                            rules_dirs, quiet, (), False, "none"))
         finally:
             client.close()
     except InputError as exc:
@@ -556,8 +521,9 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
         raise click.UsageError("give at least two inputs to compare")
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     policy = _load_policy(policies, policy_replace)
-    scan_dir = _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet)
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    scan_dir = _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet,
+                        policies, policy_replace, fail_on)
     try:
         comparison = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, source_date())
     except InputError as exc:

@@ -79,13 +79,13 @@ def document_result(doc: dict[str, Any]) -> ScanResult:
 
 def load_input(path: str | Path, kb: Any, client: Any, policy: Any, fail_on: str,
                scan_dir: Callable[[Path], ScanResult]) -> tuple[ScanResult, str]:
-    """One input as a final result and its kind. ``scan_dir`` scans a directory (the caller owns
-    the scan options and progress). Raises ``InputError``."""
+    """One input as a final result and its kind. ``scan_dir`` audits a directory to its final result
+    (the caller owns the options and progress: ``api.audit``). Raises ``InputError``."""
     from sovaudit import api
 
     kind = input_kind(path)
     if kind == "directory":
-        return api.after_scan(scan_dir(Path(path)), kb, client, policy, None, fail_on), kind
+        return scan_dir(Path(path)), kind
     if kind == "scan":
         from sovaudit.assess.baseline import DocumentError, load_document
 
