@@ -40,3 +40,15 @@ def fake_hub(monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     yield hub
     hub.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser_support import ARGS, CHROMIUM
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (the test extra)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+

@@ -13,12 +13,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from graph_support import mixed_stack, prov, ref, scan_result
 
 from sovaudit.assess.exposure import assess, memberships
+from sovaudit.assess.policy import (
+    PLACEHOLDERS,
+    PolicyError,
+    default_policy_path,
+    evaluate,
+    fails,
+    load_policy,
+    load_policy_file,
+)
 from sovaudit.cli import main
 from sovaudit.model import Context, Kind, Severity, Status
-from sovaudit.assess.policy import PLACEHOLDERS, PolicyError, default_policy_path, evaluate, fails, load_policy, load_policy_file
-from test_graph import mixed_stack, prov, ref, scan_result
 
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"

@@ -9,8 +9,8 @@ regenerated on purpose -- review the diff by eye, then:
 
 from __future__ import annotations
 
-import hashlib
 import base64
+import hashlib
 import json
 import re
 from dataclasses import replace
@@ -20,28 +20,35 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from report_support import (
+    CORPUS_TREE,
+    EU_POLICY,
+    EU_STACK,
+    REPO,
+    check_golden,
+    hostile_result,
+    normalised,
+    report_result,
+)
 
-from report_support import CORPUS_TREE, EU_POLICY, EU_STACK, REPO, check_golden, finish, normalised, report_result
 from sovaudit.cli import main
 from sovaudit.model import (
-    Context,
-    Evidence,
-    ExposurePath,
-    Fact,
-    Finding,
     ExposureKind,
-    Kind,
+    ExposurePath,
+    Finding,
     Layer,
-    LineageHop,
-    Provenance,
-    Reference,
-    ScanConfig,
     Severity,
-    Status,
 )
-from sovaudit.report import FORMATS, file_name, format_for_path, writer
-from sovaudit.report import cyclonedx, html, markdown, sarif
-from sovaudit.detect.scan import scan
+from sovaudit.report import (
+    FORMATS,
+    cyclonedx,
+    file_name,
+    format_for_path,
+    html,
+    markdown,
+    sarif,
+    writer,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -296,7 +303,7 @@ def test_cyclonedx_models_services_platforms_and_dependencies(kb):
 
 
 def test_cyclonedx_lineage_is_pedigree(kb):
-    from test_graph import mixed_stack
+    from graph_support import mixed_stack
 
     from sovaudit.assess.exposure import assess_scan
     from sovaudit.assess.policy import evaluate_scan, load_policy
@@ -340,54 +347,6 @@ def test_cyclonedx_that_fails_validation_is_not_written(tmp_path, monkeypatch):
 # Hostile strings render inert
 # ------------------------------------------------------------------------------------------
 
-HOSTILE_DIR = '"><svg onload=alert(1)>'
-
-
-def hostile_tree(root: Path) -> Path:
-    d = root / "xss-repo"
-    (d / HOSTILE_DIR).mkdir(parents=True)
-    (d / HOSTILE_DIR / "<script>alert(1)<!--.py").write_text(
-        "from openai import OpenAI\n"
-        'client = OpenAI(base_url="https://evil.example/\\"><script>alert(2)</script>")\n'
-        'r = client.chat.completions.create(model="gpt-4o", messages=[])\n')
-    (d / "javascript:alert(4).env").write_text("LLM_BASE_URL=javascript:alert(5)\nMODEL=Qwen/Qwen2.5-7B-Instruct\n"
-                                               "OPENAI_API_KEY=sk-not-a-key\n")  # a provider key: a data flow from this file
-    (d / "deploy.yaml").write_text(
-        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: "x<script>alert(6)</script>"\nspec:\n  template:\n'
-        '    spec:\n      nodeSelector:\n        topology.kubernetes.io/region: "eu-central-1<script>"\n')
-    (d / "sup'.py").write_text('x = 1  # sovaudit: ignore[SOV-DATA-UNKNOWN] <script>alert(8)</script> "quoted"\n')
-    (d / "<img src=x onerror=alert(9)>.py").write_bytes(b"\x00\x01binary<script>")
-    return d
-
-
-def hostile_result(tmp_path, kb):
-    """The fixture repository scanned, plus model names, lab names, licenses and evidence URLs no
-    detector would accept -- as a writer could still receive them (a Hub answer, a rules overlay)."""
-    tree = hostile_tree(tmp_path)
-    raw = scan(ScanConfig(root=str(tree), cache_dir="-", jobs=1), kb)
-    path = f"{HOSTILE_DIR}/<script>alert(1)<!--.py"
-    evil = ['evil/<script>alert("m")</script>', "javascript:alert('m2')", 'q"onmouseover="alert(3)']
-    extra = [Reference(Kind.MODEL, m, m, path, 10 + i, 1, "test", "hf", Context.CODE, 0.9,
-                       snippet=f'load("{m}")  <script>alert(12)</script>') for i, m in enumerate(evil)]
-    from sovaudit.model import fingerprint_references
-
-    refs = tuple(sorted(fingerprint_references(list(raw.references) + extra), key=Reference.sort_key))
-    bad_ev = (Evidence("hub", "<b>card</b>", url="javascript:alert(10)"),)
-    prov = Provenance(evil[0], Status.RESOLVED, reason="<script>alert(13)</script>",
-                      publisher=Fact("<b>lab</b>", bad_ev), origin_lab=Fact("<b>lab</b>", bad_ev), country=Fact("CN", bad_ev),
-                      license_id=Fact('"><img src=x onerror=alert(11)>', bad_ev), weights=Fact("downloadable", bad_ev),
-                      parents=(LineageHop(evil[1], "finetune", bad_ev),))
-    result = finish(replace(raw, references=refs), kb, (EU_POLICY,), "low")
-    others = tuple(p for p in result.provenance if p.model_id != evil[0])
-    # the hostile provenance replaces what offline resolution said, and is assessed like any other
-    from sovaudit.assess.exposure import assess_scan
-    from sovaudit.assess.policy import evaluate_scan, load_policy
-    from sovaudit.report.context import with_context
-
-    result = replace(result, provenance=tuple(sorted(others + (prov,), key=lambda p: p.model_id)))
-    with __import__("report_support").chdir(REPO):
-        policy = load_policy((EU_POLICY,))
-    return with_context(evaluate_scan(assess_scan(result, kb), kb, policy), kb, policy, "low", env={})
 
 
 class _Collect(HTMLParser):
