@@ -17,11 +17,13 @@ from sovaudit.model import DEFAULT_SCOPE, ScanConfig, ScanResult
 
 
 class AuditError(Exception):
-    """Something in the audit's inputs must be fixed before it can run; ``problems`` says what."""
+    """Something in the audit's inputs must be fixed before it can run; ``problems`` says what.
+    ``located``: each problem starts with its own ``FILE:LINE:`` (a policy file's diagnostics)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], located: bool = False):
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.located = located
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,11 +123,11 @@ def _policy(config: AuditConfig, home: str) -> Any:
     from sovaudit.assess.policy import PolicyError, load_policy
 
     if config.policy_replace and not config.policies:
-        raise AuditError(["policy_replace needs at least one policy"])
+        raise AuditError(["--policy-replace needs at least one --policy FILE (AuditConfig.policy_replace without policies)"])
     try:
         return load_policy(config.policies, replace=config.policy_replace, home=home)
     except PolicyError as exc:
-        raise AuditError([str(p) for p in exc.problems]) from exc
+        raise AuditError([str(p) for p in exc.problems], located=True) from exc
 
 
 def _baseline(path: str) -> Any:

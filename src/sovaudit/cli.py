@@ -242,7 +242,7 @@ def _audit(config, progress=None, kb=None, hub=None):
         return api.audit(config, kb=kb, hub=hub, progress=progress)
     except api.AuditError as exc:
         for p in exc.problems:
-            click.echo(p if p.startswith(" ") else f"error: {p}", err=True)
+            click.echo(p if exc.located or p.startswith(" ") else f"error: {p}", err=True)
         sys.exit(EXIT_USAGE)
 
 
