@@ -674,6 +674,8 @@ class Assessment:
     home: str = ""
     home_source: str = ""
     home_layers: tuple[HomeLayer, ...] = ()
+    #: False until the assess stage built it: an empty default must never read as "no exposure"
+    assessed: bool = False
 
     def layer(self, layer: "Layer | str") -> LayerAssessment:
         want = Layer(layer)
@@ -777,6 +779,9 @@ class ReportContext:
     policy_rules: tuple[PolicyRuleInfo, ...] = ()
     entities: tuple[EntityInfo, ...] = ()
     regimes: tuple[RegimeSources, ...] = ()
+    #: (jurisdiction, the legal orders it is a member of) for the jurisdictions above, from
+    #: ``rules/jurisdictions.yaml`` (``DE -> (EU,)``): the HTML shades members like their order
+    orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -878,6 +883,8 @@ class Comparison:
     fail_on: str = "none"
     policy_sources: tuple[str, ...] = ()
     offline: bool = False
+    #: (jurisdiction, its legal orders) from ``rules/jurisdictions.yaml``, as ``ReportContext.orders``
+    orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

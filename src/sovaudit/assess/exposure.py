@@ -500,7 +500,8 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
     models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set()), nodes)
                    for mid, info in sorted(model_info.items()))
     home_layers = _home_layers(home_items, models) if hm.home else ()
-    return Assessment(layers, models, tuple(sg.scope), tuple(sg.set_apart), home, home_source if home else "", home_layers)
+    return Assessment(layers, models, tuple(sg.scope), tuple(sg.set_apart), home, home_source if home else "", home_layers,
+                      assessed=True)
 
 
 LineageStatus_NOT = "not-established"

@@ -237,7 +237,16 @@ def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on:
         stacks=tuple(summaries), changes=tuple(ch), tool_version=_version(), rules_version=kb.version,
         generated=generated, fail_on=fail_on,
         policy_sources=tuple(getattr(policy, "sources", ()) or ()), offline=offline,
+        orders=_orders(summaries, kb),
     )
+
+
+def _orders(summaries: list[StackSummary], kb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from sovaudit.assess.exposure import memberships
+
+    member = memberships(kb)
+    codes = sorted({j.jurisdiction for s in summaries for la in s.layers for j in la.jurisdictions})
+    return tuple((c, member[c]) for c in codes if member.get(c))
 
 
 def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: Any, fail_on: str,

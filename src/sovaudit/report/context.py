@@ -93,6 +93,9 @@ def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
     for la in result.assessment.layers:
         for j in la.jurisdictions:
             nodes.add(f"jurisdiction:{j.jurisdiction}")
+            nodes.update(f"jurisdiction:{r.jurisdiction}" for r in j.regimes)  # an order's regimes (DE -> EU)
+    if result.assessment.home:
+        nodes.add(f"jurisdiction:{result.assessment.home}")
     nodes.discard("")
     subj = _subjects(routes)
     prov = {p.model_id: p for p in result.provenance}
@@ -182,9 +185,18 @@ def build_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str 
         fail_on=fail_on or "none",
         policy_sources=tuple(policy.sources) if policy is not None else (),
         policy_rules=policy_rules(policy),
-        entities=entities(result, kb),
+        entities=(ents := entities(result, kb)),
         regimes=regimes(result, kb),
+        orders=_orders(ents, kb),
     )
+
+
+def _orders(ents: tuple[EntityInfo, ...], kb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from sovaudit.assess.exposure import memberships
+
+    member = memberships(kb)
+    codes = sorted({e.node.split(":", 1)[1] for e in ents if e.node.startswith("jurisdiction:")})
+    return tuple((c, member[c]) for c in codes if member.get(c))
 
 
 def with_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str = "none",
