@@ -456,6 +456,8 @@ class Lexer:
         ns = a.payload
         start = end - len(ns) - 1
         data = f.data
+        if start > 0 and data[start - 1] == 0x40:  # "@google/generative-ai": an npm package's scope
+            return
         if start > 0 and data[start - 1] in _MODEL_LEFT:
             if data[start - 1] != 0x2F:  # "/": a path, a URL (its own anchors read Hub URLs), or a route
                 return
