@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from ci_support import EU_ONLY, REPO, tree
 from sovaudit.cli import main
 
+pytestmark = pytest.mark.e2e
+
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 ACTION = REPO / "action.yml"
 

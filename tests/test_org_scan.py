@@ -39,6 +39,8 @@ from sovaudit.org.sources import collect
 
 pytest.importorskip("distributed")
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):

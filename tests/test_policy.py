@@ -482,6 +482,7 @@ def _subprocess(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
 
 
+@pytest.mark.e2e
 def test_real_process_exit_codes(tmp_path):
     assert _subprocess("--policy", EU_ONLY, "--fail-on", "high").returncode == 1
     assert _subprocess("--policy", EU_ONLY, "--fail-on", "critical").returncode == 0
