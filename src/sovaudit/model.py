@@ -31,7 +31,20 @@ OLDEST_READABLE_SCHEMA = "1.0"
 UNKNOWN = "unknown"
 
 
-class Kind(str, enum.Enum):
+class Vocab(str, enum.Enum):
+    """A closed vocabulary: a ``str`` (equal to, hashed and JSON-encoded as its value) that also
+    prints and formats as its value on every Python version (3.12 changed ``format()`` of mixed-in
+    enums to ``Class.MEMBER``)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+
+class Kind(Vocab):
     """What a reference points at."""
 
     MODEL = "model"
@@ -40,11 +53,9 @@ class Kind(str, enum.Enum):
     HARDWARE = "hardware"
     PACKAGE = "package"
 
-    def __str__(self) -> str:  # pragma: no cover - convenience for f-strings
-        return self.value
 
 
-class Context(str, enum.Enum):
+class Context(Vocab):
     """Where in a file a reference was written; weighs how much it says about the deployed stack."""
 
     CODE = "code"
@@ -52,11 +63,9 @@ class Context(str, enum.Enum):
     DOCS = "docs"
     COMMENT = "comment"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
-class Scope(str, enum.Enum):
+class Scope(Vocab):
     """Which part of a repository a reference belongs to, for ``--scope``: production code,
     configuration, documentation (prose, docstrings, files under a docs folder) or tests. The
     default view assesses ``code`` and ``config``; documentation and tests are shown apart."""
@@ -66,8 +75,6 @@ class Scope(str, enum.Enum):
     DOCS = "docs"
     TESTS = "tests"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
 #: The scopes assessed unless ``--scope`` says otherwise.
@@ -192,7 +199,7 @@ class ScanConfig:
 # --------------------------------------------------------------------------------------------
 
 
-class Status(str, enum.Enum):
+class Status(Vocab):
     """How far a model's provenance was established."""
 
     RESOLVED = "resolved"  # facts from rules/, the Hub or local artifacts, each with evidence
@@ -201,14 +208,23 @@ class Status(str, enum.Enum):
     UNRESOLVED = "unresolved"  # nothing known; reason says why
 
 
-class WeightsAvailability(str, enum.Enum):
+class WeightsAvailability(Vocab):
     DOWNLOADABLE = "downloadable"
     GATED = "gated"
     API_ONLY = "api-only"
     UNKNOWN = UNKNOWN
 
 
-class LineageStatus(str, enum.Enum):
+class Control(Vocab):
+    """Who can run a model: ``self-hostable`` (weights downloadable or gated, or served by the stack
+    itself), ``api-only`` (weights not published: only the provider serves it), ``unknown``."""
+
+    SELF_HOSTABLE = "self-hostable"
+    API_ONLY = "api-only"
+    UNKNOWN = UNKNOWN
+
+
+class LineageStatus(Vocab):
     """How far a model's lineage (its ancestors, to the roots) is established.
 
     ``established``: every hop comes from the Hub, a local artifact or ``rules/`` lineage, and every
@@ -220,7 +236,7 @@ class LineageStatus(str, enum.Enum):
     NOT_ESTABLISHED = "not-established"
 
 
-class ServingRoute(str, enum.Enum):
+class ServingRoute(Vocab):
     """How a model reference is served, from the evidence nearest to it (``graph.py``):
     ``provider``: an external provider (an API, a managed service, a router, a host) or an endpoint
     processes the data; ``self-hosted``: the stack runs the weights itself; ``not-established``:
@@ -231,7 +247,7 @@ class ServingRoute(str, enum.Enum):
     NOT_ESTABLISHED = "not-established"
 
 
-class EvidenceScope(str, enum.Enum):
+class EvidenceScope(Vocab):
     """How near the evidence of a serving path is to the model reference, nearest first:
     ``declared`` (a stack file's ``via``), ``string`` (the model string itself: a LiteLLM prefix, a
     Bedrock id), ``call``, ``object``, ``file``, ``repository`` (the same model's serving path found
@@ -246,7 +262,7 @@ class EvidenceScope(str, enum.Enum):
     UNKNOWN = UNKNOWN
 
 
-class HomeRelation(str, enum.Enum):
+class HomeRelation(Vocab):
     """Where an exposure path stands relative to the home jurisdiction (``--home``):
     ``domestic`` (home, or a member of it), ``foreign`` (supply controlled from abroad),
     ``data-leaves-home`` (data is processed outside home), ``foreign-control`` (data stays home,
@@ -375,7 +391,7 @@ def fingerprint_references(refs: list[Reference]) -> list[Reference]:
 # --------------------------------------------------------------------------------------------
 
 
-class Layer(str, enum.Enum):
+class Layer(Vocab):
     """A layer of the AI stack. Declaration order is display order."""
 
     HARDWARE = "hardware"
@@ -384,15 +400,13 @@ class Layer(str, enum.Enum):
     MODEL = "model"
     SOFTWARE = "software"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
 #: Layers in display order.
 LAYERS: tuple[Layer, ...] = tuple(Layer)
 
 
-class ExposureKind(str, enum.Enum):
+class ExposureKind(Vocab):
     """``data``: where prompts and data go and are processed (API endpoints, managed services, the
     cloud region that hosts inference). ``supply``: who controls an artefact's availability,
     updates and terms (weights origin, lineage, API-only dependence, licenses, vendors)."""
@@ -400,11 +414,9 @@ class ExposureKind(str, enum.Enum):
     DATA = "data"
     SUPPLY = "supply"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
-class Severity(str, enum.Enum):
+class Severity(Vocab):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -414,8 +426,6 @@ class Severity(str, enum.Enum):
     def rank(self) -> int:
         return _SEVERITY_RANK[self.value]
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
 _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -567,8 +577,8 @@ class ModelControl:
     """
 
     model_id: str
-    control: str
-    weights: str
+    control: Control
+    weights: WeightsAvailability
     deployment: tuple[str, ...]
     origin: tuple[str, ...]  # origin lab ids
     countries: tuple[str, ...]  # jurisdictions of the model and its lineage (origin and publishers)
@@ -576,14 +586,14 @@ class ModelControl:
     license_class: str = UNKNOWN
     lineage: tuple[LineageLink, ...] = ()
     references: int = 0
-    status: str = UNKNOWN
+    status: Status | str = UNKNOWN  # a ``Status``, or ``unknown`` when no provenance was recorded
     reason: str = ""
     license_terms: tuple[str, ...] = ()  # clause kinds of its license in rules/ (territorial, user-cap, ...)
     #: how its references are served: one entry per (route, processor, evidence scope)
     serving: tuple["ServingInfo", ...] = ()
     #: the terms each access path is under: the weights' license and/or each provider's terms
     licenses: tuple["AccessLicense", ...] = ()
-    lineage_status: str = LineageStatus.NOT_ESTABLISHED.value
+    lineage_status: LineageStatus = LineageStatus.NOT_ESTABLISHED
     lineage_reason: str = ""
 
 
