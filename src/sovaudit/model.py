@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Version of the JSON document written by ``--format json``. Bump on incompatible change. 2.1 adds
 #: the serving path, lineage status, access-path licenses, legal orders, scope and home facts and
@@ -136,7 +137,7 @@ class Reference:
                 return v
         return default
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line, self.column, self.kind.value, self.id, self.form, self.detector, self.text)
 
     def identity(self) -> str:
@@ -522,7 +523,7 @@ class Exposure:
     #: the legal orders ``jurisdiction`` belongs to (DE -> EU): counted once, under DE
     orders: tuple[str, ...] = ()
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
 
 
@@ -732,7 +733,7 @@ class Finding:
         """Does this finding count for ``--fail-on``?"""
         return not (self.suppressed or self.baselined)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (-self.severity.rank, self.rule_id, LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
 
 

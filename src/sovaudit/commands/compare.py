@@ -253,7 +253,8 @@ def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: An
                    scan_dir: Callable[[Path], ScanResult], generated: str = "") -> Comparison:
     """Load every input (``load_input``), summarise it and compare them, the first being the
     base. Raises ``InputError`` with the problems of every unusable input (not just the first)."""
-    summaries, problems = [], []
+    summaries: list[StackSummary] = []
+    problems: list[str] = []
     for p in paths:
         try:
             result, kind = load_input(p, kb, client, policy, fail_on, scan_dir)
