@@ -17,7 +17,7 @@ import os
 import time
 from typing import Callable, Iterable
 
-from sovaudit import __version__
+from sovaudit import __version__, sanitize
 from sovaudit.detect.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detect import ARTIFACT_HEAD_BYTES, READERS, Detector, Lexer, SourceFile, lexer_for
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
@@ -141,7 +141,10 @@ def _init_worker(kb: KnowledgeBase) -> None:
 def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: list[Suppression]) -> bytes:
     """One file's result, deduplicated, fingerprinted and sorted, as a cache blob. Everything that
     makes a reference unique and its fingerprint includes its path, so doing this per file gives
-    exactly what doing it over the whole tree would."""
+    exactly what doing it over the whole tree would. This is the boundary: every string taken from
+    the file is made safe here (``sovaudit.sanitize``: surrogates, control characters, length
+    caps, secrets), before the result is cached or leaves the worker."""
+    refs, skips, sups = sanitize.file_result(item.path, refs, skips, sups)
     return encode_result(item.path, fingerprint_references(_dedupe(refs)) if refs else (), skips, sups)
 
 
@@ -276,7 +279,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     if progress:
         progress(len(items), len(items))
     refs: list[Reference] = []
-    skips: set[Skipped] = set(walk_skips)
+    skips: set[Skipped] = {sanitize.skipped(s) for s in walk_skips}
     sups: set[Suppression] = set()
     for path in sorted(per_file):  # each file's references are sorted already
         r, s, sp = per_file[path]
@@ -294,7 +297,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         slowest=tuple((p, round(s, 3)) for s, p in sorted(timings, key=lambda x: (-x[0], x[1]))[:20]),
     )
     return ScanResult(
-        root=os.path.basename(os.path.abspath(config.root)) or config.root,
+        root=sanitize.clean_path(os.path.basename(os.path.abspath(config.root)) or config.root),
         tool_version=__version__,
         rules_version=kb.version,
         references=tuple(refs),
