@@ -15,11 +15,12 @@ import itertools
 import multiprocessing
 import os
 import time
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from sovaudit import __version__, sanitize
 from sovaudit.detect.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detect import ARTIFACT_HEAD_BYTES, READERS, Detector, Lexer, SourceFile, lexer_for
+from sovaudit.detect.budget import OverBudget, alarm, file_limit
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
 from sovaudit.detect.snippets import suppressions, with_snippets
 from sovaudit.rules import KnowledgeBase
@@ -73,11 +74,44 @@ def _read(item: WalkItem, limit: int) -> bytes:
     return data
 
 
+Outcome = tuple[list[Reference], list[Skipped], list[Suppression], str]
+
+#: Reasons of the skips the time limits record.
+OVER_BUDGET = "over budget"
+NOT_SCANNED = "not scanned"
+
+
+def deadline_skip(path: str, deadline: float) -> Skipped:
+    return Skipped(path, NOT_SCANNED, f"the scan's deadline of {deadline:g} s was reached before this file was read")
+
+
 def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | None = None,
-              readers: tuple[Detector, ...] | None = None) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
+              readers: tuple[Detector, ...] | None = None, budget: float = 0.0, stop_at: float = 0.0,
+              deadline: float = 0.0) -> Outcome:
     """Scan one file. Returns (references, skips, inline suppressions, content digest); the digest
-    is "" when the file could not be read (so the result is not cached), "-" when nothing applies
-    to it (cached by its size and time stamp)."""
+    is "" when the file could not be read or was cut by a time limit (so the result is not cached),
+    "-" when nothing applies to it (cached by its size and time stamp).
+
+    ``budget``: wall-clock seconds the file may take (0 = no limit); past it the file is one
+    ``over budget`` skip and nothing else. ``stop_at`` (a ``time.time()``, 0 = none) is the scan's
+    deadline (``deadline`` seconds after its start): a file is not started after it, and a file
+    still being read when it comes is cut as well."""
+    limit = file_limit(budget, stop_at)
+    if limit < 0:
+        return [], [deadline_skip(item.path, deadline)], [], ""
+    t0 = time.perf_counter()
+    try:
+        with alarm(limit):
+            return _scan_file(item, kb, max_bytes, lexer, readers)
+    except OverBudget:
+        if stop_at and time.time() >= stop_at - 0.005 and (not budget or limit < budget):
+            return [], [Skipped(item.path, NOT_SCANNED, f"the scan's deadline of {deadline:g} s came while this file was read")], [], ""
+        return [], [Skipped(item.path, OVER_BUDGET, f"analysis stopped after {time.perf_counter() - t0:.1f} s "
+                                                    f"(the per-file budget is {budget:g} s); nothing from this file is reported")], [], ""
+
+
+def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | None = None,
+               readers: tuple[Detector, ...] | None = None) -> Outcome:
     lexer = lexer if lexer is not None else lexer_for(kb)
     applicable = [d for d in (READERS if readers is None else readers) if d.applies(item.path)]
     bin_readers = [d for d in applicable if d.binary]
@@ -148,17 +182,32 @@ def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: l
     return encode_result(item.path, fingerprint_references(_dedupe(refs)) if refs else (), skips, sups)
 
 
-def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[bytes, str, float]]:
+def _scan_batch(items: list[WalkItem], max_bytes: int, budget: float = 0.0, stop_at: float = 0.0,
+                deadline: float = 0.0) -> list[tuple[bytes, str, float]]:
     """Worker: (result blob, content digest, seconds) per item. Blobs are what the main process
-    caches and decodes, so a result crosses the process boundary once, as bytes."""
+    caches and decodes, so a result crosses the process boundary once, as bytes. Each file is
+    bounded by ``budget`` and the scan's deadline (the worker's main thread holds the timer)."""
     assert _WORKER is not None
     kb, lexer = _WORKER
     out = []
     for it in items:
         t0 = time.perf_counter()
-        r, s, sp, digest = scan_file(it, kb, max_bytes, lexer)
+        r, s, sp, digest = scan_file(it, kb, max_bytes, lexer, budget=budget, stop_at=stop_at, deadline=deadline)
         out.append((_finish(it, r, s, sp), digest, time.perf_counter() - t0))
     return out
+
+
+#: Seconds past the deadline the main process waits for a worker to stop at its timer before it
+#: stops the workers itself.
+_DEADLINE_GRACE = 5.0
+
+
+def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:
@@ -215,13 +264,32 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             return False
         return True
 
+    budget = config.file_budget
+    stop_at = time.time() + config.deadline if config.deadline > 0 else 0.0
+
+    def late() -> bool:
+        return bool(stop_at) and time.time() >= stop_at
+
     def scan_here(it: WalkItem) -> None:
         t1 = time.perf_counter()
-        r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, lexer)
+        r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, lexer, budget=budget, stop_at=stop_at,
+                                     deadline=config.deadline)
         record(it, _finish(it, r, s, sp), digest, time.perf_counter() - t1)
 
+    def not_scanned(it: WalkItem) -> None:
+        record(it, _finish(it, [], [deadline_skip(it.path, config.deadline)], []), "", 0.0)
+
+    def walk_until_deadline() -> Iterator[WalkItem]:
+        """The walk, stopped (and said so) when the deadline comes before it ends."""
+        for n, it in enumerate(iter_walk(config.root, config.excludes, config.use_gitignore, walk_skips)):
+            if stop_at and not n % 64 and late():
+                walk_skips.append(Skipped(".", NOT_SCANNED, f"the scan's deadline of {config.deadline:g} s came during the "
+                                                            f"walk: files past {it.path} were not listed"))
+                return
+            yield it
+
     jobs = config.jobs or os.cpu_count() or 1
-    walker = iter_walk(config.root, config.excludes, config.use_gitignore, walk_skips)
+    walker = walk_until_deadline()
     # a few files are not worth starting processes for: look ahead before deciding
     head: list[WalkItem] = []
     for it in walker:
@@ -237,15 +305,24 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
                 progress(len(per_file) + len(hits), len(items))
     else:
         ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb,)) as pool:
-            futures: dict[cf.Future, list[WalkItem]] = {}
-
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb,))
+        futures: dict[cf.Future, list[WalkItem]] = {}
+        try:
             def submit(batch: list[WalkItem]) -> None:
-                futures[pool.submit(_scan_batch, batch, config.max_file_bytes)] = batch
+                if late():
+                    for it in batch:
+                        not_scanned(it)
+                    return
+                futures[pool.submit(_scan_batch, batch, config.max_file_bytes, budget, stop_at, config.deadline)] = batch
 
             def collect(done: Iterable[cf.Future]) -> None:
                 for fut in done:
-                    for it, (blob, digest, seconds) in zip(futures.pop(fut), fut.result()):
+                    batch = futures.pop(fut)
+                    if fut.cancelled():
+                        for it in batch:
+                            not_scanned(it)
+                        continue
+                    for it, (blob, digest, seconds) in zip(batch, fut.result()):
                         record(it, blob, digest, seconds)
 
             batch: list[WalkItem] = []
@@ -263,10 +340,24 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             if progress:
                 progress(len(per_file) + len(hits), len(items))
             while futures:
-                done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
+                if late():  # batches no worker has started will not be: their files are not scanned
+                    for fut in list(futures):
+                        fut.cancel()
+                    collect([f for f in futures if f.cancelled()])
+                wait = None if not stop_at else max(0.05, stop_at - time.time()) if not late() else _DEADLINE_GRACE
+                done, _ = cf.wait(list(futures), timeout=wait, return_when=cf.FIRST_COMPLETED)
+                if not done and late() and time.time() >= stop_at + _DEADLINE_GRACE:
+                    # a worker that ignores its timer (stuck outside the interpreter): stop it
+                    _kill_workers(pool)
+                    for fut in list(futures):
+                        for it in futures.pop(fut):
+                            not_scanned(it)
+                    break
                 collect(done)
                 if progress:
                     progress(len(per_file) + len(hits), len(items))
+        finally:
+            pool.shutdown(wait=not futures, cancel_futures=True)
     cached = 0
     if cache is not None:
         if hits:
