@@ -112,7 +112,7 @@ _CURL_USER = _compile(r"((?:^|\s)(?:-u|--user|--proxy-user)(?:\s+|=)[\"']?[^\s\"
 #: ``Bearer TOKEN`` / ``Basic TOKEN`` wherever they are (a JS template literal, a header string).
 _AUTH_SCHEME = _compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9._~+/=-]{8,})")
 #: ``KEY=value`` / ``key: value`` where the key names a secret.
-_ASSIGN = re.compile(
+_ASSIGN = _compile(
     r"(?P<key>[A-Za-z0-9_.-]{0,60}(?:api[_-]?key|apikey|token|secret|passw(?:or)?d|passwd|pwd|credential|private[_-]?key"
     r"|access[_-]?key|auth)[A-Za-z0-9_.-]{0,60})"
     r"(?P<sep>[\"'`]?\s*(?:=|:|:=|=>)\s*)(?P<q>[\"'`]?)(?P<scheme>(?:Bearer|Basic|Token)\s+)?(?P<val>[^\s\"'`,;)}\[\]]+)",

@@ -51,7 +51,7 @@ def _where(paths: list[str], limit: int = 2) -> str:
 def print_summary(result: ScanResult, err: bool = False) -> None:
     con = Console(stderr=err, highlight=False)
     st = result.stats
-    con.print(f"[bold]sovaudit {result.tool_version}[/bold] scanned [bold]{result.root}[/bold]: "
+    con.print(f"[bold]sovaudit {result.tool_version}[/bold] scanned [bold]{escape(result.root)}[/bold]: "
               f"{st.files_seen} files, {len(result.references)} references, {len({s.path for s in result.skipped})} skipped"
               + (f" ({st.files_cached} from cache)" if st.files_cached else "") + f" in {st.seconds:.1f}s")
     titles = {Kind.MODEL: "Models", Kind.ENDPOINT: "Inference endpoints", Kind.CLOUD: "Clouds and regions",
@@ -70,7 +70,8 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
         t.add_column("refs", justify="right")
         t.add_column("where", overflow="fold")
         for (id_, prov, form), refs in sorted(groups.items()):
-            t.add_row(id_, prov or "-", form, str(len(refs)), _where([f"{r.path}:{r.line}" for r in refs]))
+            # scanned strings are never markup: "[/]" in a model name raised MarkupError (exit 3)
+            t.add_row(escape(id_), escape(prov or "-"), escape(form), str(len(refs)), escape(_where([f"{r.path}:{r.line}" for r in refs])))
         con.print(t)
     _print_provenance_table(con, result)
     if result.skipped:
@@ -79,7 +80,7 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
         t.add_column("reason")
         t.add_column("detail", overflow="fold")
         for s in result.skipped[:50]:
-            t.add_row(s.path, s.reason, s.detail)
+            t.add_row(escape(s.path), escape(s.reason), escape(s.detail))
         if len(result.skipped) > 50:
             t.add_row(f"... {len(result.skipped) - 50} more (see the JSON report)", "", "")
         con.print(t)
