@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-import hostile  # noqa: E402
+import hostile
 
 FORMATS = "json,sarif,cyclonedx,html,md"
 
@@ -35,17 +35,21 @@ def run(name: str, scale: float, timeout: float, jobs: int, extra: list[str]) ->
                "--jobs", str(jobs), "--format", FORMATS, "--output-dir", out, *extra]
         t0 = time.perf_counter()
         try:
-            p = subprocess.run(cmd, capture_output=True, timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "120"})
+            p = subprocess.run(cmd, capture_output=True, check=False, timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1", "COLUMNS": "120"})
             rc, err, stdout = p.returncode, p.stderr.decode("utf-8", "replace"), p.stdout
         except subprocess.TimeoutExpired:
             return {"attack": name, "item": attack.item, "seconds": None, "rc": "HANG", "note": f">{timeout:g} s"}
         secs = time.perf_counter() - t0
-        blobs = b"".join(open(os.path.join(out, f), "rb").read() for f in os.listdir(out)) if os.path.isdir(out) else b""
+        blobs = b""
+        for f in os.listdir(out) if os.path.isdir(out) else ():
+            with open(os.path.join(out, f), "rb") as fh:
+                blobs += fh.read()
         blobs += stdout
         ids = set()
         jp = os.path.join(out, "sovaudit.json")
         if os.path.exists(jp):
-            doc = json.load(open(jp, encoding="utf-8"))
+            with open(jp, encoding="utf-8") as fh:
+                doc = json.load(fh)
             ids = {r.get("id") for r in doc.get("references", [])}
         leaked = [s for s in attack.secrets if s.encode() in blobs]
         missing = [g for g in attack.good if g not in ids]

@@ -54,8 +54,8 @@ def _compile(pattern: str, flags: int = 0):
             opts = _re2.Options()
             opts.case_sensitive = not flags & re.IGNORECASE
             return _re2.compile(pattern, options=opts)
-        except Exception:  # pragma: no cover - every pattern here is RE2 syntax
-            pass
+        except _re2.error:  # pragma: no cover - every pattern here is RE2 syntax
+            return re.compile(pattern, flags)
     return re.compile(pattern, flags)
 
 

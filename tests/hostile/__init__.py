@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 #: References every attack folder holds beside its hostile file (good.py): they must all survive.
 GOOD_PY = ('from transformers import AutoModel\n'
@@ -105,7 +105,8 @@ def gitignore_bad_line(d: str, scale: float) -> Attack:
 
 
 def gitignore_symlink_out(d: str, scale: float) -> Attack:
-    outside = os.path.join(os.path.dirname(d), "_outside_ignore")
+    # beside the generated tree, not in it: out of the scanned root however the tree is scanned
+    outside = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(d))), "_outside_ignore")
     _w(outside, "*.py\n")
     os.makedirs(d, exist_ok=True)
     os.symlink(outside, f"{d}/.gitignore")
@@ -172,7 +173,7 @@ def lineage_cycle(d: str, scale: float) -> Attack:
 
 
 def deep_folders(d: str, scale: float) -> Attack:
-    depth = max(50, int(1_100 * scale))
+    depth = 1_100  # past Python's recursion limit whatever the scale (cheap: one folder a level)
     p = d
     os.makedirs(d, exist_ok=True)
     # one level at a time (os.makedirs recurses per level); one-letter names keep the deepest

@@ -43,7 +43,7 @@ def alarm(seconds: float) -> Iterator[bool]:
         yield False
         return
 
-    def _ring(signum, frame):  # noqa: ARG001
+    def _ring(signum, frame):
         raise OverBudget()
 
     previous = signal.signal(signal.SIGALRM, _ring)

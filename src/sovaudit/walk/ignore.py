@@ -59,7 +59,7 @@ def compile_patterns(patterns: list) -> pathspec.PathSpec:
         return pathspec.GitIgnoreSpec(patterns)
     try:
         return pathspec.GitIgnoreSpec(patterns, backend=BACKEND)
-    except Exception:
+    except Exception:  # noqa: BLE001 - RE2's own error type (re2.error): any failure falls back
         # RE2 refuses a pattern set past its memory budget: fall back to hyperscan, never to the
         # backtracking engine
         return pathspec.GitIgnoreSpec(patterns, backend="hyperscan")
@@ -108,7 +108,7 @@ class IgnoreReader:
                 break
             try:
                 pat = _Pattern(line)
-            except Exception:  # GitIgnorePatternError and friends: this line only
+            except (ValueError, TypeError):  # GitIgnorePatternError (a ValueError): this line only
                 bad.append(n)
                 continue
             valid.append(pat)
