@@ -144,7 +144,10 @@ def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer |
             skips.append(Skipped(item.path, "binary", "contains NUL bytes; not a text file"))
         return refs, skips, sups, digest
     utf8, enc = as_utf8(data)
-    r, s = lexer.analyse(item.path, utf8)
+    try:
+        r, s = lexer.analyse(item.path, utf8)
+    except Exception as exc:  # noqa: BLE001 - a bug on odd input costs this reading only, not the readers' results
+        r, s = [], [Skipped(item.path, "partly analysed", f"text analysis failed: {type(exc).__name__}")]
     refs.extend(r)
     skips.extend(s)
     if text_readers:
@@ -154,7 +157,10 @@ def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer |
             refs.extend(r)
             skips.extend(s)
     if refs:
-        refs = with_snippets(refs, utf8)
+        try:
+            refs = with_snippets(refs, utf8)
+        except Exception as exc:  # noqa: BLE001 - references without their source line beat no references
+            skips.append(Skipped(item.path, "partly analysed", f"snippets not cut: {type(exc).__name__}"))
     if b"sovaudit:" in utf8:
         sups.extend(suppressions(item.path, utf8.decode("utf-8", "replace")))
     return refs, skips, sups, digest
