@@ -220,6 +220,37 @@ def test_a_file_over_its_budget_is_a_skip_and_nothing_else_is_lost(endless_tree,
     assert took < 2 * 0.5 + 8
 
 
+class _Deaf(_Endless):
+    """Never ends and never hears its timer, as code stuck outside the interpreter would."""
+
+    def applies(self, path: str) -> bool:
+        return path.endswith(".deaf")
+
+    def detect(self, f, kb):
+        import signal
+
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        while True:
+            pass
+        yield from ()
+
+
+def test_a_worker_deaf_to_its_timer_is_stopped_and_replaced(tmp_path, kb, monkeypatch):
+    import sovaudit.detect.scan as sc
+
+    monkeypatch.setattr(sc, "READERS", sc.READERS + (_Deaf(),))
+    monkeypatch.setattr(sc, "_KILL_GRACE", 1.0)
+    for i in range(300):
+        (tmp_path / f"f{i:03d}.py").write_text('model = "gpt-4o-mini"\n')
+    (tmp_path / "m.deaf").write_text("x\n")
+    t0 = time.perf_counter()
+    res = sc.scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=2, file_budget=0.5), kb)
+    assert time.perf_counter() - t0 < 0.5 + 1.0 + 10
+    assert [(s.path, s.reason) for s in res.skipped] == [("m.deaf", "over budget")]
+    assert "worker reading this file was stopped" in res.skipped[0].detail
+    assert len({r.path for r in res.references}) == 300  # every other file, read again by a new worker
+
+
 def test_the_deadline_ends_the_scan_with_what_it_has(endless_tree, kb):
     from sovaudit.detect.scan import scan
 

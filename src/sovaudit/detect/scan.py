@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import itertools
 import multiprocessing
 import os
+import signal
 import time
 from typing import Callable, Iterable, Iterator
 
@@ -169,13 +170,47 @@ def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer |
 # -- worker side ---------------------------------------------------------------------------
 
 _WORKER: tuple[KnowledgeBase, Lexer] | None = None
+_BOARD: _Board | None = None
+_SLOT = -1
 
 
-def _init_worker(kb: KnowledgeBase) -> None:
-    global _WORKER
+class _Board:
+    """What each worker process is reading, in shared memory, for the main process's watchdog:
+    per slot the worker's pid, the index (in the scan's list of files) of its current file and
+    when it started it (``time.time()``; 0 = between files)."""
+
+    def __init__(self, ctx, slots: int):
+        self.lock = ctx.Lock()
+        self.pid = ctx.Array("q", slots, lock=False)
+        self.cur = ctx.Array("q", slots, lock=False)
+        self.started = ctx.Array("d", slots, lock=False)
+
+    def reset(self) -> None:
+        for i in range(len(self.pid)):
+            self.pid[i], self.cur[i], self.started[i] = 0, -1, 0.0
+
+    def claim(self) -> int:
+        with self.lock:
+            for i in range(len(self.pid)):
+                if self.pid[i] == 0:
+                    self.pid[i] = os.getpid()
+                    return i
+        return -1
+
+    def late(self, limit: float) -> list[tuple[int, int]]:
+        """(pid, file index) of every worker on one file for longer than ``limit`` seconds."""
+        now = time.time()
+        return [(self.pid[i], self.cur[i]) for i in range(len(self.pid))
+                if self.pid[i] and self.started[i] and now - self.started[i] > limit]
+
+
+def _init_worker(kb: KnowledgeBase, board: _Board | None = None) -> None:
+    global _WORKER, _BOARD, _SLOT
     lexer = lexer_for(kb)
     lexer.vocab.fork_safe()  # Hyperscan scratch space is per process
     _WORKER = (kb, lexer)
+    _BOARD = board
+    _SLOT = board.claim() if board is not None else -1
 
 
 def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: list[Suppression]) -> bytes:
@@ -188,32 +223,45 @@ def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: l
     return encode_result(item.path, fingerprint_references(_dedupe(refs)) if refs else (), skips, sups)
 
 
-def _scan_batch(items: list[WalkItem], max_bytes: int, budget: float = 0.0, stop_at: float = 0.0,
+def _scan_batch(batch: list[tuple[int, WalkItem]], max_bytes: int, budget: float = 0.0, stop_at: float = 0.0,
                 deadline: float = 0.0) -> list[tuple[bytes, str, float]]:
-    """Worker: (result blob, content digest, seconds) per item. Blobs are what the main process
-    caches and decodes, so a result crosses the process boundary once, as bytes. Each file is
-    bounded by ``budget`` and the scan's deadline (the worker's main thread holds the timer)."""
+    """Worker: (result blob, content digest, seconds) per (index, item). Blobs are what the main
+    process caches and decodes, so a result crosses the process boundary once, as bytes. Each file
+    is bounded by ``budget`` and the scan's deadline (the worker's main thread holds the timer);
+    the board tells the main process which file this worker is on, should the timer not be heard."""
     assert _WORKER is not None
     kb, lexer = _WORKER
+    board, slot = _BOARD, _SLOT
     out = []
-    for it in items:
+    for idx, it in batch:
         t0 = time.perf_counter()
+        if board is not None and slot >= 0:
+            board.cur[slot], board.started[slot] = idx, time.time()
         r, s, sp, digest = scan_file(it, kb, max_bytes, lexer, budget=budget, stop_at=stop_at, deadline=deadline)
         out.append((_finish(it, r, s, sp), digest, time.perf_counter() - t0))
+        if board is not None and slot >= 0:
+            board.started[slot] = 0.0
     return out
 
 
 #: Seconds past the deadline the main process waits for a worker to stop at its timer before it
 #: stops the workers itself.
 _DEADLINE_GRACE = 5.0
+#: Seconds past its budget a file may hold a worker before the main process stops the worker (the
+#: worker's own timer fires at the budget; this is for code that does not hear it).
+_KILL_GRACE = 5.0
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):  # already gone
+        pass
 
 
 def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
-            proc.kill()
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+        _kill(proc.pid)
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:
@@ -310,60 +358,126 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             if progress and n % 50 == 0:
                 progress(len(per_file) + len(hits), len(items))
     else:
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb,))
-        futures: dict[cf.Future, list[WalkItem]] = {}
-        try:
-            def submit(batch: list[WalkItem]) -> None:
-                if late():
-                    for it in batch:
-                        not_scanned(it)
-                    return
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else multiprocessing.get_context()
+        board = _Board(ctx, jobs)
+        index_of: dict[int, WalkItem] = {}
+        futures: dict[cf.Future, list[tuple[int, WalkItem]]] = {}
+        retry: list[tuple[int, WalkItem]] = []
+        pool: cf.ProcessPoolExecutor | None = None
+        hard = budget + _KILL_GRACE if budget > 0 else 0.0
+
+        def new_pool() -> cf.ProcessPoolExecutor:
+            board.reset()
+            return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, board))
+
+        def submit(batch: list[tuple[int, WalkItem]]) -> None:
+            nonlocal pool
+            if late():
+                for _, it in batch:
+                    not_scanned(it)
+                return
+            if pool is None:
+                pool = new_pool()
+            try:
                 futures[pool.submit(_scan_batch, batch, config.max_file_bytes, budget, stop_at, config.deadline)] = batch
+            except cf.process.BrokenProcessPool:
+                retry.extend(batch)  # the watchdog stopped a worker: this pool takes no more work
 
-            def collect(done: Iterable[cf.Future]) -> None:
-                for fut in done:
-                    batch = futures.pop(fut)
-                    if fut.cancelled():
-                        for it in batch:
-                            not_scanned(it)
-                        continue
-                    for it, (blob, digest, seconds) in zip(batch, fut.result()):
-                        record(it, blob, digest, seconds)
+        def collect(done: Iterable[cf.Future]) -> None:
+            for fut in done:
+                batch = futures.pop(fut)
+                if fut.cancelled():
+                    for _, it in batch:
+                        not_scanned(it)
+                    continue
+                try:
+                    results = fut.result()
+                except cf.process.BrokenProcessPool:
+                    # a worker was stopped (or died): what it had not sent back is read again
+                    retry.extend((i, it) for i, it in batch if it.path not in per_file)
+                    continue
+                for (_, it), (blob, digest, seconds) in zip(batch, results):
+                    record(it, blob, digest, seconds)
 
-            batch: list[WalkItem] = []
+        def watchdog() -> bool:
+            """Stop a worker that has been on one file past the hard limit (its timer unheard: a
+            C routine that does not return); that file is an ``over budget`` skip. True if one was."""
+            if not hard:
+                return False
+            stuck = board.late(hard)
+            for pid, idx in stuck:
+                it = index_of.get(idx)
+                if it is not None and it.path not in per_file:
+                    record(it, _finish(it, [], [Skipped(it.path, OVER_BUDGET, f"the worker reading this file was stopped "
+                                                        f"after {hard:g} s (the per-file budget is {budget:g} s); nothing "
+                                                        "from this file is reported")], []), "", 0.0)
+                _kill(pid)
+            return bool(stuck)
+
+        def drain() -> bool:
+            """Wait for every batch in flight; False when the deadline's grace ran out first."""
+            while futures:
+                if late():  # batches no worker has started will not be: their files are not scanned
+                    for fut in list(futures):
+                        fut.cancel()
+                    collect([f for f in futures if f.cancelled()])
+                    if not futures:
+                        break
+                wait = 1.0 if hard else None
+                if stop_at:
+                    wait = min(wait or _DEADLINE_GRACE, max(0.05, stop_at - time.time()) if not late() else _DEADLINE_GRACE)
+                done, _ = cf.wait(list(futures), timeout=wait, return_when=cf.FIRST_COMPLETED)
+                if not done and late() and time.time() >= stop_at + _DEADLINE_GRACE:
+                    return False
+                collect(done)
+                if not done:
+                    watchdog()
+                if progress:
+                    progress(len(per_file) + len(hits), len(items))
+            return True
+
+        try:
+            batch: list[tuple[int, WalkItem]] = []
             size = 0
             for it in itertools.chain(head, (it for it in walker if triage(it))):
-                batch.append(it)
+                idx = len(index_of)
+                index_of[idx] = it
+                batch.append((idx, it))
                 size += min(it.size, BATCH_BYTES)
                 if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
                     submit(batch)
                     batch, size = [], 0
                     if len(futures) > 4 * jobs:  # keep memory flat: store results while walking
                         collect([f for f in futures if f.done()])
+                        watchdog()
             if batch:
                 submit(batch)
             if progress:
                 progress(len(per_file) + len(hits), len(items))
-            while futures:
-                if late():  # batches no worker has started will not be: their files are not scanned
-                    for fut in list(futures):
-                        fut.cancel()
-                    collect([f for f in futures if f.cancelled()])
-                wait = None if not stop_at else max(0.05, stop_at - time.time()) if not late() else _DEADLINE_GRACE
-                done, _ = cf.wait(list(futures), timeout=wait, return_when=cf.FIRST_COMPLETED)
-                if not done and late() and time.time() >= stop_at + _DEADLINE_GRACE:
-                    # a worker that ignores its timer (stuck outside the interpreter): stop it
+            finished = drain()
+            while finished and retry:  # the files a stopped worker's pool left: a new pool reads them
+                todo = [(i, it) for i, it in retry if it.path not in per_file]
+                retry.clear()
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+                for k in range(0, len(todo), BATCH_FILES):
+                    submit(todo[k:k + BATCH_FILES])
+                finished = drain()
+            if not finished or retry:
+                # workers that ignore their timer past the deadline (stuck outside the interpreter): stop them
+                if pool is not None:
                     _kill_workers(pool)
-                    for fut in list(futures):
-                        for it in futures.pop(fut):
+                for fut in list(futures):
+                    for _, it in futures.pop(fut):
+                        if it.path not in per_file:
                             not_scanned(it)
-                    break
-                collect(done)
-                if progress:
-                    progress(len(per_file) + len(hits), len(items))
+                for _, it in retry:
+                    if it.path not in per_file:
+                        not_scanned(it)
         finally:
-            pool.shutdown(wait=not futures, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=not futures, cancel_futures=True)
     cached = 0
     if cache is not None:
         if hits:
