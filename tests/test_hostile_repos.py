@@ -163,6 +163,22 @@ def test_console_summary_shows_markup_as_text(tmp_path):
     assert "[/]" in res.output
 
 
+def test_a_repository_config_alias_bomb_is_refused_at_once(tmp_path):
+    lines = ["l0: &l0 {home: DE, a: 1}"] + [f"l{i}: &l{i} {{<<: [" + ", ".join([f"*l{i - 1}"] * 10) + "]}" for i in range(1, 10)]
+    (tmp_path / ".sovaudit.yaml").write_text("\n".join(lines) + "\n")
+    (tmp_path / "a.py").write_text(hostile.GOOD_PY)
+    t0 = time.perf_counter()
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--offline", "--no-cache", "-q", "-o", str(tmp_path / "o.json")])
+    assert time.perf_counter() - t0 < 10
+    assert res.exit_code == 2 and "expands past" in res.output
+
+
+def test_bounded_yaml_reads_ordinary_documents():
+    assert sanitize.yaml_load("a: &x {b: 1}\nc: {<<: *x, d: 2}\n") == {"a": {"b": 1}, "c": {"b": 1, "d": 2}}
+    with pytest.raises(ValueError, match="expands past"):
+        sanitize.yaml_load("a: &a [" + ",".join(["x"] * 400) + "]\nb: &b [" + ",".join(["*a"] * 400) + "]\n")
+
+
 # -- time limits ------------------------------------------------------------------------------
 
 

@@ -173,6 +173,44 @@ def safe(s: Any, cap: int = MAX_TEXT, path: bool = False) -> str:
     return clean(s, cap) if len(s) > cap else s
 
 
+# -- structure ------------------------------------------------------------------------------
+
+#: Most nodes a YAML document from a scanned tree may expand to (aliases and ``<<`` merge keys
+#: counted as the copies a loader makes).
+MAX_YAML_NODES = 100_000
+
+
+def yaml_load(text: str) -> Any:
+    """``yaml.safe_load`` for a file of the scanned tree, refusing (``ValueError``) a document
+    whose aliases and merge keys expand past ``MAX_YAML_NODES``: ten lines of
+    ``lN: &lN {<<: [*lN-1 x10]}`` grow past a gigabyte in the PyYAML versions that copy merged
+    mappings (6.0.3 and older). The document is composed first (linear: an alias is one shared
+    node), its expanded size counted once per node, then constructed."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    node = yaml.compose(text, Loader=loader)
+    if node is None:
+        return None
+    size: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(node, False)]
+    while stack:  # post-order, iterative: a deep document must not overflow the Python stack
+        n, done = stack.pop()
+        if id(n) in size:
+            continue
+        kids = [c for pair in n.value for c in pair] if isinstance(n, yaml.MappingNode) else (
+            list(n.value) if isinstance(n, yaml.SequenceNode) else [])
+        if not done:
+            stack.append((n, True))
+            stack.extend((c, False) for c in kids if id(c) not in size)
+            continue
+        total = 1 + sum(size.get(id(c), 1) for c in kids)
+        size[id(n)] = min(total, MAX_YAML_NODES + 1)
+        if total > MAX_YAML_NODES:
+            raise ValueError(f"the document expands past {MAX_YAML_NODES} nodes (aliases or merge keys)")
+    return yaml.load(text, Loader=loader)  # a safe loader (CSafeLoader or SafeLoader)
+
+
 # -- the scanner's records ---------------------------------------------------------------------
 
 
