@@ -24,6 +24,7 @@ which only ever sees a few hundred characters).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 from typing import Any
@@ -103,6 +104,10 @@ _TOKEN = (r"(?:sk-(?:proj-|ant-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-
           r"|glpat-[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
           r"|gsk_[A-Za-z0-9]{20,}|r8_[A-Za-z0-9]{20,}|pplx-[A-Za-z0-9]{20,}|nvapi-[A-Za-z0-9_-]{20,}|sk_live_[A-Za-z0-9]{16,}"
           r"|-----BEGIN [A-Z ]*PRIVATE KEY-----)")
+#: Every token shape starts with one of these: a string holding none is not searched.
+_TOKEN_PREFIXES = ("sk-", "sk_", "hf_", "api_org_", "AKIA", "ASIA", "ABIA", "ACCA", "AIza", "gh", "github_pat_", "glpat-", "xox",
+                   "eyJ", "gsk_", "r8_", "pplx-", "nvapi-", "-----BEGIN")
+_HAS_PREFIX = re.compile("|".join(re.escape(p) for p in _TOKEN_PREFIXES))  # literals only: one linear C scan
 _TOKEN_ANY = _compile(r"(?:^|[^A-Za-z0-9_])(" + _TOKEN + ")")
 _TOKEN_WHOLE = _compile(r"^[\"'`]?" + _TOKEN + r"[\"'`]?$")
 #: user-info in a URL, up to the last '@' of the URL: a password may hold '@', '/', '#', ':'.
@@ -118,7 +123,8 @@ _ASSIGN = _compile(
     r"(?P<sep>[\"'`]?\s*(?:=|:|:=|=>)\s*)(?P<q>[\"'`]?)(?P<scheme>(?:Bearer|Basic|Token)\s+)?(?P<val>[^\s\"'`,;)}\[\]]+)",
     re.IGNORECASE,
 )
-_KEY_WORDS = ("key", "token", "secret", "passw", "pwd", "credential", "auth")
+_HAS_KEY_WORD = re.compile("key|token|secret|passw|pwd|credential|auth", re.IGNORECASE)
+_HAS_AUTH_WORD = re.compile("bearer|basic|token", re.IGNORECASE)
 #: values that name where a secret comes from rather than being one
 _REFERENCE_VALUE = re.compile(r"^(?:\$|os\.environ|os\.getenv|getenv\(|process\.env|env\(|Deno\.env|secretKeyRef|valueFrom"
                               r"|var\.|settings\.|config\.|<|\{\{|\[REDACTED\])")
@@ -143,31 +149,42 @@ def redact(s: str) -> str:
     bounded length first (``clean`` does)."""
     if not s:
         return s
-    low = s.lower()
     if "://" in s and "@" in s:
         s = _URL_USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", s)
     if "-u" in s or "--user" in s or "--proxy-user" in s:
         s = _CURL_USER.sub(lambda m: m.group(1) + REDACTED, s)
-    if "bearer" in low or "basic" in low or "token" in low:
+    if _HAS_AUTH_WORD.search(s):
         s = _AUTH_SCHEME.sub(_auth, s)
-    if not s.isascii() or any(w in low for w in _KEY_WORDS):
+    if not s.isascii() or _HAS_KEY_WORD.search(s):
         s = _ASSIGN.sub(_assign, s)
-    s = _TOKEN_ANY.sub(lambda m: m.group(0)[: len(m.group(0)) - len(m.group(1))] + REDACTED, s)
+    if _HAS_PREFIX.search(s):
+        s = _TOKEN_ANY.sub(lambda m: m.group(0)[: len(m.group(0)) - len(m.group(1))] + REDACTED, s)
     return s
 
 
+@functools.lru_cache(maxsize=16384)
 def looks_secret(s: str) -> bool:
     """True when ``s`` as a whole is a credential (a token shape, or a URL with user-info)."""
     if not s:
         return False
     s = s[:MAX_ID + _SLACK]
-    if _TOKEN_WHOLE.search(s):
+    if _HAS_PREFIX.search(s) and _TOKEN_WHOLE.search(s):
         return True
     return "://" in s and "@" in s and _URL_USERINFO.search(s) is not None
 
 
+@functools.lru_cache(maxsize=16384)
+def _safe(s: str, cap: int, path: bool) -> str:
+    s = clean(s, cap + _SLACK, path)
+    s = redact(s)
+    return clean(s, cap) if len(s) > cap else s
+
+
 def safe(s: Any, cap: int = MAX_TEXT, path: bool = False) -> str:
-    """``clean`` then ``redact``: the form of every free-text field taken from a scanned file."""
+    """``clean`` then ``redact``: the form of every free-text field taken from a scanned file.
+    (Memoised: a file repeats its values, one line's snippet for each reference on it.)"""
+    if isinstance(s, str) and len(s) <= 4 * cap:
+        return _safe(s, cap, path)
     s = clean(s, cap + _SLACK, path)
     s = redact(s)
     return clean(s, cap) if len(s) > cap else s
@@ -228,8 +245,11 @@ def reference(r: Any) -> tuple[Any | None, str]:
         return None, f"a {r.kind.value} value at line {r.line} holds a credential and was not kept"
     attrs = tuple((clean(k, 80), safe(v, MAX_ATTR)) for k, v in r.attributes)
     related = tuple(replace(loc, path=clean_path(loc.path)) for loc in r.related) if r.related else r.related
-    return replace(r, id=cid, text=safe(r.text, MAX_TEXT), path=clean_path(r.path), provider=clean(r.provider, 80),
-                   form=clean(r.form, 40), attributes=attrs, related=related, snippet=safe(r.snippet, MAX_SNIPPET)), ""
+    new = {"id": cid, "text": safe(r.text, MAX_TEXT), "path": clean_path(r.path), "provider": clean(r.provider, 80),
+               "form": clean(r.form, 40), "attributes": attrs, "related": related, "snippet": safe(r.snippet, MAX_SNIPPET)}
+    if all(getattr(r, k) == v for k, v in new.items()):
+        return r, ""  # the common case: nothing to change (no copy)
+    return replace(r, **new), ""
 
 
 def skipped(s: Any) -> Any:
