@@ -290,6 +290,19 @@ def test_deadline_from_the_command_line(tmp_path):
     assert {r["id"] for r in json.loads(out.read_text())["references"]} >= set(hostile.GOOD_IDS)
 
 
+def test_a_scan_cut_by_its_deadline_says_so(tmp_path):
+    for i in range(3):
+        (tmp_path / f"f{i}.py").write_text(hostile.GOOD_PY)
+    out = tmp_path / "o.json"
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--offline", "--no-cache", "--deadline", "0.000001", "-o", str(out)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0
+    said = " ".join(res.output.split())
+    assert "the walk was stopped by the deadline" in said or "not scanned: the scan's deadline was reached" in said
+    doc = json.loads(out.read_text())
+    assert not doc["references"] and any(s["reason"] == "not scanned" for s in doc["skipped"])
+
+
 # -- the secrets policy -----------------------------------------------------------------------
 
 #: (line, secret that must go, text that must stay) -- detect-secrets-style shapes
