@@ -40,6 +40,8 @@ class AuditConfig:
     offline: bool = False  # never ask the Hugging Face Hub (HF_HUB_OFFLINE=1 says the same)
     refresh: bool = False  # ignore cached Hub answers
     hub_timeout: float = 10.0
+    deadline: float = 0.0  # seconds for the scan of the tree; past it the files left are listed as not scanned (0 = none)
+    file_budget: float = 10.0  # seconds one file may take; past it the file is listed as over budget (0 = no limit)
     policies: tuple[str, ...] = ()  # policy files or shipped policy names, on top of the default
     policy_replace: bool = False  # only ``policies``, not the shipped default
     fail_on: str = "none"  # none | low | medium | high | critical
@@ -63,7 +65,7 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
     baseline = _baseline(config.baseline) if config.baseline else None
     scan_config = ScanConfig(root=config.root, excludes=config.excludes, max_file_bytes=config.max_file_bytes,
                              jobs=config.jobs, use_gitignore=config.use_gitignore, cache_dir=config.cache_dir,
-                             rules_dirs=config.rules_dirs)
+                             rules_dirs=config.rules_dirs, deadline=config.deadline, file_budget=config.file_budget)
     result = scan(scan_config, kb, progress=progress)
     return finish(result, kb, policy, config, settings, baseline, hub)
 

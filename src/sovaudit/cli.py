@@ -166,6 +166,9 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--timings", "timings_file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Write the scan's duration and its slowest files (path, seconds) as JSON to FILE. Timings differ "
                    "from run to run, so they are kept out of the reports.")
+@click.option("--deadline", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS",
+              help="Stop scanning files after SECONDS: the files left are listed as not scanned and the reports "
+                   "hold what was found (0 = no deadline). Each file also has its own budget (10 s).")
 @click.option("--home", "home_opt", default=None, metavar="CODE",
               help="Whose sovereignty is audited: an ISO 3166-1 alpha-2 code or EU (default: 'home' in the "
                    "repository's sovaudit.toml / .sovaudit.yaml, else none). Adds the home-sovereignty policy "
@@ -178,7 +181,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
          rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
          policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none",
          baseline_file: str | None = None, timings_file: str | None = None, home_opt: str | None = None,
-         scope_opt: str | None = None) -> None:
+         scope_opt: str | None = None, deadline: float = 0.0) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
     Prints a summary; writes reports with --output or --output-dir.
@@ -217,7 +220,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
         refresh=refresh, hub_timeout=hub_timeout, policies=policies, policy_replace=policy_replace,
         fail_on=fail_on, baseline=baseline_file or "", home=home_opt,
-        scope=tuple(scope_opt.split(",")) if scope_opt is not None else None)
+        scope=tuple(scope_opt.split(",")) if scope_opt is not None else None, deadline=deadline)
     to_stdout = output == "-"
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
         result = _audit(config, progress.update)

@@ -56,6 +56,8 @@ def parse_scope(value: Any, where: str = "--scope") -> tuple[str, ...]:
 
 
 def _read(path: Path) -> dict[str, Any] | None:
+    from sovaudit.sanitize import safe
+
     text = path.read_text("utf-8")
     if path.suffix == ".toml":
         try:
@@ -65,17 +67,21 @@ def _read(path: Path) -> dict[str, Any] | None:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path.name}: not TOML ({exc})") from None
+            raise ConfigError(f"{path.name}: not TOML ({safe(exc)})") from None
         table = data.get("tool", {}).get("sovaudit") if isinstance(data.get("tool"), dict) else None
         if path.name == "pyproject.toml":
             return table if isinstance(table, dict) else None
         return table if isinstance(table, dict) else data
     import yaml
 
-    try:
-        data = yaml.safe_load(text)
+    from sovaudit.sanitize import safe, yaml_load
+
+    try:  # the scanned tree's file: bounded (alias and merge-key bombs), and its errors redacted
+        data = yaml_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name}: not YAML ({getattr(exc, 'problem', None) or exc})") from None
+        raise ConfigError(f"{path.name}: not YAML ({safe(getattr(exc, 'problem', None) or exc)})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path.name}: not read ({safe(exc)})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -100,7 +106,9 @@ def repo_config(root: str | Path) -> RepoConfig:
             continue
         unknown = sorted(set(map(str, data)) - {"home", "scope"})
         if unknown:
-            raise ConfigError(f"{name}: unknown key(s) {', '.join(unknown)} (allowed: home, scope)")
+            from sovaudit.sanitize import safe
+
+            raise ConfigError(f"{name}: unknown key(s) {safe(', '.join(unknown))} (allowed: home, scope)")
         home = parse_home(data["home"], f"{name}: home") if data.get("home") else ""
         scope = parse_scope(data["scope"], f"{name}: scope") if "scope" in data else ()
         return RepoConfig(home, scope, name)

@@ -193,6 +193,10 @@ class ScanConfig:
     use_gitignore: bool = True
     cache_dir: str = ""  # "" = platform default; "-" disables the content-hash cache
     rules_dirs: tuple[str, ...] = ()
+    # wall-clock seconds one file may take (past it the file is a "over budget" skip); 0 = no limit
+    file_budget: float = 10.0
+    # wall-clock seconds for the whole scan (past it the files left are "not scanned" skips); 0 = none
+    deadline: float = 0.0
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,6 +64,10 @@ _ST_MODEL_KEY_RE = re.compile(
 )
 
 
+#: Longest metadata string kept (general.name, URLs, licenses); longer ones are read past, unkept.
+_MAX_META_STRING = 4096
+
+
 class _Truncated(Exception):
     pass
 
@@ -101,7 +105,7 @@ class _GGUFMeta:
     def _string(self, off: int, keep: bool = True) -> tuple[str, int]:
         n, off = self._unpack("Q", off)
         end = self._take(off, n)
-        if not keep:
+        if not keep or n > _MAX_META_STRING:  # a 5 MB "model name" names nothing: not kept
             return "", end
         return self.data[off:end].decode("utf-8", errors="replace"), end
 

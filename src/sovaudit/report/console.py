@@ -51,9 +51,17 @@ def _where(paths: list[str], limit: int = 2) -> str:
 def print_summary(result: ScanResult, err: bool = False) -> None:
     con = Console(stderr=err, highlight=False)
     st = result.stats
-    con.print(f"[bold]sovaudit {result.tool_version}[/bold] scanned [bold]{result.root}[/bold]: "
+    con.print(f"[bold]sovaudit {result.tool_version}[/bold] scanned [bold]{escape(result.root)}[/bold]: "
               f"{st.files_seen} files, {len(result.references)} references, {len({s.path for s in result.skipped})} skipped"
               + (f" ({st.files_cached} from cache)" if st.files_cached else "") + f" in {st.seconds:.1f}s")
+    late = sum(1 for sk in result.skipped if sk.reason == "not scanned" and sk.path != ".")
+    walk_cut = any(sk.reason == "not scanned" and sk.path == "." for sk in result.skipped)
+    over = sum(1 for sk in result.skipped if sk.reason == "over budget")
+    parts = [x for x in (f"{late} file(s) not scanned: the scan's deadline was reached" if late else "",
+                         "the walk was stopped by the deadline" if walk_cut else "",
+                         f"{over} file(s) over the per-file time budget" if over else "") if x]
+    if parts:  # a partial scan says so before anything else
+        con.print("[yellow]" + escape("; ".join(parts) + "; the reports hold what was found and list them as skipped") + "[/yellow]")
     titles = {Kind.MODEL: "Models", Kind.ENDPOINT: "Inference endpoints", Kind.CLOUD: "Clouds and regions",
               Kind.HARDWARE: "Hardware", Kind.PACKAGE: "Packages"}
     for kind, title in titles.items():
@@ -70,7 +78,8 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
         t.add_column("refs", justify="right")
         t.add_column("where", overflow="fold")
         for (id_, prov, form), refs in sorted(groups.items()):
-            t.add_row(id_, prov or "-", form, str(len(refs)), _where([f"{r.path}:{r.line}" for r in refs]))
+            # scanned strings are never markup: "[/]" in a model name raised MarkupError (exit 3)
+            t.add_row(escape(id_), escape(prov or "-"), escape(form), str(len(refs)), escape(_where([f"{r.path}:{r.line}" for r in refs])))
         con.print(t)
     _print_provenance_table(con, result)
     if result.skipped:
@@ -79,7 +88,7 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
         t.add_column("reason")
         t.add_column("detail", overflow="fold")
         for s in result.skipped[:50]:
-            t.add_row(s.path, s.reason, s.detail)
+            t.add_row(escape(s.path), escape(s.reason), escape(s.detail))
         if len(result.skipped) > 50:
             t.add_row(f"... {len(result.skipped) - 50} more (see the JSON report)", "", "")
         con.print(t)
