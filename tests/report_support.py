@@ -20,7 +20,7 @@ from sovaudit.detect.scan import scan
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"
 CORPUS_TREE = REPO / "tests" / "corpus" / "tree"
-EU_POLICY = "examples/policies/eu-data-only.yaml"
+EU_POLICY = "eu-data-only"
 EPOCH = {"SOURCE_DATE_EPOCH": "1767225600"}  # 2026-01-01T00:00:00Z
 
 

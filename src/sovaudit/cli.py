@@ -156,7 +156,8 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
 @click.option("--policy", "policies", multiple=True, metavar="FILE",
-              help="Policy YAML to apply in addition to the shipped default (repeatable).")
+              help="Policy YAML file, or a shipped policy by name (eu-data-only, no-lineage-from, api-only-approval, "
+                   "permissive-only, home-sovereignty), applied in addition to the shipped default (repeatable).")
 @click.option("--policy-replace", is_flag=True, help="Apply only the --policy files, not the shipped default.")
 @click.option("--fail-on", type=click.Choice(["none", "low", "medium", "high", "critical"]), default="none",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
@@ -188,7 +189,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
       sovaudit scan .
       sovaudit scan examples/eu-stack --format json --output scan.json
       sovaudit scan . --exclude 'tests/' --jobs 2 -q -o -
-      sovaudit scan . --policy examples/policies/eu-data-only.yaml --fail-on high
+      sovaudit scan . --policy eu-data-only --fail-on high
       sovaudit scan . --fail-on high --baseline main-scan.json
       sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
       sovaudit scan examples/eu-stack --home EU --fail-on high
@@ -511,7 +512,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
     Examples:
       sovaudit compare examples/stacks/eu-stack.yaml examples/stacks/eu-sovereign.yaml examples/stacks/us-closed.yaml
       sovaudit compare examples/eu-stack examples/stacks/eu-sovereign.yaml --offline -f html -o compare.html
-      sovaudit compare main.json alt.yaml --policy examples/policies/eu-data-only.yaml --fail-on high
+      sovaudit compare main.json alt.yaml --policy eu-data-only --fail-on high
     """
     from sovaudit.commands.compare import InputError, compare_inputs, failing
     from sovaudit.report.compare import WRITERS

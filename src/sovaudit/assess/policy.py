@@ -32,8 +32,10 @@ only ``unknown``) or ``lineage_depth`` of at least 1, and not limited to depth 0
 is not established: nothing says which jurisdictions its ancestors fall under. Such a model gets
 its own finding of that rule, marked ``undecided``, never a silent pass.
 
-Shipped policies: ``default`` (always applied unless ``--policy-replace``) and ``home-sovereignty``
-(applied when a home jurisdiction is set; also ``--policy home-sovereignty``).
+Shipped policies, by name: ``default`` (always applied unless ``--policy-replace``),
+``home-sovereignty`` (applied when a home jurisdiction is set; also ``--policy home-sovereignty``)
+and the starters ``eu-data-only``, ``no-lineage-from``, ``api-only-approval`` and
+``permissive-only`` (``--policy eu-data-only``). A name wins only when no file of that name exists.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ PLACEHOLDERS = ("rule", "layer", "kind", "jurisdiction", "entity", "via", "model
 _SET_KEYS = ("layer", "exposure", "jurisdiction", "weights", "license_class", "context", "lineage", "home")
 _PATH_KEYS = ("weights", "license_class", "lineage_depth", "lineage", "home", "confidence", "context")
 #: Policies shipped with sovaudit, by the name ``--policy`` accepts.
-SHIPPED_POLICIES = ("default", "home-sovereignty")
+SHIPPED_POLICIES = ("default", "home-sovereignty", "eu-data-only", "no-lineage-from", "api-only-approval",
+                    "permissive-only")
 
 
 class PolicyError(Exception):
@@ -170,7 +173,8 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
     try:
         text = Path(path).read_text("utf-8")
     except FileNotFoundError:
-        return [], [Problem(display, 1, "policy file not found")]
+        return [], [Problem(display, 1, "policy file not found (shipped policies, by name: "
+                                         + ", ".join(SHIPPED_POLICIES) + ")")]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(display, 1, f"cannot read policy file: {exc}")]
     try:
@@ -225,11 +229,14 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
 def load_policy(files: Iterable[str | Path] = (), replace: bool = False, home: str = "") -> Policy:
     """The default policy (and, with a ``home`` jurisdiction, ``home-sovereignty``) plus ``files``
     (or ``files`` alone with ``replace``). A file name that does not exist and names a shipped
-    policy (``home-sovereignty``) is that policy. Raises PolicyError."""
+    policy (``home-sovereignty``, ``eu-data-only`` ...; with or without ``.yaml``) is that policy.
+    Raises PolicyError."""
     shipped = [] if replace else ["default"] + (["home-sovereignty"] if home else [])
     sources: list[tuple[Path, str]] = []
     for f in files:
         name = str(f)
+        if name.endswith(".yaml") and name[:-5] in SHIPPED_POLICIES and "/" not in name and not Path(name).exists():
+            name = name[:-5]
         if name in SHIPPED_POLICIES and not Path(name).exists():
             if name not in shipped:
                 shipped.append(name)
