@@ -38,6 +38,9 @@ client = OpenAI(base_url="https://api.deepseek.com")
 MOONSHOT = 'import OpenAI from "openai";\nconst c = new OpenAI({ baseURL: "https://api.moonshot.cn/v1" });\n'
 
 
+needs_bash_git = pytest.mark.skipif(not (shutil.which("bash") and shutil.which("git")), reason="needs bash and git")
+
+
 def scan_options() -> set[str]:
     return {o for p in main.commands["scan"].params for o in (*p.opts, *p.secondary_opts)}
 
@@ -51,6 +54,7 @@ def test_pre_commit_hook_parses():
     (hook,) = yaml.safe_load(HOOKS.read_text("utf-8"))
     assert hook["id"] == "sovaudit"
     assert hook["entry"] == "sovaudit scan . --offline --fail-on high -q"
+    assert hook["args"] == ["--policy", "eu-data-only"]  # a policy that can fail at high
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
 
@@ -64,19 +68,49 @@ def test_pre_commit_entry_runs(tmp_path):
     risky = tree(tmp_path / "risky", {"app.py": DEEPSEEK})
     runner = CliRunner()
 
-    def run(root: Path, *args: str) -> int:  # the hook runs in the repository's top folder
+    def run(root: Path, *args: str):  # the hook runs in the repository's top folder
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            return runner.invoke(main, [*argv[1:], "--no-cache", *args]).exit_code
+            return runner.invoke(main, [*argv[1:], "--no-cache", *args])
         finally:
             os.chdir(cwd)
 
-    assert run(clean) == 0
-    assert run(risky) == 0  # the default policy has nothing of high severity
-    assert run(risky, "--policy", EU_ONLY) == 1  # hook args: [--policy, ...]
+    assert run(clean, *hook["args"]).exit_code == 0
+    assert run(risky, "--policy", "default").exit_code == 0  # the default policy has nothing of high severity
+    res = run(risky, *hook["args"])  # the hook's own args: a policy that fails
+    assert res.exit_code == 1
+    assert "1 finding(s) at or above --fail-on high" in res.stderr and "EU-DATA-OUTSIDE" in res.stderr
+    assert "app.py:3" in res.stderr
     (risky / "app.py").write_text(DEEPSEEK.replace('.com")', '.com")  # sovaudit: ignore[EU-DATA-OUTSIDE] approved'))
-    assert run(risky, "--policy", EU_ONLY) == 0
+    assert run(risky, *hook["args"]).exit_code == 0
+
+
+@needs_bash_git
+def test_pre_commit_hook_in_a_git_repository(tmp_path):
+    """The hook's entry and args exactly as pre-commit runs them (``entry args...`` in the
+    repository's top folder, sovaudit on PATH), in a real git repository: a commit that adds a
+    DeepSeek call fails and says which finding, file and line."""
+    (hook,) = yaml.safe_load(HOOKS.read_text("utf-8"))
+    ws = tree(tmp_path / "repo", {"app.py": "print('hello')\n"})
+    env = dict(os.environ, HF_HUB_OFFLINE="1", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=ws, check=True)
+    argv = shlex.split(hook["entry"]) + hook["args"]
+
+    def hook_run() -> subprocess.CompletedProcess:
+        subprocess.run([*git, "add", "-A"], cwd=ws, check=True)
+        return subprocess.run(argv, cwd=ws, env=env, capture_output=True, text=True, timeout=300)
+
+    ok = hook_run()
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == "" and ok.stderr == ""  # quiet when it passes
+    tree(ws, {"svc/chat.py": DEEPSEEK})
+    bad = hook_run()
+    assert bad.returncode == 1, bad.stderr
+    assert "EU-DATA-OUTSIDE" in bad.stderr and "svc/chat.py:3" in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 # ------------------------------------------------------------------------------------------
@@ -140,7 +174,6 @@ def _run(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-needs_bash_git = pytest.mark.skipif(not (shutil.which("bash") and shutil.which("git")), reason="needs bash and git")
 
 
 @needs_bash_git

@@ -232,7 +232,13 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         from sovaudit.report.console import print_exposure
 
         print_exposure(result, err=to_stdout, fail_on=fail_on)
-    sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
+    if fails(result.findings, fail_on):
+        if quiet:  # a quiet run (a pre-commit hook, a CI log) still says why it failed
+            from sovaudit.assess.policy import failing_lines
+
+            click.echo("\n".join(failing_lines(result.findings, fail_on)), err=True)
+        sys.exit(EXIT_POLICY)
+    sys.exit(EXIT_OK)
 
 
 def _audit(config, progress=None, kb=None, hub=None):

@@ -443,6 +443,23 @@ def fails(findings: Iterable[Finding], threshold: str | Severity | None) -> bool
     return any(f.severity.rank >= rank and f.counts for f in findings)
 
 
+def failing_lines(findings: Iterable[Finding], threshold: str | Severity | None, limit: int = 50) -> list[str]:
+    """Why ``--fail-on threshold`` fails, one line per counting finding at or above it (most severe
+    first, at most ``limit`` and a line saying how many more): what a quiet run (a pre-commit hook,
+    a CI log) prints so that a failed check always says why."""
+    if threshold in (None, "", "none"):
+        return []
+    rank = Severity(threshold).rank
+    hits = sorted((f for f in findings if f.counts and f.severity.rank >= rank), key=lambda f: -f.severity.rank)
+    out = [f"  [{f.severity.value}] {f.rule_id}{' (undecided)' if f.undecided else ''}: {f.message}" for f in hits[:limit]]
+    if len(hits) > limit:
+        out.append(f"  ... {len(hits) - limit} more (write a report: --format json -o sovaudit.json)")
+    if hits:
+        out.insert(0, f"sovaudit: {len(hits)} finding(s) at or above --fail-on {Severity(threshold).value}:")
+        out.append("Accept one with a comment '# sovaudit: ignore[RULE-ID] reason' on or above its line.")
+    return out
+
+
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     from sovaudit.assess.exposure import routes_to_dicts
 
@@ -457,7 +474,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 
 
 __all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_file", "evaluate", "evaluate_scan", "fails",
-           "finding_to_dict", "finding_fingerprint", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
+           "finding_to_dict", "finding_fingerprint", "failing_lines", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
            "PLACEHOLDERS", "SHIPPED_POLICIES"]
 
 
