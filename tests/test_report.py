@@ -172,6 +172,11 @@ def test_sarif_validates_against_the_official_schema(case, kb):
     rules = run["tool"]["driver"]["rules"]
     assert rules and all(r["properties"]["security-severity"] in ("9.5", "8.0", "5.5", "3.0") for r in rules)
     assert all(r["help"]["text"] and r["name"] and r["shortDescription"]["text"] for r in rules)
+    assert run["tool"]["driver"]["informationUri"].startswith("https://")
+    for r in rules:  # a sentence a reviewer reads, never a template
+        assert r["helpUri"].startswith("https://")
+        for text in (r["shortDescription"]["text"], r["fullDescription"]["text"], r["help"]["text"], r["help"]["markdown"]):
+            assert not re.search(r"<[a-z_]+>|\{[a-z_]+", text), (r["id"], text)
     for res in run["results"]:
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
@@ -179,6 +184,12 @@ def test_sarif_validates_against_the_official_schema(case, kb):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
         assert re.fullmatch(r"[0-9a-f]{32}", res["partialFingerprints"]["sovaudit/v1"])
     assert any("snippet" in r["locations"][0]["physicalLocation"]["region"] for r in run["results"])
+
+
+def test_sarif_rule_text_of_a_rule_without_description():
+    assert sarif._template_text("{model} is API-only (made by {via}): needs approval ({where})") == \
+        "A model is API-only (made by the provider or publisher): needs approval"
+    assert sarif._template_text("Data leaves {home} for {jurisdiction:>3}") == "Data leaves the home jurisdiction for another jurisdiction"
 
 
 def test_sarif_results_one_per_finding_and_reference(kb):

@@ -18,6 +18,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from sovaudit import HOMEPAGE
 from sovaudit.model import Finding, ScanResult
 from sovaudit.report.common import LAYER_TITLES, View, view
 
@@ -29,6 +30,7 @@ MAX_MESSAGE = 2_000
 
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+HELP_URI = HOMEPAGE + "#using-sovaudit-in-ci"  # policies, suppressions, baselines
 PROBLEM_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "recommendation"}
 
 
@@ -41,8 +43,18 @@ def rule_name(rule_id: str) -> str:
     return "".join(p[:1].upper() + p[1:].lower() for p in re.split(r"[^A-Za-z0-9]+", rule_id) if p) or "Rule"
 
 
+#: what each message placeholder stands for, in a rule's description (no finding at hand)
+_PLAIN = {"model": "a model", "via": "the provider or publisher", "entity": "a dependency", "jurisdiction": "another jurisdiction",
+          "home": "the home jurisdiction", "layer": "a layer", "kind": "the exposure", "weights": "its weights availability",
+          "license_class": "another", "rule": "this rule", "references": "the references"}
+
+
 def _template_text(template: str) -> str:
-    return re.sub(r"\{([a-z_]+)[^}]*\}", lambda m: f"<{m.group(1)}>", template)
+    """A rule's message template as a sentence: '{model} is API-only ({where})' -> 'A model is
+    API-only' (no '<model>' placeholders; the place is the result's location)."""
+    text = re.sub(r"\s*\(\{where[^}]*\}\)|\s*\{where[^}]*\}", "", template)
+    text = re.sub(r"\{([a-z_]+)[^}]*\}", lambda m: _PLAIN.get(m.group(1), m.group(1).replace("_", " ")), text).strip()
+    return text[:1].upper() + text[1:]
 
 
 def _rules(result: ScanResult) -> list[dict[str, Any]]:
@@ -71,6 +83,7 @@ def _rules(result: ScanResult) -> list[dict[str, Any]]:
             "shortDescription": {"text": desc[:1000]},
             "fullDescription": {"text": f"{desc} (severity {sev}; when: {conds or 'always'})"[:1000]},
             "help": {"text": text, "markdown": md},
+            "helpUri": HELP_URI,
             "defaultConfiguration": {"level": LEVEL[sev]},
             "properties": {
                 "security-severity": SECURITY_SEVERITY[sev],
@@ -163,6 +176,7 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "sovaudit",
+            "informationUri": HOMEPAGE,
             "version": result.tool_version,
             "semanticVersion": result.tool_version,
             "rules": rules,
