@@ -322,7 +322,7 @@ def test_cyclonedx_lineage_is_pedigree(kb):
     assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:depth"] == "2"
     assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:child"] == "Qwen/Qwen2.5-7B-Instruct"
     assert anc["Qwen/Qwen2.5-7B-Instruct"]["sovaudit:lineage:relation"] == "finetune"
-    assert "timestamp" not in doc["metadata"]  # SOURCE_DATE_EPOCH unset: no time at all
+    assert doc["metadata"]["timestamp"]  # SOURCE_DATE_EPOCH unset: the real time
     gpt = next(c for c in doc["components"] if c["bom-ref"] == "model:gpt-4o")
     assert {p["name"]: p["value"] for p in gpt["properties"]}["sovaudit:weights"] == "api-only"
 
@@ -484,14 +484,14 @@ def test_html_has_every_section_and_no_external_resource(kb):
     assert "FAIL: 8 findings at or above high" in page
     assert "https://www.congress.gov/bill/115th-congress/house-bill/4943" in page  # CLOUD Act, linked
     assert "eks.amazonaws.com/nodegroup: general" in page  # a snippet
-    assert "Generated 2026-01-01T00:00:00Z" in page and "offline scan" in page
+    assert "Generated 2026-01-01T00:00:00Z" in page and "offline: the Hub was not consulted" in page
     assert "None: the scanned tree has no" in page and "None: every file was read." in page
 
 
 def test_html_without_source_date_epoch_says_so(kb):
     result = replace(case_result("eu-stack", kb), report=replace(case_result("eu-stack", kb).report, generated=""))
     page = html.render(result)
-    assert "Time not recorded (set SOURCE_DATE_EPOCH)" in page
+    assert "Time not recorded" in page
 
 
 def test_html_shows_suppressions_and_skips(tmp_path, kb):
@@ -544,17 +544,23 @@ def test_output_dir_writes_every_format_byte_identical_twice(tmp_path, monkeypat
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
-def test_deterministic_without_source_date_epoch(tmp_path, monkeypatch):
+def test_real_time_without_source_date_epoch(tmp_path, monkeypatch):
+    """Without SOURCE_DATE_EPOCH reports carry the audit's real UTC time (with it, that time:
+    the byte-identical test above)."""
+    import datetime as dt
+
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    texts = []
-    for n in ("a", "b"):
-        out = tmp_path / n
-        res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "html,cyclonedx,sarif",
-                                        "--output-dir", str(out)])
-        assert res.exit_code == 0, res.output
-        texts.append({p.name: p.read_bytes() for p in out.iterdir()})
-    assert texts[0] == texts[1]
-    assert b'"timestamp"' not in texts[0]["sovaudit.cdx.json"] and b"startTimeUtc" not in texts[0]["sovaudit.sarif"]
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    out = tmp_path / "a"
+    res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "cyclonedx,sarif,json",
+                                    "--output-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    after = dt.datetime.now(dt.timezone.utc)
+    stamp = json.loads((out / "sovaudit.cdx.json").read_text())["metadata"]["timestamp"]
+    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert before <= when <= after
+    sarif_doc = json.loads((out / "sovaudit.sarif").read_text())
+    assert sarif_doc["runs"][0]["invocations"][0]["startTimeUtc"] == json.loads((out / "sovaudit.json").read_text())["report"]["generated"]
 
 
 def test_output_file_format_from_its_extension(tmp_path):

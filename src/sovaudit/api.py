@@ -63,7 +63,18 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
                              jobs=config.jobs, use_gitignore=config.use_gitignore, cache_dir=config.cache_dir,
                              rules_dirs=config.rules_dirs)
     result = scan(scan_config, kb, progress=progress)
-    return finish(result, kb, policy, config, settings, baseline, hub)
+    result = finish(result, kb, policy, config, settings, baseline, hub)
+    return with_vcs(result, config.root)
+
+
+def with_vcs(result: ScanResult, root: str) -> ScanResult:
+    """The result with the git revision of the tree at ``root`` in its report context, read from
+    the ``.git`` files alone (``walk.vcs``: git and the repository's hooks are never run)."""
+    from dataclasses import replace
+
+    from sovaudit.walk.vcs import read_vcs
+
+    return replace(result, report=replace(result.report, vcs=read_vcs(root)))
 
 
 def finish(result: ScanResult, kb: Any, policy: Any, config: AuditConfig, settings: tuple[str, str, tuple[str, ...]],

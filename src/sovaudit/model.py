@@ -767,9 +767,27 @@ class PolicyRuleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class VcsInfo:
+    """The git revision a scanned tree is (``walk.vcs.read_vcs``, from the ``.git`` files alone):
+    ``root_prefix`` is the scanned root relative to the repository's top folder ("" at the top)."""
+
+    commit: str = ""
+    branch: str = ""
+    remote: str = ""  # credentials stripped
+    root_prefix: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.commit)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
-    """``generated``: ISO 8601 UTC time from ``SOURCE_DATE_EPOCH``, "" when unset (reports then
-    carry no time). ``fail_on`` is the ``--fail-on`` threshold the verdict is judged against."""
+    """``generated``: ISO 8601 UTC time of the audit (``SOURCE_DATE_EPOCH`` wins, for reproducible
+    reports; "" only when a caller asks for no time). ``fail_on`` is the ``--fail-on`` threshold
+    the verdict is judged against. ``vcs``: the audited revision (scans of a git work tree);
+    ``rules_date``: the date of the knowledge base's newest fact change; ``network``: what the Hub
+    did for this audit, in one honest line."""
 
     generated: str = ""
     fail_on: str = "none"
@@ -777,6 +795,9 @@ class ReportContext:
     policy_rules: tuple[PolicyRuleInfo, ...] = ()
     entities: tuple[EntityInfo, ...] = ()
     regimes: tuple[RegimeSources, ...] = ()
+    vcs: VcsInfo = VcsInfo()
+    rules_date: str = ""
+    network: str = ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ written; a BOM that does not validate raises ``ReportError`` (nothing is written
 * ``dependencies`` follow the exposure routes (model -> provider, region -> cloud, -> hardware).
 
 Deterministic: bom-refs are the graph's node ids, the serial number is a UUIDv5 of the BOM's own
-content and the timestamp comes from ``SOURCE_DATE_EPOCH`` (none when unset).
+content and the timestamp is the audit's (``SOURCE_DATE_EPOCH`` when set). ``metadata.component`` is
+the audited tree: its git commit as version, origin as a ``vcs`` external reference.
 """
 
 from __future__ import annotations
@@ -313,10 +314,29 @@ class _Builder:
         from cyclonedx.model.component import Component, ComponentType
 
         L = self.L
+        ctx = self.r.report
+        vcs = ctx.vcs
+        refs = []
+        if vcs.known:
+            from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
+
+            from sovaudit.walk.vcs import remote_uri
+
+            repo = remote_uri(vcs.remote)
+            if repo:
+                try:
+                    refs.append(ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(repo),
+                                                  comment=f"commit {vcs.commit}" + (f" on {vcs.branch}" if vcs.branch else "")))
+                except ValueError:
+                    pass
         root = Component(type=ComponentType.APPLICATION, name=self.r.root, bom_ref="root",
-                         properties=_props([("rules-version", self.r.rules_version), ("offline", str(self.r.offline).lower()),
-                                            ("verdict", self.v.verdict["text"]), ("fail-on", self.r.report.fail_on),
-                                            ("policies", list(self.r.report.policy_sources))]))
+                         version=vcs.commit or None, external_references=refs or None,
+                         properties=_props([("rules-version", self.r.rules_version), ("rules-date", ctx.rules_date),
+                                            ("offline", str(self.r.offline).lower()), ("network", ctx.network),
+                                            ("vcs:commit", vcs.commit), ("vcs:branch", vcs.branch),
+                                            ("vcs:remote", vcs.remote), ("vcs:path", vcs.root_prefix),
+                                            ("verdict", self.v.verdict["text"]), ("fail-on", ctx.fail_on),
+                                            ("policies", list(ctx.policy_sources))]))
         bom = Bom(serial_number=_PLACEHOLDER)
         _fast_dependencies(bom)
         bom.metadata.timestamp = (_dt.datetime.strptime(self.r.report.generated, "%Y-%m-%dT%H:%M:%SZ")
