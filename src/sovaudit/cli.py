@@ -351,6 +351,11 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
     from sovaudit import api
     from sovaudit.graph.build import build_graph, export
 
+    try:
+        import networkx  # noqa: F401  (the graph extra)
+    except ImportError:
+        click.echo("error: sovaudit graph needs networkx: pip install 'sovaudit[graph]'", err=True)
+        sys.exit(EXIT_USAGE)
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     config = api.AuditConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
                              cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
