@@ -159,6 +159,9 @@ class Suppression:
     rules: tuple[str, ...]
     reason: str
     valid: bool = True
+    #: an entry of the ignore file (``assess/ignore.py``): its expiry date, "" when it has none; an
+    #: expired entry is ``valid=False``
+    expires: str = ""
 
 
 @dataclass(frozen=True, slots=True)
