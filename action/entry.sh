@@ -4,7 +4,7 @@
 #   key       the install's cache key and virtualenv folder (step outputs key, venv)
 #   install   a virtualenv outside the workspace, sovaudit from the action's own checkout,
 #             every package at the version action/constraints.txt pins (nothing if the cache
-#             already restored it)
+#             already restored it under SA_KEY, the key step's key)
 #   baseline  scan SA_REF (checked out beside the workspace) to a baseline document
 #   scan      scan SA_PATH; outputs exit-code, json, sarif, category; appends the Markdown summary
 #             to the job summary; always succeeds so that the SARIF is uploaded
@@ -39,7 +39,10 @@ case "$step" in
     ;;
 
   install)
-    if [ -x "$venv/bin/python" ] && "$venv/bin/python" -I -c 'import sovaudit' 2>/dev/null; then
+    # the cache restores the virtualenv only under the same key; a leftover one of another key
+    # (another action version or Python) is made again
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.sovaudit-key" 2>/dev/null)" = "${SA_KEY:-}" ] \
+        && "$venv/bin/python" -I -c 'import sovaudit' 2>/dev/null; then
       echo "sovaudit $("$venv/bin/python" -I -m sovaudit --version | cut -d' ' -f3-) restored from the cache"
       exit 0
     fi
@@ -49,6 +52,7 @@ case "$step" in
     "$py" -I -m venv "$venv"
     PIP_CONSTRAINT="$here/action/constraints.txt" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
       "$venv/bin/python" -I -m pip install --quiet "$here"
+    printf '%s' "${SA_KEY:-}" > "$venv/.sovaudit-key"
     sovaudit --version
     ;;
 

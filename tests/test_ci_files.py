@@ -247,8 +247,13 @@ def test_action_key_step_and_cached_install(tmp_path):
     assert _run("key", ws, env).returncode == 0
     got = _outputs(out)
     assert re.fullmatch(r"sovaudit-Linux-[\w.]+-py3\.\d+\.\d+-[0-9a-f]{16}", got["key"]) and got["venv"] == env["SA_VENV"]
-    env, out = _bash_env(tmp_path, SA_PYTHON=sys.executable)
-    proc = _run("install", ws, env)  # the virtualenv is there (a cache hit): nothing is installed
+    venv = tmp_path / "venv"  # a cache hit: a virtualenv made under this key, here the test's own
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv / "bin" / "python").chmod(0o755)
+    (venv / ".sovaudit-key").write_text(got["key"])
+    env, out = _bash_env(tmp_path, SA_PYTHON=sys.executable, SA_VENV=str(venv), SA_KEY=got["key"])
+    proc = _run("install", ws, env)  # nothing is installed
     assert proc.returncode == 0 and "restored from the cache" in proc.stdout, proc.stderr
     env, _ = _bash_env(tmp_path, SA_PYTHON=str(tmp_path / "no-such-python"))
     proc = _run("key", ws, env)
