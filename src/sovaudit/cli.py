@@ -620,7 +620,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
     """
     from sovaudit.commands.compare import InputError, compare_inputs, failing
     from sovaudit.report.compare import WRITERS
-    from sovaudit.report.context import source_date
+    from sovaudit.report.context import report_time
 
     if len(inputs) < 2:
         raise click.UsageError("give at least two inputs to compare")
@@ -630,7 +630,7 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
     scan_dir = _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet,
                         policies, policy_replace, fail_on)
     try:
-        comparison = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, source_date())
+        comparison = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, report_time())
     except InputError as exc:
         for p in exc.problems:
             click.echo(f"error: {p}", err=True)
