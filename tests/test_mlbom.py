@@ -47,6 +47,17 @@ def test_models_have_a_model_card_purl_and_packages_their_pinned_version(eu):
     assert "version" not in comps["package:vllm"]  # no manifest pins it
 
 
+def test_the_xml_carries_the_model_cards_too(eu):
+    from lxml import etree
+
+    root = etree.fromstring(cyclonedx.dumps_xml(eu).encode("utf-8"))
+    ns = {"c": "http://cyclonedx.org/schema/bom/1.6"}
+    models = root.findall("c:components/c:component[@type='machine-learning-model']", ns)
+    assert models and all(m.find("c:modelCard", ns) is not None for m in models)
+    chat = next(m for m in models if m.get("bom-ref") == "model:deepseek-chat")
+    assert chat.findtext("c:modelCard/c:modelParameters/c:task", namespaces=ns) == "chat"
+
+
 def test_hub_revision_is_the_purl_version(eu):
     prov = tuple(replace(p, details=tuple(sorted(set(p.details) | {("sha", SHA)})))
                  if p.model_id == "Qwen/Qwen2.5-7B-Instruct" else p for p in eu.provenance)

@@ -9,8 +9,8 @@ written; a BOM that does not validate raises ``ReportError`` (nothing is written
   ``pkg:huggingface/ORG/NAME@REVISION`` purl for a Hub model (the revision, and the component's
   version, when the Hub or the code names one), and a ``modelCard`` (task, architecture, the
   sovaudit facts as its properties, API-only dependence as a limitation). The library cannot emit
-  ``modelCard`` yet: it is added to the library's JSON afterwards, and the result is validated
-  again with the library's validator (the XML carries the rest);
+  ``modelCard`` yet: it is added to the library's JSON and XML afterwards, and the result is
+  validated again with the library's validators;
 * API providers and endpoints are ``services`` with their endpoints, a trust-boundary flag and the
   outbound data flow; clouds (with their regions nested) are ``platform`` components, accelerator
   vendors ``device`` components, packages ``library`` components with a purl, and the version
@@ -573,6 +573,49 @@ def _with_model_cards(text: str, result: ScanResult) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
+def _with_model_cards_xml(text: str, result: ScanResult) -> str:
+    """The library's XML with each model component's ``<modelCard>`` added where the 1.6 schema
+    puts it (after ``evidence`` / ``releaseNotes``, before ``data``)."""
+    from lxml import etree
+
+    cards = model_cards(result)
+    if not cards:
+        return text
+    ns = "http://cyclonedx.org/schema/bom/1.6"
+    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    try:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_blank_text=True))
+    except etree.XMLSyntaxError:  # the library's own text as it is: the validator says what is wrong
+        return text
+    comps = root.find(q("components"))
+    for c in (comps if comps is not None else ()):
+        card = cards.get(c.get("bom-ref", ""))
+        if card is None or c.get("type") != "machine-learning-model":
+            continue
+        mc = etree.Element(q("modelCard"))
+        params = card.get("modelParameters", {})
+        if params:
+            mp = etree.SubElement(mc, q("modelParameters"))
+            for key in ("task", "architectureFamily"):  # the schema's order
+                if params.get(key):
+                    etree.SubElement(mp, q(key)).text = params[key]
+        limits = card.get("considerations", {}).get("technicalLimitations", [])
+        if limits:
+            tl = etree.SubElement(etree.SubElement(mc, q("considerations")), q("technicalLimitations"))
+            for x in limits:
+                etree.SubElement(tl, q("technicalLimitation")).text = x
+        if card.get("properties"):
+            props = etree.SubElement(mc, q("properties"))
+            for prop in card["properties"]:
+                etree.SubElement(props, q("property"), name=prop["name"]).text = prop["value"]
+        after = [e for e in c if e.tag in (q("properties"), q("components"), q("evidence"), q("releaseNotes"))]
+        if after:
+            after[-1].addnext(mc)
+        else:
+            c.append(mc)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
+
+
 # The BOM of the last result rendered, so that JSON and XML of one scan build it once.
 _LAST: list[Any] = []
 
@@ -590,7 +633,7 @@ def _bom_and_serial(result: ScanResult) -> tuple[Any, str, str]:
 
 def render(result: ScanResult, fmt: str = "json") -> str:
     bom, json_text, serial = _bom_and_serial(result)
-    text = json_text if fmt == "json" else _serialise(bom, "xml")
+    text = json_text if fmt == "json" else _with_model_cards_xml(_serialise(bom, "xml"), result)
     text = text.replace(str(_PLACEHOLDER), serial)
     validate(text, fmt)
     return text if text.endswith("\n") else text + "\n"
