@@ -179,6 +179,11 @@ def test_sarif_validates_against_the_official_schema(case, kb):
     rules = run["tool"]["driver"]["rules"]
     assert rules and all(r["properties"]["security-severity"] in ("9.5", "8.0", "5.5", "3.0") for r in rules)
     assert all(r["help"]["text"] and r["name"] and r["shortDescription"]["text"] for r in rules)
+    assert run["tool"]["driver"]["informationUri"].startswith("https://")
+    for r in rules:  # a sentence a reviewer reads, never a template
+        assert r["helpUri"].startswith("https://")
+        for text in (r["shortDescription"]["text"], r["fullDescription"]["text"], r["help"]["text"], r["help"]["markdown"]):
+            assert not re.search(r"<[a-z_]+>|\{[a-z_]+", text), (r["id"], text)
     for res in run["results"]:
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
@@ -186,6 +191,12 @@ def test_sarif_validates_against_the_official_schema(case, kb):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
         assert re.fullmatch(r"[0-9a-f]{32}", res["partialFingerprints"]["sovaudit/v1"])
     assert any("snippet" in r["locations"][0]["physicalLocation"]["region"] for r in run["results"])
+
+
+def test_sarif_rule_text_of_a_rule_without_description():
+    assert sarif._template_text("{model} is API-only (made by {via}): needs approval ({where})") == \
+        "A model is API-only (made by the provider or publisher): needs approval"
+    assert sarif._template_text("Data leaves {home} for {jurisdiction:>3}") == "Data leaves the home jurisdiction for another jurisdiction"
 
 
 def test_sarif_results_one_per_finding_and_reference(kb):
@@ -318,7 +329,7 @@ def test_cyclonedx_lineage_is_pedigree(kb):
     assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:depth"] == "2"
     assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:child"] == "Qwen/Qwen2.5-7B-Instruct"
     assert anc["Qwen/Qwen2.5-7B-Instruct"]["sovaudit:lineage:relation"] == "finetune"
-    assert "timestamp" not in doc["metadata"]  # SOURCE_DATE_EPOCH unset: no time at all
+    assert doc["metadata"]["timestamp"]  # SOURCE_DATE_EPOCH unset: the real time
     gpt = next(c for c in doc["components"] if c["bom-ref"] == "model:gpt-4o")
     assert {p["name"]: p["value"] for p in gpt["properties"]}["sovaudit:weights"] == "api-only"
 
@@ -432,14 +443,14 @@ def test_html_has_every_section_and_no_external_resource(kb):
     assert "FAIL: 8 findings at or above high" in page
     assert "https://www.congress.gov/bill/115th-congress/house-bill/4943" in page  # CLOUD Act, linked
     assert "eks.amazonaws.com/nodegroup: general" in page  # a snippet
-    assert "Generated 2026-01-01T00:00:00Z" in page and "offline scan" in page
+    assert "Generated 2026-01-01T00:00:00Z" in page and "offline: the Hub was not consulted" in page
     assert "None: the scanned tree has no" in page and "None: every file was read." in page
 
 
 def test_html_without_source_date_epoch_says_so(kb):
     result = replace(case_result("eu-stack", kb), report=replace(case_result("eu-stack", kb).report, generated=""))
     page = html.render(result)
-    assert "Time not recorded (set SOURCE_DATE_EPOCH)" in page
+    assert "Time not recorded" in page
 
 
 def test_html_shows_suppressions_and_skips(tmp_path, kb):
@@ -492,17 +503,23 @@ def test_output_dir_writes_every_format_byte_identical_twice(tmp_path, monkeypat
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
-def test_deterministic_without_source_date_epoch(tmp_path, monkeypatch):
+def test_real_time_without_source_date_epoch(tmp_path, monkeypatch):
+    """Without SOURCE_DATE_EPOCH reports carry the audit's real UTC time (with it, that time:
+    the byte-identical test above)."""
+    import datetime as dt
+
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    texts = []
-    for n in ("a", "b"):
-        out = tmp_path / n
-        res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "html,cyclonedx,sarif",
-                                        "--output-dir", str(out)])
-        assert res.exit_code == 0, res.output
-        texts.append({p.name: p.read_bytes() for p in out.iterdir()})
-    assert texts[0] == texts[1]
-    assert b'"timestamp"' not in texts[0]["sovaudit.cdx.json"] and b"startTimeUtc" not in texts[0]["sovaudit.sarif"]
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    out = tmp_path / "a"
+    res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "cyclonedx,sarif,json",
+                                    "--output-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    after = dt.datetime.now(dt.timezone.utc)
+    stamp = json.loads((out / "sovaudit.cdx.json").read_text())["metadata"]["timestamp"]
+    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert before <= when <= after
+    sarif_doc = json.loads((out / "sovaudit.sarif").read_text())
+    assert sarif_doc["runs"][0]["invocations"][0]["startTimeUtc"] == json.loads((out / "sovaudit.json").read_text())["report"]["generated"]
 
 
 def test_output_file_format_from_its_extension(tmp_path):

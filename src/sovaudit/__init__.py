@@ -3,6 +3,8 @@
 The library entry point is ``audit(AuditConfig(root=PATH))``; see ``sovaudit.api``."""
 
 __version__ = "0.1.0"
+#: where users read about sovaudit (SARIF ``informationUri``, rules' ``helpUri``, CycloneDX tool)
+HOMEPAGE = "https://pypi.org/project/sovaudit/"
 
 
 def __getattr__(name: str) -> object:

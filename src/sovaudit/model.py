@@ -167,6 +167,9 @@ class Suppression:
     rules: tuple[str, ...]
     reason: str
     valid: bool = True
+    #: an entry of the ignore file (``assess/ignore.py``): its expiry date, "" when it has none; an
+    #: expired entry is ``valid=False``
+    expires: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -784,9 +787,27 @@ class PolicyRuleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class VcsInfo:
+    """The git revision a scanned tree is (``walk.vcs.read_vcs``, from the ``.git`` files alone):
+    ``root_prefix`` is the scanned root relative to the repository's top folder ("" at the top)."""
+
+    commit: str = ""
+    branch: str = ""
+    remote: str = ""  # credentials stripped
+    root_prefix: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.commit)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
-    """``generated``: ISO 8601 UTC time from ``SOURCE_DATE_EPOCH``, "" when unset (reports then
-    carry no time). ``fail_on`` is the ``--fail-on`` threshold the verdict is judged against."""
+    """``generated``: ISO 8601 UTC time of the audit (``SOURCE_DATE_EPOCH`` wins, for reproducible
+    reports; "" only when a caller asks for no time). ``fail_on`` is the ``--fail-on`` threshold
+    the verdict is judged against. ``vcs``: the audited revision (scans of a git work tree);
+    ``rules_date``: the date of the knowledge base's newest fact change; ``network``: what the Hub
+    did for this audit, in one honest line."""
 
     generated: str = ""
     fail_on: str = "none"
@@ -797,6 +818,9 @@ class ReportContext:
     #: (jurisdiction, the legal orders it is a member of) for the jurisdictions above, from
     #: ``rules/jurisdictions.yaml`` (``DE -> (EU,)``): the HTML shades members like their order
     orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    vcs: VcsInfo = VcsInfo()
+    rules_date: str = ""
+    network: str = ""
 
 
 # --------------------------------------------------------------------------------------------

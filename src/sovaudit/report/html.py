@@ -614,6 +614,9 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "meta": {
             "tool_version": result.tool_version, "rules_version": result.rules_version,
             "schema_version": result.schema_version, "generated": result.report.generated, "offline": result.offline,
+            "network": result.report.network, "rules_date": result.report.rules_date,
+            "vcs": {"commit": result.report.vcs.commit, "branch": result.report.vcs.branch, "remote": result.report.vcs.remote,
+                    "root_prefix": result.report.vcs.root_prefix},
             "fail_on": result.report.fail_on, "policy_sources": list(result.report.policy_sources),
             "files_seen": stats.files_seen, "files_scanned": stats.files_scanned,
             "files_skipped": len({s.path for s in result.skipped}),

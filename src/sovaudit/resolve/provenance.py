@@ -336,6 +336,8 @@ class Resolver:
 
     def _from_hub(self, d: _Draft, rec: HubRecord) -> None:
         d.hub_status, d.hub_detail = rec.status, rec.detail
+        if rec.status != "offline":  # what the Hub answered, for the reports' network line
+            d.details = tuple(sorted(set(d.details) | {("hub", rec.status)}))
         if rec.status == "gated":
             d.weights = Fact(WeightsAvailability.GATED.value, (Evidence("hub", "gated", f"{endpoint()}/{rec.repo_id}", rec.fetched_at),))
             return
