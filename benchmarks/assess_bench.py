@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -144,8 +143,8 @@ def main() -> None:
     print(f"policy evaluation ({len(policy.rules)} rules, not in the target): {t3 - t2:.2f} s")
     print(f"graph + assessment: {t2 - t0:.2f} s; peak traced memory {peak / 2**20:.0f} MiB; max RSS of the process {rss:.0f} MiB")
     ok = (t2 - t0) < 5.0 and peak < 2**30
+    # a benchmark measures and says; it does not fail (timings depend on the machine: compare runs)
     print("target (< 5 s and < 1 GB for graph + assessment):", "met" if ok else "MISSED")
-    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

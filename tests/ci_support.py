@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sovaudit.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-EU_ONLY = str(REPO / "examples" / "policies" / "eu-data-only.yaml")
+EU_ONLY = "eu-data-only"  # a shipped starter policy, by name
 #: Only EU-DATA-OUTSIDE (high): every data exposure outside the EU is one finding.
 EU_POLICY = ("--policy", EU_ONLY, "--policy-replace")
 

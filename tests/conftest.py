@@ -19,6 +19,9 @@ os.environ.pop("TRANSFORMERS_OFFLINE", None)
 os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.pop("HF_TOKEN", None)
+# Reports carry the audit's real time unless SOURCE_DATE_EPOCH fixes it: tests that compare two
+# runs byte for byte rely on it (the tests of the real time remove it).
+os.environ.setdefault("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -40,3 +43,15 @@ def fake_hub(monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", hub.url)
     yield hub
     hub.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from browser_support import ARGS, CHROMIUM
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (the test extra)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+

@@ -31,7 +31,7 @@ def test_audit_is_what_the_command_line_writes(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("config, says", [
     (dict(policies=("no-such-policy.yaml",)), "no-such-policy.yaml"),
-    (dict(policy_replace=True), "policy_replace needs at least one policy"),
+    (dict(policy_replace=True), "--policy-replace needs at least one --policy FILE"),
     (dict(home="Atlantis"), "Atlantis"),
     (dict(baseline="missing.json"), "missing.json"),
 ])

@@ -13,15 +13,22 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
-from sovaudit.assess.exposure import assess, assess_scan, assessment_to_dict, memberships, regimes_for
-from sovaudit.resolve.hub import HubClient
+from graph_support import EV, mixed_stack, prov, ref, scan_result
+from report_support import check_golden
+
+from sovaudit.assess.exposure import (
+    assess,
+    assess_scan,
+    assessment_to_dict,
+    memberships,
+    regimes_for,
+)
+from sovaudit.detect.scan import scan
 from sovaudit.model import Context, ExposureKind, Fact, Kind, Layer, ScanConfig
 from sovaudit.report import jsondoc
+from sovaudit.resolve.hub import HubClient
 from sovaudit.resolve.provenance import resolve_scan
 from sovaudit.rules import load_knowledge_base
-from sovaudit.detect.scan import scan
-from report_support import check_golden
-from test_graph import EV, mixed_stack, prov, ref, scan_result
 
 EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
 

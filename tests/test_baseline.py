@@ -253,6 +253,7 @@ def test_holds_by_fingerprint_or_by_reference_subset():
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_real_process_baseline_exit_codes(tmp_path):
     root = tree(tmp_path / "repo", {"app.py": APP})
     bl = tmp_path / "main.json"

@@ -4,6 +4,7 @@ steps are run for real under bash, in a scratch git repository, the way a runner
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -18,6 +19,8 @@ from click.testing import CliRunner
 
 from ci_support import EU_ONLY, REPO, tree
 from sovaudit.cli import main
+
+pytestmark = pytest.mark.e2e
 
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 ACTION = REPO / "action.yml"
@@ -38,6 +41,9 @@ client = OpenAI(base_url="https://api.deepseek.com")
 MOONSHOT = 'import OpenAI from "openai";\nconst c = new OpenAI({ baseURL: "https://api.moonshot.cn/v1" });\n'
 
 
+needs_bash_git = pytest.mark.skipif(not (shutil.which("bash") and shutil.which("git")), reason="needs bash and git")
+
+
 def scan_options() -> set[str]:
     return {o for p in main.commands["scan"].params for o in (*p.opts, *p.secondary_opts)}
 
@@ -51,6 +57,7 @@ def test_pre_commit_hook_parses():
     (hook,) = yaml.safe_load(HOOKS.read_text("utf-8"))
     assert hook["id"] == "sovaudit"
     assert hook["entry"] == "sovaudit scan . --offline --fail-on high -q"
+    assert hook["args"] == ["--policy", "eu-data-only"]  # a policy that can fail at high
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is False
 
@@ -64,19 +71,49 @@ def test_pre_commit_entry_runs(tmp_path):
     risky = tree(tmp_path / "risky", {"app.py": DEEPSEEK})
     runner = CliRunner()
 
-    def run(root: Path, *args: str) -> int:  # the hook runs in the repository's top folder
+    def run(root: Path, *args: str):  # the hook runs in the repository's top folder
         cwd = os.getcwd()
         os.chdir(root)
         try:
-            return runner.invoke(main, [*argv[1:], "--no-cache", *args]).exit_code
+            return runner.invoke(main, [*argv[1:], "--no-cache", *args])
         finally:
             os.chdir(cwd)
 
-    assert run(clean) == 0
-    assert run(risky) == 0  # the default policy has nothing of high severity
-    assert run(risky, "--policy", EU_ONLY) == 1  # hook args: [--policy, ...]
+    assert run(clean, *hook["args"]).exit_code == 0
+    assert run(risky, "--policy", "default").exit_code == 0  # the default policy has nothing of high severity
+    res = run(risky, *hook["args"])  # the hook's own args: a policy that fails
+    assert res.exit_code == 1
+    assert "1 finding(s) at or above --fail-on high" in res.stderr and "EU-DATA-OUTSIDE" in res.stderr
+    assert "app.py:3" in res.stderr
     (risky / "app.py").write_text(DEEPSEEK.replace('.com")', '.com")  # sovaudit: ignore[EU-DATA-OUTSIDE] approved'))
-    assert run(risky, "--policy", EU_ONLY) == 0
+    assert run(risky, *hook["args"]).exit_code == 0
+
+
+@needs_bash_git
+def test_pre_commit_hook_in_a_git_repository(tmp_path):
+    """The hook's entry and args exactly as pre-commit runs them (``entry args...`` in the
+    repository's top folder, sovaudit on PATH), in a real git repository: a commit that adds a
+    DeepSeek call fails and says which finding, file and line."""
+    (hook,) = yaml.safe_load(HOOKS.read_text("utf-8"))
+    ws = tree(tmp_path / "repo", {"app.py": "print('hello')\n"})
+    env = dict(os.environ, HF_HUB_OFFLINE="1", XDG_CACHE_HOME=str(tmp_path / "cache"),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=ws, check=True)
+    argv = shlex.split(hook["entry"]) + hook["args"]
+
+    def hook_run() -> subprocess.CompletedProcess:
+        subprocess.run([*git, "add", "-A"], cwd=ws, check=True)
+        return subprocess.run(argv, cwd=ws, env=env, capture_output=True, text=True, timeout=300)
+
+    ok = hook_run()
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout == "" and ok.stderr == ""  # quiet when it passes
+    tree(ws, {"svc/chat.py": DEEPSEEK})
+    bad = hook_run()
+    assert bad.returncode == 1, bad.stderr
+    assert "EU-DATA-OUTSIDE" in bad.stderr and "svc/chat.py:3" in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 # ------------------------------------------------------------------------------------------
@@ -89,6 +126,11 @@ def action() -> dict:
     return yaml.safe_load(ACTION.read_text("utf-8"))
 
 
+ENTRY = REPO / "action" / "entry.sh"
+PINNED = {"actions/cache": "27d5ce7f107fe9357f9df03efb73ab90386fccae",  # v5.0.5
+          "github/codeql-action/upload-sarif": "8aad20d150bbac5944a9f9d289da16a4b0d87c1e"}  # v4.36.2
+
+
 def step(action: dict, name: str) -> dict:
     (s,) = [s for s in action["runs"]["steps"] if s.get("name", "").startswith(name)]
     return s
@@ -96,37 +138,52 @@ def step(action: dict, name: str) -> dict:
 
 def test_action_parses_and_is_composite(action):
     assert action["runs"]["using"] == "composite"
-    assert set(action["inputs"]) >= {"path", "policy", "fail-on", "baseline"}
+    assert set(action["inputs"]) >= {"path", "policy", "fail-on", "baseline", "python", "cache"}
     uses = [s["uses"] for s in action["runs"]["steps"] if "uses" in s]
-    assert uses == ["actions/setup-python@v5", "github/codeql-action/upload-sarif@v3"]
+    # pinned to commits; no setup-python: the caller's Python is never replaced
+    assert [u.split("@")[0] for u in uses] == list(PINNED)
+    for u in uses:
+        name, sha = u.split("@")
+        assert sha == PINNED[name] and re.fullmatch(r"[0-9a-f]{40}", sha)
     for s in action["runs"]["steps"]:
         if "run" in s:
             assert s["shell"] == "bash"
             assert "${{" not in s["run"], "inputs reach scripts through env, never by expansion into the script"
-    install = step(action, "Install sovaudit")["run"]
-    assert 'pip install' in install and '"$GITHUB_ACTION_PATH"' in install
+            assert s["run"].startswith('bash "$GITHUB_ACTION_PATH/action/entry.sh" ')
     upload = step(action, "Upload SARIF")
     assert upload["with"]["sarif_file"] == "${{ steps.scan.outputs.sarif }}"
+    assert upload["with"]["category"] == "${{ steps.scan.outputs.category }}"
+    assert upload["continue-on-error"] is True and "head.repo.full_name != github.repository" in upload["if"]
 
 
-def test_action_uses_only_flags_and_formats_that_exist(action):
-    scripts = "\n".join(s["run"] for s in action["runs"]["steps"] if "run" in s)
-    used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", scripts)) - {"--quiet", "--disable-pip-version-check", "--show-toplevel",
-                                                                       "--verify", "--no-tags", "--depth", "--detach", "--force"}
+def test_action_passes_zizmor():
+    """zizmor (the GitHub Actions linter, from PyPI; in the test extra), pedantic, offline."""
+    exe = shutil.which("zizmor") or str(Path(sys.executable).parent / "zizmor")
+    if not Path(exe).is_file():
+        pytest.skip("zizmor is not installed")
+    proc = subprocess.run([exe, "--offline", "--persona", "pedantic", "--no-progress", str(ACTION)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_action_uses_only_flags_and_formats_that_exist():
+    script = ENTRY.read_text("utf-8")
+    calls = "\n".join(line for line in script.splitlines() if "args=(scan" in line or "args+=(" in line)
+    used = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", calls))
     assert used and used <= scan_options(), used - scan_options()
     assert used >= {"--fail-on", "--format", "--output-dir", "--policy", "--baseline", "--offline"}
     help_text = CliRunner().invoke(main, ["scan", "--help"]).output
-    for fmt in re.search(r"--format (\S+)", step(action, "Scan")["run"]).group(1).split(","):
+    for fmt in re.search(r"--format (\S+) --output-dir", script).group(1).split(","):
         assert fmt in help_text
     fail_on = next(p for p in main.commands["scan"].params if p.name == "fail_on")
-    assert action["inputs"]["fail-on"]["default"] in fail_on.type.choices
+    assert yaml.safe_load(ACTION.read_text("utf-8"))["inputs"]["fail-on"]["default"] in fail_on.type.choices
 
 
 def _bash_env(tmp_path: Path, **env: str) -> tuple[dict, Path]:
     out = tmp_path / f"github_output_{len(list(tmp_path.glob('github_output_*')))}"
     out.write_text("")
     e = dict(os.environ, GITHUB_OUTPUT=str(out), RUNNER_TEMP=str(tmp_path / "runner-temp"), HF_HUB_OFFLINE="1",
-             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}", SOVAUDIT_ARGS="--no-cache")
+             SA_VENV=str(Path(sys.executable).parent.parent), SA_ARGS="--no-cache")
     (tmp_path / "runner-temp").mkdir(exist_ok=True)
     e.update(env)
     return e, out
@@ -136,49 +193,94 @@ def _outputs(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
 
 
-def _run(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+def _run(entry_step: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(ENTRY), entry_step], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
-needs_bash_git = pytest.mark.skipif(not (shutil.which("bash") and shutil.which("git")), reason="needs bash and git")
+HOSTILE = {  # what a pull request could add to the workspace to run code in the job
+    "pip.py": "import pathlib; pathlib.Path('PWNED-pip').write_text('x')\n",
+    "sovaudit.py": "import pathlib; pathlib.Path('PWNED-sovaudit').write_text('x')\n",
+    "sitecustomize.py": "import pathlib; pathlib.Path('PWNED-site').write_text('x')\n",
+    "os.py": "import pathlib; pathlib.Path('PWNED-os').write_text('x')\n",
+}
 
 
 @needs_bash_git
-def test_action_scan_and_verdict_steps_run(action, tmp_path):
-    ws = tree(tmp_path / "ws", {"app.py": DEEPSEEK})
-    scan_sh, verdict_sh = step(action, "Scan")["run"], step(action, "Verdict")["run"]
-    common = dict(SOVAUDIT_PATH=".", SOVAUDIT_POLICY=EU_ONLY, SOVAUDIT_FAIL_ON="high", SOVAUDIT_BASELINE="",
-                  SOVAUDIT_OFFLINE="true", SOVAUDIT_OUTPUT_DIR="report")
+def test_action_scan_and_verdict_steps_run(tmp_path):
+    ws = tree(tmp_path / "ws", {"app.py": DEEPSEEK, **HOSTILE})
+    common = dict(SA_PATH=".", SA_POLICY=EU_ONLY, SA_FAIL_ON="high", SA_BASELINE="", SA_OFFLINE="true",
+                  SA_OUTPUT_DIR="report")
     env, out = _bash_env(tmp_path, **common)
-    proc = _run(scan_sh, ws, env)
+    proc = _run("scan", ws, env)
     assert proc.returncode == 0, proc.stderr  # the step itself succeeds so SARIF is uploaded
-    got = _outputs(out)
-    assert got == {"exit-code": "1", "json": "report/sovaudit.json", "sarif": "report/sovaudit.sarif"}
+    assert _outputs(out) == {"exit-code": "1", "json": "report/sovaudit.json", "sarif": "report/sovaudit.sarif",
+                             "category": "sovaudit"}
     assert (ws / "report" / "sovaudit.sarif").is_file() and (ws / "report" / "sovaudit.md").is_file()
-    venv, _ = _bash_env(tmp_path, SOVAUDIT_CODE="1", SOVAUDIT_FAIL_ON="high")
-    proc = _run(verdict_sh, ws, venv)
+    assert not list(ws.glob("PWNED*")), "workspace code ran"
+    venv, _ = _bash_env(tmp_path, SA_CODE="1", SA_FAIL_ON="high")
+    proc = _run("verdict", ws, venv)
     assert proc.returncode == 1 and "::error title=sovaudit::policy findings" in proc.stdout
 
     # the report of this run is the baseline of the next: nothing new, so it passes
     (ws / "base.json").write_bytes((ws / "report" / "sovaudit.json").read_bytes())
-    env, out = _bash_env(tmp_path, **{**common, "SOVAUDIT_BASELINE": "base.json"})
-    assert _run(scan_sh, ws, env).returncode == 0
+    env, out = _bash_env(tmp_path, **{**common, "SA_BASELINE": "base.json"})
+    assert _run("scan", ws, env).returncode == 0
     assert _outputs(out)["exit-code"] == "0"
-    venv, _ = _bash_env(tmp_path, SOVAUDIT_CODE="0", SOVAUDIT_FAIL_ON="high")
-    assert _run(verdict_sh, ws, venv).returncode == 0
+    venv, _ = _bash_env(tmp_path, SA_CODE="0", SA_FAIL_ON="high")
+    assert _run("verdict", ws, venv).returncode == 0
 
     # a bad baseline is a usage error: no SARIF, the verdict fails with 2
     (ws / "bad.json").write_text("{}")
-    env, out = _bash_env(tmp_path, **{**common, "SOVAUDIT_BASELINE": "bad.json", "SOVAUDIT_OUTPUT_DIR": "report2"})
-    proc = _run(scan_sh, ws, env)
-    assert _outputs(out) == {"exit-code": "2", "json": "report2/sovaudit.json", "sarif": ""}
+    env, out = _bash_env(tmp_path, **{**common, "SA_BASELINE": "bad.json", "SA_OUTPUT_DIR": "report2"})
+    proc = _run("scan", ws, env)
+    assert _outputs(out) == {"exit-code": "2", "json": "report2/sovaudit.json", "sarif": "", "category": "sovaudit"}
     assert "not a sovaudit scan document" in proc.stderr
-    venv, _ = _bash_env(tmp_path, SOVAUDIT_CODE="2", SOVAUDIT_FAIL_ON="high")
-    assert _run(verdict_sh, ws, venv).returncode == 2
+    for code, says in (("2", "usage or configuration error"), ("3", "internal error"), ("", "did not finish")):
+        venv, _ = _bash_env(tmp_path, SA_CODE=code, SA_FAIL_ON="high")
+        proc = _run("verdict", ws, venv)
+        assert proc.returncode == (int(code) if code else 3) and says in proc.stdout, (code, proc.stdout)
+    assert not list(ws.glob("PWNED*")), "workspace code ran"
 
 
 @needs_bash_git
-def test_action_baseline_ref_step(action, tmp_path):
+def test_action_key_step_and_cached_install(tmp_path):
+    ws = tree(tmp_path / "ws", HOSTILE)
+    env, out = _bash_env(tmp_path, SA_PYTHON=sys.executable, RUNNER_OS="Linux")
+    assert _run("key", ws, env).returncode == 0
+    got = _outputs(out)
+    assert re.fullmatch(r"sovaudit-Linux-[\w.]+-py3\.\d+\.\d+-[0-9a-f]{16}", got["key"]) and got["venv"] == env["SA_VENV"]
+    venv = tmp_path / "venv"  # a cache hit: a virtualenv made under this key, here the test's own
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (venv / "bin" / "python").chmod(0o755)
+    (venv / ".sovaudit-key").write_text(got["key"])
+    env, out = _bash_env(tmp_path, SA_PYTHON=sys.executable, SA_VENV=str(venv), SA_KEY=got["key"])
+    proc = _run("install", ws, env)  # nothing is installed
+    assert proc.returncode == 0 and "restored from the cache" in proc.stdout, proc.stderr
+    env, _ = _bash_env(tmp_path, SA_PYTHON=str(tmp_path / "no-such-python"))
+    proc = _run("key", ws, env)
+    assert proc.returncode == 2 and "is not Python 3.10 or newer" in proc.stdout
+    assert not list(ws.glob("PWNED*")), "workspace code ran"
+
+
+@needs_bash_git
+def test_action_sarif_category_and_locations_per_path(tmp_path):
+    """A scan of a subfolder: its own code-scanning category, and SARIF locations relative to
+    the repository (what code scanning links), not to the folder."""
+    ws = tree(tmp_path / "ws", {"svc/api/app.py": DEEPSEEK})
+    subprocess.run(["git", "init", "-q"], cwd=ws, check=True)
+    env, out = _bash_env(tmp_path, SA_PATH="./svc/api/", SA_POLICY=EU_ONLY, SA_FAIL_ON="high", SA_OFFLINE="true",
+                         SA_OUTPUT_DIR="report")
+    assert _run("scan", ws, env).returncode == 0
+    got = _outputs(out)
+    assert got["category"] == "sovaudit/svc/api" and got["exit-code"] == "1"
+    doc = json.loads((ws / "report" / "sovaudit.sarif").read_text("utf-8"))
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]}
+    assert uris == {"svc/api/app.py"}
+
+
+@needs_bash_git
+def test_action_baseline_ref_step(tmp_path):
     ws = tree(tmp_path / "ws", {"svc/app.py": DEEPSEEK})
 
     def git(*args: str) -> str:
@@ -190,18 +292,17 @@ def test_action_baseline_ref_step(action, tmp_path):
     git("commit", "-q", "-m", "base")
     base_sha = git("rev-parse", "HEAD")
     tree(ws, {"svc/app.py": DEEPSEEK_MOVED})  # lines moved: still baselined
-    base_sh, scan_sh = step(action, "Make the baseline")["run"], step(action, "Scan")["run"]
-    common = dict(SOVAUDIT_PATH="svc", SOVAUDIT_POLICY=EU_ONLY, SOVAUDIT_FAIL_ON="high", SOVAUDIT_OFFLINE="true",
-                  SOVAUDIT_REF=base_sha, SOVAUDIT_OUTPUT_DIR="report")
+    common = dict(SA_PATH="svc", SA_POLICY=EU_ONLY, SA_FAIL_ON="high", SA_OFFLINE="true",
+                  SA_REF=base_sha, SA_OUTPUT_DIR="report")
 
     def pr_run() -> str:
         env, out = _bash_env(tmp_path, **common)
-        proc = _run(base_sh, ws, env)
+        proc = _run("baseline", ws, env)
         assert proc.returncode == 0, proc.stderr
         baseline = _outputs(out)["file"]
         assert Path(baseline).is_file()
-        env, out = _bash_env(tmp_path, **common, SOVAUDIT_BASELINE=baseline)
-        assert _run(scan_sh, ws, env).returncode == 0
+        env, out = _bash_env(tmp_path, **common, SA_BASELINE=baseline)
+        assert _run("scan", ws, env).returncode == 0
         return _outputs(out)["exit-code"]
 
     assert pr_run() == "0"

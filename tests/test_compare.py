@@ -11,38 +11,26 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from report_support import (
+    EPOCH,
+    EU_POLICY,
+    REPO,
+    STACKS,
+    chdir,
+    check_golden,
+    comparison,
+)
 
-from report_support import EPOCH, EU_POLICY, REPO, chdir, check_golden
 from sovaudit.cli import main
-from sovaudit.commands.compare import InputError, changes, compare_inputs, failing
-from sovaudit.report.console import print_comparison
-from sovaudit.resolve.hub import HubClient
-from sovaudit.assess.policy import load_policy
+from sovaudit.commands.compare import InputError, changes, failing
 from sovaudit.report.compare import WRITERS
-from sovaudit.report.context import source_date
+from sovaudit.report.console import print_comparison
 
 GOLDEN = Path(__file__).parent / "golden" / "compare"
-STACKS = ("examples/stacks/eu-stack.yaml", "examples/stacks/eu-sovereign.yaml", "examples/stacks/us-closed.yaml")
-
-
-def no_scan(path):
-    raise AssertionError(f"nothing here should be scanned: {path}")
-
-
-def comparison(kb, inputs=STACKS, policies=(), fail_on="none", scan_dir=no_scan):
-    client = HubClient(offline=True)
-    with chdir(REPO):
-        policy = load_policy(policies)
-        try:
-            c = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, source_date(EPOCH))
-        finally:
-            client.close()
-    return replace(c, tool_version="0.0.0", rules_version="golden")
 
 
 def render(c, fmt: str) -> str:
@@ -136,8 +124,7 @@ def test_a_stack_compared_with_itself_has_no_change(examples):
 
 
 def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
-    from sovaudit.model import ScanConfig
-    from sovaudit.detect.scan import scan
+    from sovaudit.api import AuditConfig, audit
 
     with chdir(REPO):
         doc = tmp_path / "scan.json"
@@ -146,7 +133,8 @@ def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
 
     def scan_dir(path):
         scanned.append(path)
-        return scan(ScanConfig(root=str(path), cache_dir="-", jobs=1), kb)
+        config = AuditConfig(root=str(path), cache_dir="-", jobs=1, offline=True, home="")
+        return audit(config, kb=kb)
 
     c = comparison(kb, ("examples/eu-stack", STACKS[0], str(doc)), scan_dir=scan_dir)
     assert [s.source_kind for s in c.stacks] == ["directory", "stack", "scan"]
@@ -160,7 +148,7 @@ def test_directory_stack_file_and_scan_document_compare_equal(kb, tmp_path):
 def test_a_schema_1_scan_document_still_compares_and_gives_its_stack(kb, tmp_path):
     """A scan saved before schema 2 (per-reference ``paths``) is read by compare and stack like
     the same scan in the current form."""
-    from test_diff import as_schema_1
+    from report_support import as_schema_1
 
     with chdir(REPO):
         doc = tmp_path / "scan.json"

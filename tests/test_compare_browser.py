@@ -4,9 +4,9 @@ package, driven by Playwright), no console error, no request, filters that chang
 from __future__ import annotations
 
 import pytest
+from browser_support import CHROMIUM, open_report, visible
+from report_support import EU_POLICY, comparison
 
-from test_compare import EU_POLICY, comparison
-from test_report_browser import CHROMIUM, browser, open_report, visible  # noqa: F401 - the browser fixture
 from sovaudit.report.compare import WRITERS
 
 pytestmark = [
@@ -15,7 +15,7 @@ pytestmark = [
 ]
 
 
-def test_compare_page_opens_offline_and_filters(browser, tmp_path, kb):  # noqa: F811
+def test_compare_page_opens_offline_and_filters(browser, tmp_path, kb):
     c = comparison(kb, policies=(EU_POLICY,), fail_on="high")
     path = tmp_path / "compare.html"
     path.write_text(WRITERS["html"](c), encoding="utf-8")

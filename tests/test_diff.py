@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from ci_support import EU_POLICY, run_process, scan, tree
+from click.testing import CliRunner
+from report_support import as_schema_1
+
 from sovaudit.cli import main
 from sovaudit.commands.diff import diff_documents
 
@@ -123,33 +124,6 @@ def test_json(docs):
     ]
     assert d["findings"]["removed"] == []
     assert all(len(w["fingerprint"]) == 32 for x in d["exposure"]["added"] for w in x["where"])
-
-
-def as_schema_1(doc: dict) -> dict:
-    """The same document as sovaudit wrote it before schema 2: one ``paths`` record per reference
-    and route (loc node first) instead of ``routes``."""
-    where = {r["fingerprint"]: r for r in doc["references"]}
-
-    def paths(holder: dict) -> list[dict]:
-        out = []
-        for route in holder.pop("routes"):
-            for key in route["references"]:
-                r = where[key]
-                nodes = [f"loc:{r['path']}:{r['line']}"] + route["nodes"]
-                edges = ["references"] + route["edges"]
-                out.append({"path": r["path"], "line": r["line"], "fingerprint": key, "context": r["context"],
-                            "confidence": route["confidence"], "nodes": nodes, "edges": edges,
-                            "route": " ".join([nodes[0]] + [f"-{e}-> {n}" for e, n in zip(edges, nodes[1:])])})
-        return sorted(out, key=lambda p: (p["path"], p["line"]))
-
-    doc = json.loads(json.dumps(doc))
-    doc["schema_version"] = "1.0"
-    for la in doc["assessment"]["layers"]:
-        for e in la["exposures"]:
-            e["paths"] = paths(e)
-    for f in doc["findings"]:
-        f["paths"] = paths(f)
-    return doc
 
 
 def test_schema_1_documents_still_diff(docs, tmp_path):

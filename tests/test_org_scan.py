@@ -39,6 +39,8 @@ from sovaudit.org.sources import collect
 
 pytest.importorskip("distributed")
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
@@ -133,6 +135,9 @@ def test_each_repository_is_one_scan_with_the_cli_document(db_url, tmp_path, clu
     alpha = make_repo(tmp_path / "src" / "cn-api", APPS["cn-api"])
     beta_src = make_repo(tmp_path / "work" / "eu-selfhost", APPS["eu-selfhost"])
     beta = make_mirror(beta_src, tmp_path / "src" / "eu-selfhost.git")
+    # the document names the audited revision (commit, branch, origin): the checkout compared
+    # below has the clone's origin, the mirror
+    git("remote", "add", "origin", beta.resolve().as_uri(), cwd=beta_src)
     gamma = make_folder(tmp_path / "src" / "qwen-embed", APPS["qwen-embed"])
 
     summary = scan(db_url, [alpha, beta, gamma], cache_dir, scheduler=cluster.scheduler_address)

@@ -13,16 +13,26 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from graph_support import mixed_stack, prov, ref, scan_result
 
 from sovaudit.assess.exposure import assess, memberships
+from sovaudit.assess.policy import (
+    PLACEHOLDERS,
+    SHIPPED_POLICIES,
+    PolicyError,
+    default_policy_path,
+    evaluate,
+    fails,
+    load_policy,
+    load_policy_file,
+)
 from sovaudit.cli import main
 from sovaudit.model import Context, Kind, Severity, Status
-from sovaudit.assess.policy import PLACEHOLDERS, PolicyError, default_policy_path, evaluate, fails, load_policy, load_policy_file
-from test_graph import mixed_stack, prov, ref, scan_result
 
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"
-STARTERS = sorted((REPO / "examples" / "policies").glob("*.yaml"))
+STARTERS = sorted(p for p in (REPO / "src" / "sovaudit" / "policies").glob("*.yaml")
+                  if p.stem not in ("default", "home-sovereignty"))
 
 
 def write(tmp_path: Path, text: str, name: str = "policy.yaml") -> Path:
@@ -300,6 +310,21 @@ def test_shipped_and_starter_policies_are_valid():
     pol = load_policy(STARTERS)
     assert len(pol.rules) == 5 + 6 and pol.sources[0] == "sovaudit:policies/default.yaml"
     assert default_policy_path().is_file()
+    # the starters ship in the package and are taken by name (a user's repository has no examples/)
+    by_name = load_policy([p.stem for p in STARTERS])
+    assert [r.id for r in by_name.rules] == [r.id for r in pol.rules]
+    assert by_name.sources[1:] == tuple(f"sovaudit:policies/{p.name}" for p in STARTERS)
+    assert load_policy(["eu-data-only.yaml"]).sources[-1] == "sovaudit:policies/eu-data-only.yaml"
+
+
+def test_a_file_wins_over_a_shipped_name(tmp_path):
+    (tmp_path / "eu-data-only").write_text("version: 1\nrules:\n  - {id: MINE, severity: low, message: m, when: {layer: model}}\n")
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert [r.id for r in load_policy(["eu-data-only"], replace=True).rules] == ["MINE"]
+    finally:
+        os.chdir(cwd)
 
 
 def test_starter_policies_on_the_mixed_stack(mixed):
@@ -371,7 +396,8 @@ def test_each_error_names_file_line_and_what(tmp_path, text, error):
 def test_missing_file_and_duplicate_ids(tmp_path):
     with pytest.raises(PolicyError) as exc:
         load_policy([tmp_path / "nope.yaml"])
-    assert str(exc.value) == f"{tmp_path / 'nope.yaml'}:1: policy file not found"
+    assert str(exc.value) == (f"{tmp_path / 'nope.yaml'}:1: policy file not found (shipped policies, by name: "
+                              + ", ".join(SHIPPED_POLICIES) + ")")
     p = write(tmp_path, """
         rules:
           - {id: X1, severity: low, message: m}
@@ -413,7 +439,7 @@ def test_several_problems_are_all_reported_sorted(tmp_path):
 # CLI: exit codes through CliRunner and through a real process
 # ------------------------------------------------------------------------------------------
 
-EU_ONLY = str(REPO / "examples" / "policies" / "eu-data-only.yaml")
+EU_ONLY = str(REPO / "src" / "sovaudit" / "policies" / "eu-data-only.yaml")
 
 
 def run_cli(*args: str):
@@ -474,6 +500,7 @@ def _subprocess(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
 
 
+@pytest.mark.e2e
 def test_real_process_exit_codes(tmp_path):
     assert _subprocess("--policy", EU_ONLY, "--fail-on", "high").returncode == 1
     assert _subprocess("--policy", EU_ONLY, "--fail-on", "critical").returncode == 0

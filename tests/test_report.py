@@ -9,8 +9,8 @@ regenerated on purpose -- review the diff by eye, then:
 
 from __future__ import annotations
 
-import hashlib
 import base64
+import hashlib
 import json
 import re
 from dataclasses import replace
@@ -20,28 +20,35 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from report_support import (
+    CORPUS_TREE,
+    EU_POLICY,
+    EU_STACK,
+    REPO,
+    check_golden,
+    hostile_result,
+    normalised,
+    report_result,
+)
 
-from report_support import CORPUS_TREE, EU_POLICY, EU_STACK, REPO, check_golden, finish, normalised, report_result
 from sovaudit.cli import main
 from sovaudit.model import (
-    Context,
-    Evidence,
-    ExposurePath,
-    Fact,
-    Finding,
     ExposureKind,
-    Kind,
+    ExposurePath,
+    Finding,
     Layer,
-    LineageHop,
-    Provenance,
-    Reference,
-    ScanConfig,
     Severity,
-    Status,
 )
-from sovaudit.report import FORMATS, file_name, format_for_path, writer
-from sovaudit.report import cyclonedx, html, markdown, sarif
-from sovaudit.detect.scan import scan
+from sovaudit.report import (
+    FORMATS,
+    cyclonedx,
+    file_name,
+    format_for_path,
+    html,
+    markdown,
+    sarif,
+    writer,
+)
 
 GOLDEN = Path(__file__).parent / "golden"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -172,6 +179,11 @@ def test_sarif_validates_against_the_official_schema(case, kb):
     rules = run["tool"]["driver"]["rules"]
     assert rules and all(r["properties"]["security-severity"] in ("9.5", "8.0", "5.5", "3.0") for r in rules)
     assert all(r["help"]["text"] and r["name"] and r["shortDescription"]["text"] for r in rules)
+    assert run["tool"]["driver"]["informationUri"].startswith("https://")
+    for r in rules:  # a sentence a reviewer reads, never a template
+        assert r["helpUri"].startswith("https://")
+        for text in (r["shortDescription"]["text"], r["fullDescription"]["text"], r["help"]["text"], r["help"]["markdown"]):
+            assert not re.search(r"<[a-z_]+>|\{[a-z_]+", text), (r["id"], text)
     for res in run["results"]:
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
@@ -179,6 +191,12 @@ def test_sarif_validates_against_the_official_schema(case, kb):
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
         assert re.fullmatch(r"[0-9a-f]{32}", res["partialFingerprints"]["sovaudit/v1"])
     assert any("snippet" in r["locations"][0]["physicalLocation"]["region"] for r in run["results"])
+
+
+def test_sarif_rule_text_of_a_rule_without_description():
+    assert sarif._template_text("{model} is API-only (made by {via}): needs approval ({where})") == \
+        "A model is API-only (made by the provider or publisher): needs approval"
+    assert sarif._template_text("Data leaves {home} for {jurisdiction:>3}") == "Data leaves the home jurisdiction for another jurisdiction"
 
 
 def test_sarif_results_one_per_finding_and_reference(kb):
@@ -296,7 +314,7 @@ def test_cyclonedx_models_services_platforms_and_dependencies(kb):
 
 
 def test_cyclonedx_lineage_is_pedigree(kb):
-    from test_graph import mixed_stack
+    from graph_support import mixed_stack
 
     from sovaudit.assess.exposure import assess_scan
     from sovaudit.assess.policy import evaluate_scan, load_policy
@@ -311,7 +329,7 @@ def test_cyclonedx_lineage_is_pedigree(kb):
     assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:depth"] == "2"
     assert anc["Qwen/Qwen2.5-7B"]["sovaudit:lineage:child"] == "Qwen/Qwen2.5-7B-Instruct"
     assert anc["Qwen/Qwen2.5-7B-Instruct"]["sovaudit:lineage:relation"] == "finetune"
-    assert "timestamp" not in doc["metadata"]  # SOURCE_DATE_EPOCH unset: no time at all
+    assert doc["metadata"]["timestamp"]  # SOURCE_DATE_EPOCH unset: the real time
     gpt = next(c for c in doc["components"] if c["bom-ref"] == "model:gpt-4o")
     assert {p["name"]: p["value"] for p in gpt["properties"]}["sovaudit:weights"] == "api-only"
 
@@ -340,54 +358,6 @@ def test_cyclonedx_that_fails_validation_is_not_written(tmp_path, monkeypatch):
 # Hostile strings render inert
 # ------------------------------------------------------------------------------------------
 
-HOSTILE_DIR = '"><svg onload=alert(1)>'
-
-
-def hostile_tree(root: Path) -> Path:
-    d = root / "xss-repo"
-    (d / HOSTILE_DIR).mkdir(parents=True)
-    (d / HOSTILE_DIR / "<script>alert(1)<!--.py").write_text(
-        "from openai import OpenAI\n"
-        'client = OpenAI(base_url="https://evil.example/\\"><script>alert(2)</script>")\n'
-        'r = client.chat.completions.create(model="gpt-4o", messages=[])\n')
-    (d / "javascript:alert(4).env").write_text("LLM_BASE_URL=javascript:alert(5)\nMODEL=Qwen/Qwen2.5-7B-Instruct\n"
-                                               "OPENAI_API_KEY=sk-not-a-key\n")  # a provider key: a data flow from this file
-    (d / "deploy.yaml").write_text(
-        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: "x<script>alert(6)</script>"\nspec:\n  template:\n'
-        '    spec:\n      nodeSelector:\n        topology.kubernetes.io/region: "eu-central-1<script>"\n')
-    (d / "sup'.py").write_text('x = 1  # sovaudit: ignore[SOV-DATA-UNKNOWN] <script>alert(8)</script> "quoted"\n')
-    (d / "<img src=x onerror=alert(9)>.py").write_bytes(b"\x00\x01binary<script>")
-    return d
-
-
-def hostile_result(tmp_path, kb):
-    """The fixture repository scanned, plus model names, lab names, licenses and evidence URLs no
-    detector would accept -- as a writer could still receive them (a Hub answer, a rules overlay)."""
-    tree = hostile_tree(tmp_path)
-    raw = scan(ScanConfig(root=str(tree), cache_dir="-", jobs=1), kb)
-    path = f"{HOSTILE_DIR}/<script>alert(1)<!--.py"
-    evil = ['evil/<script>alert("m")</script>', "javascript:alert('m2')", 'q"onmouseover="alert(3)']
-    extra = [Reference(Kind.MODEL, m, m, path, 10 + i, 1, "test", "hf", Context.CODE, 0.9,
-                       snippet=f'load("{m}")  <script>alert(12)</script>') for i, m in enumerate(evil)]
-    from sovaudit.model import fingerprint_references
-
-    refs = tuple(sorted(fingerprint_references(list(raw.references) + extra), key=Reference.sort_key))
-    bad_ev = (Evidence("hub", "<b>card</b>", url="javascript:alert(10)"),)
-    prov = Provenance(evil[0], Status.RESOLVED, reason="<script>alert(13)</script>",
-                      publisher=Fact("<b>lab</b>", bad_ev), origin_lab=Fact("<b>lab</b>", bad_ev), country=Fact("CN", bad_ev),
-                      license_id=Fact('"><img src=x onerror=alert(11)>', bad_ev), weights=Fact("downloadable", bad_ev),
-                      parents=(LineageHop(evil[1], "finetune", bad_ev),))
-    result = finish(replace(raw, references=refs), kb, (EU_POLICY,), "low")
-    others = tuple(p for p in result.provenance if p.model_id != evil[0])
-    # the hostile provenance replaces what offline resolution said, and is assessed like any other
-    from sovaudit.assess.exposure import assess_scan
-    from sovaudit.assess.policy import evaluate_scan, load_policy
-    from sovaudit.report.context import with_context
-
-    result = replace(result, provenance=tuple(sorted(others + (prov,), key=lambda p: p.model_id)))
-    with __import__("report_support").chdir(REPO):
-        policy = load_policy((EU_POLICY,))
-    return with_context(evaluate_scan(assess_scan(result, kb), kb, policy), kb, policy, "low", env={})
 
 
 class _Collect(HTMLParser):
@@ -473,14 +443,14 @@ def test_html_has_every_section_and_no_external_resource(kb):
     assert "FAIL: 8 findings at or above high" in page
     assert "https://www.congress.gov/bill/115th-congress/house-bill/4943" in page  # CLOUD Act, linked
     assert "eks.amazonaws.com/nodegroup: general" in page  # a snippet
-    assert "Generated 2026-01-01T00:00:00Z" in page and "offline scan" in page
+    assert "Generated 2026-01-01T00:00:00Z" in page and "offline: the Hub was not consulted" in page
     assert "None: the scanned tree has no" in page and "None: every file was read." in page
 
 
 def test_html_without_source_date_epoch_says_so(kb):
     result = replace(case_result("eu-stack", kb), report=replace(case_result("eu-stack", kb).report, generated=""))
     page = html.render(result)
-    assert "Time not recorded (set SOURCE_DATE_EPOCH)" in page
+    assert "Time not recorded" in page
 
 
 def test_html_shows_suppressions_and_skips(tmp_path, kb):
@@ -533,17 +503,23 @@ def test_output_dir_writes_every_format_byte_identical_twice(tmp_path, monkeypat
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
 
 
-def test_deterministic_without_source_date_epoch(tmp_path, monkeypatch):
+def test_real_time_without_source_date_epoch(tmp_path, monkeypatch):
+    """Without SOURCE_DATE_EPOCH reports carry the audit's real UTC time (with it, that time:
+    the byte-identical test above)."""
+    import datetime as dt
+
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    texts = []
-    for n in ("a", "b"):
-        out = tmp_path / n
-        res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "html,cyclonedx,sarif",
-                                        "--output-dir", str(out)])
-        assert res.exit_code == 0, res.output
-        texts.append({p.name: p.read_bytes() for p in out.iterdir()})
-    assert texts[0] == texts[1]
-    assert b'"timestamp"' not in texts[0]["sovaudit.cdx.json"] and b"startTimeUtc" not in texts[0]["sovaudit.sarif"]
+    before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    out = tmp_path / "a"
+    res = CliRunner().invoke(main, ["scan", str(EU_STACK), "--offline", "--no-cache", "-q", "--format", "cyclonedx,sarif,json",
+                                    "--output-dir", str(out)])
+    assert res.exit_code == 0, res.output
+    after = dt.datetime.now(dt.timezone.utc)
+    stamp = json.loads((out / "sovaudit.cdx.json").read_text())["metadata"]["timestamp"]
+    when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    assert before <= when <= after
+    sarif_doc = json.loads((out / "sovaudit.sarif").read_text())
+    assert sarif_doc["runs"][0]["invocations"][0]["startTimeUtc"] == json.loads((out / "sovaudit.json").read_text())["report"]["generated"]
 
 
 def test_output_file_format_from_its_extension(tmp_path):

@@ -4,45 +4,17 @@ package, driven by Playwright's Python package; no browser is downloaded)."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-
+from browser_support import CHROMIUM, open_report, visible
 from report_support import EU_POLICY, EU_STACK, normalised, report_result
-from sovaudit.report import html
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run"]
+from sovaudit.report import html
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian package chromium at /usr/bin/chromium (.ci/run installs it)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package (the test extra)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
-
-
-def open_report(browser, path: Path):
-    page = browser.new_page(viewport={"width": 1280, "height": 1600})
-    seen = {"console": [], "requests": [], "dialogs": [], "errors": []}
-    page.on("console", lambda m: seen["console"].append((m.type, m.text)))
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
-    page.on("request", lambda r: seen["requests"].append(r.url))
-    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
-    page.goto(path.as_uri(), wait_until="load")
-    return page, seen
-
-
-def visible(page, selector: str) -> int:
-    return page.eval_on_selector_all(selector, "els => els.filter(e => !e.hidden && e.offsetParent !== null).length")
 
 
 def test_report_opens_offline_filters_and_looks_right(browser, tmp_path, kb):
@@ -94,7 +66,7 @@ def test_report_opens_offline_filters_and_looks_right(browser, tmp_path, kb):
 
 
 def test_hostile_report_runs_nothing(browser, tmp_path, kb):
-    from test_report import hostile_result
+    from report_support import hostile_result
 
     path = tmp_path / "hostile.html"
     path.write_text(html.render(hostile_result(tmp_path, kb)), encoding="utf-8")
@@ -107,19 +79,15 @@ def test_hostile_report_runs_nothing(browser, tmp_path, kb):
     page.close()
 
 
-def test_a_large_report_opens_quickly(browser, tmp_path, kb):
-    """1,000 models, ~1,900 findings: parsed and painted well within the 3 s budget of 10,000."""
-    import time
-
+def test_a_large_report_opens_and_filters(browser, tmp_path, kb):
+    """1,000 models, ~1,900 findings: the page loads and its filters work (how fast is measured by
+    ``benchmarks/report_bench.py``, not asserted here)."""
     from report_support import synthetic_result
 
     path = tmp_path / "large.html"
     path.write_text(html.render(synthetic_result(kb, 1000, tmp_path)), encoding="utf-8")
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    t = time.perf_counter()
     page.goto(path.as_uri(), wait_until="load")
-    took = time.perf_counter() - t
-    assert took < 5, f"{took:.1f}s"
     page.click(".toolbar button[data-f=sev][data-v=high]")
     assert 0 < visible(page, "details.finding[data-filter-row=findings]")
     page.close()

@@ -3,9 +3,11 @@
 The library entry point is ``audit(AuditConfig(root=PATH))``; see ``sovaudit.api``."""
 
 __version__ = "0.1.0"
+#: where users read about sovaudit (SARIF ``informationUri``, rules' ``helpUri``, CycloneDX tool)
+HOMEPAGE = "https://pypi.org/project/sovaudit/"
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # imported on first use: ``import sovaudit`` stays cheap for the CLI's --version and --help
     if name in ("audit", "AuditConfig", "AuditError"):
         from sovaudit import api

@@ -17,11 +17,13 @@ from sovaudit.model import DEFAULT_SCOPE, ScanConfig, ScanResult
 
 
 class AuditError(Exception):
-    """Something in the audit's inputs must be fixed before it can run; ``problems`` says what."""
+    """Something in the audit's inputs must be fixed before it can run; ``problems`` says what.
+    ``located``: each problem starts with its own ``FILE:LINE:`` (a policy file's diagnostics)."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], located: bool = False):
         super().__init__("; ".join(problems))
         self.problems = problems
+        self.located = located
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +40,16 @@ class AuditConfig:
     offline: bool = False  # never ask the Hugging Face Hub (HF_HUB_OFFLINE=1 says the same)
     refresh: bool = False  # ignore cached Hub answers
     hub_timeout: float = 10.0
+    deadline: float = 0.0  # seconds for the scan of the tree; past it the files left are listed as not scanned (0 = none)
+    file_budget: float = 10.0  # seconds one file may take; past it the file is listed as over budget (0 = no limit)
     policies: tuple[str, ...] = ()  # policy files or shipped policy names, on top of the default
     policy_replace: bool = False  # only ``policies``, not the shipped default
     fail_on: str = "none"  # none | low | medium | high | critical
     baseline: str = ""  # a JSON document an earlier audit wrote: its findings are marked baselined
     home: str | None = None  # ISO 3166-1 alpha-2 or EU; None: the repository's config file says; "" = none
     scope: tuple[str, ...] | None = None  # code, config, docs, tests; None: the config file, else code,config
+    severity: str = "none"  # report only findings at or above it (none: all)
+    ignore_file: str | None = None  # accepted findings with reasons and expiry; None: ROOT/.sovaudit-ignore.yaml if any
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # reserved for callers' own notes
 
 
@@ -59,11 +65,73 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
     kb = kb if kb is not None else load_rules(config.rules_dirs, config.cache_dir)
     policy = _policy(config, settings[0])
     baseline = _baseline(config.baseline) if config.baseline else None
-    scan_config = ScanConfig(root=config.root, excludes=config.excludes, max_file_bytes=config.max_file_bytes,
+    ignore, ignore_name, ignore_rel = _ignore(config)
+    scan_config = ScanConfig(root=config.root, excludes=config.excludes + ignore_rel, max_file_bytes=config.max_file_bytes,
                              jobs=config.jobs, use_gitignore=config.use_gitignore, cache_dir=config.cache_dir,
-                             rules_dirs=config.rules_dirs)
+                             rules_dirs=config.rules_dirs, deadline=config.deadline, file_budget=config.file_budget)
     result = scan(scan_config, kb, progress=progress)
-    return finish(result, kb, policy, config, settings, baseline, hub)
+    result = finish(result, kb, policy, config, settings, baseline, hub)
+    result = accepted(result, ignore, ignore_name, config.severity)
+    return with_vcs(result, config.root)
+
+
+def accepted(result: ScanResult, ignore: tuple = (), ignore_name: str = "", severity: str = "none") -> ScanResult:
+    """The result with the ignore file's entries applied (``assess.ignore``: covered findings
+    marked suppressed, every entry listed with the suppressions) and, with ``severity``, only
+    the findings at or above it."""
+    from dataclasses import replace
+
+    from sovaudit.model import Severity
+
+    if ignore:
+        from sovaudit.assess.ignore import apply_ignore
+
+        findings, sups = apply_ignore(result.findings, ignore, result.report.generated or _today(), ignore_name)
+        result = replace(result, findings=findings, suppressions=tuple(result.suppressions) + sups)
+    if severity not in ("", "none"):
+        rank = Severity(severity).rank
+        result = replace(result, findings=tuple(f for f in result.findings if f.severity.rank >= rank))
+    return result
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def _ignore(config: AuditConfig) -> tuple[tuple, str, tuple[str, ...]]:
+    """(the ignore file's entries, its name in reports, an exclude pattern for it when it lies in
+    the scanned tree: an ignore file is not a dependency of the code)."""
+    from pathlib import Path
+
+    from sovaudit.assess.ignore import IGNORE_FILE, IgnoreFileError, load_ignore_file
+
+    if config.ignore_file == "":
+        return (), "", ()
+    root = Path(config.root)
+    path = Path(config.ignore_file) if config.ignore_file else root / IGNORE_FILE
+    if config.ignore_file is None and not (root.is_dir() and path.is_file()):
+        return (), "", ()
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        rel = ""
+    try:
+        entries = load_ignore_file(path, rel or str(path))
+    except IgnoreFileError as exc:
+        raise AuditError(str(exc).splitlines()) from exc
+    return entries, rel or str(path), (f"/{rel}",) if rel else ()
+
+
+def with_vcs(result: ScanResult, root: str) -> ScanResult:
+    """The result with the git revision of the tree at ``root`` in its report context, read from
+    the ``.git`` files alone (``walk.vcs``: git and the repository's hooks are never run)."""
+    from dataclasses import replace
+
+    from sovaudit.walk.vcs import read_vcs
+
+    return replace(result, report=replace(result.report, vcs=read_vcs(root)))
 
 
 def finish(result: ScanResult, kb: Any, policy: Any, config: AuditConfig, settings: tuple[str, str, tuple[str, ...]],
@@ -121,11 +189,11 @@ def _policy(config: AuditConfig, home: str) -> Any:
     from sovaudit.assess.policy import PolicyError, load_policy
 
     if config.policy_replace and not config.policies:
-        raise AuditError(["policy_replace needs at least one policy"])
+        raise AuditError(["--policy-replace needs at least one --policy FILE (AuditConfig.policy_replace without policies)"])
     try:
         return load_policy(config.policies, replace=config.policy_replace, home=home)
     except PolicyError as exc:
-        raise AuditError([str(p) for p in exc.problems]) from exc
+        raise AuditError([str(p) for p in exc.problems], located=True) from exc
 
 
 def _baseline(path: str) -> Any:
@@ -163,4 +231,5 @@ def after_scan(result: ScanResult, kb: Any, client: Any, policy: Any, baseline: 
     return after_resolve(resolve_scan(result, kb, client), kb, policy, baseline, fail_on, home, home_source, scope)
 
 
-__all__ = ["AuditConfig", "AuditError", "after_resolve", "after_scan", "audit", "finish", "hub_client", "load_rules"]
+__all__ = ["AuditConfig", "AuditError", "accepted", "after_resolve", "after_scan", "audit", "finish", "hub_client",
+           "load_rules", "with_vcs"]

@@ -130,6 +130,73 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def _set_color(color: bool | None) -> None:
+    """--color / --no-color: the terminal output's colours through the variables rich honours
+    (NO_COLOR, FORCE_COLOR); unset, rich decides (a terminal, and NO_COLOR unset)."""
+    import os
+
+    if color is True:
+        os.environ.pop("NO_COLOR", None)
+        os.environ["FORCE_COLOR"] = "1"
+    elif color is False:
+        os.environ.pop("FORCE_COLOR", None)
+        os.environ["NO_COLOR"] = "1"
+
+
+def _long_name(p: click.Parameter) -> str:
+    return max((o for o in p.opts if o.startswith("--")), key=len, default=p.name or "").lstrip("-")
+
+
+def _repo_settings(f):
+    """Options the command line and SOVAUDIT_* did not set take the scanned repository's config file
+    (``sovaudit.config.file_options``); with --verbose, say where each setting came from."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(**kw):
+        from click.core import ParameterSource
+
+        from sovaudit.config import ConfigError, file_options
+
+        ctx = click.get_current_context()
+        try:
+            opts, source = file_options(kw["path"])
+        except ConfigError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        said: list[str] = []
+        for p in ctx.command.params:
+            if not isinstance(p, click.Option):
+                continue
+            name = _long_name(p)
+            how = ctx.get_parameter_source(p.name)
+            if how == ParameterSource.ENVIRONMENT:
+                said.append(f"{name} from {p.envvar}")
+            elif name in opts and how in (ParameterSource.DEFAULT, None):
+                value = opts[name]
+                try:
+                    kw[p.name] = p.type_cast_value(ctx, list(value) if p.multiple else value)
+                except click.BadParameter as exc:
+                    click.echo(f"error: {source}: {name}: {exc.message}", err=True)
+                    sys.exit(EXIT_USAGE)
+                said.append(f"{name} from {source}")
+        if kw.get("verbose") and said:
+            click.echo("settings: " + "; ".join(said), err=True)
+        return f(**kw)
+
+    return wrapper
+
+
+def _envvars(command: click.Command, prefix: str = "SOVAUDIT_") -> click.Command:
+    """SOVAUDIT_<OPTION> for every option of ``command`` (SOVAUDIT_FAIL_ON, SOVAUDIT_POLICY with
+    space-separated values for a repeatable option), shown in --help."""
+    for p in command.params:
+        if isinstance(p, click.Option) and not p.envvar and p.name not in ("help",):
+            p.envvar = prefix + _long_name(p).upper().replace("-", "_")
+            p.show_envvar = True
+    return command
+
+
 @main.command()
 @click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=Path))
 @click.option("-f", "--format", "formats", default="", metavar="FORMATS",
@@ -138,7 +205,8 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the (single) report to this file; '-' for standard output.")
 @click.option("--output-dir", type=click.Path(file_okay=False), default=None,
-              help="Write each requested format to DIR/sovaudit.<ext> (sovaudit.cdx.json, sovaudit.sarif ...).")
+              help="Write each requested format (every format without --format) to DIR/sovaudit.<ext> "
+                   "(sovaudit.cdx.json, sovaudit.sarif ...).")
 @click.option("-e", "--exclude", multiple=True, metavar="PATTERN",
               help="Skip paths matching this gitignore-style pattern (repeatable).")
 @click.option("--no-gitignore", is_flag=True, help="Scan files that .gitignore would leave out.")
@@ -156,7 +224,8 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--hub-timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True, help="Seconds per Hub request.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary and no progress bar.")
 @click.option("--policy", "policies", multiple=True, metavar="FILE",
-              help="Policy YAML to apply in addition to the shipped default (repeatable).")
+              help="Policy YAML file, or a shipped policy by name (eu-data-only, no-lineage-from, api-only-approval, "
+                   "permissive-only, home-sovereignty), applied in addition to the shipped default (repeatable).")
 @click.option("--policy-replace", is_flag=True, help="Apply only the --policy files, not the shipped default.")
 @click.option("--fail-on", type=click.Choice(["none", "low", "medium", "high", "critical"]), default="none",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
@@ -166,6 +235,9 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--timings", "timings_file", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help="Write the scan's duration and its slowest files (path, seconds) as JSON to FILE. Timings differ "
                    "from run to run, so they are kept out of the reports.")
+@click.option("--deadline", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS",
+              help="Stop scanning files after SECONDS: the files left are listed as not scanned and the reports "
+                   "hold what was found (0 = no deadline). Each file also has its own budget (10 s).")
 @click.option("--home", "home_opt", default=None, metavar="CODE",
               help="Whose sovereignty is audited: an ISO 3166-1 alpha-2 code or EU (default: 'home' in the "
                    "repository's sovaudit.toml / .sovaudit.yaml, else none). Adds the home-sovereignty policy "
@@ -173,36 +245,50 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
 @click.option("--scope", "scope_opt", default=None, metavar="SCOPES",
               help="Which references are assessed: code, config, docs, tests, comma-separated (default: 'scope' "
                    "in the repository's config file, else code,config). The rest is counted apart.")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Print every row of the summary (every id and where, every model, every finding); "
-                   "by default each table shows its top rows and counts the rest.")
+@click.option("--severity", type=click.Choice(["none", "low", "medium", "high", "critical"]), default="none",
+              show_default=True, help="Report only findings at or above this severity (summary and reports).")
+@click.option("--ignore-file", default=None, metavar="FILE",
+              help="Accepted findings with reasons and expiry dates (default: .sovaudit-ignore.yaml in PATH, if any; "
+                   "'' for none).")
+@click.option("-v", "--verbose", is_flag=True, help="Say where each setting came from (file, environment) and more detail: every row of the summary's tables.")
+@click.option("--color/--no-color", "color", default=None,
+              help="Colour the terminal output, or not (default: when it is a terminal; NO_COLOR turns it off).")
+@_repo_settings
 def scan(path: Path, formats: str, output: str | None, output_dir: str | None, exclude: tuple[str, ...],
          no_gitignore: bool, max_file_size: int, jobs: int, cache_dir: str | None, no_cache: bool,
          rules_dirs: tuple[str, ...], offline: bool, refresh: bool, hub_timeout: float, quiet: bool,
          policies: tuple[str, ...] = (), policy_replace: bool = False, fail_on: str = "none",
          baseline_file: str | None = None, timings_file: str | None = None, home_opt: str | None = None,
-         scope_opt: str | None = None, verbose: bool = False) -> None:
+         scope_opt: str | None = None, deadline: float = 0.0, severity: str = "none", ignore_file: str | None = None,
+         verbose: bool = False, color: bool | None = None) -> None:
     """Scan PATH for model, endpoint, cloud, hardware and package references.
 
-    Prints a summary; writes reports with --output or --output-dir.
+    Prints a summary; writes reports with --output or --output-dir (every format when --format
+    is not given). Every option can also be set as SOVAUDIT_<OPTION> (SOVAUDIT_FAIL_ON=high,
+    SOVAUDIT_POLICY="eu-data-only my.yaml") or in the repository's sovaudit.toml /
+    .sovaudit.yaml / [tool.sovaudit] (fail-on = "high"); the command line wins, then the
+    environment, then the file.
 
     \b
     Examples:
       sovaudit scan .
       sovaudit scan examples/eu-stack --format json --output scan.json
       sovaudit scan . --exclude 'tests/' --jobs 2 -q -o -
-      sovaudit scan . --policy examples/policies/eu-data-only.yaml --fail-on high
+      sovaudit scan . --policy eu-data-only --fail-on high
       sovaudit scan . --fail-on high --baseline main-scan.json
       sovaudit scan . --format html,sarif,cyclonedx,json,md --output-dir reports/
       sovaudit scan examples/eu-stack --home EU --fail-on high
       sovaudit scan . --scope code,config,docs
     """
-    from sovaudit.model import ScanConfig
+    from sovaudit import api
+    from sovaudit.assess.policy import fails
     from sovaudit.report import FORMATS, canonical, format_for_path
-    from sovaudit.detect.scan import scan as run_scan
+    from sovaudit.report.console import ScanProgress, print_summary
 
+    _set_color(color)
     wanted = [canonical(f) for f in formats.split(",") if f.strip()] or (
-        [format_for_path(output) or "json"] if output and output != "-" else ["json"] if (output or output_dir) else [])
+        [format_for_path(output) or "json"] if output and output != "-" else ["json"] if output
+        else list(FORMATS) if output_dir else [])
     wanted = list(dict.fromkeys(wanted))
     known = set(FORMATS)
     bad = [f for f in wanted if f not in known]
@@ -213,64 +299,49 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
     if wanted and not (output or output_dir):
         output = "-"
 
-    home, home_source, scope = _settings(path, home_opt, scope_opt)
-    kb = _load_kb(rules_dirs, cache_dir, no_cache)
-    policy = _load_policy(policies, policy_replace, home)
-    baseline = _load_baseline(baseline_file) if baseline_file else None
-    config = ScanConfig(
-        root=str(path),
-        excludes=exclude + _own_outputs(path, output, output_dir, baseline_file),
-        max_file_bytes=max_file_size,
-        jobs=jobs,
-        use_gitignore=not no_gitignore,
-        cache_dir="-" if no_cache else (cache_dir or ""),
-        rules_dirs=rules_dirs,
-    )
+    config = api.AuditConfig(
+        root=str(path), excludes=exclude + _own_outputs(path, output, output_dir, baseline_file),
+        use_gitignore=not no_gitignore, max_file_bytes=max_file_size, jobs=jobs,
+        cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
+        refresh=refresh, hub_timeout=hub_timeout, policies=policies, policy_replace=policy_replace,
+        fail_on=fail_on, baseline=baseline_file or "", home=home_opt,
+        scope=tuple(scope_opt.split(",")) if scope_opt is not None else None, deadline=deadline,
+        severity=severity, ignore_file=ignore_file)
     to_stdout = output == "-"
-    from sovaudit.report.console import ScanProgress, print_summary
-
     with ScanProgress(enabled=not quiet and not to_stdout) as progress:
-        result = run_scan(config, kb, progress=progress.update)
+        result = _audit(config, progress.update)
     if timings_file:
         Path(timings_file).write_text(json.dumps({
             "seconds": result.stats.seconds, "files_seen": result.stats.files_seen,
             "slowest": [{"path": p, "seconds": s} for p, s in result.stats.slowest]}, indent=1) + "\n", "utf-8")
-    from sovaudit import api
-    from sovaudit.assess.policy import fails
-
-    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
-    try:
-        result = api.after_scan(result, kb, client, policy, baseline, fail_on, home, home_source, scope)
-    finally:
-        client.close()
     _write_reports(result, wanted, output, output_dir, jobs)
     if not quiet:
-        print_summary(result, err=to_stdout, verbose=verbose)
+        print_summary(result, err=to_stdout, verbose=verbose)  # -v: every row of every table
         from sovaudit.report.console import print_exposure
 
         print_exposure(result, err=to_stdout, fail_on=fail_on, verbose=verbose)
-    sys.exit(EXIT_POLICY if fails(result.findings, fail_on) else EXIT_OK)
+    if fails(result.findings, fail_on):
+        if quiet:  # a quiet run (a pre-commit hook, a CI log) still says why it failed
+            from sovaudit.assess.policy import failing_lines
+
+            click.echo("\n".join(failing_lines(result.findings, fail_on)), err=True)
+        sys.exit(EXIT_POLICY)
+    sys.exit(EXIT_OK)
 
 
-def _settings(path: Path, home_opt: str | None, scope_opt: str | None) -> tuple[str, str, tuple[str, ...]]:
-    """(home, where it was stated, scope): the options, else the scanned repository's config file.
-    ``--home none`` ignores a home the file states."""
-    from sovaudit.config import ConfigError, parse_home, parse_scope, repo_config
-    from sovaudit.model import DEFAULT_SCOPE
+_envvars(scan)
+
+
+def _audit(config, progress=None, kb=None, hub=None):
+    """``api.audit``, with the problems of inputs a user must fix printed as a usage error (exit 2)."""
+    from sovaudit import api
 
     try:
-        cfg = repo_config(path)
-        if home_opt is not None and home_opt.strip().lower() == "none":
-            home, source = "", ""
-        elif home_opt is not None:
-            home, source = parse_home(home_opt), "--home"
-        else:
-            home, source = cfg.home, cfg.source if cfg.home else ""
-        scope = parse_scope(scope_opt) if scope_opt is not None else (cfg.scope or DEFAULT_SCOPE)
-    except ConfigError as exc:
-        click.echo(f"error: {exc}", err=True)
+        return api.audit(config, kb=kb, hub=hub, progress=progress)
+    except api.AuditError as exc:
+        for p in exc.problems:
+            click.echo(p if exc.located or p.startswith(" ") else f"error: {p}", err=True)
         sys.exit(EXIT_USAGE)
-    return home, source, scope
 
 
 def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
@@ -283,16 +354,6 @@ def _load_policy(files: tuple[str, ...], replace: bool, home: str = ""):
     except PolicyError as exc:
         for p in exc.problems:
             click.echo(str(p), err=True)
-        sys.exit(EXIT_USAGE)
-
-
-def _load_baseline(path: str):
-    from sovaudit.assess.baseline import DocumentError, load_baseline
-
-    try:
-        return load_baseline(path)
-    except DocumentError as exc:
-        click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
@@ -378,21 +439,21 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
       sovaudit graph examples/eu-stack --offline --format dot -o stack.dot
       sovaudit graph . --format graphml -o stack.graphml
     """
+    from sovaudit import api
     from sovaudit.graph.build import build_graph, export
-    from sovaudit.model import ScanConfig
-    from sovaudit.resolve.provenance import resolve_scan
-    from sovaudit.detect.scan import scan as run_scan
 
-    _home, _source, scope = _settings(path, None, scope_opt)
-    kb = _load_kb(rules_dirs, cache_dir, no_cache)
-    config = ScanConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
-                        cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs)
-    result = run_scan(config, kb)
-    client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
     try:
-        result = resolve_scan(result, kb, client)
-    finally:
-        client.close()
+        import networkx  # noqa: F401  (the graph extra)
+    except ImportError:
+        click.echo("error: sovaudit graph needs networkx: pip install 'sovaudit[graph]'", err=True)
+        sys.exit(EXIT_USAGE)
+    kb = _load_kb(rules_dirs, cache_dir, no_cache)
+    config = api.AuditConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
+                             cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
+                             refresh=refresh, hub_timeout=hub_timeout, home="",
+                             scope=tuple(scope_opt.split(",")) if scope_opt is not None else None)
+    result = _audit(config, kb=kb)
+    scope = result.assessment.scope
     text = export(build_graph(result, kb, scope).g, fmt)
     if output == "-":
         click.echo(text, nl=False)
@@ -460,18 +521,21 @@ def _scan_inputs(f):
     return f
 
 
-def _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet):
-    """A function that scans one directory with these options (and a progress bar on stderr)."""
+def _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet,
+             policies, policy_replace, fail_on):
+    """A function that audits one directory with these options (and a progress bar on stderr). No
+    home jurisdiction and the default scope: every input of a comparison is judged alike."""
+    from sovaudit import api
+    from sovaudit.model import DEFAULT_SCOPE
     from sovaudit.report.console import ScanProgress
-    from sovaudit.model import ScanConfig
-    from sovaudit.detect.scan import scan as run_scan
 
     def scan_dir(path: Path):
-        config = ScanConfig(root=str(path), excludes=exclude, max_file_bytes=max_file_size, jobs=jobs,
-                            use_gitignore=not no_gitignore, cache_dir="-" if no_cache else (cache_dir or ""),
-                            rules_dirs=rules_dirs)
+        config = api.AuditConfig(root=str(path), excludes=exclude, max_file_bytes=max_file_size, jobs=jobs,
+                                 use_gitignore=not no_gitignore, cache_dir="-" if no_cache else (cache_dir or ""),
+                                 rules_dirs=rules_dirs, policies=policies, policy_replace=policy_replace,
+                                 fail_on=fail_on, home="", scope=DEFAULT_SCOPE)
         with ScanProgress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            return run_scan(config, kb, progress=progress.update)
+            return _audit(config, progress.update, kb=kb, hub=client)
 
     return scan_dir
 
@@ -512,7 +576,8 @@ def stack_cmd(path: Path, output: str, exclude, no_gitignore, max_file_size, job
         client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
         try:
             result, _ = load_input(path, kb, client, policy, "none",
-                                   _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet))
+                                   _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache,
+                                            rules_dirs, quiet, (), False, "none"))
         finally:
             client.close()
     except InputError as exc:
@@ -549,20 +614,21 @@ def compare(inputs: tuple[Path, ...], fmt: str, output: str, policies, policy_re
     Examples:
       sovaudit compare examples/stacks/eu-stack.yaml examples/stacks/eu-sovereign.yaml examples/stacks/us-closed.yaml
       sovaudit compare examples/eu-stack examples/stacks/eu-sovereign.yaml --offline -f html -o compare.html
-      sovaudit compare main.json alt.yaml --policy examples/policies/eu-data-only.yaml --fail-on high
+      sovaudit compare main.json alt.yaml --policy eu-data-only --fail-on high
     """
     from sovaudit.commands.compare import InputError, compare_inputs, failing
     from sovaudit.report.compare import WRITERS
-    from sovaudit.report.context import source_date
+    from sovaudit.report.context import report_time
 
     if len(inputs) < 2:
         raise click.UsageError("give at least two inputs to compare")
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     policy = _load_policy(policies, policy_replace)
-    scan_dir = _scanner(kb, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet)
     client = _hub_client(offline, refresh, hub_timeout, cache_dir, no_cache)
+    scan_dir = _scanner(kb, client, exclude, no_gitignore, max_file_size, jobs, cache_dir, no_cache, rules_dirs, quiet,
+                        policies, policy_replace, fail_on)
     try:
-        comparison = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, source_date())
+        comparison = compare_inputs(inputs, kb, client, policy, fail_on, scan_dir, report_time())
     except InputError as exc:
         for p in exc.problems:
             click.echo(f"error: {p}", err=True)
@@ -703,6 +769,24 @@ def _exit(code) -> None:  # pragma: no cover - console entry
                 pass
     sys.exit(code)
 
+
+def _command_envvars() -> None:
+    """SOVAUDIT_<COMMAND>_<OPTION> for the options of the other commands (SOVAUDIT_DIFF_FORMAT=md,
+    SOVAUDIT_RULES_LIST_SECTION=models); scan's are SOVAUDIT_<OPTION>. Never the group's own
+    --version: a CI variable SOVAUDIT_VERSION must not turn every command into a version print."""
+    def walk(cmd: click.Command, prefix: str) -> None:
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, f"{prefix}{name.upper().replace('-', '_')}_")
+        elif cmd is not scan:
+            _envvars(cmd, prefix)
+
+    for name, sub in main.commands.items():
+        if name != "org":
+            walk(sub, f"SOVAUDIT_{name.upper().replace('-', '_')}_")
+
+
+_command_envvars()
 
 from sovaudit.org.cli import org  # noqa: E402  (the organisation scan: sovaudit org ...)
 

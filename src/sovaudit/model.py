@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Version of the JSON document written by ``--format json``. Bump on incompatible change. 2.1 adds
 #: the serving path, lineage status, access-path licenses, legal orders, scope and home facts and
@@ -31,7 +32,20 @@ OLDEST_READABLE_SCHEMA = "1.0"
 UNKNOWN = "unknown"
 
 
-class Kind(str, enum.Enum):
+class Vocab(str, enum.Enum):
+    """A closed vocabulary: a ``str`` (equal to, hashed and JSON-encoded as its value) that also
+    prints and formats as its value on every Python version (3.12 changed ``format()`` of mixed-in
+    enums to ``Class.MEMBER``)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+
+class Kind(Vocab):
     """What a reference points at."""
 
     MODEL = "model"
@@ -40,11 +54,9 @@ class Kind(str, enum.Enum):
     HARDWARE = "hardware"
     PACKAGE = "package"
 
-    def __str__(self) -> str:  # pragma: no cover - convenience for f-strings
-        return self.value
 
 
-class Context(str, enum.Enum):
+class Context(Vocab):
     """Where in a file a reference was written; weighs how much it says about the deployed stack."""
 
     CODE = "code"
@@ -52,11 +64,9 @@ class Context(str, enum.Enum):
     DOCS = "docs"
     COMMENT = "comment"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
-class Scope(str, enum.Enum):
+class Scope(Vocab):
     """Which part of a repository a reference belongs to, for ``--scope``: production code,
     configuration, documentation (prose, docstrings, files under a docs folder) or tests. The
     default view assesses ``code`` and ``config``; documentation and tests are shown apart."""
@@ -66,8 +76,6 @@ class Scope(str, enum.Enum):
     DOCS = "docs"
     TESTS = "tests"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
 #: The scopes assessed unless ``--scope`` says otherwise.
@@ -129,7 +137,7 @@ class Reference:
                 return v
         return default
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (self.path, self.line, self.column, self.kind.value, self.id, self.form, self.detector, self.text)
 
     def identity(self) -> str:
@@ -159,6 +167,9 @@ class Suppression:
     rules: tuple[str, ...]
     reason: str
     valid: bool = True
+    #: an entry of the ignore file (``assess/ignore.py``): its expiry date, "" when it has none; an
+    #: expired entry is ``valid=False``
+    expires: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +196,10 @@ class ScanConfig:
     use_gitignore: bool = True
     cache_dir: str = ""  # "" = platform default; "-" disables the content-hash cache
     rules_dirs: tuple[str, ...] = ()
+    # wall-clock seconds one file may take (past it the file is a "over budget" skip); 0 = no limit
+    file_budget: float = 10.0
+    # wall-clock seconds for the whole scan (past it the files left are "not scanned" skips); 0 = none
+    deadline: float = 0.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,7 +207,7 @@ class ScanConfig:
 # --------------------------------------------------------------------------------------------
 
 
-class Status(str, enum.Enum):
+class Status(Vocab):
     """How far a model's provenance was established."""
 
     RESOLVED = "resolved"  # facts from rules/, the Hub or local artifacts, each with evidence
@@ -201,14 +216,23 @@ class Status(str, enum.Enum):
     UNRESOLVED = "unresolved"  # nothing known; reason says why
 
 
-class WeightsAvailability(str, enum.Enum):
+class WeightsAvailability(Vocab):
     DOWNLOADABLE = "downloadable"
     GATED = "gated"
     API_ONLY = "api-only"
     UNKNOWN = UNKNOWN
 
 
-class LineageStatus(str, enum.Enum):
+class Control(Vocab):
+    """Who can run a model: ``self-hostable`` (weights downloadable or gated, or served by the stack
+    itself), ``api-only`` (weights not published: only the provider serves it), ``unknown``."""
+
+    SELF_HOSTABLE = "self-hostable"
+    API_ONLY = "api-only"
+    UNKNOWN = UNKNOWN
+
+
+class LineageStatus(Vocab):
     """How far a model's lineage (its ancestors, to the roots) is established.
 
     ``established``: every hop comes from the Hub, a local artifact or ``rules/`` lineage, and every
@@ -220,7 +244,7 @@ class LineageStatus(str, enum.Enum):
     NOT_ESTABLISHED = "not-established"
 
 
-class ServingRoute(str, enum.Enum):
+class ServingRoute(Vocab):
     """How a model reference is served, from the evidence nearest to it (``graph.py``):
     ``provider``: an external provider (an API, a managed service, a router, a host) or an endpoint
     processes the data; ``self-hosted``: the stack runs the weights itself; ``not-established``:
@@ -231,7 +255,7 @@ class ServingRoute(str, enum.Enum):
     NOT_ESTABLISHED = "not-established"
 
 
-class EvidenceScope(str, enum.Enum):
+class EvidenceScope(Vocab):
     """How near the evidence of a serving path is to the model reference, nearest first:
     ``declared`` (a stack file's ``via``), ``string`` (the model string itself: a LiteLLM prefix, a
     Bedrock id), ``call``, ``object``, ``file``, ``repository`` (the same model's serving path found
@@ -246,7 +270,7 @@ class EvidenceScope(str, enum.Enum):
     UNKNOWN = UNKNOWN
 
 
-class HomeRelation(str, enum.Enum):
+class HomeRelation(Vocab):
     """Where an exposure path stands relative to the home jurisdiction (``--home``):
     ``domestic`` (home, or a member of it), ``foreign`` (supply controlled from abroad),
     ``data-leaves-home`` (data is processed outside home), ``foreign-control`` (data stays home,
@@ -378,7 +402,7 @@ def fingerprint_references(refs: list[Reference]) -> list[Reference]:
 # --------------------------------------------------------------------------------------------
 
 
-class Layer(str, enum.Enum):
+class Layer(Vocab):
     """A layer of the AI stack. Declaration order is display order."""
 
     HARDWARE = "hardware"
@@ -387,15 +411,13 @@ class Layer(str, enum.Enum):
     MODEL = "model"
     SOFTWARE = "software"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
 #: Layers in display order.
 LAYERS: tuple[Layer, ...] = tuple(Layer)
 
 
-class ExposureKind(str, enum.Enum):
+class ExposureKind(Vocab):
     """``data``: where prompts and data go and are processed (API endpoints, managed services, the
     cloud region that hosts inference). ``supply``: who controls an artefact's availability,
     updates and terms (weights origin, lineage, API-only dependence, licenses, vendors)."""
@@ -403,11 +425,9 @@ class ExposureKind(str, enum.Enum):
     DATA = "data"
     SUPPLY = "supply"
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
-class Severity(str, enum.Enum):
+class Severity(Vocab):
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
@@ -417,8 +437,6 @@ class Severity(str, enum.Enum):
     def rank(self) -> int:
         return _SEVERITY_RANK[self.value]
 
-    def __str__(self) -> str:  # pragma: no cover
-        return self.value
 
 
 _SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -515,7 +533,7 @@ class Exposure:
     #: the legal orders ``jurisdiction`` belongs to (DE -> EU): counted once, under DE
     orders: tuple[str, ...] = ()
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
 
 
@@ -570,8 +588,8 @@ class ModelControl:
     """
 
     model_id: str
-    control: str
-    weights: str
+    control: Control
+    weights: WeightsAvailability
     deployment: tuple[str, ...]
     origin: tuple[str, ...]  # origin lab ids
     countries: tuple[str, ...]  # jurisdictions of the model and its lineage (origin and publishers)
@@ -579,14 +597,14 @@ class ModelControl:
     license_class: str = UNKNOWN
     lineage: tuple[LineageLink, ...] = ()
     references: int = 0
-    status: str = UNKNOWN
+    status: Status | str = UNKNOWN  # a ``Status``, or ``unknown`` when no provenance was recorded
     reason: str = ""
     license_terms: tuple[str, ...] = ()  # clause kinds of its license in rules/ (territorial, user-cap, ...)
     #: how its references are served: one entry per (route, processor, evidence scope)
     serving: tuple["ServingInfo", ...] = ()
     #: the terms each access path is under: the weights' license and/or each provider's terms
     licenses: tuple["AccessLicense", ...] = ()
-    lineage_status: str = LineageStatus.NOT_ESTABLISHED.value
+    lineage_status: LineageStatus = LineageStatus.NOT_ESTABLISHED
     lineage_reason: str = ""
 
 
@@ -677,6 +695,8 @@ class Assessment:
     home: str = ""
     home_source: str = ""
     home_layers: tuple[HomeLayer, ...] = ()
+    #: False until the assess stage built it: an empty default must never read as "no exposure"
+    assessed: bool = False
 
     def layer(self, layer: "Layer | str") -> LayerAssessment:
         want = Layer(layer)
@@ -723,7 +743,7 @@ class Finding:
         """Does this finding count for ``--fail-on``?"""
         return not (self.suppressed or self.baselined)
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[Any, ...]:
         return (-self.severity.rank, self.rule_id, LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)
 
 
@@ -770,9 +790,27 @@ class PolicyRuleInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class VcsInfo:
+    """The git revision a scanned tree is (``walk.vcs.read_vcs``, from the ``.git`` files alone):
+    ``root_prefix`` is the scanned root relative to the repository's top folder ("" at the top)."""
+
+    commit: str = ""
+    branch: str = ""
+    remote: str = ""  # credentials stripped
+    root_prefix: str = ""
+
+    @property
+    def known(self) -> bool:
+        return bool(self.commit)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
-    """``generated``: ISO 8601 UTC time from ``SOURCE_DATE_EPOCH``, "" when unset (reports then
-    carry no time). ``fail_on`` is the ``--fail-on`` threshold the verdict is judged against."""
+    """``generated``: ISO 8601 UTC time of the audit (``SOURCE_DATE_EPOCH`` wins, for reproducible
+    reports; "" only when a caller asks for no time). ``fail_on`` is the ``--fail-on`` threshold
+    the verdict is judged against. ``vcs``: the audited revision (scans of a git work tree);
+    ``rules_date``: the date of the knowledge base's newest fact change; ``network``: what the Hub
+    did for this audit, in one honest line."""
 
     generated: str = ""
     fail_on: str = "none"
@@ -780,6 +818,12 @@ class ReportContext:
     policy_rules: tuple[PolicyRuleInfo, ...] = ()
     entities: tuple[EntityInfo, ...] = ()
     regimes: tuple[RegimeSources, ...] = ()
+    #: (jurisdiction, the legal orders it is a member of) for the jurisdictions above, from
+    #: ``rules/jurisdictions.yaml`` (``DE -> (EU,)``): the HTML shades members like their order
+    orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    vcs: VcsInfo = VcsInfo()
+    rules_date: str = ""
+    network: str = ""
 
 
 # --------------------------------------------------------------------------------------------
@@ -881,6 +925,8 @@ class Comparison:
     fail_on: str = "none"
     policy_sources: tuple[str, ...] = ()
     offline: bool = False
+    #: (jurisdiction, its legal orders) from ``rules/jurisdictions.yaml``, as ``ReportContext.orders``
+    orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------

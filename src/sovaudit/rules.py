@@ -189,21 +189,22 @@ def _load_file(path: Path, display: str, validator: jsonschema.Draft202012Valida
         problems.append(Problem(display, line_for(lines, err.absolute_path), f"{where}: {_short(err)}"))
     if problems or not isinstance(data, dict):
         return [], problems
-    section = data["section"]
+    doc: dict[str, Any] = data
+    section = doc["section"]
     entries: list[Entry] = []
-    for i, raw in enumerate(data["entries"]):
-        for sub, code in _country_fields(section, raw):
+    for i, item in enumerate(doc["entries"]):
+        for sub, code in _country_fields(section, item):
             if section == "jurisdictions" and sub == ("country",):
                 continue
             if not _valid_country(code):
-                problems.append(Problem(display, line_for(lines, ("entries", i) + sub), f"{raw['id']}: {code!r} is not an ISO 3166-1 alpha-2 country code"))
-        if section == "jurisdictions" and raw["id"] not in NON_COUNTRY_JURISDICTIONS and not _valid_country(raw["id"]):
-            problems.append(Problem(display, line_for(lines, ("entries", i, "id")), f"{raw['id']!r} is neither an ISO 3166-1 alpha-2 code nor EU"))
-        entries.append(Entry(section, raw["id"], raw, display, line_for(lines, ("entries", i))))
+                problems.append(Problem(display, line_for(lines, ("entries", i) + sub), f"{item['id']}: {code!r} is not an ISO 3166-1 alpha-2 country code"))
+        if section == "jurisdictions" and item["id"] not in NON_COUNTRY_JURISDICTIONS and not _valid_country(item["id"]):
+            problems.append(Problem(display, line_for(lines, ("entries", i, "id")), f"{item['id']!r} is neither an ISO 3166-1 alpha-2 code nor EU"))
+        entries.append(Entry(section, item["id"], item, display, line_for(lines, ("entries", i))))
         if value_lines is not None:
             value_lines[(display, entries[-1].line)] = {
                 (key, j): line_for(lines, ("entries", i, key, j))
-                for key, val in raw.items() if isinstance(val, list) for j in range(len(val))}
+                for key, val in item.items() if isinstance(val, list) for j in range(len(val))}
     return entries, problems
 
 
@@ -449,6 +450,13 @@ class KnowledgeBase:
 
     def get(self, section: str, id_: str) -> Entry | None:
         return self._by_id.get((section, id_.lower()))
+
+    def require(self, section: str, id_: str) -> Entry:
+        """The entry of an id already checked to be known (``get`` is not None): a KeyError is a bug."""
+        e = self._by_id.get((section, id_.lower()))
+        if e is None:
+            raise KeyError(f"{section}/{id_} is not in the knowledge base")
+        return e
 
     @cached_property
     def _sections(self) -> dict[str, tuple[Entry, ...]]:
@@ -966,7 +974,8 @@ def _env_overlap(a: str, b: str) -> bool:
         return b.startswith(sa)
     if sb is not None and sa is None:
         return a.startswith(sb)
-    return sa.startswith(sb) or sb.startswith(sa)  # type: ignore[union-attr]
+    assert sa is not None and sb is not None
+    return sa.startswith(sb) or sb.startswith(sa)
 
 
 def _glob_overlap(a: str, b: str) -> bool:
@@ -1131,9 +1140,9 @@ class _VocabularyCheck:
                     self.report(e, "cli_commands", i, f"command {v!r} overlaps the command {w!r} of {f.rule_id}")
         words = {" ".join(w.split()).split(" ")[0].lower(): f for f, _, w in cmds + software}
         for e, i, v in self.values(("hardware",), "tools"):
-            f = words.get(v.lower())
-            if f is not None:
-                self.report(e, "tools", i, f"tool {v!r} is also a command of {f.rule_id}")
+            owner = words.get(v.lower())
+            if owner is not None:
+                self.report(e, "tools", i, f"tool {v!r} is also a command of {owner.rule_id}")
 
     def terms(self) -> None:
         accel: dict[str, Entry] = {}

@@ -59,11 +59,15 @@ def reference_from_dict(d: dict[str, Any]) -> Reference:
 
 
 def suppression_to_dict(s: Suppression) -> dict[str, Any]:
-    return {"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
+    d = {"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
+    if s.expires:
+        d["expires"] = s.expires
+    return d
 
 
 def suppression_from_dict(d: dict[str, Any]) -> Suppression:
-    return Suppression(d["path"], int(d["line"]), tuple(d["rules"]), d["reason"], bool(d.get("valid", True)))
+    return Suppression(d["path"], int(d["line"]), tuple(d["rules"]), d["reason"], bool(d.get("valid", True)),
+                       str(d.get("expires", "")))
 
 
 def skipped_to_dict(s: Skipped) -> dict[str, str]:

@@ -41,6 +41,7 @@ from sovaudit.model import (
     UNKNOWN,
     AccessLicense,
     Assessment,
+    Control,
     EvidenceScope,
     HomeItem,
     HomeLayer,
@@ -54,16 +55,19 @@ from sovaudit.model import (
     LayerAssessment,
     LayerJurisdiction,
     LineageLink,
+    LineageStatus,
     ModelControl,
     Regime,
     ScanResult,
     ServingInfo,
     ServingRoute,
+    WeightsAvailability,
 )
 from sovaudit.rules import KnowledgeBase
 
 _DATA, _SUPPLY = ExposureKind.DATA, ExposureKind.SUPPLY
 _SELF_HOSTABLE = ("downloadable", "gated")
+_WEIGHTS = frozenset(w.value for w in WeightsAvailability)
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +475,6 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
             if pr.serving:
                 serving = use.scope
                 conf = round(conf * scope_factor, 2)
-            kinds = (_SUPPLY,) if (api_only and pr.api_groups and len(pr.kinds) == 1) else pr.kinds
             home_rel = hm.relation(pr.kinds[0], pr.jurisdiction, pr.subject, use.region) if hm.home else ""
             ep = ExposurePath(path_, line, loc + pr.nodes, pr.edges, fp, ctx, conf, mid, weights, lclass, pr.depth,
                               serving, lineage, home_rel, access)
@@ -506,7 +509,8 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
     models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set()), nodes)
                    for mid, info in sorted(model_info.items()))
     home_layers = _home_layers(home_items, models) if hm.home else ()
-    return Assessment(layers, models, tuple(sg.scope), tuple(sg.set_apart), home, home_source if home else "", home_layers)
+    return Assessment(layers, models, tuple(sg.scope), tuple(sg.set_apart), home, home_source if home else "", home_layers,
+                      assessed=True)
 
 
 LineageStatus_NOT = "not-established"
@@ -610,13 +614,13 @@ def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, coun
     terms = tuple(sorted({c["kind"] for c in (lic.get("clauses") or [])})) if lic is not None else ()
     weights = p.weights.value if p else UNKNOWN
     if weights in _SELF_HOSTABLE:
-        control, why = "self-hostable", f"weights are {weights}"
+        control, why = Control.SELF_HOSTABLE, f"weights are {weights}"
     elif weights == "api-only":
-        control, why = "api-only", "weights are not published: only the provider can serve it"
+        control, why = Control.API_ONLY, "weights are not published: only the provider can serve it"
     elif info["local_weights"]:
-        control, why = "self-hostable", "the stack loads or serves its weights itself"
+        control, why = Control.SELF_HOSTABLE, "the stack loads or serves its weights itself"
     else:
-        control, why = UNKNOWN, "weights availability not established"
+        control, why = Control.UNKNOWN, "weights availability not established"
     serving = tuple(sorted(ServingInfo(route, proc, scope, len(refs), ev) for (route, proc, scope, ev), refs in info["serving"].items()))
     inherited = ""
     if p is not None and p.effective_license.known:
@@ -640,7 +644,7 @@ def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, coun
     return ModelControl(
         model_id=mid,
         control=control,
-        weights=weights,
+        weights=WeightsAvailability(weights) if weights in _WEIGHTS else WeightsAvailability.UNKNOWN,
         deployment=tuple(sorted(info["deploy"])),
         origin=tuple(sorted(p.origin_lab.value.split(","))) if p and p.origin_lab.known else (),
         countries=tuple(sorted(countries)),
@@ -648,12 +652,12 @@ def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, coun
         license_class=eff_class,
         lineage=_lineage(mid, prov),
         references=len(info["refs"]),
-        status=p.status.value if p else UNKNOWN,
+        status=p.status if p else UNKNOWN,
         reason=why,
         license_terms=terms,
         serving=serving,
         licenses=tuple(licenses),
-        lineage_status=lineage,
+        lineage_status=LineageStatus(lineage),
         lineage_reason=lineage_reason if lineage != "established" else "",
     )
 

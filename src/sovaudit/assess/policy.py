@@ -32,8 +32,10 @@ only ``unknown``) or ``lineage_depth`` of at least 1, and not limited to depth 0
 is not established: nothing says which jurisdictions its ancestors fall under. Such a model gets
 its own finding of that rule, marked ``undecided``, never a silent pass.
 
-Shipped policies: ``default`` (always applied unless ``--policy-replace``) and ``home-sovereignty``
-(applied when a home jurisdiction is set; also ``--policy home-sovereignty``).
+Shipped policies, by name: ``default`` (always applied unless ``--policy-replace``),
+``home-sovereignty`` (applied when a home jurisdiction is set; also ``--policy home-sovereignty``)
+and the starters ``eu-data-only``, ``no-lineage-from``, ``api-only-approval`` and
+``permissive-only`` (``--policy eu-data-only``). A name wins only when no file of that name exists.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ PLACEHOLDERS = ("rule", "layer", "kind", "jurisdiction", "entity", "via", "model
 _SET_KEYS = ("layer", "exposure", "jurisdiction", "weights", "license_class", "context", "lineage", "home")
 _PATH_KEYS = ("weights", "license_class", "lineage_depth", "lineage", "home", "confidence", "context")
 #: Policies shipped with sovaudit, by the name ``--policy`` accepts.
-SHIPPED_POLICIES = ("default", "home-sovereignty")
+SHIPPED_POLICIES = ("default", "home-sovereignty", "eu-data-only", "no-lineage-from", "api-only-approval",
+                    "permissive-only")
 
 
 class PolicyError(Exception):
@@ -170,7 +173,8 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
     try:
         text = Path(path).read_text("utf-8")
     except FileNotFoundError:
-        return [], [Problem(display, 1, "policy file not found")]
+        return [], [Problem(display, 1, "policy file not found (shipped policies, by name: "
+                                         + ", ".join(SHIPPED_POLICIES) + ")")]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(display, 1, f"cannot read policy file: {exc}")]
     try:
@@ -225,11 +229,14 @@ def load_policy_file(path: str | Path, display: str | None = None) -> tuple[list
 def load_policy(files: Iterable[str | Path] = (), replace: bool = False, home: str = "") -> Policy:
     """The default policy (and, with a ``home`` jurisdiction, ``home-sovereignty``) plus ``files``
     (or ``files`` alone with ``replace``). A file name that does not exist and names a shipped
-    policy (``home-sovereignty``) is that policy. Raises PolicyError."""
+    policy (``home-sovereignty``, ``eu-data-only`` ...; with or without ``.yaml``) is that policy.
+    Raises PolicyError."""
     shipped = [] if replace else ["default"] + (["home-sovereignty"] if home else [])
     sources: list[tuple[Path, str]] = []
     for f in files:
         name = str(f)
+        if name.endswith(".yaml") and name[:-5] in SHIPPED_POLICIES and "/" not in name and not Path(name).exists():
+            name = name[:-5]
         if name in SHIPPED_POLICIES and not Path(name).exists():
             if name not in shipped:
                 shipped.append(name)
@@ -436,6 +443,23 @@ def fails(findings: Iterable[Finding], threshold: str | Severity | None) -> bool
     return any(f.severity.rank >= rank and f.counts for f in findings)
 
 
+def failing_lines(findings: Iterable[Finding], threshold: str | Severity | None, limit: int = 50) -> list[str]:
+    """Why ``--fail-on threshold`` fails, one line per counting finding at or above it (most severe
+    first, at most ``limit`` and a line saying how many more): what a quiet run (a pre-commit hook,
+    a CI log) prints so that a failed check always says why."""
+    if threshold in (None, "", "none"):
+        return []
+    rank = Severity(threshold).rank
+    hits = sorted((f for f in findings if f.counts and f.severity.rank >= rank), key=lambda f: -f.severity.rank)
+    out = [f"  [{f.severity.value}] {f.rule_id}{' (undecided)' if f.undecided else ''}: {f.message}" for f in hits[:limit]]
+    if len(hits) > limit:
+        out.append(f"  ... {len(hits) - limit} more (write a report: --format json -o sovaudit.json)")
+    if hits:
+        out.insert(0, f"sovaudit: {len(hits)} finding(s) at or above --fail-on {Severity(threshold).value}:")
+        out.append("Accept one with a comment '# sovaudit: ignore[RULE-ID] reason' on or above its line.")
+    return out
+
+
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     from sovaudit.assess.exposure import routes_to_dicts
 
@@ -450,7 +474,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
 
 
 __all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_file", "evaluate", "evaluate_scan", "fails",
-           "finding_to_dict", "finding_fingerprint", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
+           "finding_to_dict", "finding_fingerprint", "failing_lines", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
            "PLACEHOLDERS", "SHIPPED_POLICIES"]
 
 

@@ -68,6 +68,8 @@ def invalid(suppressions: Iterable[Suppression]) -> list[Suppression]:
 
 
 def why_invalid(s: Suppression) -> str:
+    if s.expires and s.rules and s.reason:
+        return f"expired on {s.expires}"
     if not s.rules and not s.reason:
         return "no rule id and no reason"
     return "no rule id" if not s.rules else "no reason"

@@ -79,13 +79,13 @@ def document_result(doc: dict[str, Any]) -> ScanResult:
 
 def load_input(path: str | Path, kb: Any, client: Any, policy: Any, fail_on: str,
                scan_dir: Callable[[Path], ScanResult]) -> tuple[ScanResult, str]:
-    """One input as a final result and its kind. ``scan_dir`` scans a directory (the caller owns
-    the scan options and progress). Raises ``InputError``."""
+    """One input as a final result and its kind. ``scan_dir`` audits a directory to its final result
+    (the caller owns the options and progress: ``api.audit``). Raises ``InputError``."""
     from sovaudit import api
 
     kind = input_kind(path)
     if kind == "directory":
-        return api.after_scan(scan_dir(Path(path)), kb, client, policy, None, fail_on), kind
+        return scan_dir(Path(path)), kind
     if kind == "scan":
         from sovaudit.assess.baseline import DocumentError, load_document
 
@@ -237,14 +237,24 @@ def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on:
         stacks=tuple(summaries), changes=tuple(ch), tool_version=_version(), rules_version=kb.version,
         generated=generated, fail_on=fail_on,
         policy_sources=tuple(getattr(policy, "sources", ()) or ()), offline=offline,
+        orders=_orders(summaries, kb),
     )
+
+
+def _orders(summaries: list[StackSummary], kb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from sovaudit.assess.exposure import memberships
+
+    member = memberships(kb)
+    codes = sorted({j.jurisdiction for s in summaries for la in s.layers for j in la.jurisdictions})
+    return tuple((c, member[c]) for c in codes if member.get(c))
 
 
 def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: Any, fail_on: str,
                    scan_dir: Callable[[Path], ScanResult], generated: str = "") -> Comparison:
     """Load every input (``load_input``), summarise it and compare them, the first being the
     base. Raises ``InputError`` with the problems of every unusable input (not just the first)."""
-    summaries, problems = [], []
+    summaries: list[StackSummary] = []
+    problems: list[str] = []
     for p in paths:
         try:
             result, kind = load_input(p, kb, client, policy, fail_on, scan_dir)

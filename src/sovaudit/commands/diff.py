@@ -155,7 +155,8 @@ def _exposure_changes(a: dict, b: dict, appeared: str, grew: str, na: dict | Non
     for key, causes in b.items():
         extra = sorted((w for c, w in causes.items() if c not in a.get(key, {})), key=lambda w: (w.path, w.line, w.fingerprint))
         if extra or nb.get(key, 0) > na.get(key, 0):
-            out.append(ExposureChange(*key, change=appeared if key not in a else grew, where=tuple(extra)))
+            layer, kind, jurisdiction, entity = key
+            out.append(ExposureChange(layer, kind, jurisdiction, entity, appeared if key not in a else grew, tuple(extra)))
     return tuple(sorted(out, key=ExposureChange.sort_key))
 
 

@@ -170,8 +170,8 @@ class _Reader:
                 continue
             if not self.known("hardware", base + ("vendor",), hw["vendor"], "hardware vendor"):
                 continue
-            vendor = self.kb.get("hardware", hw["vendor"]).id
-            chips = self.kb.get("hardware", vendor).get("accelerators", [])
+            vendor = self.kb.require("hardware", hw["vendor"]).id
+            chips = self.kb.require("hardware", vendor).get("accelerators", [])
             accs = hw.get("accelerators", [])
             for j, acc in enumerate(accs):
                 match = next((c for c in chips if c.lower() == acc.lower()), "")
@@ -186,9 +186,9 @@ class _Reader:
             base = ("clouds", i)
             if not self.known("clouds", base + ("provider",), c["provider"], "cloud"):
                 continue
-            cloud = self.kb.get("clouds", c["provider"]).id
+            cloud = self.kb.require("clouds", c["provider"]).id
             self.ref(base + ("provider",), Kind.CLOUD, cloud, "provider", c["provider"], cloud)
-            regions = [r["name"] for r in self.kb.get("clouds", cloud).get("regions", [])]
+            regions = [r["name"] for r in self.kb.require("clouds", cloud).get("regions", [])]
             for j, name in enumerate(c.get("regions", [])):
                 r = self.kb.region(cloud, name)
                 if r is None:
@@ -198,7 +198,7 @@ class _Reader:
         for i, p in enumerate(data.get("inference", [])):
             path = ("inference", i, "provider")
             if self.known("providers", path, p["provider"], "inference provider"):
-                pid = self.kb.get("providers", p["provider"]).id
+                pid = self.kb.require("providers", p["provider"]).id
                 self.ref(path, Kind.ENDPOINT, pid, "provider", p["provider"], pid)
         for i, e in enumerate(data.get("endpoints", [])):
             path = ("endpoints", i, "url")
@@ -229,7 +229,7 @@ class _Reader:
             if v == SELF_HOSTED:
                 continue
             if self.known("providers", path, v, "provider"):
-                providers.append(self.kb.get("providers", v).id)
+                providers.append(self.kb.require("providers", v).id)
             else:
                 ok = False
         if not ok:
@@ -288,7 +288,7 @@ def load_stack(path: str | Path, kb: KnowledgeBase, display: str | None = None) 
     data = reader.parse()
     if data is not None:
         reader.read(data)
-    if reader.problems:
+    if reader.problems or data is None:
         raise StackError(reader.problems)
     refs = tuple(fingerprint_references(reader.refs))
     return ScanResult(root=data["name"], tool_version=__version__, rules_version=kb.version, references=refs,

@@ -270,7 +270,7 @@ class Lexer:
             anchor = anchors[aid]
             try:
                 dispatch[anchor.kind](f, end, anchor)
-            except (ValueError, IndexError, UnicodeError) as exc:  # one odd anchor never costs the file
+            except Exception as exc:  # noqa: BLE001 - one odd anchor (a bad port, a deep construct) never costs the file
                 skips.append(Skipped(path, "partly analysed", f"{anchor.kind.name.lower()} at line {f.line_no(end)}: {type(exc).__name__}"))
         self._attribute(f)
         self._regions(f)
@@ -456,6 +456,8 @@ class Lexer:
         ns = a.payload
         start = end - len(ns) - 1
         data = f.data
+        if start > 0 and data[start - 1] == 0x40:  # "@google/generative-ai": an npm package's scope
+            return
         if start > 0 and data[start - 1] in _MODEL_LEFT:
             if data[start - 1] != 0x2F:  # "/": a path, a URL (its own anchors read Hub URLs), or a route
                 return

@@ -14,12 +14,14 @@ import concurrent.futures as cf
 import itertools
 import multiprocessing
 import os
+import signal
 import time
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from sovaudit import __version__
+from sovaudit import __version__, sanitize
 from sovaudit.detect.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detect import ARTIFACT_HEAD_BYTES, READERS, Detector, Lexer, SourceFile, lexer_for
+from sovaudit.detect.budget import OverBudget, alarm, file_limit
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
 from sovaudit.detect.snippets import suppressions, with_snippets
 from sovaudit.rules import KnowledgeBase
@@ -74,11 +76,44 @@ def _read(item: WalkItem, limit: int) -> bytes:
     return data
 
 
+Outcome = tuple[list[Reference], list[Skipped], list[Suppression], str]
+
+#: Reasons of the skips the time limits record.
+OVER_BUDGET = "over budget"
+NOT_SCANNED = "not scanned"
+
+
+def deadline_skip(path: str, deadline: float) -> Skipped:
+    return Skipped(path, NOT_SCANNED, f"the scan's deadline of {deadline:g} s was reached before this file was read")
+
+
 def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | None = None,
-              readers: tuple[Detector, ...] | None = None) -> tuple[list[Reference], list[Skipped], list[Suppression], str]:
+              readers: tuple[Detector, ...] | None = None, budget: float = 0.0, stop_at: float = 0.0,
+              deadline: float = 0.0) -> Outcome:
     """Scan one file. Returns (references, skips, inline suppressions, content digest); the digest
-    is "" when the file could not be read (so the result is not cached), "-" when nothing applies
-    to it (cached by its size and time stamp)."""
+    is "" when the file could not be read or was cut by a time limit (so the result is not cached),
+    "-" when nothing applies to it (cached by its size and time stamp).
+
+    ``budget``: wall-clock seconds the file may take (0 = no limit); past it the file is one
+    ``over budget`` skip and nothing else. ``stop_at`` (a ``time.time()``, 0 = none) is the scan's
+    deadline (``deadline`` seconds after its start): a file is not started after it, and a file
+    still being read when it comes is cut as well."""
+    limit = file_limit(budget, stop_at)
+    if limit < 0:
+        return [], [deadline_skip(item.path, deadline)], [], ""
+    t0 = time.perf_counter()
+    try:
+        with alarm(limit):
+            return _scan_file(item, kb, max_bytes, lexer, readers)
+    except OverBudget:
+        if stop_at and time.time() >= stop_at - 0.005 and (not budget or limit < budget):
+            return [], [Skipped(item.path, NOT_SCANNED, f"the scan's deadline of {deadline:g} s came while this file was read")], [], ""
+        return [], [Skipped(item.path, OVER_BUDGET, f"analysis stopped after {time.perf_counter() - t0:.1f} s "
+                                                    f"(the per-file budget is {budget:g} s); nothing from this file is reported")], [], ""
+
+
+def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | None = None,
+               readers: tuple[Detector, ...] | None = None) -> Outcome:
     lexer = lexer if lexer is not None else lexer_for(kb)
     applicable = [d for d in (READERS if readers is None else readers) if d.applies(item.path)]
     bin_readers = [d for d in applicable if d.binary]
@@ -111,7 +146,10 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | 
             skips.append(Skipped(item.path, "binary", "contains NUL bytes; not a text file"))
         return refs, skips, sups, digest
     utf8, enc = as_utf8(data)
-    r, s = lexer.analyse(item.path, utf8)
+    try:
+        r, s = lexer.analyse(item.path, utf8)
+    except Exception as exc:  # noqa: BLE001 - a bug on odd input costs this reading only, not the readers' results
+        r, s = [], [Skipped(item.path, "partly analysed", f"text analysis failed: {type(exc).__name__}")]
     refs.extend(r)
     skips.extend(s)
     if text_readers:
@@ -121,7 +159,10 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | 
             refs.extend(r)
             skips.extend(s)
     if refs:
-        refs = with_snippets(refs, utf8)
+        try:
+            refs = with_snippets(refs, utf8)
+        except Exception as exc:  # noqa: BLE001 - references without their source line beat no references
+            skips.append(Skipped(item.path, "partly analysed", f"snippets not cut: {type(exc).__name__}"))
     if b"sovaudit:" in utf8:
         sups.extend(suppressions(item.path, utf8.decode("utf-8", "replace")))
     return refs, skips, sups, digest
@@ -130,33 +171,98 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | 
 # -- worker side ---------------------------------------------------------------------------
 
 _WORKER: tuple[KnowledgeBase, Lexer] | None = None
+_BOARD: _Board | None = None
+_SLOT = -1
 
 
-def _init_worker(kb: KnowledgeBase) -> None:
-    global _WORKER
+class _Board:
+    """What each worker process is reading, in shared memory, for the main process's watchdog:
+    per slot the worker's pid, the index (in the scan's list of files) of its current file and
+    when it started it (``time.time()``; 0 = between files)."""
+
+    def __init__(self, ctx, slots: int):
+        self.lock = ctx.Lock()
+        self.pid = ctx.Array("q", slots, lock=False)
+        self.cur = ctx.Array("q", slots, lock=False)
+        self.started = ctx.Array("d", slots, lock=False)
+
+    def reset(self) -> None:
+        for i in range(len(self.pid)):
+            self.pid[i], self.cur[i], self.started[i] = 0, -1, 0.0
+
+    def claim(self) -> int:
+        with self.lock:
+            for i in range(len(self.pid)):
+                if self.pid[i] == 0:
+                    self.pid[i] = os.getpid()
+                    return i
+        return -1
+
+    def late(self, limit: float) -> list[tuple[int, int]]:
+        """(pid, file index) of every worker on one file for longer than ``limit`` seconds."""
+        now = time.time()
+        return [(self.pid[i], self.cur[i]) for i in range(len(self.pid))
+                if self.pid[i] and self.started[i] and now - self.started[i] > limit]
+
+
+def _init_worker(kb: KnowledgeBase, board: _Board | None = None) -> None:
+    global _WORKER, _BOARD, _SLOT
     lexer = lexer_for(kb)
     lexer.vocab.fork_safe()  # Hyperscan scratch space is per process
     _WORKER = (kb, lexer)
+    _BOARD = board
+    _SLOT = board.claim() if board is not None else -1
 
 
 def _finish(item: WalkItem, refs: list[Reference], skips: list[Skipped], sups: list[Suppression]) -> bytes:
     """One file's result, deduplicated, fingerprinted and sorted, as a cache blob. Everything that
     makes a reference unique and its fingerprint includes its path, so doing this per file gives
-    exactly what doing it over the whole tree would."""
+    exactly what doing it over the whole tree would. This is the boundary: every string taken from
+    the file is made safe here (``sovaudit.sanitize``: surrogates, control characters, length
+    caps, secrets), before the result is cached or leaves the worker."""
+    refs, skips, sups = sanitize.file_result(item.path, refs, skips, sups)
     return encode_result(item.path, fingerprint_references(_dedupe(refs)) if refs else (), skips, sups)
 
 
-def _scan_batch(items: list[WalkItem], max_bytes: int) -> list[tuple[bytes, str, float]]:
-    """Worker: (result blob, content digest, seconds) per item. Blobs are what the main process
-    caches and decodes, so a result crosses the process boundary once, as bytes."""
+def _scan_batch(batch: list[tuple[int, WalkItem]], max_bytes: int, budget: float = 0.0, stop_at: float = 0.0,
+                deadline: float = 0.0) -> list[tuple[bytes, str, float]]:
+    """Worker: (result blob, content digest, seconds) per (index, item). Blobs are what the main
+    process caches and decodes, so a result crosses the process boundary once, as bytes. Each file
+    is bounded by ``budget`` and the scan's deadline (the worker's main thread holds the timer);
+    the board tells the main process which file this worker is on, should the timer not be heard."""
     assert _WORKER is not None
     kb, lexer = _WORKER
+    board, slot = _BOARD, _SLOT
     out = []
-    for it in items:
+    for idx, it in batch:
         t0 = time.perf_counter()
-        r, s, sp, digest = scan_file(it, kb, max_bytes, lexer)
+        if board is not None and slot >= 0:
+            board.cur[slot], board.started[slot] = idx, time.time()
+        r, s, sp, digest = scan_file(it, kb, max_bytes, lexer, budget=budget, stop_at=stop_at, deadline=deadline)
         out.append((_finish(it, r, s, sp), digest, time.perf_counter() - t0))
+        if board is not None and slot >= 0:
+            board.started[slot] = 0.0
     return out
+
+
+#: Seconds past the deadline the main process waits for a worker to stop at its timer before it
+#: stops the workers itself.
+_DEADLINE_GRACE = 5.0
+#: Seconds past its budget a file may hold a worker before the main process stops the worker (the
+#: worker's own timer fires at the budget; this is for code that does not hear it).
+_KILL_GRACE = 5.0
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except (OSError, ValueError):  # already gone
+        pass
+
+
+def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        _kill(proc.pid)
 
 
 def _dedupe(refs: list[Reference]) -> list[Reference]:
@@ -213,13 +319,32 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             return False
         return True
 
+    budget = config.file_budget
+    stop_at = time.time() + config.deadline if config.deadline > 0 else 0.0
+
+    def late() -> bool:
+        return bool(stop_at) and time.time() >= stop_at
+
     def scan_here(it: WalkItem) -> None:
         t1 = time.perf_counter()
-        r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, lexer)
+        r, s, sp, digest = scan_file(it, kb, config.max_file_bytes, lexer, budget=budget, stop_at=stop_at,
+                                     deadline=config.deadline)
         record(it, _finish(it, r, s, sp), digest, time.perf_counter() - t1)
 
+    def not_scanned(it: WalkItem) -> None:
+        record(it, _finish(it, [], [deadline_skip(it.path, config.deadline)], []), "", 0.0)
+
+    def walk_until_deadline() -> Iterator[WalkItem]:
+        """The walk, stopped (and said so) when the deadline comes before it ends."""
+        for n, it in enumerate(iter_walk(config.root, config.excludes, config.use_gitignore, walk_skips)):
+            if stop_at and not n % 64 and late():
+                walk_skips.append(Skipped(".", NOT_SCANNED, f"the scan's deadline of {config.deadline:g} s came during the "
+                                                            f"walk: files past {it.path} were not listed"))
+                return
+            yield it
+
     jobs = config.jobs or os.cpu_count() or 1
-    walker = iter_walk(config.root, config.excludes, config.use_gitignore, walk_skips)
+    walker = walk_until_deadline()
     # a few files are not worth starting processes for: look ahead before deciding
     head: list[WalkItem] = []
     for it in walker:
@@ -234,37 +359,126 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
             if progress and n % 50 == 0:
                 progress(len(per_file) + len(hits), len(items))
     else:
-        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb,)) as pool:
-            futures: dict[cf.Future, list[WalkItem]] = {}
+        ctx = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else multiprocessing.get_context()
+        board = _Board(ctx, jobs)
+        index_of: dict[int, WalkItem] = {}
+        futures: dict[cf.Future, list[tuple[int, WalkItem]]] = {}
+        retry: list[tuple[int, WalkItem]] = []
+        pool: cf.ProcessPoolExecutor | None = None
+        hard = budget + _KILL_GRACE if budget > 0 else 0.0
 
-            def submit(batch: list[WalkItem]) -> None:
-                futures[pool.submit(_scan_batch, batch, config.max_file_bytes)] = batch
+        def new_pool() -> cf.ProcessPoolExecutor:
+            board.reset()
+            return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(kb, board))
 
-            def collect(done: Iterable[cf.Future]) -> None:
-                for fut in done:
-                    for it, (blob, digest, seconds) in zip(futures.pop(fut), fut.result()):
-                        record(it, blob, digest, seconds)
+        def submit(batch: list[tuple[int, WalkItem]]) -> None:
+            nonlocal pool
+            if late():
+                for _, it in batch:
+                    not_scanned(it)
+                return
+            if pool is None:
+                pool = new_pool()
+            try:
+                futures[pool.submit(_scan_batch, batch, config.max_file_bytes, budget, stop_at, config.deadline)] = batch
+            except cf.process.BrokenProcessPool:
+                retry.extend(batch)  # the watchdog stopped a worker: this pool takes no more work
 
-            batch: list[WalkItem] = []
+        def collect(done: Iterable[cf.Future]) -> None:
+            for fut in done:
+                batch = futures.pop(fut)
+                if fut.cancelled():
+                    for _, it in batch:
+                        not_scanned(it)
+                    continue
+                try:
+                    results = fut.result()
+                except cf.process.BrokenProcessPool:
+                    # a worker was stopped (or died): what it had not sent back is read again
+                    retry.extend((i, it) for i, it in batch if it.path not in per_file)
+                    continue
+                for (_, it), (blob, digest, seconds) in zip(batch, results):
+                    record(it, blob, digest, seconds)
+
+        def watchdog() -> bool:
+            """Stop a worker that has been on one file past the hard limit (its timer unheard: a
+            C routine that does not return); that file is an ``over budget`` skip. True if one was."""
+            if not hard:
+                return False
+            stuck = board.late(hard)
+            for pid, idx in stuck:
+                it = index_of.get(idx)
+                if it is not None and it.path not in per_file:
+                    record(it, _finish(it, [], [Skipped(it.path, OVER_BUDGET, f"the worker reading this file was stopped "
+                                                        f"after {hard:g} s (the per-file budget is {budget:g} s); nothing "
+                                                        "from this file is reported")], []), "", 0.0)
+                _kill(pid)
+            return bool(stuck)
+
+        def drain() -> bool:
+            """Wait for every batch in flight; False when the deadline's grace ran out first."""
+            while futures:
+                if late():  # batches no worker has started will not be: their files are not scanned
+                    for fut in list(futures):
+                        fut.cancel()
+                    collect([f for f in futures if f.cancelled()])
+                    if not futures:
+                        break
+                wait = 1.0 if hard else None
+                if stop_at:
+                    wait = min(wait or _DEADLINE_GRACE, max(0.05, stop_at - time.time()) if not late() else _DEADLINE_GRACE)
+                done, _ = cf.wait(list(futures), timeout=wait, return_when=cf.FIRST_COMPLETED)
+                if not done and late() and time.time() >= stop_at + _DEADLINE_GRACE:
+                    return False
+                collect(done)
+                if not done:
+                    watchdog()
+                if progress:
+                    progress(len(per_file) + len(hits), len(items))
+            return True
+
+        try:
+            batch: list[tuple[int, WalkItem]] = []
             size = 0
             for it in itertools.chain(head, (it for it in walker if triage(it))):
-                batch.append(it)
+                idx = len(index_of)
+                index_of[idx] = it
+                batch.append((idx, it))
                 size += min(it.size, BATCH_BYTES)
                 if size >= BATCH_BYTES or len(batch) >= BATCH_FILES:
                     submit(batch)
                     batch, size = [], 0
                     if len(futures) > 4 * jobs:  # keep memory flat: store results while walking
                         collect([f for f in futures if f.done()])
+                        watchdog()
             if batch:
                 submit(batch)
             if progress:
                 progress(len(per_file) + len(hits), len(items))
-            while futures:
-                done, _ = cf.wait(list(futures), return_when=cf.FIRST_COMPLETED)
-                collect(done)
-                if progress:
-                    progress(len(per_file) + len(hits), len(items))
+            finished = drain()
+            while finished and retry:  # the files a stopped worker's pool left: a new pool reads them
+                todo = [(i, it) for i, it in retry if it.path not in per_file]
+                retry.clear()
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                pool = None
+                for k in range(0, len(todo), BATCH_FILES):
+                    submit(todo[k:k + BATCH_FILES])
+                finished = drain()
+            if not finished or retry:
+                # workers that ignore their timer past the deadline (stuck outside the interpreter): stop them
+                if pool is not None:
+                    _kill_workers(pool)
+                for fut in list(futures):
+                    for _, it in futures.pop(fut):
+                        if it.path not in per_file:
+                            not_scanned(it)
+                for _, it in retry:
+                    if it.path not in per_file:
+                        not_scanned(it)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=not futures, cancel_futures=True)
     cached = 0
     if cache is not None:
         if hits:
@@ -277,7 +491,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     if progress:
         progress(len(items), len(items))
     refs: list[Reference] = []
-    skips: set[Skipped] = set(walk_skips)
+    skips: set[Skipped] = {sanitize.skipped(s) for s in walk_skips}
     sups: set[Suppression] = set()
     for path in sorted(per_file):  # each file's references are sorted already
         r, s, sp = per_file[path]
@@ -295,7 +509,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         slowest=tuple((p, round(s, 3)) for s, p in sorted(timings, key=lambda x: (-x[0], x[1]))[:20]),
     )
     return ScanResult(
-        root=os.path.basename(os.path.abspath(config.root)) or config.root,
+        root=sanitize.clean_path(os.path.basename(os.path.abspath(config.root)) or config.root),
         tool_version=__version__,
         rules_version=kb.version,
         references=tuple(refs),

@@ -5,46 +5,13 @@ from __future__ import annotations
 
 import re
 
+from sovaudit import sanitize as _sanitize
 from sovaudit.model import Suppression
 
 SNIPPET_MAX = 240
 
-# KEY=value / key: value where the key names a secret, and common token shapes anywhere.
-_SECRET_ASSIGN = re.compile(
-    r"(?P<key>[A-Za-z0-9_.-]*(?:api[_-]?key|apikey|token|secret|passw(?:or)?d|credential|private[_-]?key|access[_-]?key|auth)[A-Za-z0-9_.-]*)"
-    r"(?P<sep>[\"']?\s*(?:=|:|:=|=>)\s*)(?P<q>[\"']?)(?P<scheme>(?:Bearer|Basic|Token)\s+)?(?P<val>[^\s\"',;)}\[\]]+)",
-    re.IGNORECASE,
-)
-_TOKEN_SHAPES = re.compile(
-    r"\b(?:sk-[A-Za-z0-9_-]{16,}|sk-ant-[A-Za-z0-9_-]{16,}|hf_[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{30,}"
-    r"|gh[pousr]_[A-Za-z0-9]{30,}|xox[abpr]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
-)
-# values that name where a secret comes from rather than being one
-_REFERENCE_VALUE = re.compile(r"^(?:\$|os\.environ|os\.getenv|getenv\(|process\.env|env\(|Deno\.env|secretKeyRef|valueFrom|var\.|settings\.|config\.|<)")
-
-
-#: Every key ``_SECRET_ASSIGN`` accepts holds one of these (lower-cased). The pattern's leading
-#: ``[A-Za-z0-9_.-]*`` makes it try every position of a line (about 27 us for a 50-character line);
-#: an ASCII line without any of them cannot match, and is not searched. Other lines are: under
-#: IGNORECASE ``re`` folds a few non-ASCII letters (U+017F, U+212A) that ``str.lower`` keeps.
-_SECRET_KEY_WORDS = ("key", "token", "secret", "passw", "credential", "auth")
-
-
-def _assign(m: re.Match) -> str:
-    val = m.group("val")
-    if _REFERENCE_VALUE.match(val) or len(val) < 4:
-        return m.group(0)
-    return f"{m.group('key')}{m.group('sep')}{m.group('q')}{m.group('scheme') or ''}[REDACTED]"
-
-
-def redact(line: str) -> str:
-    if not line.isascii() or any(w in line.lower() for w in _SECRET_KEY_WORDS):
-        line = _SECRET_ASSIGN.sub(_assign, line)
-    return _TOKEN_SHAPES.sub("[REDACTED]", line)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
+#: One secrets policy for the whole tool: ``sovaudit.sanitize`` (linear-time patterns, google-re2).
+redact = _sanitize.redact
 
 def clean_line(raw: bytes, column: int = 1) -> str:
     """One source line as report text: decoded, cut to ``SNIPPET_MAX`` characters around
@@ -53,9 +20,10 @@ def clean_line(raw: bytes, column: int = 1) -> str:
     if len(raw) > 4 * SNIPPET_MAX:
         lo = max(0, column - 1 - SNIPPET_MAX // 2)
         raw = raw[lo:lo + 2 * SNIPPET_MAX]
-    text = _CONTROL.sub("", raw.decode("utf-8", "replace").replace("\t", " ")).strip()
+    text = raw.decode("utf-8", "replace")
     cut = len(text) > SNIPPET_MAX
-    text = text[:SNIPPET_MAX]
+    # cut (with a little slack, so a secret at the edge is still seen whole), clean, redact, cut
+    text = _sanitize.clean(text[:SNIPPET_MAX + 160].replace("\t", " "), SNIPPET_MAX + 160).strip()
     text = redact(text)
     if cut or len(text) > SNIPPET_MAX:
         text = text[: SNIPPET_MAX - 1] + "…"

@@ -2,8 +2,9 @@
 
 * ``*.gguf``: the key/value metadata section is parsed from the leading bytes the scanner hands over
   (``SourceFile.data``, the first 16 MiB). ``gguf.GGUFReader`` is not used because it takes a path
-  and memory-maps the whole file (detectors do no I/O of their own); the value-type codes come from
-  the ``gguf`` package. One ``gguf`` reference names the file's model: its Hub repo when the metadata
+  and memory-maps the whole file (detectors do no I/O of their own), and the ``gguf`` package pulls
+  in numpy (73 MB) for the few constants read here: the magic, the value-type codes and the file-type
+  names are written out below (the tests check them against the package). One ``gguf`` reference names the file's model: its Hub repo when the metadata
   names one (``general.repo_url`` / ``general.url``, else the conversion source
   ``general.source.repo_url`` / ``general.source.url`` / ``huggingface.repository``), else
   ``general.name``, else the file name. Its attributes carry the license, architecture, file type
@@ -24,7 +25,6 @@ yielding what could be read; metadata cut off by the scanner's 16 MiB head yield
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import struct
@@ -41,18 +41,17 @@ _SCALARS = {0: ("B", 1), 1: ("b", 1), 2: ("H", 2), 3: ("h", 2), 4: ("I", 4), 5: 
 _STRING, _ARRAY = 8, 9
 
 
-@functools.lru_cache(maxsize=1)
-def _gguf_constants() -> tuple[bytes, Any]:
-    """(the magic bytes, the package's ``LlamaFileType``) -- imported on the first GGUF file, not
-    at start-up (the package pulls in numpy: 60 ms for every command). Falls back to the published
-    magic if the package's layout changes."""
-    try:  # the package is a dependency
-        from gguf.constants import GGUF_MAGIC, GGUFValueType, LlamaFileType
-    except Exception:  # pragma: no cover
-        return struct.pack("<I", 0x46554747), None
-    # keep in step with the package's own enumeration
-    assert int(GGUFValueType.STRING) == _STRING and int(GGUFValueType.ARRAY) == _ARRAY
-    return struct.pack("<I", GGUF_MAGIC), LlamaFileType
+#: ``gguf.constants.GGUF_MAGIC`` ("GGUF" little-endian)
+GGUF_MAGIC = struct.pack("<I", 0x46554747)
+#: ``gguf.constants.LlamaFileType``: the ``general.file_type`` codes (the quantisation of the file),
+#: their names without the ``MOSTLY_`` / ``ALL_`` prefix. An unknown code is shown as its number.
+GGUF_FILE_TYPES = {
+    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S",
+    12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K",
+    19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS", 23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL",
+    26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S", 29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16",
+    36: "TQ1_0", 37: "TQ2_0", 38: "MXFP4_MOE", 39: "NVFP4", 40: "Q1_0", 1024: "GUESSED",
+}
 
 
 _HF_HOST_RE = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/", re.IGNORECASE)
@@ -62,6 +61,10 @@ _ST_MODEL_KEY_RE = re.compile(
     r"(^|[._])(base_model(_name_or_path)?|_?name_or_path|model_id|model_name|model_repo|repo_id|hf_repo|source_model|sd_model_name)$",
     re.IGNORECASE,
 )
+
+
+#: Longest metadata string kept (general.name, URLs, licenses); longer ones are read past, unkept.
+_MAX_META_STRING = 4096
 
 
 class _Truncated(Exception):
@@ -101,7 +104,7 @@ class _GGUFMeta:
     def _string(self, off: int, keep: bool = True) -> tuple[str, int]:
         n, off = self._unpack("Q", off)
         end = self._take(off, n)
-        if not keep:
+        if not keep or n > _MAX_META_STRING:  # a 5 MB "model name" names nothing: not kept
             return "", end
         return self.data[off:end].decode("utf-8", errors="replace"), end
 
@@ -139,7 +142,7 @@ class _GGUFMeta:
 
     def parse(self) -> None:
         d = self.data
-        if len(d) < 4 or d[:4] != _gguf_constants()[0]:
+        if len(d) < 4 or d[:4] != GGUF_MAGIC:
             raise ValueError("corrupt GGUF header: bad magic (not a GGUF file)")
         if len(d) < 24:
             raise ValueError(f"corrupt GGUF header: file is only {len(d)} bytes")
@@ -315,13 +318,7 @@ class WeightsHeaderDetector(Detector):
 
     @staticmethod
     def _file_type_name(ft: int) -> str:
-        file_types = _gguf_constants()[1]
-        if file_types is not None:
-            try:
-                return file_types(ft).name.removeprefix("MOSTLY_").removeprefix("ALL_")
-            except ValueError:
-                pass
-        return str(ft)
+        return GGUF_FILE_TYPES.get(ft, str(ft))
 
     # -- safetensors -------------------------------------------------------------------------
     def _safetensors(self, f: SourceFile, kb: KnowledgeBase) -> Iterable[Reference | Skipped]:

@@ -571,8 +571,8 @@ class _Builder:
         for mid in sorted(self.prov):
             self.model(mid)
         adjacency: dict[str, dict[str, list[str]]] = {}
-        for (u, v, key) in sorted(self.edges):
-            targets = adjacency.setdefault(u, {}).setdefault(self.edges[(u, v, key)]["type"], [])
+        for (u, v, etype) in sorted(self.edges):
+            targets = adjacency.setdefault(u, {}).setdefault(self.edges[(u, v, etype)]["type"], [])
             if not targets or targets[-1] != v:
                 targets.append(v)
         adj = {u: {t: tuple(vs) for t, vs in m.items()} for u, m in adjacency.items()}
@@ -736,7 +736,7 @@ class _Builder:
             else:
                 sv = placed[pkey] = self._place_serving(r)
             if sv is None:
-                options = {}
+                options: dict[tuple, _Serving] = {}
                 for cand, weights_only in files.get(r.path, ()):
                     if weights_only and r.form not in WEIGHT_FORMS:
                         continue
@@ -885,11 +885,11 @@ class _Builder:
         self.node(nid, name=r.id, ecosystem=eco, entry=rule or UNKNOWN, publisher=publisher or UNKNOWN,
                   country=country or UNKNOWN)
         self.subject_to(nid, country, rule)
-        for e in entries:
-            if e.section == "hardware":
-                self.edge(nid, self.hardware(e.id), "runs-on")
-            elif e.section == "providers":
-                self.edge(nid, self.provider(e.id), "connects-to")
+        for entry in entries:
+            if entry.section == "hardware":
+                self.edge(nid, self.hardware(entry.id), "runs-on")
+            elif entry.section == "providers":
+                self.edge(nid, self.provider(entry.id), "connects-to")
         return Use(r, loc, nid)
 
 

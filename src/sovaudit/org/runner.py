@@ -85,16 +85,12 @@ def _write_frame(fh: IO[bytes], obj: Any) -> None:
 
 def _knowledge_base(settings: AuditSettings, kbs: dict[tuple[Any, ...], Any]) -> Any:
     """The knowledge base for these settings, loaded once per process and shared by its audits
-    (``audit(config, kb=...)``). None where the library does not offer ``load_rules``: then each
-    audit loads its own, which is slower and gives the same document."""
+    (``audit(config, kb=...)``)."""
+    from sovaudit.api import load_rules
+
     key = (settings.rules_dirs, settings.cache_dir)
     if key not in kbs:
-        try:
-            from sovaudit.api import load_rules
-        except ImportError:  # pragma: no cover - the library moved it
-            kbs[key] = None
-        else:
-            kbs[key] = load_rules(settings.rules_dirs, settings.cache_dir)
+        kbs[key] = load_rules(settings.rules_dirs, settings.cache_dir)
     return kbs[key]
 
 
@@ -108,7 +104,7 @@ def audit_one(request: AuditRequest, kbs: dict[tuple[Any, ...], Any]) -> AuditRe
     try:
         kb = _knowledge_base(request.settings, kbs)
         config = sovaudit.AuditConfig(root=request.root, **request.settings.audit_kwargs())
-        result = sovaudit.audit(config, kb=kb) if kb is not None else sovaudit.audit(config)
+        result = sovaudit.audit(config, kb=kb)
         data = jsondoc.dumps(result).encode("utf-8")
         doc_rows = rows(jsondoc.to_document(result))
     except sovaudit.AuditError as exc:

@@ -97,6 +97,11 @@ def write_all(result, formats: list[str], folder: str, jobs: int = 0) -> dict[st
     when every format succeeded."""
     import os
 
+    from sovaudit.report.common import ReportError
+
+    if not result.assessment.assessed:
+        # a result straight from the scan stage has no exposure yet, which a report would show as none
+        raise ReportError("the result was not assessed: get it from sovaudit.audit() (or api.after_scan)")
     formats = [canonical(f) for f in formats]
     groups = _groups(formats)
     workers = min(len(groups), jobs or os.cpu_count() or 1)

@@ -103,7 +103,7 @@ class View:
                 return getattr(c, "common_name", None) or c.name
         except Exception:  # pragma: no cover - pycountry is a dependency of the rules loader
             pass
-        return "European Union" if code == "EU" else code
+        return code
 
     def label(self, node: str) -> str:
         """A short human label for a graph node: its name and id."""

@@ -174,7 +174,7 @@ def page_data(c: Comparison) -> dict[str, Any]:
     from sovaudit.report.html import colours, jclass
 
     juris = sorted({j.jurisdiction for s in c.stacks for la in s.layers for j in la.jurisdictions}, key=jurisdiction_sort_key)
-    colour = colours(juris)
+    colour = colours(juris, frozenset(j for j, orders in c.orders if orders))
     rows = []
     for layer in LAYERS:
         rows.append({"layer": layer.value, "title": LAYER_TITLES[layer],

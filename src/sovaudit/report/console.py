@@ -120,6 +120,14 @@ def print_summary(result: ScanResult, err: bool = False, verbose: bool = False) 
               f"{st.files_seen} files" + (f" in {units} projects" if units > 1 else "")
               + f", {len(result.references)} references, {len({s.path for s in result.skipped})} skipped"
               + (f" ({st.files_cached} from cache)" if st.files_cached else "") + f" in {st.seconds:.1f}s")
+    late = sum(1 for sk in result.skipped if sk.reason == "not scanned" and sk.path != ".")
+    walk_cut = any(sk.reason == "not scanned" and sk.path == "." for sk in result.skipped)
+    over = sum(1 for sk in result.skipped if sk.reason == "over budget")
+    parts = [x for x in (f"{late} file(s) not scanned: the scan's deadline was reached" if late else "",
+                         "the walk was stopped by the deadline" if walk_cut else "",
+                         f"{over} file(s) over the per-file time budget" if over else "") if x]
+    if parts:  # a partial scan says so before anything else
+        con.print("[yellow]" + escape("; ".join(parts) + "; the reports hold what was found and list them as skipped") + "[/yellow]")
     by_kind: dict[Kind, dict[tuple[str, str, str], list]] = {k: defaultdict(list) for k in TITLES}
     for r in result.references:
         if r.kind in by_kind and r.context != Context.COMMENT:

@@ -2,18 +2,21 @@
 
 Writers consume only the final ``ScanResult``. The knowledge base and the policy are not passed to
 them: the names, countries and public sources of the entities exposures go through, every source of
-the regimes that apply, the loaded policy rules, the ``--fail-on`` threshold and the report time
-(from ``SOURCE_DATE_EPOCH``, else none) are copied into a ``ReportContext`` here.
+the regimes that apply, the loaded policy rules, the ``--fail-on`` threshold, the report time
+(``SOURCE_DATE_EPOCH`` when set, for reproducible reports, else now), the audited git revision, the
+knowledge base's date and a line saying what the Hub did are copied into a ``ReportContext`` here.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
+import re
 from dataclasses import replace
 from typing import Any
 
-from sovaudit.model import UNKNOWN, EntityInfo, PolicyRuleInfo, RegimeSources, ReportContext, ScanResult
+from sovaudit.model import UNKNOWN, EntityInfo, PolicyRuleInfo, RegimeSources, ReportContext, ScanResult, VcsInfo
 
 
 def source_date(env: dict[str, str] | None = None) -> str:
@@ -26,6 +29,43 @@ def source_date(env: dict[str, str] | None = None) -> str:
     except (OverflowError, OSError, ValueError):
         return ""
     return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def report_time(env: dict[str, str] | None = None) -> str:
+    """The time reports carry: ``SOURCE_DATE_EPOCH`` when set (reproducible builds: two audits of
+    one tree give byte-identical reports), else the current UTC time to the second."""
+    return source_date(env) or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=1)
+def rules_date() -> str:
+    """The date of the shipped knowledge base: the newest dated section of ``rules/CHANGELOG.md``
+    (every fact change is listed there), "" when it cannot be read."""
+    from sovaudit.rules import shipped_rules_dir
+
+    try:
+        text = (shipped_rules_dir() / "CHANGELOG.md").read_text("utf-8")
+    except (OSError, UnicodeDecodeError, FileNotFoundError):
+        return ""
+    dates = re.findall(r"^## (\d{4}-\d{2}-\d{2})\b", text, re.M)
+    return max(dates) if dates else ""
+
+
+def network_line(result: ScanResult) -> str:
+    """What the Hugging Face Hub did for this audit, never more than it did: 'offline: the Hub
+    was not consulted', 'Hub unreachable: 2 of 4 models unverified', 'Hub consulted for 4 models'
+    or 'Hub not needed: no model to look up'."""
+    if result.offline:
+        return "offline: the Hub was not consulted"
+    statuses = [dict(p.details).get("hub", "") for p in result.provenance]
+    asked = [s for s in statuses if s]
+    if not asked:
+        return "Hub not needed: no model to look up"
+    failed = sum(1 for s in asked if s in ("unreachable", "error", "malformed"))
+    if failed:
+        what = "unreachable" if all(s == "unreachable" for s in asked if s in ("unreachable", "error", "malformed")) else "failing"
+        return f"Hub {what}: {failed} of {len(asked)} models unverified"
+    return f"Hub consulted for {len(asked)} model{'s' if len(asked) != 1 else ''}"
 
 
 def _condition(c: Any) -> str:
@@ -93,6 +133,9 @@ def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
     for la in result.assessment.layers:
         for j in la.jurisdictions:
             nodes.add(f"jurisdiction:{j.jurisdiction}")
+            nodes.update(f"jurisdiction:{r.jurisdiction}" for r in j.regimes)  # an order's regimes (DE -> EU)
+    if result.assessment.home:
+        nodes.add(f"jurisdiction:{result.assessment.home}")
     nodes.discard("")
     subj = _subjects(routes)
     prov = {p.model_id: p for p in result.provenance}
@@ -176,21 +219,33 @@ def regimes(result: ScanResult, kb: Any) -> tuple[RegimeSources, ...]:
 
 
 def build_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str = "none",
-                  env: dict[str, str] | None = None) -> ReportContext:
+                  env: dict[str, str] | None = None, vcs: VcsInfo | None = None) -> ReportContext:
     return ReportContext(
-        generated=source_date(env),
+        generated=report_time(env),
         fail_on=fail_on or "none",
         policy_sources=tuple(policy.sources) if policy is not None else (),
         policy_rules=policy_rules(policy),
-        entities=entities(result, kb),
+        entities=(ents := entities(result, kb)),
         regimes=regimes(result, kb),
+        orders=_orders(ents, kb),
+        vcs=vcs or VcsInfo(),
+        rules_date=rules_date(),
+        network=network_line(result),
     )
 
 
+def _orders(ents: tuple[EntityInfo, ...], kb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    from sovaudit.assess.exposure import memberships
+
+    member = memberships(kb)
+    codes = sorted({e.node.split(":", 1)[1] for e in ents if e.node.startswith("jurisdiction:")})
+    return tuple((c, member[c]) for c in codes if member.get(c))
+
+
 def with_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str = "none",
-                 env: dict[str, str] | None = None) -> ScanResult:
+                 env: dict[str, str] | None = None, vcs: VcsInfo | None = None) -> ScanResult:
     """The result with its ``report`` context (the last step before writing)."""
-    return replace(result, report=build_context(result, kb, policy, fail_on, env))
+    return replace(result, report=build_context(result, kb, policy, fail_on, env, vcs))
 
 
 def context_to_dict(ctx: ReportContext) -> dict[str, Any]:
@@ -206,4 +261,8 @@ def context_to_dict(ctx: ReportContext) -> dict[str, Any]:
                       "note": e.note} for e in ctx.entities],
         "regimes": [{"jurisdiction": r.jurisdiction, "id": r.id, "official_name": r.official_name,
                      "sources": list(r.sources)} for r in ctx.regimes],
+        "vcs": {"commit": ctx.vcs.commit, "branch": ctx.vcs.branch, "remote": ctx.vcs.remote,
+                "root_prefix": ctx.vcs.root_prefix},
+        "rules_date": ctx.rules_date,
+        "network": ctx.network,
     }

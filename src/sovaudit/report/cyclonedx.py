@@ -5,16 +5,23 @@ written; a BOM that does not validate raises ``ReportError`` (nothing is written
 
 * models are ``machine-learning-model`` components: supplier (the publishing lab, its address
   country the lab's jurisdiction), licenses (SPDX ids where they are SPDX, names otherwise),
-  ``pedigree.ancestors`` for the lineage, ``evidence.occurrences`` with file, line and column;
+  ``pedigree.ancestors`` for the lineage, ``evidence.occurrences`` with file, line and column, a
+  ``pkg:huggingface/ORG/NAME@REVISION`` purl for a Hub model (the revision, and the component's
+  version, when the Hub or the code names one), and a ``modelCard`` (task, architecture, the
+  sovaudit facts as its properties, API-only dependence as a limitation). The library cannot emit
+  ``modelCard`` yet: it is added to the library's JSON and XML afterwards, and the result is
+  validated again with the library's validators;
 * API providers and endpoints are ``services`` with their endpoints, a trust-boundary flag and the
   outbound data flow; clouds (with their regions nested) are ``platform`` components, accelerator
-  vendors ``device`` components, packages ``library`` components with a purl;
+  vendors ``device`` components, packages ``library`` components with a purl, and the version
+  (``pkg:pypi/vllm@0.6.3``) when every manifest that names the package pins the same one;
 * what CycloneDX cannot hold (control, weights availability, jurisdictions per exposure, the
   legal regimes, model-card facts the library does not model) goes into ``sovaudit:`` properties;
 * ``dependencies`` follow the exposure routes (model -> provider, region -> cloud, -> hardware).
 
 Deterministic: bom-refs are the graph's node ids, the serial number is a UUIDv5 of the BOM's own
-content and the timestamp comes from ``SOURCE_DATE_EPOCH`` (none when unset).
+content and the timestamp is the audit's (``SOURCE_DATE_EPOCH`` when set). ``metadata.component`` is
+the audited tree: its git commit as version, origin as a ``vcs`` external reference.
 """
 
 from __future__ import annotations
@@ -84,6 +91,36 @@ def _licenses(lid: str) -> list[Any]:
     return [DisjunctiveLicense(id=fixed)] if fixed else [DisjunctiveLicense(name=lid)]
 
 
+def _hub_purl(model_id: str, revision: str = "") -> Any:
+    """``pkg:huggingface/ORG/NAME@REVISION`` for a Hub id (``Qwen/Qwen2.5-7B-Instruct``), None for
+    anything else (an API model name, a file)."""
+    from packageurl import PackageURL
+
+    parts = model_id.split("/")
+    if len(parts) != 2 or not all(parts) or any(c in model_id for c in ":@ "):
+        return None
+    try:
+        return PackageURL(type="huggingface", namespace=parts[0], name=parts[1], version=revision.lower() or None)
+    except ValueError:
+        return None
+
+
+def _pinned(constraints: set[str], eco: str) -> str:
+    """The one version every constraint pins (``==1.2.3``, a lock file's ``1.2.3``), else ""."""
+    import re
+
+    versions = set()
+    for c in constraints:
+        c = c.strip()
+        m = re.fullmatch(r"===?\s*([0-9A-Za-z.+!_-]+)", c) if eco == "pypi" else re.fullmatch(r"=?v?([0-9][0-9A-Za-z.+_-]*)", c)
+        if m is None and eco == "pypi":
+            m = re.fullmatch(r"([0-9][0-9A-Za-z.+!_-]*)", c)  # a lock file's bare version
+        if m is None or "*" in c:
+            return ""
+        versions.add(m.group(1))
+    return versions.pop() if len(versions) == 1 else ""
+
+
 class _Builder:
     def __init__(self, result: ScanResult):
         self.r = result
@@ -94,6 +131,12 @@ class _Builder:
         self.regimes: dict[str, set[str]] = defaultdict(set)
         self.deps: dict[str, set[str]] = defaultdict(set)
         self.named: set[str] = set()
+        # a revision the code pins (from_pretrained(..., revision="...")), when the Hub gave none
+        self.revisions: dict[str, str] = {}
+        for ref in result.references:
+            rev = ref.attribute("revision") if ref.kind.value == "model" else ""
+            if rev and len(set(self.revisions.get(ref.id, rev).split()) | {rev}) == 1:
+                self.revisions[ref.id] = rev
         for ex in result.assessment.exposures:
             for p in ex.paths:
                 first = p.nodes[1] if len(p.nodes) > 1 else ""
@@ -168,6 +211,7 @@ class _Builder:
                                        ("lineage:child", link.child), ("lineage:country", link.country)]),
                 ))
             details = dict(p.details) if p is not None else {}
+            revision = details.get("sha", "") or self.revisions.get(m.model_id, "")
             props = [
                 ("control", m.control), ("weights", m.weights),
                 ("license:class", m.license_class), ("license:terms", list(m.license_terms)),
@@ -180,6 +224,7 @@ class _Builder:
             props += self.exposure_props(node)
             out.append(L["Component"](
                 type=L["ComponentType"].MACHINE_LEARNING_MODEL, name=m.model_id, bom_ref=node,
+                purl=_hub_purl(m.model_id, revision), version=revision or None,
                 supplier=supplier, publisher=(lab_e.name if lab_e is not None else pub) or None,
                 licenses=_licenses(m.license_id),
                 pedigree=L["Pedigree"](ancestors=ancestors) if ancestors else None,
@@ -240,20 +285,31 @@ class _Builder:
         from packageurl import PackageURL
 
         L = self.L
+        constraints: dict[str, set[str]] = defaultdict(set)
+        for ref in self.r.references:
+            if ref.kind.value == "package":
+                from sovaudit.graph.build import package_node
+
+                v = ref.attribute("version")
+                if v or ref.form not in ("import", "image", "command", "call"):  # a use states no version
+                    constraints[package_node(ref.id, ref.attribute("ecosystem", "python"))].add(v)
         out = []
         for n in sorted(x for x in self.all_nodes() if x.startswith("package:")):
             key = n.split(":", 1)[1]
             eco, name = ("npm", key[4:]) if key.startswith("npm/") else ("pypi", key)
             e = self.entity(n)
+            seen = {c for c in constraints.get(n, set()) if c}
+            version = _pinned(seen, eco) if seen and "" not in constraints.get(n, set()) else ""
             try:
-                purl = PackageURL(type=eco, name=name)
+                purl = PackageURL(type=eco, name=name, version=version or None)
             except ValueError:
                 purl = None
             out.append(L["Component"](
-                type=L["ComponentType"].LIBRARY, name=name, bom_ref=n, purl=purl,
+                type=L["ComponentType"].LIBRARY, name=name, bom_ref=n, purl=purl, version=version or None,
                 supplier=_org("", e.country if e is not None else ""),
                 evidence=self.occurrences(n),
-                properties=_props([("kind", "package"), ("ecosystem", eco), ("knowledge-base", e.note if e else "")]
+                properties=_props([("kind", "package"), ("ecosystem", eco), ("knowledge-base", e.note if e else ""),
+                                   ("version-constraints", sorted(seen))]
                                   + self.exposure_props(n)),
             ))
         return out
@@ -313,10 +369,29 @@ class _Builder:
         from cyclonedx.model.component import Component, ComponentType
 
         L = self.L
+        ctx = self.r.report
+        vcs = ctx.vcs
+        refs = []
+        if vcs.known:
+            from cyclonedx.model import ExternalReference, ExternalReferenceType, XsUri
+
+            from sovaudit.walk.vcs import remote_uri
+
+            repo = remote_uri(vcs.remote)
+            if repo:
+                try:
+                    refs.append(ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(repo),
+                                                  comment=f"commit {vcs.commit}" + (f" on {vcs.branch}" if vcs.branch else "")))
+                except ValueError:
+                    pass
         root = Component(type=ComponentType.APPLICATION, name=self.r.root, bom_ref="root",
-                         properties=_props([("rules-version", self.r.rules_version), ("offline", str(self.r.offline).lower()),
-                                            ("verdict", self.v.verdict["text"]), ("fail-on", self.r.report.fail_on),
-                                            ("policies", list(self.r.report.policy_sources))]))
+                         version=vcs.commit or None, external_references=refs or None,
+                         properties=_props([("rules-version", self.r.rules_version), ("rules-date", ctx.rules_date),
+                                            ("offline", str(self.r.offline).lower()), ("network", ctx.network),
+                                            ("vcs:commit", vcs.commit), ("vcs:branch", vcs.branch),
+                                            ("vcs:remote", vcs.remote), ("vcs:path", vcs.root_prefix),
+                                            ("verdict", self.v.verdict["text"]), ("fail-on", ctx.fail_on),
+                                            ("policies", list(ctx.policy_sources))]))
         bom = Bom(serial_number=_PLACEHOLDER)
         _fast_dependencies(bom)
         bom.metadata.timestamp = (_dt.datetime.strptime(self.r.report.generated, "%Y-%m-%dT%H:%M:%SZ")
@@ -440,6 +515,107 @@ def validate(text: str, fmt: str) -> None:
         raise ReportError(f"CycloneDX {fmt.upper()} BOM failed schema validation, not written: {err}")
 
 
+def model_cards(result: ScanResult) -> dict[str, dict[str, Any]]:
+    """bom-ref -> the CycloneDX 1.6 ``modelCard`` of each model component: the task and
+    architecture where known (Hub pipeline tag, the knowledge base's task, a GGUF header's
+    architecture), API-only dependence and an unestablished lineage as technical limitations, and
+    what sovaudit established about the model as the card's properties."""
+    prov = {p.model_id: p for p in result.provenance}
+    arch: dict[str, str] = {}
+    for ref in result.references:
+        if ref.kind.value == "model" and ref.attribute("architecture"):
+            arch.setdefault(ref.id, ref.attribute("architecture"))
+    out: dict[str, dict[str, Any]] = {}
+    for m in result.assessment.models:
+        p = prov.get(m.model_id)
+        details = dict(p.details) if p is not None else {}
+        params: dict[str, Any] = {}
+        task = details.get("pipeline_tag") or details.get("task")
+        if task:
+            params["task"] = task
+        if arch.get(m.model_id):
+            params["architectureFamily"] = arch[m.model_id]
+        limits = []
+        if m.weights == "api-only":
+            who = p.provider.value if p is not None and p.provider.known else "its provider"
+            limits.append(f"API-only: the weights are not published, so {who} controls availability, updates and terms")
+        if m.lineage_status == "inferred":
+            limits.append("Lineage inferred from naming conventions, not stated by a source")
+        elif m.lineage_status != "established":
+            limits.append("Lineage not established: the jurisdictions of its ancestors' makers are not known")
+        props = [("control", m.control), ("weights", m.weights), ("license:class", m.license_class),
+                 ("origin:countries", ",".join(m.countries)), ("lineage", m.lineage_status),
+                 ("provenance", m.status), ("parameters", details.get("parameters", "")),
+                 ("library", details.get("library", ""))]
+        card: dict[str, Any] = {}
+        if params:
+            card["modelParameters"] = params
+        if limits:
+            card["considerations"] = {"technicalLimitations": limits}
+        card["properties"] = [{"name": f"sovaudit:{k}", "value": str(v)} for k, v in props if v not in ("", None)]
+        out[f"model:{m.model_id}"] = card
+    return out
+
+
+def _with_model_cards(text: str, result: ScanResult) -> str:
+    """The library's JSON with each model component's ``modelCard`` added (in the schema's place
+    among the component's keys does not matter in JSON)."""
+    import json
+
+    cards = model_cards(result)
+    if not cards:
+        return text
+    doc = json.loads(text)
+    for c in doc.get("components", []):
+        card = cards.get(c.get("bom-ref", ""))
+        if card is not None and c.get("type") == "machine-learning-model":
+            c["modelCard"] = card
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _with_model_cards_xml(text: str, result: ScanResult) -> str:
+    """The library's XML with each model component's ``<modelCard>`` added where the 1.6 schema
+    puts it (after ``evidence`` / ``releaseNotes``, before ``data``)."""
+    from lxml import etree
+
+    cards = model_cards(result)
+    if not cards:
+        return text
+    ns = "http://cyclonedx.org/schema/bom/1.6"
+    q = lambda tag: f"{{{ns}}}{tag}"  # noqa: E731
+    try:
+        root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_blank_text=True))
+    except etree.XMLSyntaxError:  # the library's own text as it is: the validator says what is wrong
+        return text
+    comps = root.find(q("components"))
+    for c in (comps if comps is not None else ()):
+        card = cards.get(c.get("bom-ref", ""))
+        if card is None or c.get("type") != "machine-learning-model":
+            continue
+        mc = etree.Element(q("modelCard"))
+        params = card.get("modelParameters", {})
+        if params:
+            mp = etree.SubElement(mc, q("modelParameters"))
+            for key in ("task", "architectureFamily"):  # the schema's order
+                if params.get(key):
+                    etree.SubElement(mp, q(key)).text = params[key]
+        limits = card.get("considerations", {}).get("technicalLimitations", [])
+        if limits:
+            tl = etree.SubElement(etree.SubElement(mc, q("considerations")), q("technicalLimitations"))
+            for x in limits:
+                etree.SubElement(tl, q("technicalLimitation")).text = x
+        if card.get("properties"):
+            props = etree.SubElement(mc, q("properties"))
+            for prop in card["properties"]:
+                etree.SubElement(props, q("property"), name=prop["name"]).text = prop["value"]
+        after = [e for e in c if e.tag in (q("properties"), q("components"), q("evidence"), q("releaseNotes"))]
+        if after:
+            after[-1].addnext(mc)
+        else:
+            c.append(mc)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")
+
+
 # The BOM of the last result rendered, so that JSON and XML of one scan build it once.
 _LAST: list[Any] = []
 
@@ -449,7 +625,7 @@ def _bom_and_serial(result: ScanResult) -> tuple[Any, str, str]:
     if _LAST and _LAST[0] is result:
         return _LAST[1], _LAST[2], _LAST[3]
     bom = _Builder(result).bom()
-    text = _serialise(bom, "json")
+    text = _with_model_cards(_serialise(bom, "json"), result)
     serial = str(uuid.uuid5(_NAMESPACE, hashlib.sha256(text.encode("utf-8")).hexdigest()))
     _LAST[:] = [result, bom, text, serial]
     return bom, text, serial
@@ -457,7 +633,7 @@ def _bom_and_serial(result: ScanResult) -> tuple[Any, str, str]:
 
 def render(result: ScanResult, fmt: str = "json") -> str:
     bom, json_text, serial = _bom_and_serial(result)
-    text = json_text if fmt == "json" else _serialise(bom, "xml")
+    text = json_text if fmt == "json" else _with_model_cards_xml(_serialise(bom, "xml"), result)
     text = text.replace(str(_PLACEHOLDER), serial)
     validate(text, fmt)
     return text if text.endswith("\n") else text + "\n"

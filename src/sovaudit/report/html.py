@@ -48,18 +48,19 @@ _FIXED_COLOURS = {"EU": "#1f4e9c", "US": "#b03a2e", "CN": "#c97a06", UNKNOWN: "#
                   "RU": "#5d4037", "IN": "#117a65", "JP": "#a93226", "CA": "#922b21"}
 _PALETTE = ("#138d90", "#7d3c98", "#2e4053", "#9a7d0a", "#a04000", "#1e8449", "#6e2c00", "#1b4f72", "#b9770e",
             "#4a235a", "#0e6655", "#7b241c")
-_EU_MEMBERS = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split())
-_EU_SHADES = ("#2e86c1", "#5dade2", "#21618c", "#3498db", "#1a5276", "#2874a6")
+_MEMBER_SHADES = ("#2e86c1", "#5dade2", "#21618c", "#3498db", "#1a5276", "#2874a6")
 
 
-def colours(jurisdictions: list[str]) -> dict[str, str]:
+def colours(jurisdictions: list[str], members: frozenset[str] = frozenset()) -> dict[str, str]:
+    """A colour per jurisdiction; ``members`` (states of the EU, per ``rules/jurisdictions.yaml``)
+    take shades of one blue (the EU, the only order with members today)."""
     out: dict[str, str] = {}
     i = e = 0
     for j in sorted(jurisdictions, key=jurisdiction_sort_key):
         if j in _FIXED_COLOURS:
             out[j] = _FIXED_COLOURS[j]
-        elif j in _EU_MEMBERS:
-            out[j] = _EU_SHADES[e % len(_EU_SHADES)]
+        elif j in members:
+            out[j] = _MEMBER_SHADES[e % len(_MEMBER_SHADES)]
             e += 1
         else:
             out[j] = _PALETTE[i % len(_PALETTE)]
@@ -693,7 +694,7 @@ def page_data(result: ScanResult) -> dict[str, Any]:
     juris = v.jurisdictions
     home = result.assessment.home
     styled = juris + ([home] if home and home not in juris else [])  # the home is named even with no row of its own
-    colour = colours(styled)
+    colour = colours(styled, frozenset(j for j, orders in result.report.orders if orders))
     compact = len(result.findings) > LARGE_REPORT
     stats = result.stats
     models = _models(v)
@@ -724,6 +725,9 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "meta": {
             "tool_version": result.tool_version, "rules_version": result.rules_version,
             "schema_version": result.schema_version, "generated": result.report.generated, "offline": result.offline,
+            "network": result.report.network, "rules_date": result.report.rules_date,
+            "vcs": {"commit": result.report.vcs.commit, "branch": result.report.vcs.branch, "remote": result.report.vcs.remote,
+                    "root_prefix": result.report.vcs.root_prefix},
             "fail_on": result.report.fail_on, "policy_sources": list(result.report.policy_sources),
             "files_seen": stats.files_seen, "files_scanned": stats.files_scanned,
             "files_skipped": len({s.path for s in result.skipped}),

@@ -3,7 +3,10 @@
 One rule per policy rule, with help text and a ``security-severity`` GitHub maps to its own
 levels (critical 9.5, high 8.0, medium 5.5, low 3.0). One result per finding and reference that
 causes it, so each line that creates an exposure is annotated where it is written; locations are
-relative to ``%SRCROOT%`` (the scanned root) and carry the source line as snippet. The
+relative to ``%SRCROOT%`` and carry the source line as snippet. ``%SRCROOT%`` is the repository's top
+folder when the scanned root is in a git work tree (a scan of ``services/api`` gives
+``services/api/app.py``, so code scanning links the right file), else the scanned root; the
+revision is ``versionControlProvenance``. The
 ``partialFingerprints`` key ``sovaudit/v1`` hashes the finding's and the reference's own
 fingerprints, neither of which depends on line numbers, so an alert survives code moving.
 Skipped files are tool-execution notifications. GitHub accepts at most 25,000 results per run:
@@ -18,6 +21,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from sovaudit import HOMEPAGE
 from sovaudit.model import Finding, ScanResult
 from sovaudit.report.common import LAYER_TITLES, View, view
 
@@ -29,6 +33,7 @@ MAX_MESSAGE = 2_000
 
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
+HELP_URI = HOMEPAGE + "#using-sovaudit-in-ci"  # policies, suppressions, baselines
 PROBLEM_SEVERITY = {"critical": "error", "high": "error", "medium": "warning", "low": "recommendation"}
 
 
@@ -41,8 +46,18 @@ def rule_name(rule_id: str) -> str:
     return "".join(p[:1].upper() + p[1:].lower() for p in re.split(r"[^A-Za-z0-9]+", rule_id) if p) or "Rule"
 
 
+#: what each message placeholder stands for, in a rule's description (no finding at hand)
+_PLAIN = {"model": "a model", "via": "the provider or publisher", "entity": "a dependency", "jurisdiction": "another jurisdiction",
+          "home": "the home jurisdiction", "layer": "a layer", "kind": "the exposure", "weights": "its weights availability",
+          "license_class": "another", "rule": "this rule", "references": "the references"}
+
+
 def _template_text(template: str) -> str:
-    return re.sub(r"\{([a-z_]+)[^}]*\}", lambda m: f"<{m.group(1)}>", template)
+    """A rule's message template as a sentence: '{model} is API-only ({where})' -> 'A model is
+    API-only' (no '<model>' placeholders; the place is the result's location)."""
+    text = re.sub(r"\s*\(\{where[^}]*\}\)|\s*\{where[^}]*\}", "", template)
+    text = re.sub(r"\{([a-z_]+)[^}]*\}", lambda m: _PLAIN.get(m.group(1), m.group(1).replace("_", " ")), text).strip()
+    return text[:1].upper() + text[1:]
 
 
 def _rules(result: ScanResult) -> list[dict[str, Any]]:
@@ -71,6 +86,7 @@ def _rules(result: ScanResult) -> list[dict[str, Any]]:
             "shortDescription": {"text": desc[:1000]},
             "fullDescription": {"text": f"{desc} (severity {sev}; when: {conds or 'always'})"[:1000]},
             "help": {"text": text, "markdown": md},
+            "helpUri": HELP_URI,
             "defaultConfiguration": {"level": LEVEL[sev]},
             "properties": {
                 "security-severity": SECURITY_SEVERITY[sev],
@@ -83,11 +99,17 @@ def _rules(result: ScanResult) -> list[dict[str, Any]]:
     return out
 
 
+def _in_repo(prefix: str, path: str) -> str:
+    """A scan-relative path relative to the repository's top folder."""
+    return f"{prefix}/{path}" if prefix else path
+
+
 def _fingerprint(f: Finding, ref_fp: str) -> str:
     return hashlib.sha256(f"{f.fingerprint}\x1f{ref_fp}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
+    prefix = v.result.report.vcs.root_prefix
     out = []
     for f in v.result.findings:
         for p, ref in v.finding_refs(f):
@@ -117,7 +139,7 @@ def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
                 "kind": "fail",
                 "message": {"text": msg},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri(p.path), "uriBaseId": "%SRCROOT%"},
+                    "artifactLocation": {"uri": uri(_in_repo(prefix, p.path)), "uriBaseId": "%SRCROOT%"},
                     "region": region,
                 }}],
                 "partialFingerprints": {"sovaudit/v1": _fingerprint(f, p.fingerprint or f"{p.path}:{p.line}")},
@@ -149,7 +171,8 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     for s in skipped[:MAX_NOTIFICATIONS]:
         text = f"Not scanned: {s.path}: {s.reason}" + (f" ({s.detail})" if s.detail else "")
         notes.append({"level": "note", "descriptor": {"id": "sovaudit/skipped"}, "message": {"text": text},
-                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri(s.path), "uriBaseId": "%SRCROOT%"}}}]})
+                      "locations": [{"physicalLocation": {"artifactLocation": {
+                          "uri": uri(_in_repo(result.report.vcs.root_prefix, s.path)), "uriBaseId": "%SRCROOT%"}}}]})
     if len(skipped) > MAX_NOTIFICATIONS:
         notes.append({"level": "note", "descriptor": {"id": "sovaudit/skipped"},
                       "message": {"text": f"and {len(skipped) - MAX_NOTIFICATIONS} more skipped files (see the JSON report)"}})
@@ -160,14 +183,18 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     if notes:
         invocation["toolExecutionNotifications"] = notes
     verdict = v.verdict
+    vcs = result.report.vcs
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "sovaudit",
+            "informationUri": HOMEPAGE,
             "version": result.tool_version,
             "semanticVersion": result.tool_version,
             "rules": rules,
         }},
-        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": f"The scanned root ({result.root})"}}},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": (
+            f"The repository's top folder; the scanned root is {vcs.root_prefix}/" if vcs.root_prefix
+            else f"The scanned root ({result.root})")}}},
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
         "results": results,
@@ -176,10 +203,21 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "schemaVersion": result.schema_version, "failOn": result.report.fail_on,
             "verdict": verdict["status"], "verdictText": verdict["text"],
             "policies": list(result.report.policy_sources),
+            "rulesDate": result.report.rules_date, "network": result.report.network,
             "layers": {LAYER_TITLES[la.layer]: sorted(j.jurisdiction for j in la.jurisdictions)
                        for la in result.assessment.layers},
         },
     }
+    if vcs.known:
+        from sovaudit.walk.vcs import remote_uri
+
+        repo = remote_uri(vcs.remote)
+        if repo:  # repositoryUri is required: without a remote, the revision is a property
+            vcp: dict[str, Any] = {"repositoryUri": repo, "revisionId": vcs.commit, "mappedTo": {"uriBaseId": "%SRCROOT%"}}
+            if vcs.branch:
+                vcp["branch"] = vcs.branch
+            run["versionControlProvenance"] = [vcp]
+        run["properties"]["vcs"] = {"commit": vcs.commit, "branch": vcs.branch, "rootPrefix": vcs.root_prefix}
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 

@@ -36,7 +36,6 @@ from sovaudit.rules import Entry, KnowledgeBase
 #: Hub tag relations (base_model:<relation>:<id>) mapped to our hop types.
 _HOP = {"finetune": "finetune", "quantized": "quantized", "adapter": "adapter", "merge": "merge", "distillation": "distillation"}
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-_BEDROCK_PROFILE = re.compile(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.", re.I)
 _REPUBLISHER_KINDS = {"republisher", "community", "individual", "consortium"}
 MAX_DEPTH = 10
 #: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
@@ -168,7 +167,10 @@ class Resolver:
             am = self._router_slug(name)
         bedrock_vendor = ""
         if am is None and "." in name and "/" not in name:
-            stripped = _BEDROCK_PROFILE.sub("", name)
+            bedrock = self.kb.get("providers", "bedrock")
+            head, _, tail = name.partition(".")
+            profiles = {p.lower() for p in ((bedrock.get("model_id_prefixes") or ()) if bedrock else ())}
+            stripped = tail if head.lower() in profiles else name
             if "." in stripped:
                 bedrock_vendor, rest = stripped.split(".", 1)
                 am = self.kb.api_model(rest)
@@ -334,6 +336,8 @@ class Resolver:
 
     def _from_hub(self, d: _Draft, rec: HubRecord) -> None:
         d.hub_status, d.hub_detail = rec.status, rec.detail
+        if rec.status != "offline":  # what the Hub answered, for the reports' network line
+            d.details = tuple(sorted(set(d.details) | {("hub", rec.status)}))
         if rec.status == "gated":
             d.weights = Fact(WeightsAvailability.GATED.value, (Evidence("hub", "gated", f"{endpoint()}/{rec.repo_id}", rec.fetched_at),))
             return

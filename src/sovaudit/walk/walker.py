@@ -3,7 +3,9 @@
 Honours ``.gitignore`` files at every level and ``--exclude`` patterns (gitignore syntax, via
 pathspec); skips VCS metadata and dependency/virtualenv folders, but never folders named
 ``examples``, ``samples`` or ``fixtures`` (users keep real manifests there). Never follows a
-symlink out of the root and survives symlink loops and unreadable folders.
+symlink out of the root and survives symlink loops and unreadable folders. Walks any depth (an
+explicit stack, no recursion); ``.gitignore`` files are read with bounds and matched in linear time
+(``ignore.py``); paths are reported in a form every writer can encode (``sanitize.clean_path``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Iterator
 import pathspec
 
 from sovaudit.model import Skipped
+from sovaudit.sanitize import clean_path
+from sovaudit.walk.ignore import IgnoreReader
 
 #: Version-control metadata: never scanned, not reported.
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"})
@@ -64,15 +68,6 @@ class _Ignore:
         return False
 
 
-def _read_gitignore(path: str) -> pathspec.PathSpec | None:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            lines = fh.read().splitlines()
-    except OSError:
-        return None
-    return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-
-
 def walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitignore: bool = True) -> tuple[list[WalkItem], list[Skipped]]:
     """Return (files to scan, skipped entries), both sorted by path."""
     skipped: list[Skipped] = []
@@ -91,6 +86,7 @@ def iter_walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitig
         skipped = []
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
     visited: set[tuple[int, int]] = set()
+    ignores = IgnoreReader(root_real, skipped)
 
     def inside_root(real: str) -> bool:
         return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
@@ -98,73 +94,89 @@ def iter_walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitig
     def excluded(rel: str, is_dir: bool) -> bool:
         return exclude_spec is not None and exclude_spec.match_file(rel + "/" if is_dir else rel)
 
-    def visit(dir_abs: str, rel_dir: str, ignore: _Ignore) -> Iterator[WalkItem]:
+    def enter(dir_abs: str, rel_dir: str, ignore: _Ignore) -> tuple[Iterator[os.DirEntry], str, _Ignore] | None:
+        """Open one folder: its sorted entries, its display path and the ignore rules below it."""
         try:
             st = os.stat(dir_abs)
         except OSError as exc:
             skipped.append(Skipped(rel_dir or ".", "unreadable", exc.strerror or str(exc)))
-            return
+            return None
         key = (st.st_dev, st.st_ino)
         if key in visited:
             skipped.append(Skipped(rel_dir or ".", "symlink loop", "folder already visited through another path"))
-            return
+            return None
         visited.add(key)
         if use_gitignore:
             gi = os.path.join(dir_abs, ".gitignore")
             if os.path.isfile(gi):
-                ignore = ignore.child(rel_dir, _read_gitignore(gi))
+                ignore = ignore.child(rel_dir, ignores.read(gi, f"{rel_dir}/.gitignore" if rel_dir else ".gitignore"))
         try:
             with os.scandir(dir_abs) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
             skipped.append(Skipped(rel_dir or ".", "unreadable", exc.strerror or str(exc)))
-            return
+            return None
         if rel_dir and any(e.name == "pyvenv.cfg" for e in entries):
             skipped.append(Skipped(rel_dir, "excluded folder", "Python virtual environment"))
-            return
-        for entry in entries:
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            try:
-                is_link = entry.is_symlink()
-                is_dir = entry.is_dir(follow_symlinks=True)
-            except OSError as exc:
-                skipped.append(Skipped(rel, "unreadable", exc.strerror or str(exc)))
-                continue
-            if is_dir and entry.name in VCS_DIRS:
-                continue
-            if use_gitignore and ignore.specs and ignore.ignored(rel, is_dir):
-                continue
-            if excluded(rel, is_dir):
-                continue
-            if is_link:
-                try:
-                    real = os.path.realpath(entry.path, strict=True)
-                except (OSError, RuntimeError):
-                    skipped.append(Skipped(rel, "broken symlink", "target does not exist or loops"))
-                    continue
-                if not inside_root(real):
-                    skipped.append(Skipped(rel, "symlink outside root", "not followed"))
-                    continue
-            if is_dir:
-                if entry.name in DEPENDENCY_DIRS:
-                    skipped.append(Skipped(rel, "excluded folder", "dependency, virtualenv or cache folder"))
-                    continue
-                yield from visit(entry.path, rel, ignore)
-                continue
-            try:
-                st = entry.stat(follow_symlinks=True)
-            except OSError as exc:
-                skipped.append(Skipped(rel, "unreadable", exc.strerror or str(exc)))
-                continue
-            if not stat.S_ISREG(st.st_mode):
-                skipped.append(Skipped(rel, "not a regular file", stat.filemode(st.st_mode)))
-                continue
-            yield WalkItem(rel, entry.path, st.st_size, st.st_mtime_ns, st.st_ino)
+            return None
+        return iter(entries), rel_dir, ignore
 
     if not root_path.exists():
         raise FileNotFoundError(f"scan root does not exist: {root}")
     if root_path.is_file():
         st = root_path.stat()
-        yield WalkItem(root_path.name, str(root_path), st.st_size, st.st_mtime_ns, st.st_ino)
+        yield WalkItem(clean_path(root_path.name), str(root_path), st.st_size, st.st_mtime_ns, st.st_ino)
         return
-    yield from visit(str(root_path), "", _Ignore())
+    # depth first with an explicit stack (a folder per level of recursion hit Python's recursion
+    # limit at about 1,000 nested folders); the order is the recursive walk's: names sorted within
+    # a folder, a sub-folder's files where the folder sorts
+    first = enter(str(root_path), "", _Ignore())
+    stack = [first] if first is not None else []
+    while stack:
+        entries, rel_dir, ignore = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        # the display path: a name that is not UTF-8 shows its bytes as \xNN (never a lone
+        # surrogate, which no writer can encode); ``entry.path`` keeps the real name for I/O
+        name = clean_path(entry.name)
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir(follow_symlinks=True)
+        except OSError as exc:
+            skipped.append(Skipped(rel, "unreadable", exc.strerror or str(exc)))
+            continue
+        if is_dir and entry.name in VCS_DIRS:
+            continue
+        if use_gitignore and ignore.specs and ignore.ignored(rel, is_dir):
+            continue
+        if excluded(rel, is_dir):
+            continue
+        if is_link:
+            try:
+                real = os.path.realpath(entry.path, strict=True)
+            except (OSError, RuntimeError):
+                skipped.append(Skipped(rel, "broken symlink", "target does not exist or loops"))
+                continue
+            if not inside_root(real):
+                skipped.append(Skipped(rel, "symlink outside root", "not followed"))
+                continue
+        if is_dir:
+            if entry.name in DEPENDENCY_DIRS:
+                skipped.append(Skipped(rel, "excluded folder", "dependency, virtualenv or cache folder"))
+                continue
+            frame = enter(entry.path, rel, ignore)
+            if frame is not None:
+                stack.append(frame)
+            continue
+        try:
+            st = entry.stat(follow_symlinks=True)
+        except OSError as exc:
+            skipped.append(Skipped(rel, "unreadable", exc.strerror or str(exc)))
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            skipped.append(Skipped(rel, "not a regular file", stat.filemode(st.st_mode)))
+            continue
+        yield WalkItem(rel, entry.path, st.st_size, st.st_mtime_ns, st.st_ino)
