@@ -60,11 +60,12 @@
     apply();
   });
 
-  // Printing shows every finding's details; the page returns to how it was afterwards.
+  // Printing shows every shown finding's details; the page returns to how it was afterwards.
   var opened = [];
   window.addEventListener("beforeprint", function () {
     opened = [];
-    document.querySelectorAll("details:not([open])").forEach(function (d) { d.open = true; opened.push(d); });
+    // (not the "Show all" lists: paper gets the top rows, the files have the rest)
+    document.querySelectorAll("details.finding:not([open])").forEach(function (d) { d.open = true; opened.push(d); });
   });
   window.addEventListener("afterprint", function () {
     opened.forEach(function (d) { d.open = false; });

@@ -250,7 +250,7 @@ def _envvars(command: click.Command, prefix: str = "SOVAUDIT_") -> click.Command
 @click.option("--ignore-file", default=None, metavar="FILE",
               help="Accepted findings with reasons and expiry dates (default: .sovaudit-ignore.yaml in PATH, if any; "
                    "'' for none).")
-@click.option("-v", "--verbose", is_flag=True, help="Say where each setting came from (file, environment) and more detail.")
+@click.option("-v", "--verbose", is_flag=True, help="Say where each setting came from (file, environment) and more detail: every row of the summary's tables.")
 @click.option("--color/--no-color", "color", default=None,
               help="Colour the terminal output, or not (default: when it is a terminal; NO_COLOR turns it off).")
 @_repo_settings
@@ -316,15 +316,10 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
             "slowest": [{"path": p, "seconds": s} for p, s in result.stats.slowest]}, indent=1) + "\n", "utf-8")
     _write_reports(result, wanted, output, output_dir, jobs)
     if not quiet:
-        import inspect
-
-        if "verbose" in inspect.signature(print_summary).parameters:  # the summary's details
-            print_summary(result, err=to_stdout, verbose=verbose)
-        else:
-            print_summary(result, err=to_stdout)
+        print_summary(result, err=to_stdout, verbose=verbose)  # -v: every row of every table
         from sovaudit.report.console import print_exposure
 
-        print_exposure(result, err=to_stdout, fail_on=fail_on)
+        print_exposure(result, err=to_stdout, fail_on=fail_on, verbose=verbose)
     if fails(result.findings, fail_on):
         if quiet:  # a quiet run (a pre-commit hook, a CI log) still says why it failed
             from sovaudit.assess.policy import failing_lines

@@ -372,6 +372,9 @@ class ScanResult:
     suppressions: tuple[Suppression, ...] = ()
     findings: tuple["Finding", ...] = ()  # policy stage
     report: "ReportContext" = field(default_factory=lambda: ReportContext())  # report.context.with_context
+    #: The tree's project units (``walk.units``): folders relative to the root, "" for the root. A
+    #: self-hosted model takes the clouds and hardware of its own unit; () = the tree is one unit.
+    units: tuple[str, ...] = ()
 
 
 def fingerprint_references(refs: list[Reference]) -> list[Reference]:

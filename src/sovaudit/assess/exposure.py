@@ -141,12 +141,17 @@ class _Walker:
             out += self.ends(pn + (c,), pe + ("operated-by",))
         return out
 
-    def hosting(self, n: str) -> list[_Route]:
+    def hosting(self, n: str, unit: str = "") -> list[_Route]:
+        """Where a self-hosted use of ``n`` runs: the regions, clouds and hardware of its own
+        project unit (``StackGraph.unit_hosts``), never those of another project in the tree."""
+        allowed = self.sg.hosting_of(unit)
         out: list[_Route] = []
         for h in self.out(n, "hosted-in"):
-            out += self.host(h, (n, h), ("hosted-in",))
+            if allowed is None or h in allowed[0]:
+                out += self.host(h, (n, h), ("hosted-in",))
         for hw in self.out(n, "runs-on"):
-            out += self.ends((n, hw), ("runs-on",))
+            if allowed is None or hw in allowed[1]:
+                out += self.ends((n, hw), ("runs-on",))
         return out
 
     def lineage(self, m: str) -> tuple[_Route, ...]:
@@ -177,8 +182,9 @@ class _Walker:
         self._lineage[m] = res
         return res
 
-    def routes(self, entity: str, served_by: tuple[str, ...], self_hosted: bool, region: str) -> tuple[_Route, ...]:
-        key = (entity, served_by, self_hosted, region)
+    def routes(self, entity: str, served_by: tuple[str, ...], self_hosted: bool, region: str,
+               unit: str = "") -> tuple[_Route, ...]:
+        key = (entity, served_by, self_hosted, region, unit)
         hit = self._memo.get(key)
         if hit is not None:
             return hit
@@ -187,23 +193,23 @@ class _Walker:
         if t == "model":
             out += self.lineage(entity)
             if self_hosted:
-                out += self.hosting(entity)
+                out += self.hosting(entity, unit)
             for p in served_by:
                 out += self.ends((entity, p), ("served-by",))
                 if self.attrs[p].get("kind") == "self-hosted":
-                    out += [_prefix(r, entity, "served-by") for r in self.hosting(p)]
+                    out += [_prefix(r, entity, "served-by") for r in self.hosting(p, unit)]
                 elif region:
                     out += self.host(region, (entity, p, region), ("served-by", "hosted-in"))
         elif t == "provider":
             out += self.ends((entity,), ())
             if self.attrs[entity].get("kind") == "self-hosted":
-                out += self.hosting(entity)
+                out += self.hosting(entity, unit)
         elif t == "region":
             out += self.host(entity, (entity,), ())
         elif t == "endpoint":
             out += self.ends((entity,), ())
             if self_hosted:
-                out += self.hosting(entity)
+                out += self.hosting(entity, unit)
         elif t == "package":
             out += self.ends((entity,), ())
             for hw in self.out(entity, "runs-on"):
@@ -373,7 +379,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
     home_items: dict[tuple, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
 
     def prepare(use) -> tuple[_Prepared, ...]:
-        key = (use.entity, use.served_by, use.self_hosted, use.region)
+        key = (use.entity, use.served_by, use.self_hosted, use.region, use.unit)
         hit = prepared.get(key)
         if hit is None:
             out = []

@@ -25,6 +25,7 @@ from sovaudit.detect.budget import OverBudget, alarm, file_limit
 from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
 from sovaudit.detect.snippets import suppressions, with_snippets
 from sovaudit.rules import KnowledgeBase
+from sovaudit.walk.units import find_units
 from sovaudit.walk.walker import WalkItem, iter_walk
 
 _BINARY_SNIFF = 8192
@@ -515,4 +516,5 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         skipped=tuple(sorted(skips)),
         stats=stats,
         suppressions=tuple(sorted(sups)),
+        units=find_units((it.path for it in items), config.root),
     )

@@ -83,6 +83,7 @@ from sovaudit.model import (
     SetApart,
 )
 from sovaudit.rules import Entry, KnowledgeBase, _norm_pkg
+from sovaudit.walk.units import ROOT, UnitIndex
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built or exported, not at start-up (65 ms)
     import networkx as nx
@@ -173,6 +174,7 @@ class Use:
     region: str = ""
     scope: str = ""
     evidence: str = ""
+    unit: str = ""  # the project unit of the reference (``walk.units``): whose clouds and hardware it takes
 
     @property
     def route(self) -> str:
@@ -205,6 +207,13 @@ class StackGraph:
     root: str = ""
     scope: tuple[str, ...] = DEFAULT_SCOPE  # the scopes whose references are in the graph
     set_apart: tuple[SetApart, ...] = ()  # references left out, and why
+    #: unit -> (region/cloud nodes, hardware nodes) a self-hosted use in that unit is hosted in and
+    #: runs on: its own unit's and the root's (shared) ones. Empty: the tree is one unit.
+    unit_hosts: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+
+    def hosting_of(self, unit: str) -> tuple[frozenset[str], frozenset[str]] | None:
+        """What a self-hosted use in ``unit`` may be hosted in and run on (None: anything found)."""
+        return self.unit_hosts.get(unit) if self.unit_hosts else None
 
     def out(self, node: str, etype: str) -> tuple[str, ...]:
         return self.adjacency.get(node, {}).get(etype, ())
@@ -369,6 +378,12 @@ _PLACE_EVIDENCE = ("base_url", "base_url_expr", "sdk", "client", "litellm_prefix
                    "served_by", "region")
 
 
+#: Cloud reference forms that name a service the code calls (a service host, a credential
+#: variable, an SDK, a storage URI), not a place the stack is deployed: never where a self-hosted
+#: model runs. Regions, resource types, node labels, instance types and provider blocks are.
+CALL_FORMS = frozenset({"host", "env", "sdk", "storage"})
+
+
 class _Builder:
     def __init__(self, result: ScanResult, kb: KnowledgeBase):
         self.result = result
@@ -376,6 +391,7 @@ class _Builder:
         self.nodes: dict[str, dict[str, Any]] = {}
         self.edges: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.prov = {p.model_id: p for p in result.provenance}
+        self.units = UnitIndex(result.units)
         self._provider_cloud: dict[str, str] = {}
         self._family_provider: dict[str, str] = {}
 
@@ -528,20 +544,30 @@ class _Builder:
     def build(self, scope: tuple[str, ...] = DEFAULT_SCOPE) -> StackGraph:
         refs, set_apart = select_references(self.result, self.kb, scope)
         refs.sort(key=Reference.sort_key)
-        hosts, hw = self._infrastructure(refs)
+        per_unit = self._infrastructure(refs)
+        hosts = {h for hs, _ in per_unit.values() for h in hs}
+        hw = {h for _, hs in per_unit.values() for h in hs}
+        shared = per_unit.get(ROOT, (set(), set()))
+        unit_hosts: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        if len(self.units):
+            for u in sorted(set(self.units.units) | {ROOT}):
+                own = per_unit.get(u, (set(), set()))
+                unit_hosts[u] = (frozenset(own[0] | shared[0]), frozenset(own[1] | shared[1]))
         servings = self._servings(refs)
         uses: list[Use] = []
-        # what a reference is attributed to depends on what it says and how it is served, not on
-        # where it is: decide once per distinct (kind, id, provider, form, attributes, serving)
+        # what a reference is attributed to depends on what it says, how it is served and (for its
+        # clouds and hardware) its project unit, not on where it is: decide once per distinct case
         decided: dict[tuple, Use] = {}
         for r in refs:
             sv = servings.get(id(r))
-            key = (r.kind, r.id, r.provider, r.form, r.attributes, sv)
+            unit = self.units.of(r.path) if len(self.units) else ROOT
+            key = (r.kind, r.id, r.provider, r.form, r.attributes, sv, unit)
             d = decided.get(key)
             if d is None:
-                d = decided[key] = self._use(r, "", hosts, hw, sv)
+                uh, uw = unit_hosts.get(unit, (hosts, hw))
+                d = decided[key] = self._use(r, "", set(uh), set(uw), sv)
             uses.append(Use(r, loc_node(r.path, r.line, r.cell), d.entity, d.served_by, d.self_hosted, d.region, d.scope,
-                            d.evidence))
+                            d.evidence, unit))
         for mid in sorted(self.prov):
             self.model(mid)
         adjacency: dict[str, dict[str, list[str]]] = {}
@@ -551,31 +577,39 @@ class _Builder:
                 targets.append(v)
         adj = {u: {t: tuple(vs) for t, vs in m.items()} for u, m in adjacency.items()}
         return StackGraph(self.nodes, self.edges, tuple(uses), dict(self.prov), tuple(sorted(hosts)), tuple(sorted(hw)),
-                          adj, self.result.root, tuple(scope), set_apart)
+                          adj, self.result.root, tuple(scope), set_apart, unit_hosts)
 
-    def _infrastructure(self, refs: list[Reference]) -> tuple[set[str], set[str]]:
-        """Region and cloud nodes that host self-hosted inference, and the stack's hardware."""
-        regions: set[str] = set()
-        clouds: set[str] = set()
-        region_clouds: set[str] = set()
-        hardware: set[str] = set()
+    def _infrastructure(self, refs: list[Reference]) -> dict[str, tuple[set[str], set[str]]]:
+        """Per project unit, the region and cloud nodes that host self-hosted inference and the
+        hardware it runs on (a cloud whose regions the unit names is hosted in through them)."""
+        regions: dict[str, set[str]] = defaultdict(set)
+        clouds: dict[str, set[str]] = defaultdict(set)
+        region_clouds: dict[str, set[str]] = defaultdict(set)
+        hardware: dict[str, set[str]] = defaultdict(set)
+        units: set[str] = set()
         for r in refs:
+            u = self.units.of(r.path) if len(self.units) else ROOT
             if r.kind == Kind.CLOUD:
+                if r.form in CALL_FORMS:
+                    continue  # the code calls the cloud's service: where the stack runs, it does not say
+                units.add(u)
                 if r.form == "region":
-                    regions.add(self.region(r.provider, r.id, r.attribute("country")))
+                    regions[u].add(self.region(r.provider, r.id, r.attribute("country")))
                     if r.provider:
-                        region_clouds.add(r.provider)
+                        region_clouds[u].add(r.provider)
                 else:
-                    clouds.add(self.cloud(r.provider or r.id))
+                    clouds[u].add(self.cloud(r.provider or r.id))
             elif r.kind == Kind.HARDWARE:
-                hardware.add(self.hardware(r.id, r.attribute("accelerator")))
+                units.add(u)
+                hardware[u].add(self.hardware(r.id, r.attribute("accelerator")))
             elif r.kind == Kind.PACKAGE:
                 for e in self._package_entries(r):
                     if e.section == "hardware":
-                        hardware.add(self.hardware(e.id))
+                        units.add(u)
+                        hardware[u].add(self.hardware(e.id))
                         break
-        hosts = regions | {c for c in clouds if c.split(":", 1)[1] not in region_clouds}
-        return hosts, hardware
+        return {u: (regions[u] | {c for c in clouds[u] if c.split(":", 1)[1] not in region_clouds[u]}, hardware[u])
+                for u in units}
 
     # -- serving paths: the nearest evidence wins ------------------------------------------------
     def _served_provider(self, r: Reference) -> str:
@@ -723,20 +757,27 @@ class _Builder:
                     out[id(r)] = sv
             else:
                 pending.append(r)
-        # the repository: what the same model id (or a name a self-hosted server serves) is served by
-        by_id: dict[str, dict[tuple, _Serving]] = defaultdict(dict)
+        # the repository (the reference's own project unit, and the tree's shared root): what the
+        # same model id (or a name a self-hosted server serves) is served by
+        by_id: dict[tuple[str, str], dict[tuple, _Serving]] = defaultdict(dict)
+        split = len(self.units) > 0
         for r in models:
             sv = out.get(id(r))
             if sv is None:
                 continue
             where = sv.evidence or f"{r.path}:{r.line}"
             rep = _Serving(sv.providers, sv.self_hosted, EvidenceScope.REPOSITORY.value, where, sv.region)
-            by_id[r.id].setdefault(sv.key(), rep)
+            u = self.units.of(r.path) if split else ROOT
+            by_id[(u, r.id)].setdefault(sv.key(), rep)
             served = r.attribute("served_name")
             if served and sv.self_hosted:
-                by_id[served].setdefault(sv.key(), rep)
+                by_id[(u, served)].setdefault(sv.key(), rep)
         for r in pending:
-            found = by_id.get(r.id)
+            u = self.units.of(r.path) if split else ROOT
+            found = dict(by_id.get((u, r.id), {}))
+            if u != ROOT:
+                for k, c in by_id.get((ROOT, r.id), {}).items():
+                    found.setdefault(k, c)
             if not found:
                 continue
             cands = [c for c in found.values() if not (c.self_hosted and self._api_only(r.id))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -48,11 +49,76 @@ def _where(paths: list[str], limit: int = 2) -> str:
     return s + (f" (+{len(uniq) - limit})" if len(uniq) > limit else "")
 
 
-def print_summary(result: ScanResult, err: bool = False) -> None:
-    con = Console(stderr=err, highlight=False)
+#: Rows per table in the default summary; ``--verbose`` prints them all.
+TOP = 10
+#: Jurisdictions per layer in the default exposure table.
+TOP_JURISDICTIONS = 4
+MORE_HINT = "sovaudit scan --verbose, or the HTML and JSON reports"
+TITLES = {Kind.MODEL: "Models", Kind.ENDPOINT: "Inference endpoints", Kind.CLOUD: "Clouds and regions",
+          Kind.HARDWARE: "Hardware", Kind.PACKAGE: "Packages"}
+
+
+def _console(err: bool) -> Console:
+    """The summary's console: colour and the terminal's width on a terminal; on a pipe or a CI log
+    plain text, ``COLUMNS`` wide (80 unless set), never re-wrapped by the reader."""
+    return Console(stderr=err, highlight=False)
+
+
+def _grid(con: Console, title: str, columns: list[tuple[str, Any]], rows: list[list[Any]], caption: str = "") -> None:
+    """A compact table that fits the console's width with one line per row: ``columns`` are
+    (header, how): "num" (right-aligned), an int (a fixed column, at most that wide) or a float
+    (a flexible column's share of what the fixed ones leave). Long cells end in '…'; a cell is
+    plain text (a ``Text`` for a style), never markup. Reads the same at 80 columns and in a log."""
+    from rich import box
+    from rich.text import Text
+
+    def plain(c: Any) -> str:
+        return c.plain if isinstance(c, Text) else str(c)
+
+    need = [max([len(h)] + [len(plain(r[i])) for r in rows]) for i, (h, _k) in enumerate(columns)]
+    widths: list[int] = [0] * len(columns)
+    flex: list[int] = []
+    for i, (h, how) in enumerate(columns):
+        if how == "num":
+            widths[i] = need[i]
+        elif isinstance(how, int):
+            widths[i] = min(need[i], max(how, len(h) if len(h) <= 12 else 0))
+        else:
+            flex.append(i)
+    room = max(0, con.width - sum(widths) - (len(columns) - 1))  # one space between columns
+    # flexible columns share the room by weight, none wider than its content; then the rest
+    todo = sorted(flex, key=lambda i: need[i])
+    total_w = sum(columns[i][1] for i in todo) or 1.0
+    for i in todo:
+        share = max(6, int(room * columns[i][1] / total_w))
+        widths[i] = min(need[i], share)
+        room -= widths[i]
+        total_w -= columns[i][1]
+    t = Table(title=title or None, title_justify="left", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD,
+              pad_edge=False, show_edge=False, padding=0, caption=caption or None, caption_justify="left",
+              expand=False)
+    for i, (h, how) in enumerate(columns):
+        t.add_column(h, justify="right" if how == "num" else "left", no_wrap=True, overflow="ellipsis", width=widths[i])
+    for r in rows:
+        t.add_row(*[c if isinstance(c, Text) else Text(str(c)) for c in r])
+    con.print(t)
+
+
+def _more(con: Console, shown: int, total: int, what: str) -> None:
+    if total > shown:
+        con.print(f"  … {total - shown} more {what} ({MORE_HINT})")
+
+
+def print_summary(result: ScanResult, err: bool = False, verbose: bool = False) -> None:
+    """What was found. By default a screenful whatever the tree's size: one row per kind of
+    reference with the most referenced ids, and one line on provenance; ``verbose`` prints every
+    id with where it is, the provenance of every model and every skipped file."""
+    con = _console(err)
     st = result.stats
+    units = len([u for u in result.units if u])
     con.print(f"[bold]sovaudit {result.tool_version}[/bold] scanned [bold]{escape(result.root)}[/bold]: "
-              f"{st.files_seen} files, {len(result.references)} references, {len({s.path for s in result.skipped})} skipped"
+              f"{st.files_seen} files" + (f" in {units} projects" if units > 1 else "")
+              + f", {len(result.references)} references, {len({s.path for s in result.skipped})} skipped"
               + (f" ({st.files_cached} from cache)" if st.files_cached else "") + f" in {st.seconds:.1f}s")
     late = sum(1 for sk in result.skipped if sk.reason == "not scanned" and sk.path != ".")
     walk_cut = any(sk.reason == "not scanned" and sk.path == "." for sk in result.skipped)
@@ -62,36 +128,85 @@ def print_summary(result: ScanResult, err: bool = False) -> None:
                          f"{over} file(s) over the per-file time budget" if over else "") if x]
     if parts:  # a partial scan says so before anything else
         con.print("[yellow]" + escape("; ".join(parts) + "; the reports hold what was found and list them as skipped") + "[/yellow]")
-    titles = {Kind.MODEL: "Models", Kind.ENDPOINT: "Inference endpoints", Kind.CLOUD: "Clouds and regions",
-              Kind.HARDWARE: "Hardware", Kind.PACKAGE: "Packages"}
-    for kind, title in titles.items():
-        groups: dict[tuple[str, str, str], list] = defaultdict(list)
-        for r in result.references:
-            if r.kind == kind and r.context != Context.COMMENT:
-                groups[(r.id, r.provider, r.form)].append(r)
-        if not groups:
-            continue
-        t = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
-        t.add_column("id", overflow="fold")
-        t.add_column("provider")
-        t.add_column("form")
-        t.add_column("refs", justify="right")
-        t.add_column("where", overflow="fold")
-        for (id_, prov, form), refs in sorted(groups.items()):
-            # scanned strings are never markup: "[/]" in a model name raised MarkupError (exit 3)
-            t.add_row(escape(id_), escape(prov or "-"), escape(form), str(len(refs)), escape(_where([f"{r.path}:{r.line}" for r in refs])))
-        con.print(t)
-    _print_provenance_table(con, result)
+    by_kind: dict[Kind, dict[tuple[str, str, str], list]] = {k: defaultdict(list) for k in TITLES}
+    for r in result.references:
+        if r.kind in by_kind and r.context != Context.COMMENT:
+            by_kind[r.kind][(r.id, r.provider, r.form)].append(r)
+    if verbose:
+        for kind, title in TITLES.items():
+            groups = by_kind[kind]
+            if not groups:
+                continue
+            t = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+            t.add_column("id", overflow="fold")
+            t.add_column("provider")
+            t.add_column("form")
+            t.add_column("refs", justify="right")
+            t.add_column("where", overflow="fold")
+            for (id_, prov, form), refs in sorted(groups.items()):
+                t.add_row(escape(id_), escape(prov or "-"), escape(form), str(len(refs)),
+                          escape(_where([f"{r.path}:{r.line}" for r in refs])))
+            con.print(t)
+        _print_provenance_table(con, result)
+    else:
+        found = []
+        for kind, title in TITLES.items():
+            groups = by_kind[kind]
+            if not groups:
+                continue
+            per_id: dict[str, int] = defaultdict(int)
+            for (id_, _p, _f), refs in groups.items():
+                per_id[id_] += len(refs)
+            top = sorted(per_id.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+            found.append([title, sum(per_id.values()), len(per_id),
+                          ", ".join(f"{i} ({n})" for i, n in top) + (", …" if len(per_id) > 3 else "")])
+        if found:
+            _grid(con, "Found", [("", 19), ("refs", "num"), ("distinct", "num"), ("most referenced", 1.0)], found)
+        _print_provenance_line(con, result)
     if result.skipped:
-        t = Table(title="Skipped", title_justify="left", header_style="bold")
-        t.add_column("path", overflow="fold")
-        t.add_column("reason")
-        t.add_column("detail", overflow="fold")
-        for s in result.skipped[:50]:
-            t.add_row(escape(s.path), escape(s.reason), escape(s.detail))
-        if len(result.skipped) > 50:
-            t.add_row(f"... {len(result.skipped) - 50} more (see the JSON report)", "", "")
-        con.print(t)
+        if verbose:
+            t = Table(title="Skipped", title_justify="left", header_style="bold")
+            t.add_column("path", overflow="fold")
+            t.add_column("reason")
+            t.add_column("detail", overflow="fold")
+            for s in result.skipped:
+                t.add_row(escape(s.path), escape(s.reason), escape(s.detail))
+            con.print(t)
+        else:
+            reasons: dict[str, int] = defaultdict(int)
+            for s in result.skipped:
+                reasons[s.reason.split(" (", 1)[0]] += 1
+            top = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            n = len({s.path for s in result.skipped})
+            con.print(f"Skipped: {n} {'file or folder' if n == 1 else 'files or folders'} ("
+                      + escape("; ".join(f"{r}: {n}" for r, n in top[:4])) + (", …" if len(top) > 4 else "") + ")")
+
+
+def _unchecked(result: ScanResult, rows: list) -> None | str:
+    unchecked = [p for p in rows if p.status.value == "unverified" or "unreachable" in p.reason or "offline" in p.reason]
+    if not unchecked:
+        return None
+    why = "offline" if result.offline else "the Hugging Face Hub could not be reached"
+    return (f"{len(unchecked)} of {len(rows)} models were not checked against the Hub ({why}): what only the "
+            "Hub states (license and base-model tags, gating) is missing, and each fact shown is one the knowledge "
+            "base establishes, with its evidence.")
+
+
+def _print_provenance_line(con: Console, result: ScanResult) -> None:
+    """Provenance in two lines: where the models come from, and what could not be checked."""
+    found = {r.id for r in result.references if r.kind == Kind.MODEL and r.context != Context.COMMENT}
+    rows = [p for p in result.provenance if p.model_id in found]
+    if not rows:
+        return
+    by_country: dict[str, int] = defaultdict(int)
+    for p in rows:
+        by_country[p.country.value if p.country.known else "unknown"] += 1
+    top = sorted(by_country.items(), key=lambda kv: (kv[0] == "unknown", -kv[1], kv[0]))
+    con.print(f"[bold]Model provenance[/bold]: {len(rows)} models; origin "
+              + escape(", ".join(f"{c} {n}" for c, n in top[:6]) + (", …" if len(top) > 6 else "")))
+    note = _unchecked(result, rows)
+    if note:
+        con.print(f"[yellow]{escape(note)}[/yellow]")
 
 
 def _print_provenance_table(con: Console, result: ScanResult) -> None:
@@ -120,12 +235,9 @@ def _print_provenance_table(con: Console, result: ScanResult) -> None:
     con.print(t)
     for i, n in enumerate(notes, 1):
         con.print(escape(f"  [{i}] {n}"), soft_wrap=True)
-    unchecked = [p for p in rows if p.status.value == "unverified" or "unreachable" in p.reason or "offline" in p.reason]
-    if unchecked:
-        why = "offline" if result.offline else "the Hugging Face Hub could not be reached"
-        con.print(f"[yellow]{len(unchecked)} of {len(rows)} models were not checked against the Hub ({why}): what only the "
-                  "Hub states (license and base-model tags, gating) is missing, and each fact shown is one the knowledge "
-                  "base establishes, with its evidence.[/yellow]")
+    note = _unchecked(result, rows)
+    if note:
+        con.print(f"[yellow]{escape(note)}[/yellow]")
 
 
 def print_rules(kb, section: str | None) -> None:
@@ -211,13 +323,19 @@ def licenses_text(mc) -> str:
     return "; ".join(out) or mc.license_class
 
 
-def home_rows(a) -> list[tuple[str, str]]:
-    """(layer title, what the layer says against home), for the terminal and Markdown."""
+def home_rows(a, limit: int = 0) -> list[tuple[str, str]]:
+    """(layer title, what the layer says against home), for the terminal and Markdown; ``limit``
+    > 0 names at most that many models per list (and counts the rest)."""
     from sovaudit.report.common import LAYER_TITLES
 
     def items(xs) -> str:
         return "; ".join(f"{x.jurisdiction} ({', '.join(p.split(':', 1)[-1] for p in x.parties[:4])}"
                          + (f" +{len(x.parties) - 4}" if len(x.parties) > 4 else "") + ")" for x in xs)
+
+    def names(xs) -> str:
+        if not limit or len(xs) <= limit:
+            return ", ".join(xs)
+        return ", ".join(xs[:limit]) + f" +{len(xs) - limit}"
 
     rows = []
     for h in a.home_layers:
@@ -233,9 +351,9 @@ def home_rows(a) -> list[tuple[str, str]]:
         if h.unknown:
             bits.append(f"unknown: {items(h.unknown)}")
         if h.self_hosted:
-            bits.append(f"self-hosted: {', '.join(h.self_hosted)}")
+            bits.append(f"self-hosted: {names(h.self_hosted)}")
         if h.api_only:
-            bits.append(f"API-only: {', '.join(h.api_only)}")
+            bits.append(f"API-only: {names(h.api_only)}")
         if h.not_established:
             what = "serving path not established" if h.layer.value == "inference-provider" else "lineage not established"
             bits.append(f"{what}: {', '.join(h.not_established[:6])}" + (f" +{len(h.not_established) - 6}" if len(h.not_established) > 6 else ""))
@@ -250,53 +368,51 @@ def set_apart_lines(a) -> list[str]:
             f"{SET_APART_TEXT.get(x.reason, x.reason)}" for x in a.set_apart]
 
 
-def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none") -> None:
+def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none", verbose: bool = False) -> None:
     """A short exposure table (layer x jurisdiction, data/supply, how much of the stack), the
     models (serving path, licenses, lineage), the answer against home when one is set, what was
-    set apart, and the policy verdict."""
+    set apart, and the policy verdict. By default each table holds its top rows (the most
+    referenced) and says how many more there are; ``verbose`` prints every row and finding."""
     from sovaudit.model import LAYERS
     from sovaudit.report.common import checked_text
 
-    con = Console(stderr=err, highlight=False)
+    con = _console(err)
     a = result.assessment
-    t = Table(title="Exposure by layer", title_justify="left", header_style="bold",
-              caption="refs: the layer's own references; others: references of other layers that depend on it",
-              caption_justify="left")
-    t.add_column("layer")
-    t.add_column("jurisdiction")
-    t.add_column("exposure")
-    t.add_column("through", overflow="fold")
-    t.add_column("refs", justify="right")
-    t.add_column("others", justify="right")
-    t.add_column("files", justify="right")
-    t.add_column("regimes", justify="right")
+    from rich.text import Text
+
+    rows: list[list[Any]] = []
     for layer in LAYERS:
         la = a.layer(layer)
         if not la.jurisdictions:
-            t.add_row(layer.value, "-", "-", "nothing found", "0", "", "0", "")
+            rows.append([layer.value, "-", "-", "nothing found", "0", "", "0", ""])
             continue
-        for i, j in enumerate(la.jurisdictions):
+        shown = la.jurisdictions if verbose else la.jurisdictions[:TOP_JURISDICTIONS]
+        for i, j in enumerate(shown):
             ents = [e for e in j.entities if not e.startswith(("model:", "endpoint:"))] or list(j.entities)
             through = ", ".join(e.split(":", 1)[1] for e in ents[:3]) + (f" (+{len(ents) - 3})" if len(ents) > 3 else "")
             code = j.jurisdiction + (f" ({', '.join(j.orders)})" if j.orders else "")
-            style = "yellow" if j.jurisdiction == "unknown" else ""
-            t.add_row(layer.value if i == 0 else "", f"[{style}]{escape(code)}[/{style}]" if style else escape(code),
-                      "+".join(j.kinds), escape(through), str(j.references), str(j.dependents) if j.dependents else "",
-                      str(j.files), str(len(j.regimes)) if j.regimes else "")
-    con.print(t)
+            rows.append([layer.value if i == 0 else "", Text(code, style="yellow" if j.jurisdiction == "unknown" else ""),
+                         "+".join(j.kinds), through, j.references, j.dependents or "", j.files, len(j.regimes) or ""])
+        rest = la.jurisdictions[len(shown):]
+        if rest:
+            rows.append(["", f"+{len(rest)} more", "", ", ".join(j.jurisdiction for j in rest),
+                         sum(j.references for j in rest), "", "", ""])
+    _grid(con, "Exposure by layer", [("layer", 18), ("jurisdiction", 8), ("exposure", 11), ("through", 1.0), ("refs", "num"),
+                                     ("others", "num"), ("files", "num"), ("regimes", "num")], rows,
+          caption="refs: the layer's own references; others: references of other layers that depend on it")
     if a.models:
-        m = Table(title="Model control", title_justify="left", header_style="bold")
-        for col in ("model", "control", "served", "origin", "license", "lineage"):
-            m.add_column(col, overflow="fold")
-        for mc in a.models:
-            m.add_row(escape(mc.model_id), mc.control, escape(serving_text(mc)), escape(", ".join(mc.countries) or "unknown"),
-                      escape(licenses_text(mc)), escape(mc.lineage_status.replace("-", " ")))
-        con.print(m)
+        models = sorted(a.models, key=lambda m: (-m.references, m.model_id)) if not verbose else list(a.models)
+        shown_m = models if verbose else models[:TOP]
+        _grid(con, "Model control" + ("" if len(shown_m) == len(models) else f" (the {len(shown_m)} most referenced of {len(models)})"),
+              [("model", 3.0), ("control", 13), ("served", 2.0), ("origin", 7), ("license", 1.0), ("lineage", 15), ("refs", "num")],
+              [[mc.model_id, mc.control, serving_text(mc), ", ".join(mc.countries) or "unknown", licenses_text(mc),
+                mc.lineage_status.replace("-", " "), mc.references] for mc in shown_m])
+        _more(con, len(shown_m), len(models), "models")
     if a.home:
         h = Table(title=f"Against home: {a.home} ({a.home_source})", title_justify="left", header_style="bold", show_header=False)
-        h.add_column("layer", style="bold")
+        h.add_column("layer", style="bold", no_wrap=True)
         h.add_column("answer", overflow="fold")
-        for layer_title, text in home_rows(a):
+        for layer_title, text in home_rows(a, limit=0 if verbose else 6):
             h.add_row(layer_title, escape(text))
         con.print(h)
     for line in set_apart_lines(a):
@@ -312,12 +428,13 @@ def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none")
         held = "; ".join(x for x in (f"{n_sup} suppressed" if n_sup else "", f"{n_base} baselined" if n_base else "") if x)
         con.print(f"[bold]{len(result.findings)} finding(s)[/bold]: {summary}"
                   + (f" ({held}: not counted for --fail-on)" if held else "") + f", under {escape(checked)}")
-        for f in result.findings[:20]:
-            tag = f" [dim]\\[suppressed: {escape(f.suppression)}][/dim]" if f.suppressed else (" [dim]\\[baselined][/dim]" if f.baselined else "")
-            und = " [yellow]\\[undecided][/yellow]" if f.undecided else ""
-            con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}{und}: {escape(f.message)}{tag}")
-        if len(result.findings) > 20:
-            con.print(f"  ... {len(result.findings) - 20} more (see the JSON report)")
+        if verbose or len(result.findings) <= TOP:
+            for f in result.findings:
+                tag = f" [dim]\\[suppressed: {escape(f.suppression)}][/dim]" if f.suppressed else (" [dim]\\[baselined][/dim]" if f.baselined else "")
+                und = " [yellow]\\[undecided][/yellow]" if f.undecided else ""
+                con.print(f"  {escape('[' + f.severity.value + ']')} {escape(f.rule_id)}{und}: {escape(f.message)}{tag}")
+        else:
+            _print_finding_rules(con, result.findings)
     else:
         con.print(f"No policy findings under {escape(checked)}.")
     from sovaudit.assess.suppress import invalid, why_invalid
@@ -329,6 +446,24 @@ def print_exposure(result: ScanResult, err: bool = False, fail_on: str = "none")
         from sovaudit.assess.policy import fails
 
         con.print(f"--fail-on {fail_on}: " + ("[bold red]FAIL[/bold red]" if fails(result.findings, fail_on) else "[green]pass[/green]"))
+
+
+def _print_finding_rules(con: Console, findings) -> None:
+    """Many findings: one row per rule (most severe first), with its count and an example."""
+    from sovaudit.report.common import SEVERITIES
+
+    rank = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # critical highest
+    by_rule: dict[tuple[str, str], list] = defaultdict(list)
+    for f in findings:
+        by_rule[(f.severity.value, f.rule_id)].append(f)
+    rows = sorted(by_rule.items(), key=lambda kv: (-rank.get(kv[0][0], 0), -len(kv[1]), kv[0][1]))
+    out = []
+    for (sev, rule), fs in rows[:TOP]:
+        und = sum(1 for f in fs if f.undecided)
+        out.append([sev, rule + (f" ({und} undecided)" if und else ""), len(fs), fs[0].message])
+    _grid(con, "", [("severity", 8), ("rule", 26), ("findings", "num"), ("for example", 1.0)], out)
+    _more(con, min(len(rows), TOP), len(rows), "rules")
+    con.print(f"  every finding: {MORE_HINT}")
 
 
 def print_comparison(c, file=None, width: int | None = None) -> None:

@@ -29,6 +29,19 @@ LARGE_REPORT = 1000
 GRAPH_NODES_PER_BAND = 24
 MODELS_DETAILED = 100  # provenance details shown in a large report
 LIST_CAP = 500  # references per inventory row, skipped files, exposures ... beyond: "and N more"
+#: Rows of a list shown before its "Show all" (a closed <details>, which print leaves closed).
+TOP = 25
+FINDINGS_TOP = 25
+#: At most this many findings and model rows in the page; the JSON and SARIF reports have all.
+FINDINGS_CAP = 1000
+MODELS_CAP = 2000
+#: Above this many models the graph draws labs (each standing for its models), not models.
+GRAPH_MODELS = 24
+ENDPOINTS_NODE = "endpoint:*"
+#: Items named in one table cell (who depends on a party, where it is, how a model is served);
+#: the cell counts the rest, the JSON report lists them.
+CELL_ITEMS = 6
+WHERE_ITEMS = 3  # file:line places in a cell
 
 # A colour per jurisdiction: fixed for the common ones, the rest from a palette in sorted order.
 _FIXED_COLOURS = {"EU": "#1f4e9c", "US": "#b03a2e", "CN": "#c97a06", UNKNOWN: "#7f8c8d", "GB": "#6c3483",
@@ -148,20 +161,73 @@ def _sub_row(node: str, v: View, referenced: set[str]) -> int:
     return 0
 
 
-def graph_svg(v: View, colour: dict[str, str]) -> Markup:
+def _lab_groups(v: View, colour: dict[str, str]) -> dict[str, Any]:
+    """Many models: the graph draws each model as its origin lab (the first when several, "unknown
+    origin" when none is established), and the page lists each lab's models (the drill-down)."""
+    origin = {p.model_id: (p.origin_lab.value.split(",")[0] if p.origin_lab.known else UNKNOWN) for p in v.result.provenance}
+    hosted: dict[str, set[str]] = defaultdict(set)
+    for la in (Layer.CLOUD, Layer.HARDWARE):
+        for ex in v.result.assessment.layer(la).exposures:
+            if ex.entity.startswith("model:"):
+                hosted[ex.entity].update(x for x in ex.via if not x.startswith("region:"))
+    groups: dict[str, dict[str, Any]] = {}
+    for m in v.result.assessment.models:
+        lab = m.origin[0] if m.origin else UNKNOWN
+        node = f"lab:{lab}"
+        g = groups.setdefault(node, {"node": node, "anchor": anchor("g", node),
+                                     "label": v.label(node) if lab != UNKNOWN else "unknown origin",
+                                     "jurisdiction": _node_jurisdiction(node, v) if lab != UNKNOWN else UNKNOWN,
+                                     "models": [], "references": 0, "hosts": set(), "providers": set()})
+        g["models"].append(m.model_id)
+        g["references"] += m.references
+        g["hosts"].update(h.split(":", 1)[1] for h in hosted.get(f"model:{m.model_id}", ()))
+        g["providers"].update(d.split(":", 1)[1] for d in m.deployment if d.startswith("provider:"))
+        g["endpoints"] = g.get("endpoints", 0) + sum(1 for d in m.deployment if d.startswith("endpoint:"))
+    labs = []
+    for g in sorted(groups.values(), key=lambda g: (-len(g["models"]), g["label"])):
+        ms = sorted(g["models"])
+        labs.append({**g, "count": len(ms), "models": ms[:60], "more": max(0, len(ms) - 60),
+                     "hosts": sorted(g["hosts"])[:8], "providers": sorted(g["providers"])[:8]})
+    return {"models": len(v.result.assessment.models), "groups": len(labs), "labs": labs, "origin": origin,
+            "names": {g["node"]: f'{g["label"]} ({g["count"]})' for g in labs},
+            "anchors": {g["node"]: g["anchor"] for g in labs}}
+
+
+def graph_svg(v: View, colour: dict[str, str], grouped: dict[str, Any] | None = None) -> Markup:
     """Layers as bands (display order, top to bottom), entities as boxes coloured by their
     jurisdiction, dependency edges between them (locations and jurisdictions left out). Within a
     band, nodes are ordered by the mean position of their neighbours (a few deterministic sweeps)
-    so that edges cross less."""
+    so that edges cross less. With ``grouped`` (many models) each model is drawn as its origin lab,
+    a box that links to the lab's list of models."""
     weight: dict[str, int] = defaultdict(int)
     edges: set[tuple[str, str, str]] = set()
+    origin = grouped["origin"] if grouped else {}
+    endpoints: set[str] = set()
+
+    def node_of(n: str) -> str:
+        if grouped and n.startswith("model:"):
+            return f"lab:{origin.get(n[6:], UNKNOWN)}"
+        if grouped and n.startswith("endpoint:"):
+            endpoints.add(n)
+            return ENDPOINTS_NODE  # endpoints no rule attributes: one box, listed in the inference section
+        return n
+
+    seen_routes: set[tuple] = set()
     for ex in v.result.assessment.exposures:
         for p in ex.paths:
-            seq = [(n, e) for n, e in zip(p.nodes[1:], p.edges[1:] + ("",)) if not n.startswith("jurisdiction:")]
+            rkey = (p.nodes[1:], p.edges[1:])
+            if rkey in seen_routes:
+                for n in p.nodes[1:]:
+                    if not n.startswith("jurisdiction:"):
+                        weight[node_of(n)] += 1
+                continue
+            seen_routes.add(rkey)
+            seq = [(node_of(n), e) for n, e in zip(p.nodes[1:], p.edges[1:] + ("",)) if not n.startswith("jurisdiction:")]
             for n, _ in seq:
                 weight[n] += 1
             for (a, et), (b, _) in zip(seq, seq[1:]):
-                edges.add((a, b, et))
+                if a != b:
+                    edges.add((a, b, et))
     referenced = {f"model:{m.model_id}" for m in v.result.assessment.models}
     rows_of: dict[tuple[int, int], list[str]] = defaultdict(list)
     hidden: dict[Layer, int] = {}
@@ -243,18 +309,29 @@ def graph_svg(v: View, colour: dict[str, str]) -> Markup:
             my = (y1 + y2) / 2
             d = f"M{ax:.1f},{y1:.1f} C{ax:.1f},{my:.1f} {bx:.1f},{my:.1f} {bx:.1f},{y2:.1f}"
         parts.append(f'<path d="{d}" class="edge"><title>{_esc(v.label(a))} {_esc(et)} {_esc(v.label(b))}</title></path>')
+    names = grouped["names"] if grouped else {}
+    anchors = grouped["anchors"] if grouped else {}
     for n, (x, y0) in sorted(pos.items()):
         j = _node_jurisdiction(n, v)
         c = colour.get(j, _FIXED_COLOURS[UNKNOWN])
         t, _, key = n.partition(":")
-        label = _short(key.split("/")[-1] if t in ("model", "region") and len(key) > 16 else key, 16)
-        parts.append(f'<g class="node"><title>{_esc(v.label(n))} [{_esc(t)}] - {_esc(v.jurisdiction_name(j))}</title>'
-                     f'<rect x="{x:.1f}" y="{y0:.1f}" width="{box_w}" height="{box_h}" rx="5" fill="#fff"/>'
-                     f'<rect x="{x:.1f}" y="{y0:.1f}" width="{box_w}" height="{box_h}" rx="5" fill="{c}" fill-opacity="0.14" '
-                     f'stroke="{c}" stroke-width="1.6"/>'
-                     f'<rect x="{x:.1f}" y="{y0:.1f}" width="6" height="{box_h}" rx="2" fill="{c}"/>'
-                     f'<text x="{x + 12:.1f}" y="{y0 + 13:.1f}" class="nl">{_esc(label)}</text>'
-                     f'<text x="{x + 12:.1f}" y="{y0 + 25:.1f}" class="nt">{_esc(t)} · {_esc(j)}</text></g>')
+        if n == ENDPOINTS_NODE:
+            count = len(endpoints)
+            label, t, full = f"endpoints ({count})", "endpoints", f"{count} endpoints no rule attributes to a provider"
+            j = UNKNOWN
+            c = colour.get(j, _FIXED_COLOURS[UNKNOWN])
+        elif n in names:
+            label, t, full = _short(names[n], 19), "models of lab", names[n] + " models"
+        else:
+            label, full = _short(key.split("/")[-1] if t in ("model", "region") and len(key) > 16 else key, 16), v.label(n)
+        box = (f'<g class="node"><title>{_esc(full)} [{_esc(t)}] - {_esc(v.jurisdiction_name(j))}</title>'
+               f'<rect x="{x:.1f}" y="{y0:.1f}" width="{box_w}" height="{box_h}" rx="5" fill="#fff"/>'
+               f'<rect x="{x:.1f}" y="{y0:.1f}" width="{box_w}" height="{box_h}" rx="5" fill="{c}" fill-opacity="0.14" '
+               f'stroke="{c}" stroke-width="1.6"/>'
+               f'<rect x="{x:.1f}" y="{y0:.1f}" width="6" height="{box_h}" rx="2" fill="{c}"/>'
+               f'<text x="{x + 12:.1f}" y="{y0 + 13:.1f}" class="nl">{_esc(label)}</text>'
+               f'<text x="{x + 12:.1f}" y="{y0 + 25:.1f}" class="nt">{_esc(t)} · {_esc(j)}</text></g>')
+        parts.append(f'<a href="#{anchors[n]}">{box}</a>' if n in anchors else box)
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -319,7 +396,7 @@ def _subject_rows(v: View, layer: Layer) -> list[dict[str, Any]]:
                 if x in p.nodes:
                     row["refs"].setdefault(p.fingerprint or _loc(p), p)
     out = []
-    for node in sorted(rows, key=lambda n: (jurisdiction_sort_key(_node_jurisdiction(n, v)), n)):
+    for node in sorted(rows, key=lambda n: (-len(rows[n]["refs"]), jurisdiction_sort_key(_node_jurisdiction(n, v)), n)):
         row = rows[node]
         paths = sorted(row["refs"].values(), key=lambda p: (p.path, p.line))
         locs = sorted({_loc(p) for p in paths})
@@ -330,11 +407,11 @@ def _subject_rows(v: View, layer: Layer) -> list[dict[str, Any]]:
             "kinds": [{"kind": k, "jurisdictions": sorted(row["kinds"][k], key=jurisdiction_sort_key)}
                       for k in ("data", "supply") if k in row["kinds"]],
             "jurisdictions": juris,
-            "entities": [v.label(e) for e in sorted(row["entities"])][:12],
-            "entities_more": max(0, len(row["entities"]) - 12),
+            "entities": [v.label(e) for e in sorted(row["entities"])][:CELL_ITEMS],
+            "entities_more": max(0, len(row["entities"]) - CELL_ITEMS),
             "regimes": [{"id": r, "name": v.regimes[r].name if r in v.regimes else r, "anchor": anchor("r", r)}
                         for r in sorted(row["regimes"])],
-            "where": locs[:8], "more": max(0, len(locs) - 8), "references": len(paths),
+            "where": locs[:WHERE_ITEMS], "more": max(0, len(locs) - WHERE_ITEMS), "references": len(paths),
         })
     return out
 
@@ -364,11 +441,22 @@ def _models(v: View) -> list[dict[str, Any]]:
                      "retrieved": e.retrieved} for e in f.evidence]})
         from sovaudit.report.console import licenses_text, serving_text
 
+        # one line per (route, processor, scope): its references, its first evidence and how many
+        # more places say the same (a model named in 300 files is not 300 lines)
+        by_way: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for x in m.serving:
+            w = by_way.setdefault((x.route, x.processor, x.scope), {
+                "route": x.route, "processor": v.label(x.processor) if x.processor else "", "scope": x.scope,
+                "references": 0, "evidence": x.evidence, "places": 0})
+            w["references"] += x.references
+            w["places"] += 1
+        serving = sorted(by_way.values(), key=lambda w: -w["references"])
+
         out.append({
             "id": m.model_id, "anchor": anchor("m", m.model_id), "control": m.control, "weights": m.weights,
             "served": serving_text(m), "licenses_text": licenses_text(m),
-            "serving": [{"route": x.route, "processor": v.label(x.processor) if x.processor else "", "scope": x.scope,
-                         "references": x.references, "evidence": x.evidence} for x in m.serving],
+            "serving": serving[:CELL_ITEMS],
+            "serving_more": max(0, len(serving) - CELL_ITEMS),
             "licenses": [{"access": v.label(x.access) if ":" in x.access else x.access, "license_id": x.license_id,
                           "license_class": x.license_class, "references": x.references, "url": safe_url(x.url),
                           "inherited_from": x.inherited_from} for x in m.licenses],
@@ -438,6 +526,19 @@ def _findings(v: View) -> list[dict[str, Any]]:
     return out
 
 
+def _finding_rules(findings: Any) -> list[dict[str, Any]]:
+    """Many findings: one row per (severity, rule), most severe and most frequent first."""
+    rank = {sev: i for i, sev in enumerate(SEVERITIES)}
+    by: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for f in findings:
+        by[(f.severity.value, f.rule_id)].append(f)
+    rows = sorted(by.items(), key=lambda kv: (rank.get(kv[0][0], 99), -len(kv[1]), kv[0][1]))
+    return [{"severity": sev, "rule": rule, "count": len(fs), "undecided": sum(1 for f in fs if f.undecided),
+             "layers": sorted({LAYER_TITLES[f.layer] for f in fs}),
+             "jurisdictions": sorted({j for f in fs for j in (f.jurisdictions or (f.jurisdiction,))}, key=jurisdiction_sort_key)[:8],
+             "example": fs[0].message} for (sev, rule), fs in rows]
+
+
 def _finding_regimes(v: View, f: Any) -> list[str]:
     la = v.result.assessment.layer(f.layer)
     js = set(f.jurisdictions or (f.jurisdiction,))
@@ -478,8 +579,9 @@ def _entities(v: View, models: bool = True) -> list[dict[str, Any]]:
 
 
 def _exposures(v: View) -> list[dict[str, Any]]:
+    """Every exposure, the most referenced first."""
     out = []
-    for ex in v.result.assessment.exposures:
+    for ex in sorted(v.result.assessment.exposures, key=lambda e: -e.references):
         files = sorted({p.path for p in ex.paths})
         out.append({"layer": ex.layer.value, "layer_title": LAYER_TITLES[ex.layer], "kind": ex.kind.value,
                     "jurisdiction": ex.jurisdiction, "entity": v.label(ex.entity),
@@ -508,7 +610,7 @@ def _inventory(v: View) -> dict[str, Any]:
 
     def where(rs: list[Any]) -> tuple[list[str], int]:
         locs = sorted({_loc(r) for r in rs})
-        return locs[:8], max(0, len(locs) - 8)
+        return locs[:WHERE_ITEMS], max(0, len(locs) - WHERE_ITEMS)
 
     eps = []
     for (eid, prov), rs in sorted(endpoints.items()):
@@ -556,7 +658,7 @@ def _data_flows(v: View) -> list[dict[str, Any]]:
         g = groups[key]
         g["references"] = len(g.pop("refs"))
         ents = sorted(set(g["entities"]))
-        g["entities"], g["entities_more"] = ents[:12], max(0, len(ents) - 12)
+        g["entities"], g["entities_more"] = ents[:CELL_ITEMS], max(0, len(ents) - CELL_ITEMS)
         out.append(g)
     return out
 
@@ -595,9 +697,18 @@ def page_data(result: ScanResult) -> dict[str, Any]:
     colour = colours(styled, frozenset(j for j, orders in result.report.orders if orders))
     compact = len(result.findings) > LARGE_REPORT
     stats = result.stats
+    models = _models(v)
+    by_refs = sorted(models, key=lambda m: (-m["references"], m["id"]))
+    detailed = by_refs if not compact else by_refs[:MODELS_DETAILED]
+    for m in detailed:
+        m["detailed"] = True
+    top_ids = {m["id"] for m in by_refs[:TOP]}
+    rest = [m for m in models if m["id"] not in top_ids]
+    findings = _findings(v)
     def subjects(layer: Layer, *types: str) -> int:
         return len({x for e in result.assessment.layer(layer).exposures for x in e.via if x.split(":", 1)[0] in types})
 
+    grouped = _lab_groups(v, colour) if len(result.assessment.models) > GRAPH_MODELS else None
     counts = {
         "models": len(result.assessment.models),
         "providers": subjects(Layer.INFERENCE, "provider", "endpoint"),
@@ -635,23 +746,31 @@ def page_data(result: ScanResult) -> dict[str, Any]:
         "colour": colour,
         "layers": [{"value": la.value, "title": LAYER_TITLES[la]} for la in LAYERS],
         "matrix": v.matrix,
-        "graph_svg": graph_svg(v, colour),
+        "graph_svg": graph_svg(v, colour, grouped),
+        "graph_grouped": grouped,
         "bars_svg": bars_svg(v, colour),
-        "models": _models(v),
+        "models": models,
+        "models_top": by_refs[:TOP],
+        "models_rest": rest[:MODELS_CAP],
+        "models_left": max(0, len(rest) - MODELS_CAP),
+        "top": TOP,
+        "findings_top": FINDINGS_TOP,
+        "findings_left": max(0, len(findings) - FINDINGS_CAP),
         "inference": _subject_rows(v, Layer.INFERENCE),
         "cloud": _subject_rows(v, Layer.CLOUD),
         "hardware": _subject_rows(v, Layer.HARDWARE),
         "software": _subject_rows(v, Layer.SOFTWARE),
         "inventory": _inventory(v),
         "flows": _data_flows(v),
-        "findings": _findings(v),
+        "findings": findings[:FINDINGS_CAP],
+        "finding_rules": _finding_rules(result.findings) if len(result.findings) > FINDINGS_TOP else [],
         "exposures": _exposures(v)[:LIST_CAP * (2 if compact else 4)],
         "exposures_total": len(result.assessment.exposures),
         "regimes": _regimes(v),
         "entities": _entities(v, models=not compact),
         "entities_more": 0 if not compact else sum(1 for e in result.report.entities if e.node.startswith("model:")),
         "compact": compact,
-        "models_detailed": len(result.assessment.models) if not compact else min(len(result.assessment.models), MODELS_DETAILED),
+        "models_detailed": detailed,
         "jclass": {j: jclass(j) for j in styled},
         "styles": [{"cls": jclass(j), "colour": colour[j]} for j in styled],
         "suppressions": [{"path": s.path, "line": s.line, "rules": list(s.rules), "reason": s.reason, "valid": s.valid}
