@@ -19,11 +19,11 @@ from report_support import check_golden
 from sovaudit.assess.exposure import (
     assess,
     assess_scan,
-    assessment_to_dict,
     memberships,
     regimes_for,
 )
 from sovaudit.detect.scan import scan
+from sovaudit.serialize import assessment_to_dict
 from sovaudit.model import Context, ExposureKind, Fact, Kind, Layer, ScanConfig
 from sovaudit.report import jsondoc
 from sovaudit.resolve.hub import HubClient

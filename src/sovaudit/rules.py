@@ -434,7 +434,7 @@ class PatternIndex:
         return None if best is None else best[1]
 
 
-def _norm_pkg(name: str) -> str:
+def normalise_package(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -600,7 +600,7 @@ class KnowledgeBase:
     def package(self, name: str, ecosystem: str = "python") -> Entry | None:
         """The provider, hardware or software entry a package name implies."""
         key = "python_packages" if ecosystem == "python" else "npm_packages"
-        norm = _norm_pkg if ecosystem == "python" else str.lower
+        norm = normalise_package if ecosystem == "python" else str.lower
         target = norm(name)
         for section in ("providers", "hardware", "software"):
             hit = self._index(section, key, norm).get(target)
@@ -611,7 +611,7 @@ class KnowledgeBase:
     def package_entries(self, name: str, ecosystem: str = "python") -> list[Entry]:
         """Every software, hardware and provider entry (in that order) that lists a package name."""
         key = "python_packages" if ecosystem in ("", "python") else "npm_packages"
-        norm = _norm_pkg if ecosystem in ("", "python") else str.lower
+        norm = normalise_package if ecosystem in ("", "python") else str.lower
         target = norm(name)
         return [hit for section in ("software", "hardware", "providers")
                 if (hit := self._index(section, key, norm).get(target)) is not None]
@@ -762,7 +762,7 @@ class KnowledgeBase:
         """The cloud whose SDK distribution this is (boto3, @aws-sdk/client-s3). ``package()`` keeps
         answering for providers, hardware and software only."""
         if ecosystem == "python":
-            return self._index("clouds", "python_packages", _norm_pkg).get(_norm_pkg(name))
+            return self._index("clouds", "python_packages", normalise_package).get(normalise_package(name))
         return self._index("clouds", "npm_packages").get(name.lower())
 
     def cloud_for_storage_scheme(self, scheme: str) -> Entry | None:
@@ -892,7 +892,7 @@ class KnowledgeBase:
         """The ``packages`` entry of the publisher of a package: an exact name first, then the
         first entry (in id order) whose fnmatch pattern matches."""
         key = "python" if ecosystem in ("", "python") else "npm"
-        norm = _norm_pkg if key == "python" else str.lower
+        norm = normalise_package if key == "python" else str.lower
         target = norm(name)
         hit = self._index("packages", key, norm).get(target)
         if hit is not None:
@@ -1093,7 +1093,7 @@ class _VocabularyCheck:
     def packages(self) -> None:
         """A package listed by a cloud or hardware entry belongs to no other entry. (Names shared
         by a provider and a software entry only, such as ollama, are outside these checks.)"""
-        for key, norm in (("python_packages", _norm_pkg), ("npm_packages", str.lower)):
+        for key, norm in (("python_packages", normalise_package), ("npm_packages", str.lower)):
             owners: dict[str, list[tuple[Entry, int, str]]] = {}
             for e, i, v in self.values(("providers", "software", "hardware", "clouds"), key):
                 owners.setdefault(norm(v), []).append((e, i, v))
@@ -1111,10 +1111,10 @@ class _VocabularyCheck:
         (import names and distributions normalise alike: torch_npu = torch-npu)."""
         pkgs: dict[str, Entry] = {}
         for e, _, v in self.values(("providers", "software", "hardware", "clouds"), "python_packages"):
-            pkgs.setdefault(_norm_pkg(v), e)
+            pkgs.setdefault(normalise_package(v), e)
         for section, key in (("clouds", "sdk_imports"), ("hardware", "code_tokens")):
             for e, i, v in self.values((section,), key):
-                owner = pkgs.get(_norm_pkg(v))
+                owner = pkgs.get(normalise_package(v))
                 if owner is not None and owner is not e:
                     self.report(e, key, i, f"{key} value {v!r} is the package {owner.rule_id} lists; a name belongs to one entry")
         mods = self.values(("clouds",), "sdk_imports")

@@ -37,7 +37,6 @@ from sovaudit.graph.build import SCOPE_FACTOR, WEIGHT_FORMS, StackGraph, build_g
 from sovaudit.model import (
     DEFAULT_SCOPE,
     LAYERS,
-    ROUTE_REFERENCES,
     UNKNOWN,
     AccessLicense,
     Assessment,
@@ -709,92 +708,7 @@ def routes_of(paths: Iterable[ExposurePath]) -> tuple[ExposureRoute, ...]:
     return tuple(_route(p, tuple(keys)) for p, keys in out.values())
 
 
-def route_to_dict(r: ExposureRoute) -> dict[str, Any]:
-    d: dict[str, Any] = {"route": " ".join([r.nodes[0]] + [f"-{e}-> {n}" for e, n in zip(r.edges, r.nodes[1:])]),
-                         "nodes": list(r.nodes), "edges": list(r.edges), "confidence": r.confidence}
-    if r.model:
-        d.update({"model": r.model, "weights": r.weights, "license_class": r.license_class, "lineage_depth": r.depth,
-                  "lineage": r.lineage, "access": r.access})
-    if r.serving:
-        d["serving"] = r.serving
-    if r.home:
-        d["home"] = r.home
-    d["references"] = list(r.references[:ROUTE_REFERENCES])
-    if len(r.references) > ROUTE_REFERENCES:
-        d["references_total"] = len(r.references)
-    return d
-
-
-def routes_to_dicts(paths: Iterable[ExposurePath]) -> list[dict[str, Any]]:
-    """JSON schema 2 ``routes`` of a set of paths: one record per route, listing the references
-    that take it. Every reference's file and line are in the document's ``references``; writing
-    them (and the shared rest of the route) once per reference made large scans' documents five
-    times the size for nothing."""
-    return [route_to_dict(r) for r in routes_of(paths)]
-
-
-def regime_to_dict(r: Regime) -> dict[str, Any]:
-    return {"jurisdiction": r.jurisdiction, "id": r.id, "name": r.name, "year": r.year, "kind": r.kind,
-            "effect": r.effect, "applies_to": list(r.applies_to), "url": r.url}
-
-
-def exposure_to_dict(e: Exposure) -> dict[str, Any]:
-    return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "orders": list(e.orders),
-            "entity": e.entity, "via": list(e.via), "confidence": e.confidence, "references": e.references,
-            "regimes": list(e.regimes), "routes": [route_to_dict(r) for r in (e.routes or routes_of(e.paths))]}
-
-
-def home_item_to_dict(h: HomeItem) -> dict[str, Any]:
-    return {"jurisdiction": h.jurisdiction, "parties": list(h.parties), "references": h.references}
-
-
-def assessment_to_dict(a: Assessment, exposures: bool = True) -> dict[str, Any]:
-    """``exposures=False`` leaves each layer's ``exposures`` empty (the JSON writer streams them)."""
-    return {
-        "scope": list(a.scope),
-        "set_apart": [{"reason": x.reason, "references": x.references, "files": x.files, "ids": list(x.ids), "more": x.more}
-                      for x in a.set_apart],
-        "home": {"jurisdiction": a.home, "source": a.home_source,
-                 "layers": [{"layer": h.layer.value,
-                             **{k: [home_item_to_dict(i) for i in getattr(h, k)]
-                                for k in ("domestic", "foreign", "unknown", "data_leaves", "foreign_control", "supply_abroad")},
-                             "api_only": list(h.api_only), "self_hosted": list(h.self_hosted),
-                             "not_established": list(h.not_established)}
-                            for h in a.home_layers]} if a.home else None,
-        "layers": [
-            {
-                "layer": la.layer.value,
-                "references": la.references,
-                "files": la.files,
-                "jurisdictions": [
-                    {"jurisdiction": j.jurisdiction, "orders": list(j.orders), "kinds": list(j.kinds),
-                     "entities": list(j.entities), "references": j.references, "files": j.files,
-                     "dependents": j.dependents, "regimes": [regime_to_dict(r) for r in j.regimes]}
-                    for j in la.jurisdictions
-                ],
-                "exposures": [exposure_to_dict(e) for e in la.exposures] if exposures else [],
-            }
-            for la in a.layers
-        ],
-        "models": [
-            {"model_id": m.model_id, "control": m.control, "weights": m.weights, "deployment": list(m.deployment),
-             "origin": list(m.origin), "countries": list(m.countries), "license_id": m.license_id,
-             "license_class": m.license_class, "license_terms": list(m.license_terms), "status": m.status,
-             "references": m.references, "reason": m.reason,
-             "lineage_status": m.lineage_status, "lineage_reason": m.lineage_reason,
-             "serving": [{"route": x.route, "processor": x.processor, "scope": x.scope, "references": x.references,
-                          "evidence": x.evidence} for x in m.serving],
-             "licenses": [{"access": x.access, "license_id": x.license_id, "license_class": x.license_class,
-                           "references": x.references, "url": x.url, "inherited_from": x.inherited_from}
-                          for x in m.licenses],
-             "lineage": [{"depth": x.depth, "child": x.child, "relation": x.relation, "parent": x.parent, "country": x.country}
-                         for x in m.lineage]}
-            for m in a.models
-        ],
-    }
-
-
-__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "assessment_to_dict", "exposure_to_dict", "routes_to_dicts"]
+__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "routes_of"]
 
 
 def assess_scan(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None, home: str = "",

@@ -460,21 +460,8 @@ def failing_lines(findings: Iterable[Finding], threshold: str | Severity | None,
     return out
 
 
-def finding_to_dict(f: Finding) -> dict[str, Any]:
-    from sovaudit.assess.exposure import routes_to_dicts
-
-    return {
-        "rule_id": f.rule_id, "severity": f.severity.value, "message": f.message, "layer": f.layer.value,
-        "kind": f.kind.value, "jurisdiction": f.jurisdiction, "entity": f.entity, "via": list(f.via),
-        "jurisdictions": list(f.jurisdictions or (f.jurisdiction,)), "undecided": f.undecided,
-        "fingerprint": f.fingerprint, "rule_source": f.rule_source, "references": list(f.references),
-        "routes": routes_to_dicts(f.paths),
-        "suppressed": f.suppressed, "suppression": f.suppression, "baselined": f.baselined,
-    }
-
-
 __all__ = ["Policy", "PolicyRule", "PolicyError", "load_policy", "load_policy_file", "evaluate", "evaluate_scan", "fails",
-           "finding_to_dict", "finding_fingerprint", "failing_lines", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
+           "finding_fingerprint", "failing_lines", "default_policy_path", "shipped_policy_path", "is_lineage_rule",
            "PLACEHOLDERS", "SHIPPED_POLICIES"]
 
 

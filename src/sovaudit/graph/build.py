@@ -82,7 +82,7 @@ from sovaudit.model import (
     ServingRoute,
     SetApart,
 )
-from sovaudit.rules import Entry, KnowledgeBase, _norm_pkg
+from sovaudit.rules import Entry, KnowledgeBase, normalise_package
 from sovaudit.walk.units import ROOT, UnitIndex
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built or exported, not at start-up (65 ms)
@@ -796,7 +796,7 @@ class _Builder:
         eco = r.attribute("ecosystem") or "python"
         eco = eco if eco in ("python", "npm") else "python"
         key = "python_packages" if eco == "python" else "npm_packages"
-        norm = _norm_pkg if eco == "python" else str.lower
+        norm = normalise_package if eco == "python" else str.lower
         out: list[Entry] = []
         for section in ("software", "hardware", "providers"):
             e = self.kb._index(section, key, norm).get(norm(r.id))

@@ -214,16 +214,16 @@ def page_data(c: Comparison) -> dict[str, Any]:
 
 
 def dumps_html(c: Comparison) -> str:
-    from sovaudit.report.html import _dedent, _static, environment
+    from sovaudit.report.html import dedent, environment, static_text
 
-    script = _dedent(_static("report.js"))
-    style = _dedent(_static("report.css"))
+    script = dedent(static_text("report.js"))
+    style = dedent(static_text("report.css"))
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
            "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
     html = environment().get_template("compare.html.j2").render(
         data=page_data(c), script=Markup(script), style=Markup(style), csp=csp)
-    html = _dedent(html)
+    html = dedent(html)
     return html if html.endswith("\n") else html + "\n"
 
 

@@ -100,11 +100,13 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def _dedent(text: str) -> str:
+def dedent(text: str) -> str:
+    """Leading indentation removed from every line (the page has no <pre> that spans lines)."""
     return re.sub(r"\n[ \t]+", "\n", text)
 
 
-def _static(name: str) -> str:
+def static_text(name: str) -> str:
+    """A file of the shipped templates folder (the report's CSS and script), as text."""
     from sovaudit.rules import shipped_templates_dir
 
     return (shipped_templates_dir() / name).read_text("utf-8")
@@ -785,15 +787,15 @@ def page_data(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult) -> str:
     env = environment()
-    script = _dedent(_static("report.js"))
-    style = _dedent(_static("report.css"))
+    script = dedent(static_text("report.js"))
+    style = dedent(static_text("report.css"))
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
            "font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'")
     html = env.get_template("report.html.j2").render(
         data=page_data(result), script=Markup(script), style=Markup(style), csp=csp,
     )
-    html = _dedent(html)  # indentation is a fifth of a large report; no <pre> spans lines
+    html = dedent(html)  # indentation is a fifth of a large report; no <pre> spans lines
     return html if html.endswith("\n") else html + "\n"
 
 

@@ -74,7 +74,7 @@ def _report(result: ScanResult) -> dict[str, Any]:
 
 
 def _assessment(result: ScanResult) -> dict[str, Any]:
-    from sovaudit.assess.exposure import assessment_to_dict, exposure_to_dict
+    from sovaudit.serialize import assessment_to_dict, exposure_to_dict
 
     doc = assessment_to_dict(result.assessment, exposures=False)
     for la, d in zip(result.assessment.layers, doc["layers"]):
@@ -83,7 +83,7 @@ def _assessment(result: ScanResult) -> dict[str, Any]:
 
 
 def _finding_to_dict() -> Callable[[Any], dict[str, Any]]:
-    from sovaudit.assess.policy import finding_to_dict
+    from sovaudit.serialize import finding_to_dict
 
     return finding_to_dict
 
