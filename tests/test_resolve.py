@@ -385,3 +385,98 @@ def test_a_routers_vendor_slug_names_an_api_family_never_a_hub_id_of_open_weight
     assert ("api_family", "anthropic-claude") in claude.details or any(k == "api_family" for k, _ in claude.details)
     r1 = prov["deepseek-ai/DeepSeek-R1"]
     assert not any(k == "api_family" for k, _ in r1.details)  # the Hub id of open weights, not the API
+
+
+# -- hostile lineage (issue 14, items 4 and 10) ------------------------------------------------------
+
+
+def _gguf_clique(root, n: int) -> list[str]:
+    """``n`` small GGUF files, each naming every other as its base model."""
+    import gguf
+
+    ids = [f"evil/m{i}" for i in range(n)]
+    (root / "models").mkdir(parents=True)
+    for i, mid in enumerate(ids):
+        w = gguf.GGUFWriter(str(root / "models" / f"m{i}.gguf"), "llama")
+        w.add_string("general.source.huggingface.repository", mid)
+        others = [o for o in ids if o != mid]
+        w.add_uint32("general.base_model.count", len(others))
+        for k, o in enumerate(others):
+            w.add_string(f"general.base_model.{k}.repo_url", f"https://huggingface.co/{o}")
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_ti_data_to_file()
+        w.close()
+    return ids
+
+
+def test_models_naming_each_other_offline_are_walked_once(kb, tmp_path):
+    """Nine GGUF files naming each other as base models (9! paths between them): every model is
+    resolved, its lineage cycle is shown once (not once per path), the rest is counted, and the
+    graph and every report are built."""
+    from sovaudit import api
+    from sovaudit.report import write_all
+    from sovaudit.resolve.provenance import MAX_CYCLES_SHOWN
+
+    ids = _gguf_clique(tmp_path / "tree", 9)
+    result = api.audit(api.AuditConfig(root=str(tmp_path / "tree"), offline=True, cache_dir="-", jobs=1))
+    prov = {p.model_id: p for p in result.provenance}
+    assert set(ids) <= set(prov)
+    for mid in ids:
+        cycles = [c.note for c in prov[mid].conflicts if c.note.startswith("lineage cycle")]
+        assert 1 <= len(cycles) <= MAX_CYCLES_SHOWN + 1
+        assert cycles[0].startswith(f"lineage cycle: {mid} -> ") and cycles[0].endswith(f" -> {mid}")
+        assert len(prov[mid].parents) == 8
+    (tmp_path / "out").mkdir()
+    files = write_all(result, ["json", "sarif", "cyclonedx", "md"], str(tmp_path / "out"), 1)
+    assert sorted(files) == ["cyclonedx", "json", "md", "sarif"]
+
+
+def test_a_license_reached_through_a_cycle_carries_over(kb, monkeypatch):
+    """x and y name each other; only y names a Llama base. x reaches the Llama license through
+    the cycle, whichever of the two is walked first."""
+    from fakehub import FakeHub, card
+
+    models = {m["id"]: m for m in [
+        card("cyc/x", "cyc", "mit", "cyc/y"),
+        card("cyc/y", "cyc", "mit", ["cyc/x", "meta-llama/Llama-3.1-8B"]),
+        card("meta-llama/Llama-3.1-8B", "meta-llama", "llama3.1"),
+    ]}
+    hub = FakeHub(models=models, behaviours={}).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    try:
+        for start in (["cyc/x"], ["cyc/y"], ["cyc/y", "cyc/x"]):
+            prov, _ = resolve(kb, start)
+            for mid in ("cyc/x", "cyc/y"):
+                assert prov[mid].effective_license.value == "llama3.1", (start, mid)
+                assert prov[mid].country.value == "US"
+                assert any(c.note.startswith(f"lineage cycle: {mid} -> ") for c in prov[mid].conflicts)
+    finally:
+        hub.stop()
+
+
+def test_a_long_chain_of_models_does_not_exhaust_the_stack(kb):
+    """A chain of models each derived from the next, longer than Python's recursion limit: the
+    resolver and the graph walk it without recursion."""
+    import sys
+
+    from sovaudit.graph.build import build_graph
+    from sovaudit.model import ScanResult
+
+    n = sys.getrecursionlimit() + 200
+    ids = [f"chain/c{i}" for i in range(n)]
+    prov = Resolver(kb, client(offline=True)).resolve(ids, _chain_artifacts(ids))
+    by_id = {p.model_id: p for p in prov}
+    assert [h.parent for h in by_id["chain/c0"].parents] == ["chain/c1"]
+    sg = build_graph(ScanResult(".", "t", "r", (), (), provenance=prov), kb)
+    assert f"model:chain/c{n - 1}" in sg.nodes and sg.out("model:chain/c0", "derived-from") == ("model:chain/c1",)
+
+
+def _chain_artifacts(ids: list[str]) -> dict:
+    import itertools
+
+    from sovaudit.model import Context, Kind, Reference
+
+    return {mid: [Reference(Kind.MODEL, mid, mid, f"m/{i}.gguf", 1, 1, "weights", "gguf", Context.CONFIG, 1.0,
+                            attributes=(("base_model", parent),))]
+            for i, (mid, parent) in enumerate(itertools.pairwise(ids))}
