@@ -480,3 +480,115 @@ def _chain_artifacts(ids: list[str]) -> dict:
     return {mid: [Reference(Kind.MODEL, mid, mid, f"m/{i}.gguf", 1, 1, "weights", "gguf", Context.CONFIG, 1.0,
                             attributes=(("base_model", parent),))]
             for i, (mid, parent) in enumerate(itertools.pairwise(ids))}
+
+
+# -- a hostile Hub (issue 14, items 6 and 21) ---------------------------------------------------------
+
+
+def _hostile_hub(monkeypatch, behaviours=None, models=None, generate=None):
+    from fakehub import FakeHub
+
+    hub = FakeHub(models=models or {}, behaviours=behaviours or {}, generate=generate).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    return hub
+
+
+def test_a_trickling_answer_is_cut_at_the_total_deadline(kb, monkeypatch):
+    """One byte every 0.3 s of a 200-byte answer would take a minute, and every read is well
+    within the per-read timeout: the request's total deadline cuts it, once, and the breaker
+    counts it."""
+    from fakehub import Behaviour, card
+
+    body = __import__("json").dumps(card("t/trickle", "t", "mit")).encode()
+    hub = _hostile_hub(monkeypatch, {"t/trickle": Behaviour(200, {}, body[:200], trickle=0.3)})
+    try:
+        c = client(timeout=1.0)
+        rec = c.fetch("t/trickle")
+    finally:
+        hub.stop()
+    assert rec.status == "error" and rec.detail == "Hub response not complete within 1 s: cut"
+    assert hub.requests["t/trickle"] == 1 and c._failures == 1
+
+
+def test_trickled_headers_are_cut_too(kb, monkeypatch):
+    from fakehub import Behaviour
+
+    hub = _hostile_hub(monkeypatch, {"t/head": Behaviour(200, {}, None, trickle=0.2, head=True)})
+    try:
+        c = client(timeout=1.0, retries=3)
+        rec = c.fetch("t/head")
+    finally:
+        hub.stop()
+    # a request not answered in time is a timeout: retried until the breaker opens
+    assert rec.status == "unreachable" and c.breaker_open and hub.requests["t/head"] == 2
+
+
+def test_a_huge_answer_is_never_read_whole(kb, monkeypatch):
+    from fakehub import Behaviour
+
+    hub = _hostile_hub(monkeypatch, {"t/declared": Behaviour(200, {}, None, size=64 << 20),
+                                     "t/chunked": Behaviour(200, {}, None, size=64 << 20, declare=False)})
+    try:
+        c = client(max_body=1 << 20, breaker_threshold=5)
+        declared, chunked = c.fetch("t/declared"), c.fetch("t/chunked")
+    finally:
+        hub.stop()
+    assert declared.status == "error" and declared.detail == f"Hub response of {64 << 20} bytes is over the 1048576-byte cap: not read"
+    assert chunked.status == "error" and chunked.detail == "Hub response over the 1048576-byte cap: cut"
+    assert c._failures == 2
+
+
+def test_a_long_retry_after_is_not_waited_for_and_opens_the_breaker(kb, monkeypatch):
+    from fakehub import Behaviour
+
+    ids = [f"t/r{i}" for i in range(6)]
+    hub = _hostile_hub(monkeypatch, {i: Behaviour(429, {"Retry-After": "3600"}, b'{"error":"rate"}') for i in ids})
+    slept: list[float] = []
+    try:
+        prov, c = resolve(kb, ids, sleep=slept.append)
+    finally:
+        hub.stop()
+    assert slept == [] and c.breaker_open
+    assert sum(hub.requests.values()) <= 2 * HUB_CONCURRENCY and all(n == 1 for n in hub.requests.values())
+    assert all(p.status == Status.UNVERIFIED for p in prov.values())
+    assert any("Retry-After 3600 is over 5 s: not waited for" in p.reason for p in prov.values())
+
+
+def test_answers_of_the_wrong_shape_are_malformed_and_keep_the_breaker_closed(kb, monkeypatch):
+    from fakehub import Behaviour, card
+
+    bodies = [b"[]", b'"x"', b"123", b"null", b'{"id": "a", "siblings": "x"}', b'{"id": "a", "createdAt": 5}',
+              b'{"id": "a", "evalResults": "x"}', b'{"id": "a", "safetensors": {"parameters": 5}}',
+              b'{"id": "a", "tags": 5}', b'{"id": "a", "transformersInfo": "x"}']
+    beh = {f"s/m{i}": Behaviour(200, {}, b) for i, b in enumerate(bodies)}
+    hub = _hostile_hub(monkeypatch, beh, {"s/good": card("s/good", "s", "mit")})
+    try:
+        c = client(breaker_threshold=2)
+        recs = {i: c.fetch(i) for i in [*beh, "s/good"]}
+    finally:
+        hub.stop()
+    assert not c.breaker_open and c._failures == 0
+    assert {i: r.status for i, r in recs.items() if i != "s/good"} == {i: "malformed" for i in beh}
+    assert all(hub.requests[i] == 1 for i in beh)  # an answer is not retried
+    assert recs["s/good"].status == "ok" and recs["s/good"].license == "mit"
+
+
+def test_lineage_fan_out_is_capped(kb, monkeypatch):
+    """Every answer names a dozen new base models: the look-ups stop at the ancestor cap and the
+    lineage says what was not followed."""
+    from sovaudit.resolve.provenance import MAX_ANCESTORS, MAX_PARENTS_FOLLOWED
+
+    def fan(repo):
+        return {"id": repo, "author": "fan", "tags": [f"base_model:finetune:{repo}-{k}" for k in range(12)]}
+
+    hub = _hostile_hub(monkeypatch, generate=fan)
+    try:
+        prov, c = resolve(kb, ["fan/root"])
+    finally:
+        hub.stop()
+    assert sum(hub.requests.values()) == c.calls <= 1 + MAX_ANCESTORS
+    root = prov["fan/root"]
+    assert len(root.parents) == 12 and root.lineage.value == "not-established"
+    notes = [e.detail for e in root.lineage.evidence if e.source == "lineage"]
+    assert any(f"names 12 base models, the first {MAX_PARENTS_FOLLOWED} are" in n for n in notes)
+    assert any(f"more than {MAX_ANCESTORS} ancestors" in n for n in notes)

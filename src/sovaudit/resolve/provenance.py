@@ -39,6 +39,12 @@ _HOP = {"finetune": "finetune", "quantized": "quantized", "adapter": "adapter", 
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REPUBLISHER_KINDS = {"republisher", "community", "individual", "consortium"}
 MAX_DEPTH = 10
+#: Parents of one model followed (looked up and resolved); the rest stay as stated hops whose own
+#: lineage is not established. A Hub answer naming a dozen new parents at every generation would
+#: otherwise cost 12^10 look-ups.
+MAX_PARENTS_FOLLOWED = 8
+#: Ancestors resolved beyond the models asked for, in all.
+MAX_ANCESTORS = 256
 #: Lineage cycles listed as conflicts on one model; the rest are counted.
 MAX_CYCLES_SHOWN = 5
 #: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
@@ -98,6 +104,7 @@ class Resolver:
         self.kb = kb
         self.client = client
         self.max_workers = max(1, max_workers)
+        self._cut: dict[str, str] = {}  # parent -> why it was not followed (last resolve)
 
     # -- knowledge-base look-ups -----------------------------------------------------------------
     def find_lab(self, name: str) -> Entry | None:
@@ -419,6 +426,8 @@ class Resolver:
         drafts: dict[str, _Draft] = {}
         hop_licenses: dict[str, tuple[str, Evidence]] = {}  # parent -> the license a child's rule states for it
         level = sorted(set(i for i in ids if i))
+        asked = len(level)
+        self._cut = {}
         depth = 0
         with cf.ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             while level and depth <= MAX_DEPTH:
@@ -448,8 +457,16 @@ class Resolver:
                             d.inferred_reason = guess[1]
                     self._infer_parents(d)
                     drafts[mid] = d
-                    nxt.update(h.parent for h in d.parents if h.parent not in drafts)
+                    fresh = [h.parent for h in d.parents if h.parent not in drafts]
+                    for parent in fresh[MAX_PARENTS_FOLLOWED:]:
+                        self._cut.setdefault(parent, f"not followed: {mid} names {len(d.parents)} base models, "
+                                                     f"the first {MAX_PARENTS_FOLLOWED} are")
+                    nxt.update(fresh[:MAX_PARENTS_FOLLOWED])
                 level = sorted(nxt - set(drafts))
+                room = max(0, MAX_ANCESTORS - (len(drafts) - asked))
+                for parent in level[room:]:
+                    self._cut.setdefault(parent, f"not followed: more than {MAX_ANCESTORS} ancestors")
+                level = level[:room]
                 depth += 1
         walk = self._walk(drafts)
         return tuple(self._finish(mid, drafts, walk) for mid in sorted(drafts))
@@ -478,7 +495,8 @@ class Resolver:
         """What one model contributes to the lineage status of its descendants: its hops' evidence
         (a name-only hop makes it inferred), or why it is a root, or why that is not known."""
         if d is None:
-            return LineageStatus.NOT_ESTABLISHED, {Evidence("lineage", f"{mid}: beyond {MAX_DEPTH} generations, not resolved")}
+            why = self._cut.get(mid) or f"beyond {MAX_DEPTH} generations, not resolved"
+            return LineageStatus.NOT_ESTABLISHED, {Evidence("lineage", f"{mid}: {why}")}
         status, ev = LineageStatus.ESTABLISHED, set()
         if d.parents:
             for h in d.parents:
