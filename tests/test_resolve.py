@@ -592,3 +592,75 @@ def test_lineage_fan_out_is_capped(kb, monkeypatch):
     notes = [e.detail for e in root.lineage.evidence if e.source == "lineage"]
     assert any(f"names 12 base models, the first {MAX_PARENTS_FOLLOWED} are" in n for n in notes)
     assert any(f"more than {MAX_ANCESTORS} ancestors" in n for n in notes)
+
+
+def _cache_run(kb, cache_dir, ids):
+    cache = HubCache(cache_dir)
+    try:
+        return resolve(kb, ids, cache=cache)
+    finally:
+        cache.close()
+
+
+def test_a_cache_of_another_schema_is_rebuilt(kb, fake_hub, tmp_path, caplog):
+    import sqlite3
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    conn = sqlite3.connect(cache_dir / "hub-v1.sqlite3")
+    conn.execute("CREATE TABLE hub (a TEXT, b TEXT)")
+    conn.commit()
+    conn.close()
+    with caplog.at_level(logging.WARNING):
+        _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B"])
+    assert "hub table has columns" in caplog.text
+    _, c = _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B"])
+    assert c.calls == 0  # the rebuilt cache answers
+
+
+def test_a_cache_with_damaged_pages_is_rebuilt(kb, monkeypatch, tmp_path, caplog):
+    """The header is valid and the first rows read well; pages further in are garbage."""
+    import sqlite3
+
+    from fakehub import FakeHub, card
+
+    ids = [f"org/m{i}" for i in range(300)]
+    hub = FakeHub(models={i: card(i, "org", "mit") for i in ids}, behaviours={}).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    cache_dir = tmp_path / "cache"
+    try:
+        _cache_run(kb, cache_dir, ids)
+        path = cache_dir / "hub-v1.sqlite3"
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.close()
+        with open(path, "r+b") as fh:
+            fh.seek(page * 10)
+            fh.write(bytes(range(256)) * (3 * page // 256))
+        with caplog.at_level(logging.WARNING):
+            _cache_run(kb, cache_dir, ids[:5])
+        assert "is corrupt" in caplog.text
+        hub.requests.clear()
+        _cache_run(kb, cache_dir, ids[:50])
+        _, c = _cache_run(kb, cache_dir, ids[:50])
+    finally:
+        hub.stop()
+    # the 5 rows written after the rebuild answer; the other 45 are asked once, then cached
+    assert c.calls == 0 and sum(hub.requests.values()) == 45
+
+
+def test_a_cache_row_of_the_wrong_shape_is_a_miss(kb, fake_hub, tmp_path):
+    import json
+    import sqlite3
+
+    cache_dir = tmp_path / "cache"
+    _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B-Instruct"])
+    conn = sqlite3.connect(cache_dir / "hub-v1.sqlite3")
+    conn.execute("UPDATE hub SET record=?", (json.dumps({"repo_id": "Qwen/Qwen2.5-7B-Instruct", "status": "ok",
+                                                           "base_model_tags": [["only-one"]]}),))
+    conn.commit()
+    conn.close()
+    prov, c = _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B-Instruct"])
+    assert c.calls == 2  # both rows are misses: asked again
+    assert [h.parent for h in prov["Qwen/Qwen2.5-7B-Instruct"].parents] == ["Qwen/Qwen2.5-7B"]

@@ -64,12 +64,36 @@ class HubRecord:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "HubRecord":
+    def from_json(cls, text: str) -> HubRecord:
+        """The record a cache row holds; ValueError unless every field has its type (a row
+        written by another version, or damaged, is a cache miss, never a crash later)."""
         d = json.loads(text)
-        for k in ("license_tags", "card_base_models"):
-            d[k] = tuple(d.get(k, ()))
-        d["base_model_tags"] = tuple(tuple(x) for x in d.get("base_model_tags", ()))
-        return cls(**d)
+        if not isinstance(d, dict) or set(d) - _FIELDS or not isinstance(d.get("repo_id"), str) or d.get("status") not in _STATUSES:
+            raise ValueError("not a Hub record")
+        out: dict[str, Any] = {}
+        for k, v in d.items():
+            if k in ("license_tags", "card_base_models"):
+                if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                    raise ValueError(f"{k}: not a list of strings")
+                out[k] = tuple(v)
+            elif k == "base_model_tags":
+                if not isinstance(v, list) or not all(isinstance(x, list) and len(x) == 2 and all(isinstance(y, str) for y in x) for x in v):
+                    raise ValueError(f"{k}: not a list of pairs of strings")
+                out[k] = tuple(tuple(x) for x in v)
+            elif k == "parameters":
+                if not isinstance(v, int) or isinstance(v, bool):
+                    raise ValueError(f"{k}: not an integer")
+                out[k] = v
+            else:
+                if not isinstance(v, str):
+                    raise ValueError(f"{k}: not a string")
+                out[k] = v
+        return cls(**out)
+
+
+_STATUSES = {"ok", "not-found", "gated", "error", "unreachable", "offline", "malformed"}
+_FIELDS = {"repo_id", "status", "fetched_at", "detail", "author", "sha", "license", "license_tags", "gated",
+           "card_base_models", "base_model_tags", "pipeline_tag", "parameters", "library"}
 
 
 def _as_list(v: Any) -> tuple[str, ...]:
@@ -120,63 +144,108 @@ def record_from_info(repo_id: str, info: Any, fetched_at: str) -> HubRecord:
 # ------------------------------------------------------------------------------------------
 
 
+_SCHEMA = [("endpoint", "TEXT"), ("repo_id", "TEXT"), ("stored", "REAL"), ("record", "TEXT")]
+
+
 class HubCache:
-    """SQLite (WAL) cache of HubRecords with a TTL. Thread-safe; a corrupt file is rebuilt."""
+    """SQLite (WAL) cache of HubRecords with a TTL. Thread-safe. A file that is not a database, a
+    ``hub`` table of another shape, or damaged pages (found when the file is opened, by SQLite's
+    quick check, or later, by a read or write) make the cache be rebuilt, once per run."""
 
     def __init__(self, folder: str | os.PathLike | None, ttl: int = DEFAULT_TTL):
         self.ttl = ttl
         self.lock = threading.Lock()
         base = Path(folder) if folder else Path(platformdirs.user_cache_dir("sovaudit", appauthor=False))
+        self.base = base
         self.path = base / "hub-v1.sqlite3"
         self.conn: sqlite3.Connection | None = None
+        self.rebuilt = False
+        self._open()
+
+    def _open(self) -> None:
         for _ in (1, 2):
             try:
-                base.mkdir(parents=True, exist_ok=True)
+                self.base.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS hub (endpoint TEXT, repo_id TEXT, stored REAL, record TEXT,"
-                    " PRIMARY KEY (endpoint, repo_id))"
-                )
-                conn.execute("SELECT count(*) FROM hub").fetchone()
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(
+                        "CREATE TABLE IF NOT EXISTS hub (endpoint TEXT, repo_id TEXT, stored REAL, record TEXT,"
+                        " PRIMARY KEY (endpoint, repo_id))"
+                    )
+                    cols = [(r[1], r[2].upper()) for r in conn.execute("PRAGMA table_info(hub)")]
+                    if cols != _SCHEMA:
+                        raise sqlite3.DatabaseError(f"its hub table has columns {cols}, not {_SCHEMA}")
+                    check = conn.execute("PRAGMA quick_check").fetchall()
+                    if check != [("ok",)]:
+                        raise sqlite3.DatabaseError(f"quick check: {str(check[0][0])[:200]}")
+                except BaseException:
+                    conn.close()
+                    raise
                 self.conn = conn
                 return
             except sqlite3.DatabaseError as exc:
                 log.warning("Hub cache %s is corrupt (%s); rebuilding it", self.path, exc)
-                for suffix in ("", "-wal", "-shm"):
-                    try:
-                        os.unlink(str(self.path) + suffix)
-                    except OSError:
-                        pass
+                self.rebuilt = True
+                self._unlink()
             except OSError as exc:
                 log.warning("Hub cache unavailable (%s); continuing without it", exc)
                 return
 
+    def _unlink(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(str(self.path) + suffix)
+            except OSError:
+                pass
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> None:
+        """A read or write met damage the quick check did not (or it came later): rebuild the
+        file once per run; after that, go on without a cache. Called with ``lock`` held."""
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return  # another scan holds it: not damage
+        log.warning("Hub cache %s is damaged (%s); rebuilding it", self.path, exc)
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except sqlite3.Error:
+                pass
+            self.conn = None
+        if self.rebuilt:
+            return
+        self.rebuilt = True
+        self._unlink()
+        self._open()
+
     def get(self, ep: str, repo_id: str) -> HubRecord | None:
-        if self.conn is None:
-            return None
         with self.lock:
+            if self.conn is None:
+                return None
             try:
                 row = self.conn.execute("SELECT stored, record FROM hub WHERE endpoint=? AND repo_id=?", (ep, repo_id)).fetchone()
-            except sqlite3.DatabaseError:
+            except sqlite3.DatabaseError as exc:
+                self._damaged(exc)
                 return None
-        if row is None or time.time() - row[0] > self.ttl:
+        if row is None or not isinstance(row[0], (int, float)) or not isinstance(row[1], str) or time.time() - row[0] > self.ttl:
             return None
         try:
-            return HubRecord.from_json(row[1])
+            rec = HubRecord.from_json(row[1])
         except (ValueError, TypeError, KeyError):
             return None
+        return rec if rec.repo_id == repo_id else None
 
     def put(self, ep: str, rec: HubRecord) -> None:
         # only answers worth remembering: facts and definite absences, not transient failures
-        if self.conn is None or rec.status not in ("ok", "not-found", "gated"):
+        if rec.status not in ("ok", "not-found", "gated"):
             return
         with self.lock:
+            if self.conn is None:
+                return
             try:
                 self.conn.execute("INSERT OR REPLACE INTO hub VALUES (?,?,?,?)", (ep, rec.repo_id, time.time(), rec.to_json()))
                 self.conn.commit()
             except sqlite3.DatabaseError as exc:
-                log.warning("Hub cache write failed: %s", exc)
+                self._damaged(exc)
 
     def close(self) -> None:
         if self.conn is not None:
