@@ -664,3 +664,40 @@ def test_a_cache_row_of_the_wrong_shape_is_a_miss(kb, fake_hub, tmp_path):
     prov, c = _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B-Instruct"])
     assert c.calls == 2  # both rows are misses: asked again
     assert [h.parent for h in prov["Qwen/Qwen2.5-7B-Instruct"].parents] == ["Qwen/Qwen2.5-7B"]
+
+
+def test_a_lying_mirror_does_not_move_the_origin_of_known_namespaces(kb, monkeypatch):
+    """Issue 14 item 18: a mirror claims Mistral's and Qwen's own releases are DeepSeek's and
+    Meta's derivatives. The knowledge base's publisher facts win, the disagreement is a conflict,
+    and a genuine cross-lab derivative (a lab's namespace, another lab's family) keeps its Hub
+    parent."""
+    from fakehub import MODELS, card
+
+    models = dict(MODELS)
+    models["mistralai/Mistral-7B-v0.3"] = card("mistralai/Mistral-7B-v0.3", "deepseek-ai", "mit", "deepseek-ai/DeepSeek-V3")
+    models["Qwen/Qwen2.5-7B"] = card("Qwen/Qwen2.5-7B", "meta-llama", "apache-2.0", "meta-llama/Llama-3.1-8B")
+    hub = _hostile_hub(monkeypatch, models=models)
+    try:
+        prov, _ = resolve(kb, ["mistralai/Mistral-7B-Instruct-v0.3", "nvidia/OpenReasoning-Qwen-7B",
+                               "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"])
+    finally:
+        hub.stop()
+    mistral = prov["mistralai/Mistral-7B-Instruct-v0.3"]
+    assert (mistral.origin_lab.value, mistral.country.value) == (lab(kb, "mistralai"), "FR")
+    base = prov["mistralai/Mistral-7B-v0.3"]
+    assert base.parents == () and (base.origin_lab.value, base.country.value) == (lab(kb, "mistralai"), "FR")
+    (c,) = [c for c in base.conflicts if c.field == "lineage"]
+    assert c.values[0].value == "deepseek-ai/DeepSeek-V3 (finetune)" and c.values[0].evidence[0].source == "hub"
+    assert all(e.source == "rules" for e in c.values[1].evidence) and "the knowledge base's is used" in c.note
+    (pc,) = [c for c in base.conflicts if c.field == "publisher"]
+    assert [f.value for f in pc.values] == [lab(kb, "mistralai"), lab(kb, "deepseek-ai")]
+    assert "deepseek-ai/DeepSeek-V3" not in prov  # a parent not used is not looked up
+    qwen = prov["Qwen/Qwen2.5-7B"]
+    assert qwen.parents == () and qwen.country.value == "CN" and any(c.field == "lineage" for c in qwen.conflicts)
+    # nvidia's model of Qwen's family: the Hub's parent is consistent with the knowledge base
+    nv = prov["nvidia/OpenReasoning-Qwen-7B"]
+    assert [h.parent for h in nv.parents] == ["Qwen/Qwen2.5-7B-Instruct"] and nv.country.value == "CN"
+    assert not [c for c in nv.conflicts if c.field in ("lineage", "publisher")]
+    # a distill whose name holds the other lab's family keeps its cross-lab parent
+    r1 = prov["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
+    assert "meta-llama/Llama-3.1-8B" in [h.parent for h in r1.parents] and r1.country.value == "CN,US"

@@ -359,6 +359,12 @@ class Resolver:
                 d.publisher = Fact(lab.id, (_hub_ev(rec, "author"), _rule_ev(lab, "hf_namespaces")))
                 d.publisher_country = _country(lab)
                 d.publisher_kind = lab.get("kind", "")
+        elif rec.author and self._kb_publisher(d) is not None:
+            lab = self.kb.lab_for_namespace(rec.author)
+            if lab is not None and lab.id != d.publisher.value:
+                d.conflicts += (Conflict("publisher", (d.publisher, Fact(lab.id, (_hub_ev(rec, "author"),))),
+                                         f"the Hub names {lab.get('name')} as the author; the knowledge base has the "
+                                         f"namespace as {self._kb_publisher(d).get('name')}'s: the knowledge base's is used"),)
         d.weights = Fact(WeightsAvailability.GATED.value if rec.gated else WeightsAvailability.DOWNLOADABLE.value, (_hub_ev(rec, "gated"),))
         card_lic = rec.license
         tag_lics = [t for t in rec.license_tags if t]
@@ -388,6 +394,57 @@ class Resolver:
         if rec.library:
             extra.append(("library", rec.library))
         d.details = tuple(sorted(set(d.details) | set(extra)))
+
+    def _kb_publisher(self, d: _Draft) -> Entry | None:
+        """The lab the knowledge base (not the Hub) names as the model's publisher, when it is a lab
+        that makes models (not a re-publisher or community account)."""
+        if not d.publisher.known or not any(e.source == "rules" for e in d.publisher.evidence) \
+                or any(e.source == "hub" for e in d.publisher.evidence):
+            return None
+        lab = self.kb.get("labs", d.publisher.value)
+        return lab if lab is not None and lab.get("kind") not in _REPUBLISHER_KINDS else None
+
+    def _lab_of(self, mid: str) -> Entry | None:
+        """The lab the knowledge base places a model id at: its namespace's lab, or (for a
+        re-publisher's namespace or none) the lab of the first model family its name holds."""
+        ns, _, name = mid.rpartition("/")
+        lab = self.kb.lab_for_namespace(ns) if ns else None
+        if lab is not None and lab.get("kind") not in _REPUBLISHER_KINDS:
+            return lab
+        fams = self.families_in(name)
+        return fams[0][2] if fams else None
+
+    def _hub_against_kb(self, d: _Draft) -> None:
+        """Base models a Hub answer names that the knowledge base contradicts are not used, and the
+        disagreement is kept as a conflict: the model is under a lab's own namespace, its name
+        starts with that lab's own family (or rules/models.yaml lists it as the lab's), no rule of
+        rules/lineage.yaml gives its lineage, and the Hub's parent is placed at another lab whose
+        families the name does not hold. A mirror claiming Mistral's or Qwen's own releases for
+        another lab so changes no origin."""
+        pub = self._kb_publisher(d)
+        if pub is None or self.kb.lineage_entry(d.model_id) is not None:
+            return
+        fams = self.families_in(d.model_id.rpartition("/")[2])
+        cat = self.kb.catalog_model(d.model_id)
+        own = (fams and fams[0][2].id == pub.id) or (cat is not None and cat.get("lab") == pub.id)
+        if not own:
+            return
+        in_name = {lab.id for _p, _f, lab in fams}
+        kept = []
+        for h in d.parents:
+            plab = self._lab_of(h.parent) if all(e.source == "hub" for e in h.evidence) else None
+            if plab is None or plab.id == pub.id or plab.id in in_name:
+                kept.append(h)
+                continue
+            what = f"{pub.get('name')}'s own {fams[0][1]} release" if fams and fams[0][2].id == pub.id else \
+                f"{pub.get('name')}'s (rules/models.yaml)"
+            kb_ev = (_rule_ev(pub, "hf_namespaces"),) + ((_rule_ev(cat, "lab"),) if cat is not None else ())
+            d.conflicts += (Conflict("lineage", (Fact(f"{h.parent} ({h.relation})", h.evidence), Fact(what, kb_ev)),
+                                     f"the Hub names a base model of {plab.get('name')}; the knowledge base has "
+                                     f"{d.model_id} as {what}: the knowledge base's is used"),)
+        if len(kept) != len(d.parents):
+            d.parents = tuple(kept)
+            d.hub_no_base = not kept
 
     def _from_artifacts(self, d: _Draft, refs: list[Reference]) -> None:
         """Facts that local files state about this id: license, base models, served weights."""
@@ -443,6 +500,7 @@ class Resolver:
                             self._from_namespace(d)
                         if mid in records:
                             self._from_hub(d, records[mid])
+                            self._hub_against_kb(d)
                     self._from_artifacts(d, artifacts.get(mid, []))
                     self._card_conflicts(d, artifacts.get(mid, []))
                     self._from_lineage_rules(d, hop_licenses)
