@@ -162,3 +162,28 @@ def test_forked_workers_leave_quietly_on_ctrl_c(tmp_path):
     os.killpg(p.pid, signal.SIGINT)
     _out, err = p.communicate(timeout=30)
     assert p.returncode == 130 and b"Traceback" not in err, err
+
+
+def test_every_skipped_file_is_in_the_cyclonedx_bom_and_counted_in_markdown(tmp_path):
+    """Issue 14 item 20: the BOM lists each file the scan left out; Markdown, which stops at its
+    cap, says how many more there are."""
+    from sovaudit import api
+    from sovaudit.report import write_all
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(30):
+        (tree / f"f{i:02}.py").write_text('model = "gpt-4o"  # padding padding padding\n')
+    result = api.audit(api.AuditConfig(root=str(tree), offline=True, cache_dir="-", jobs=1, max_file_bytes=10))
+    assert len(result.skipped) == 30
+    out = tmp_path / "out"
+    out.mkdir()
+    files = write_all(result, ["cyclonedx", "cyclonedx-xml", "md"], str(out), 1)
+    bom = json.loads(Path(files["cyclonedx"]).read_text())
+    props = bom["metadata"]["component"]["properties"]
+    assert {"name": "sovaudit:files-skipped", "value": "30"} in props
+    listed = sorted(p["value"] for p in props if p["name"] == "sovaudit:skipped")
+    assert len(listed) == 30 and listed[0].startswith("f00.py: too large")
+    assert Path(files["cyclonedx-xml"]).read_text().count('name="sovaudit:skipped"') == 30
+    md = Path(files["md"]).read_text()
+    assert "Skipped files: 30" in md and "…and 10 more" in md
