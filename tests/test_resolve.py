@@ -470,6 +470,17 @@ def test_a_long_chain_of_models_does_not_exhaust_the_stack(kb):
     assert [h.parent for h in by_id["chain/c0"].parents] == ["chain/c1"]
     sg = build_graph(ScanResult(".", "t", "r", (), (), provenance=prov), kb)
     assert f"model:chain/c{n - 1}" in sg.nodes and sg.out("model:chain/c0", "derived-from") == ("model:chain/c1",)
+    # and nothing above a model is listed per model without bound: evidence, links and routes are capped
+    from sovaudit.assess.exposure import LINEAGE_DEPTH, _lineage, _Walker
+    from sovaudit.resolve.provenance import MAX_LINEAGE_EVIDENCE
+
+    ev = by_id["chain/c0"].lineage.evidence
+    assert len(ev) <= MAX_LINEAGE_EVIDENCE + 1 and any(e.detail.startswith("more lineage evidence") for e in ev)
+    assert Evidence("artifact", "m/0.gguf:1") in ev  # its own hop first
+    assert max(link.depth for link in _lineage("chain/c0", by_id)) == LINEAGE_DEPTH
+    routes = _Walker(sg, kb).lineage("model:chain/c0")
+    assert max(r.edges.count("derived-from") for r in routes) == LINEAGE_DEPTH
+    assert routes and all(r.nodes[-1] == "jurisdiction:unknown" for r in routes)
 
 
 def _chain_artifacts(ids: list[str]) -> dict:

@@ -47,6 +47,10 @@ MAX_PARENTS_FOLLOWED = 8
 MAX_ANCESTORS = 256
 #: Lineage cycles listed as conflicts on one model; the rest are counted.
 MAX_CYCLES_SHOWN = 5
+#: Pieces of evidence a model's lineage fact lists (its own hops first); the status still
+#: covers the whole lineage. A chain of thousands of models would otherwise list every hop above
+#: each of them: quadratic.
+MAX_LINEAGE_EVIDENCE = 200
 #: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
 HUB_CONCURRENCY = 16
 #: The id of a model family standing in for a parent that a name pattern infers but cannot name
@@ -667,6 +671,9 @@ class Resolver:
         )
 
 
+_MORE_LINEAGE = Evidence("lineage", f"more lineage evidence further up, not listed (over {MAX_LINEAGE_EVIDENCE} pieces)")
+
+
 class _LineageWalk:
     """Per-model lineage facts from one pass over the strongly connected components of the
     lineage graph (sinks first). Members of one component (a lineage cycle) reach each other, so
@@ -691,6 +698,7 @@ class _LineageWalk:
         self._roots: list[frozenset[str]] = []
         self._cycles: list[frozenset[int]] = []  # cyclic components reachable, itself included
         self._lineage: list[tuple[LineageStatus, frozenset[Evidence]]] = []
+        self._cut: list[bool] = []  # the component's lineage evidence was cut at MAX_LINEAGE_EVIDENCE
         self._license: dict[str, tuple[Fact, str, str]] = {}
         for comp in components(sorted(drafts), succ):
             ci = len(self.members)
@@ -708,15 +716,24 @@ class _LineageWalk:
                 roots = frozenset().union(*(self._roots[c] for c in nxt)) or frozenset(comp)
             self._roots.append(roots)
             self._cycles.append(frozenset({ci} if cyclic else ()).union(*(self._cycles[c] for c in nxt)))
-            status, ev = LineageStatus.ESTABLISHED, set()
+            status, own = LineageStatus.ESTABLISHED, set()
             for m in comp:
                 st, e = resolver._own_lineage(m, drafts.get(m))
                 status = min(status, st, key=_LINEAGE_RANK.get)
-                ev |= e
+                own |= e
+            ev, cut = set(own), False
             for c in nxt:
                 st, e = self._lineage[c]
                 status = min(status, st, key=_LINEAGE_RANK.get)
                 ev |= e
+                cut = cut or self._cut[c]
+            if len(ev) > MAX_LINEAGE_EVIDENCE:  # its own first, then what says why it is not established
+                rest = sorted(ev - own - {_MORE_LINEAGE}, key=lambda e: (e.source != "lineage", e))  # why, before what
+                ev = set(sorted(own)[:MAX_LINEAGE_EVIDENCE]) | set(rest[:max(0, MAX_LINEAGE_EVIDENCE - len(own))])
+                cut = True
+            if cut:
+                ev.add(_MORE_LINEAGE)
+            self._cut.append(cut)
             self._lineage.append((status, frozenset(ev)))
             self._licenses(comp, carry)
 
