@@ -712,3 +712,23 @@ def test_a_lying_mirror_does_not_move_the_origin_of_known_namespaces(kb, monkeyp
     # a distill whose name holds the other lab's family keeps its cross-lab parent
     r1 = prov["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
     assert "meta-llama/Llama-3.1-8B" in [h.parent for h in r1.parents] and r1.country.value == "CN,US"
+
+
+def test_the_resolve_tree_draws_each_lineage_once(kb, monkeypatch):
+    """``sovaudit resolve`` on models that all name each other (9! paths): each model's lineage
+    is drawn once, later mentions point back to it."""
+    from click.testing import CliRunner
+    from fakehub import card
+
+    from sovaudit.cli import main
+
+    ids = [f"clique/m{i}" for i in range(9)]
+    hub = _hostile_hub(monkeypatch, models={m: card(m, "clique", "mit", [o for o in ids if o != m]) for m in ids})
+    try:
+        res = CliRunner().invoke(main, ["resolve", "--no-cache", "clique/m0"], terminal_width=200)
+    finally:
+        hub.stop()
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert len(lines) < 400  # 9 models x 8 parents, not 9! paths
+    assert sum("(its lineage is shown above)" in x for x in lines) > 0 and sum("(cycle)" in x for x in lines) > 0
