@@ -106,6 +106,7 @@ def _tree_with_many_references(root: Path, n: int = 50) -> Path:
     return root
 
 
+@pytest.mark.e2e
 def test_a_reader_that_goes_away_is_not_a_policy_violation(tmp_path):
     tree = _tree_with_many_references(tmp_path / "tree")
     p = subprocess.Popen([sys.executable, "-m", "sovaudit", "scan", str(tree), "--offline", "-q", "--no-cache", "-j", "1",
@@ -116,6 +117,7 @@ def test_a_reader_that_goes_away_is_not_a_policy_violation(tmp_path):
     assert b"Traceback" not in err and b"Aborted" not in err
 
 
+@pytest.mark.e2e
 def test_ctrl_c_exits_130_quietly(tmp_path):
     """SIGINT to the process group (what Ctrl-C does) while the Hub is being asked."""
     from fakehub import Behaviour, FakeHub, card
@@ -143,6 +145,7 @@ def test_ctrl_c_exits_130_quietly(tmp_path):
     assert not (tmp_path / "scan.json").exists()
 
 
+@pytest.mark.e2e
 def test_forked_workers_leave_quietly_on_ctrl_c(tmp_path):
     script = tmp_path / "pool.py"
     script.write_text(
