@@ -117,7 +117,17 @@ class FakeHub:
             def log_message(self, *args):  # quiet
                 pass
 
+            def _answered(self) -> None:
+                """The request stops counting as in flight once its answer starts: a client that
+                opens a new connection per request may send the next one before this handler
+                thread has returned."""
+                if getattr(self, "_counted", False):
+                    self._counted = False
+                    with hub.lock:
+                        hub.inflight -= 1
+
             def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
+                self._answered()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -143,14 +153,15 @@ class FakeHub:
                     hub.max_inflight = max(hub.max_inflight, hub.inflight)
                     if self.headers.get("Authorization"):
                         hub.auth_headers.append(self.headers["Authorization"])
+                self._counted = True
                 try:
                     self._answer(repo, n)
                 finally:
-                    with hub.lock:
-                        hub.inflight -= 1
+                    self._answered()
 
             def _stream(self, b: Behaviour) -> None:
                 """A hostile body: trickled byte by byte, or ``size`` bytes of a JSON string."""
+                self._answered()
                 body = b.body if b.body is not None else b""
                 total = b.size or len(body)
                 if b.head:
