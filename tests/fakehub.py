@@ -75,6 +75,10 @@ class Behaviour:
     body: bytes | None = None
     delay: float = 0.0
     times: int = 0  # misbehave this many times, then answer normally (0 = always)
+    trickle: float = 0.0  # send the body one byte every ``trickle`` seconds
+    size: int = 0  # send a body of this many bytes (streamed, never built whole), declared or not
+    declare: bool = True  # send Content-Length (False: a chunked answer of unknown length)
+    head: bool = False  # with ``trickle``: trickle an endless header line instead of the body
 
 
 BEHAVIOURS: dict[str, Behaviour] = {
@@ -94,8 +98,10 @@ MODELS["slow/model"] = card("slow/model", "slow", "mit")
 class FakeHub:
     """Start with ``FakeHub().start()``; ``url`` is the endpoint; ``requests`` counts by repo."""
 
-    def __init__(self, latency: float = 0.0, models: dict | None = None, behaviours: dict | None = None):
+    def __init__(self, latency: float = 0.0, models: dict | None = None, behaviours: dict | None = None,
+                 generate=None):
         self.latency = latency
+        self.generate = generate  # repo id -> model dict or None: models made up on request (fan-out)
         self.models = dict(MODELS if models is None else models)
         self.behaviours = dict(BEHAVIOURS if behaviours is None else behaviours)
         self.requests: dict[str, int] = {}
@@ -111,7 +117,17 @@ class FakeHub:
             def log_message(self, *args):  # quiet
                 pass
 
+            def _answered(self) -> None:
+                """The request stops counting as in flight once its answer starts: a client that
+                opens a new connection per request may send the next one before this handler
+                thread has returned."""
+                if getattr(self, "_counted", False):
+                    self._counted = False
+                    with hub.lock:
+                        hub.inflight -= 1
+
             def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
+                self._answered()
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")
@@ -137,11 +153,57 @@ class FakeHub:
                     hub.max_inflight = max(hub.max_inflight, hub.inflight)
                     if self.headers.get("Authorization"):
                         hub.auth_headers.append(self.headers["Authorization"])
+                self._counted = True
                 try:
                     self._answer(repo, n)
                 finally:
-                    with hub.lock:
-                        hub.inflight -= 1
+                    self._answered()
+
+            def _stream(self, b: Behaviour) -> None:
+                """A hostile body: trickled byte by byte, or ``size`` bytes of a JSON string."""
+                self._answered()
+                body = b.body if b.body is not None else b""
+                total = b.size or len(body)
+                if b.head:
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Pad: ")
+                        for _ in range(100_000):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                            time.sleep(b.trickle)
+                    except (BrokenPipeError, ConnectionResetError, OSError):
+                        pass
+                    self.close_connection = True
+                    return
+                try:
+                    self.send_response(b.status)
+                    self.send_header("Content-Type", "application/json")
+                    if b.declare:
+                        self.send_header("Content-Length", str(total))
+                    else:
+                        self.send_header("Connection", "close")
+                    for k, v in b.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    if b.trickle:
+                        for i in range(total):
+                            self.wfile.write(body[i:i + 1] if i < len(body) else b" ")
+                            self.wfile.flush()
+                            time.sleep(b.trickle)
+                        return
+                    head = b'{"id": "x", "pad": "'
+                    self.wfile.write(head)
+                    sent, block = len(head), b"a" * 65536
+                    while sent < total - 2:
+                        n = min(len(block), total - 2 - sent)
+                        self.wfile.write(block[:n])
+                        sent += n
+                    self.wfile.write(b'"}')
+                except (BrokenPipeError, ConnectionResetError, OSError):
+                    pass
+                finally:
+                    if not b.declare:
+                        self.close_connection = True
 
             def _answer(self, repo: str, n: int) -> None:
                 if hub.latency:
@@ -150,9 +212,13 @@ class FakeHub:
                 if b is not None and (b.times == 0 or n <= b.times):
                     if b.delay:
                         time.sleep(b.delay)
+                    if b.trickle or b.size:
+                        return self._stream(b)
                     if b.body is not None or b.status != 200:
                         return self._send(b.status, b.body or b"{}", b.headers)
                 model = hub.models.get(repo)
+                if model is None and hub.generate is not None:
+                    model = hub.generate(repo)
                 if model is None:
                     return self._send(404, b'{"error":"Repository not found"}', {"X-Error-Code": "RepoNotFound"})
                 return self._send(200, json.dumps(model).encode())

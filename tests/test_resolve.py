@@ -385,3 +385,350 @@ def test_a_routers_vendor_slug_names_an_api_family_never_a_hub_id_of_open_weight
     assert ("api_family", "anthropic-claude") in claude.details or any(k == "api_family" for k, _ in claude.details)
     r1 = prov["deepseek-ai/DeepSeek-R1"]
     assert not any(k == "api_family" for k, _ in r1.details)  # the Hub id of open weights, not the API
+
+
+# -- hostile lineage (issue 14, items 4 and 10) ------------------------------------------------------
+
+
+def _gguf_clique(root, n: int) -> list[str]:
+    """``n`` small GGUF files, each naming every other as its base model."""
+    import gguf
+
+    ids = [f"evil/m{i}" for i in range(n)]
+    (root / "models").mkdir(parents=True)
+    for i, mid in enumerate(ids):
+        w = gguf.GGUFWriter(str(root / "models" / f"m{i}.gguf"), "llama")
+        w.add_string("general.source.huggingface.repository", mid)
+        others = [o for o in ids if o != mid]
+        w.add_uint32("general.base_model.count", len(others))
+        for k, o in enumerate(others):
+            w.add_string(f"general.base_model.{k}.repo_url", f"https://huggingface.co/{o}")
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_ti_data_to_file()
+        w.close()
+    return ids
+
+
+def test_models_naming_each_other_offline_are_walked_once(kb, tmp_path):
+    """Nine GGUF files naming each other as base models (9! paths between them): every model is
+    resolved, its lineage cycle is shown once (not once per path), the rest is counted, and the
+    graph and every report are built."""
+    from sovaudit import api
+    from sovaudit.report import write_all
+    from sovaudit.resolve.provenance import MAX_CYCLES_SHOWN
+
+    ids = _gguf_clique(tmp_path / "tree", 9)
+    result = api.audit(api.AuditConfig(root=str(tmp_path / "tree"), offline=True, cache_dir="-", jobs=1))
+    prov = {p.model_id: p for p in result.provenance}
+    assert set(ids) <= set(prov)
+    for mid in ids:
+        cycles = [c.note for c in prov[mid].conflicts if c.note.startswith("lineage cycle")]
+        assert 1 <= len(cycles) <= MAX_CYCLES_SHOWN + 1
+        assert cycles[0].startswith(f"lineage cycle: {mid} -> ") and cycles[0].endswith(f" -> {mid}")
+        assert len(prov[mid].parents) == 8
+    (tmp_path / "out").mkdir()
+    files = write_all(result, ["json", "sarif", "cyclonedx", "md"], str(tmp_path / "out"), 1)
+    assert sorted(files) == ["cyclonedx", "json", "md", "sarif"]
+
+
+def test_a_license_reached_through_a_cycle_carries_over(kb, monkeypatch):
+    """x and y name each other; only y names a Llama base. x reaches the Llama license through
+    the cycle, whichever of the two is walked first."""
+    from fakehub import FakeHub, card
+
+    models = {m["id"]: m for m in [
+        card("cyc/x", "cyc", "mit", "cyc/y"),
+        card("cyc/y", "cyc", "mit", ["cyc/x", "meta-llama/Llama-3.1-8B"]),
+        card("meta-llama/Llama-3.1-8B", "meta-llama", "llama3.1"),
+    ]}
+    hub = FakeHub(models=models, behaviours={}).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    try:
+        for start in (["cyc/x"], ["cyc/y"], ["cyc/y", "cyc/x"]):
+            prov, _ = resolve(kb, start)
+            for mid in ("cyc/x", "cyc/y"):
+                assert prov[mid].effective_license.value == "llama3.1", (start, mid)
+                assert prov[mid].country.value == "US"
+                assert any(c.note.startswith(f"lineage cycle: {mid} -> ") for c in prov[mid].conflicts)
+    finally:
+        hub.stop()
+
+
+def test_a_long_chain_of_models_does_not_exhaust_the_stack(kb):
+    """A chain of models each derived from the next, longer than Python's recursion limit: the
+    resolver and the graph walk it without recursion."""
+    import sys
+
+    from sovaudit.graph.build import build_graph
+    from sovaudit.model import ScanResult
+
+    n = sys.getrecursionlimit() + 200
+    ids = [f"chain/c{i}" for i in range(n)]
+    prov = Resolver(kb, client(offline=True)).resolve(ids, _chain_artifacts(ids))
+    by_id = {p.model_id: p for p in prov}
+    assert [h.parent for h in by_id["chain/c0"].parents] == ["chain/c1"]
+    sg = build_graph(ScanResult(".", "t", "r", (), (), provenance=prov), kb)
+    assert f"model:chain/c{n - 1}" in sg.nodes and sg.out("model:chain/c0", "derived-from") == ("model:chain/c1",)
+    # and nothing above a model is listed per model without bound: evidence, links and routes are capped
+    from sovaudit.assess.exposure import LINEAGE_DEPTH, _lineage, _Walker
+    from sovaudit.resolve.provenance import MAX_LINEAGE_EVIDENCE
+
+    ev = by_id["chain/c0"].lineage.evidence
+    assert len(ev) <= MAX_LINEAGE_EVIDENCE + 1 and any(e.detail.startswith("more lineage evidence") for e in ev)
+    assert Evidence("artifact", "m/0.gguf:1") in ev  # its own hop first
+    assert max(link.depth for link in _lineage("chain/c0", by_id)) == LINEAGE_DEPTH
+    routes = _Walker(sg, kb).lineage("model:chain/c0")
+    assert max(r.edges.count("derived-from") for r in routes) == LINEAGE_DEPTH
+    assert routes and all(r.nodes[-1] == "jurisdiction:unknown" for r in routes)
+
+
+def _chain_artifacts(ids: list[str]) -> dict:
+    import itertools
+
+    from sovaudit.model import Context, Kind, Reference
+
+    return {mid: [Reference(Kind.MODEL, mid, mid, f"m/{i}.gguf", 1, 1, "weights", "gguf", Context.CONFIG, 1.0,
+                            attributes=(("base_model", parent),))]
+            for i, (mid, parent) in enumerate(itertools.pairwise(ids))}
+
+
+# -- a hostile Hub (issue 14, items 6 and 21) ---------------------------------------------------------
+
+
+def _hostile_hub(monkeypatch, behaviours=None, models=None, generate=None):
+    from fakehub import FakeHub
+
+    hub = FakeHub(models=models or {}, behaviours=behaviours or {}, generate=generate).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    return hub
+
+
+def test_a_trickling_answer_is_cut_at_the_total_deadline(kb, monkeypatch):
+    """One byte every 0.3 s of a 200-byte answer would take a minute, and every read is well
+    within the per-read timeout: the request's total deadline cuts it, once, and the breaker
+    counts it."""
+    from fakehub import Behaviour, card
+
+    body = __import__("json").dumps(card("t/trickle", "t", "mit")).encode()
+    hub = _hostile_hub(monkeypatch, {"t/trickle": Behaviour(200, {}, body[:200], trickle=0.3)})
+    try:
+        c = client(timeout=1.0)
+        rec = c.fetch("t/trickle")
+    finally:
+        hub.stop()
+    assert rec.status == "error" and rec.detail == "Hub response not complete within 1 s: cut"
+    assert hub.requests["t/trickle"] == 1 and c._failures == 1
+
+
+def test_trickled_headers_are_cut_too(kb, monkeypatch):
+    from fakehub import Behaviour
+
+    hub = _hostile_hub(monkeypatch, {"t/head": Behaviour(200, {}, None, trickle=0.2, head=True)})
+    try:
+        c = client(timeout=1.0, retries=3)
+        rec = c.fetch("t/head")
+    finally:
+        hub.stop()
+    # a request not answered in time is a timeout: retried until the breaker opens
+    assert rec.status == "unreachable" and c.breaker_open and hub.requests["t/head"] == 2
+
+
+def test_a_huge_answer_is_never_read_whole(kb, monkeypatch):
+    from fakehub import Behaviour
+
+    hub = _hostile_hub(monkeypatch, {"t/declared": Behaviour(200, {}, None, size=64 << 20),
+                                     "t/chunked": Behaviour(200, {}, None, size=64 << 20, declare=False)})
+    try:
+        c = client(max_body=1 << 20, breaker_threshold=5)
+        declared, chunked = c.fetch("t/declared"), c.fetch("t/chunked")
+    finally:
+        hub.stop()
+    assert declared.status == "error" and declared.detail == f"Hub response of {64 << 20} bytes is over the 1048576-byte cap: not read"
+    assert chunked.status == "error" and chunked.detail == "Hub response over the 1048576-byte cap: cut"
+    assert c._failures == 2
+
+
+def test_a_long_retry_after_is_not_waited_for_and_opens_the_breaker(kb, monkeypatch):
+    from fakehub import Behaviour
+
+    ids = [f"t/r{i}" for i in range(6)]
+    hub = _hostile_hub(monkeypatch, {i: Behaviour(429, {"Retry-After": "3600"}, b'{"error":"rate"}') for i in ids})
+    slept: list[float] = []
+    try:
+        prov, c = resolve(kb, ids, sleep=slept.append)
+    finally:
+        hub.stop()
+    assert slept == [] and c.breaker_open
+    assert sum(hub.requests.values()) <= 2 * HUB_CONCURRENCY and all(n == 1 for n in hub.requests.values())
+    assert all(p.status == Status.UNVERIFIED for p in prov.values())
+    assert any("Retry-After 3600 is over 5 s: not waited for" in p.reason for p in prov.values())
+
+
+def test_answers_of_the_wrong_shape_are_malformed_and_keep_the_breaker_closed(kb, monkeypatch):
+    from fakehub import Behaviour, card
+
+    bodies = [b"[]", b'"x"', b"123", b"null", b'{"id": "a", "siblings": "x"}', b'{"id": "a", "createdAt": 5}',
+              b'{"id": "a", "evalResults": "x"}', b'{"id": "a", "safetensors": {"parameters": 5}}',
+              b'{"id": "a", "tags": 5}', b'{"id": "a", "transformersInfo": "x"}']
+    beh = {f"s/m{i}": Behaviour(200, {}, b) for i, b in enumerate(bodies)}
+    hub = _hostile_hub(monkeypatch, beh, {"s/good": card("s/good", "s", "mit")})
+    try:
+        c = client(breaker_threshold=2)
+        recs = {i: c.fetch(i) for i in [*beh, "s/good"]}
+    finally:
+        hub.stop()
+    assert not c.breaker_open and c._failures == 0
+    assert {i: r.status for i, r in recs.items() if i != "s/good"} == {i: "malformed" for i in beh}
+    assert all(hub.requests[i] == 1 for i in beh)  # an answer is not retried
+    assert recs["s/good"].status == "ok" and recs["s/good"].license == "mit"
+
+
+def test_lineage_fan_out_is_capped(kb, monkeypatch):
+    """Every answer names a dozen new base models: the look-ups stop at the ancestor cap and the
+    lineage says what was not followed."""
+    from sovaudit.resolve.provenance import MAX_ANCESTORS, MAX_PARENTS_FOLLOWED
+
+    def fan(repo):
+        return {"id": repo, "author": "fan", "tags": [f"base_model:finetune:{repo}-{k}" for k in range(12)]}
+
+    hub = _hostile_hub(monkeypatch, generate=fan)
+    try:
+        prov, c = resolve(kb, ["fan/root"])
+    finally:
+        hub.stop()
+    assert sum(hub.requests.values()) == c.calls <= 1 + MAX_ANCESTORS
+    root = prov["fan/root"]
+    assert len(root.parents) == 12 and root.lineage.value == "not-established"
+    notes = [e.detail for e in root.lineage.evidence if e.source == "lineage"]
+    assert any(f"names 12 base models, the first {MAX_PARENTS_FOLLOWED} are" in n for n in notes)
+    assert any(f"more than {MAX_ANCESTORS} ancestors" in n for n in notes)
+
+
+def _cache_run(kb, cache_dir, ids):
+    cache = HubCache(cache_dir)
+    try:
+        return resolve(kb, ids, cache=cache)
+    finally:
+        cache.close()
+
+
+def test_a_cache_of_another_schema_is_rebuilt(kb, fake_hub, tmp_path, caplog):
+    import sqlite3
+
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    conn = sqlite3.connect(cache_dir / "hub-v1.sqlite3")
+    conn.execute("CREATE TABLE hub (a TEXT, b TEXT)")
+    conn.commit()
+    conn.close()
+    with caplog.at_level(logging.WARNING):
+        _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B"])
+    assert "hub table has columns" in caplog.text
+    _, c = _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B"])
+    assert c.calls == 0  # the rebuilt cache answers
+
+
+def test_a_cache_with_damaged_pages_is_rebuilt(kb, monkeypatch, tmp_path, caplog):
+    """The header is valid and the first rows read well; pages further in are garbage."""
+    import sqlite3
+
+    from fakehub import FakeHub, card
+
+    ids = [f"org/m{i}" for i in range(300)]
+    hub = FakeHub(models={i: card(i, "org", "mit") for i in ids}, behaviours={}).start()
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    cache_dir = tmp_path / "cache"
+    try:
+        _cache_run(kb, cache_dir, ids)
+        path = cache_dir / "hub-v1.sqlite3"
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.close()
+        with open(path, "r+b") as fh:
+            fh.seek(page * 10)
+            fh.write(bytes(range(256)) * (3 * page // 256))
+        with caplog.at_level(logging.WARNING):
+            _cache_run(kb, cache_dir, ids[:5])
+        assert "is corrupt" in caplog.text
+        hub.requests.clear()
+        _cache_run(kb, cache_dir, ids[:50])
+        _, c = _cache_run(kb, cache_dir, ids[:50])
+    finally:
+        hub.stop()
+    # the 5 rows written after the rebuild answer; the other 45 are asked once, then cached
+    assert c.calls == 0 and sum(hub.requests.values()) == 45
+
+
+def test_a_cache_row_of_the_wrong_shape_is_a_miss(kb, fake_hub, tmp_path):
+    import json
+    import sqlite3
+
+    cache_dir = tmp_path / "cache"
+    _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B-Instruct"])
+    conn = sqlite3.connect(cache_dir / "hub-v1.sqlite3")
+    conn.execute("UPDATE hub SET record=?", (json.dumps({"repo_id": "Qwen/Qwen2.5-7B-Instruct", "status": "ok",
+                                                           "base_model_tags": [["only-one"]]}),))
+    conn.commit()
+    conn.close()
+    prov, c = _cache_run(kb, cache_dir, ["Qwen/Qwen2.5-7B-Instruct"])
+    assert c.calls == 2  # both rows are misses: asked again
+    assert [h.parent for h in prov["Qwen/Qwen2.5-7B-Instruct"].parents] == ["Qwen/Qwen2.5-7B"]
+
+
+def test_a_lying_mirror_does_not_move_the_origin_of_known_namespaces(kb, monkeypatch):
+    """Issue 14 item 18: a mirror claims Mistral's and Qwen's own releases are DeepSeek's and
+    Meta's derivatives. The knowledge base's publisher facts win, the disagreement is a conflict,
+    and a genuine cross-lab derivative (a lab's namespace, another lab's family) keeps its Hub
+    parent."""
+    from fakehub import MODELS, card
+
+    models = dict(MODELS)
+    models["mistralai/Mistral-7B-v0.3"] = card("mistralai/Mistral-7B-v0.3", "deepseek-ai", "mit", "deepseek-ai/DeepSeek-V3")
+    models["Qwen/Qwen2.5-7B"] = card("Qwen/Qwen2.5-7B", "meta-llama", "apache-2.0", "meta-llama/Llama-3.1-8B")
+    hub = _hostile_hub(monkeypatch, models=models)
+    try:
+        prov, _ = resolve(kb, ["mistralai/Mistral-7B-Instruct-v0.3", "nvidia/OpenReasoning-Qwen-7B",
+                               "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"])
+    finally:
+        hub.stop()
+    mistral = prov["mistralai/Mistral-7B-Instruct-v0.3"]
+    assert (mistral.origin_lab.value, mistral.country.value) == (lab(kb, "mistralai"), "FR")
+    base = prov["mistralai/Mistral-7B-v0.3"]
+    assert base.parents == () and (base.origin_lab.value, base.country.value) == (lab(kb, "mistralai"), "FR")
+    (c,) = [c for c in base.conflicts if c.field == "lineage"]
+    assert c.values[0].value == "deepseek-ai/DeepSeek-V3 (finetune)" and c.values[0].evidence[0].source == "hub"
+    assert all(e.source == "rules" for e in c.values[1].evidence) and "the knowledge base's is used" in c.note
+    (pc,) = [c for c in base.conflicts if c.field == "publisher"]
+    assert [f.value for f in pc.values] == [lab(kb, "mistralai"), lab(kb, "deepseek-ai")]
+    assert "deepseek-ai/DeepSeek-V3" not in prov  # a parent not used is not looked up
+    qwen = prov["Qwen/Qwen2.5-7B"]
+    assert qwen.parents == () and qwen.country.value == "CN" and any(c.field == "lineage" for c in qwen.conflicts)
+    # nvidia's model of Qwen's family: the Hub's parent is consistent with the knowledge base
+    nv = prov["nvidia/OpenReasoning-Qwen-7B"]
+    assert [h.parent for h in nv.parents] == ["Qwen/Qwen2.5-7B-Instruct"] and nv.country.value == "CN"
+    assert not [c for c in nv.conflicts if c.field in ("lineage", "publisher")]
+    # a distill whose name holds the other lab's family keeps its cross-lab parent
+    r1 = prov["deepseek-ai/DeepSeek-R1-Distill-Llama-8B"]
+    assert "meta-llama/Llama-3.1-8B" in [h.parent for h in r1.parents] and r1.country.value == "CN,US"
+
+
+def test_the_resolve_tree_draws_each_lineage_once(kb, monkeypatch):
+    """``sovaudit resolve`` on models that all name each other (9! paths): each model's lineage
+    is drawn once, later mentions point back to it."""
+    from click.testing import CliRunner
+    from fakehub import card
+
+    from sovaudit.cli import main
+
+    ids = [f"clique/m{i}" for i in range(9)]
+    hub = _hostile_hub(monkeypatch, models={m: card(m, "clique", "mit", [o for o in ids if o != m]) for m in ids})
+    try:
+        res = CliRunner().invoke(main, ["resolve", "--no-cache", "clique/m0"], terminal_width=200)
+    finally:
+        hub.stop()
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert len(lines) < 400  # 9 models x 8 parents, not 9! paths
+    assert sum("(its lineage is shown above)" in x for x in lines) > 0 and sum("(cycle)" in x for x in lines) > 0

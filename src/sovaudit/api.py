@@ -60,6 +60,7 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
     (a ``HubClient``) may be passed to share them between audits; ``progress(done, total)`` is
     called as files are read. Raises ``AuditError`` for inputs that must be fixed."""
     from sovaudit.detect.scan import scan
+    from sovaudit.report.outputs import set_apart_own_reports
 
     settings = _settings(config)
     kb = kb if kb is not None else load_rules(config.rules_dirs, config.cache_dir)
@@ -70,6 +71,7 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
                              jobs=config.jobs, use_gitignore=config.use_gitignore, cache_dir=config.cache_dir,
                              rules_dirs=config.rules_dirs, deadline=config.deadline, file_budget=config.file_budget)
     result = scan(scan_config, kb, progress=progress)
+    result = set_apart_own_reports(result, config.root)  # an earlier run's reports inside the tree
     result = finish(result, kb, policy, config, settings, baseline, hub)
     result = accepted(result, ignore, ignore_name, config.severity)
     return with_vcs(result, config.root)

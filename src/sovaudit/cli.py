@@ -5,6 +5,8 @@ Exit codes (documented in the README and in ``--help``):
   1  policy violation at or above --fail-on
   2  usage or configuration error (bad option, missing path, invalid rules or policy file)
   3  internal error (a bug: please report it)
+  130  interrupted (Ctrl-C)
+  141  standard output closed before everything was written (``| head``), as for SIGPIPE
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import click
 
 from sovaudit import __version__
 from sovaudit.rules import SECTIONS
+from sovaudit.signals import EXIT_INTERRUPTED, EXIT_PIPE  # noqa: F401  (130, 141: documented above)
 
 #: rules.SECTIONS, written out so that the command line starts without loading the rules module
 
@@ -58,7 +61,22 @@ def _load_kb(rules_dirs: tuple[str, ...], cache_dir: str | None = None, no_cache
         sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Main(click.Group):
+    """The command group, with Ctrl-C and a closed standard output handled before click turns
+    both into exit 1 (the policy-violation code)."""
+
+    def invoke(self, ctx):
+        from sovaudit.signals import interrupted, stdout_closed
+
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            interrupted()
+        except BrokenPipeError:
+            stdout_closed()
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "-V", "--version", prog_name="sovaudit")
 def main() -> None:
     """Audit the jurisdictional sovereignty of an AI software supply chain.
@@ -68,7 +86,8 @@ def main() -> None:
 
     \b
     Exit codes: 0 ok; 1 policy violation at or above --fail-on;
-                2 usage or configuration error; 3 internal error.
+                2 usage or configuration error; 3 internal error;
+                130 interrupted; 141 standard output closed early.
     """
 
 
@@ -89,16 +108,26 @@ def _own_outputs(root: Path, output: str | None, output_dir: str | None, baselin
     return tuple(out)
 
 
+def _check_outputs(output: str | None, output_dir: str | None, formats: list[str], extra: tuple[str, ...] = ()) -> None:
+    """Bad output locations are usage errors, found before anything is scanned."""
+    from sovaudit.report import file_name
+    from sovaudit.report.outputs import check_locations
+
+    problems = check_locations(output, output_dir, [file_name(f) for f in formats] if output_dir else [], extra)
+    if problems:
+        raise click.UsageError("\n".join(problems))
+
+
 def _write_reports(result, formats: list[str], output: str | None, output_dir: str | None, jobs: int) -> None:
     """Write every format into a staging folder beside its destination, then move them all into
     place: a report that fails validation leaves no file written (exit 3), and no file is ever
     left half-written. ``output`` "-" is standard output."""
-    import os
     import shutil
     import tempfile
 
     from sovaudit.report import file_name, write_all
     from sovaudit.report.common import ReportError
+    from sovaudit.report.outputs import OutputError, place
 
     if not formats:
         return
@@ -125,7 +154,11 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
                     shutil.copyfileobj(fh, out, 1 << 20)
                 out.flush()
             else:
-                os.replace(staged, output if output else Path(output_dir) / file_name(fmt))
+                try:
+                    place(staged, output if output else Path(output_dir) / file_name(fmt))
+                except OutputError as exc:
+                    click.echo(f"error: {exc}", err=True)
+                    sys.exit(EXIT_USAGE)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
@@ -298,6 +331,7 @@ def scan(path: Path, formats: str, output: str | None, output_dir: str | None, e
         raise click.UsageError("--output takes one format; use --output-dir for several")
     if wanted and not (output or output_dir):
         output = "-"
+    _check_outputs(output, output_dir, wanted, (timings_file,) if timings_file else ())
 
     config = api.AuditConfig(
         root=str(path), excludes=exclude + _own_outputs(path, output, output_dir, baseline_file),
@@ -447,6 +481,7 @@ def graph(path: Path, fmt: str, output: str, exclude: tuple[str, ...], no_gitign
     except ImportError:
         click.echo("error: sovaudit graph needs networkx: pip install 'sovaudit[graph]'", err=True)
         sys.exit(EXIT_USAGE)
+    _check_outputs(output, None, [])
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     config = api.AuditConfig(root=str(path), excludes=exclude, jobs=jobs, use_gitignore=not no_gitignore,
                              cache_dir="-" if no_cache else (cache_dir or ""), rules_dirs=rules_dirs, offline=offline,
@@ -742,6 +777,9 @@ def rules_list(section_arg: str | None, section: str | None, rules_dirs: tuple[s
 
 
 def run() -> None:  # pragma: no cover - console entry with internal-error mapping
+    from sovaudit.signals import quiet_workers_on_sigint
+
+    quiet_workers_on_sigint()
     try:
         main(standalone_mode=True)
     except SystemExit as exc:

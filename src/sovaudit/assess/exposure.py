@@ -33,7 +33,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sovaudit.graph.build import SCOPE_FACTOR, WEIGHT_FORMS, StackGraph, build_graph, gc_paused, node_type
+from sovaudit.graph.build import (
+    SCOPE_FACTOR,
+    WEIGHT_FORMS,
+    StackGraph,
+    build_graph,
+    gc_paused,
+    jurisdiction_node,
+    node_type,
+)
 from sovaudit.model import (
     DEFAULT_SCOPE,
     LAYERS,
@@ -67,6 +75,9 @@ from sovaudit.rules import KnowledgeBase
 _DATA, _SUPPLY = ExposureKind.DATA, ExposureKind.SUPPLY
 _SELF_HOSTABLE = ("downloadable", "gated")
 _WEIGHTS = frozenset(w.value for w in WeightsAvailability)
+#: Generations of lineage that routes and lineage links follow from a model (the resolver's
+#: MAX_DEPTH): a chain of thousands of models named by each other stays linear per model.
+LINEAGE_DEPTH = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,29 +165,40 @@ class _Walker:
         return out
 
     def lineage(self, m: str) -> tuple[_Route, ...]:
-        """Model-layer routes: breadth-first over derived-from (shortest chain to each model)."""
+        """Model-layer routes: breadth-first over derived-from (shortest chain to each model), at
+        most LINEAGE_DEPTH generations up; a lineage that goes on beyond ends at jurisdiction
+        unknown (it is not followed, so it is not known)."""
         if m in self._lineage:
             return self._lineage[m]
         chains: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {m: ((m,), ())}
         order = [m]
+        cut: list[str] = []
         i = 0
         while i < len(order):
             x = order[i]
             i += 1
             xn, xe = chains[x]
-            for key, targets in sorted(self.adj.get(x, {}).items()):
-                if key != "derived-from":
-                    continue
-                for p in targets:
-                    if p not in chains:
-                        chains[p] = (xn + (p,), xe + ("derived-from",))
-                        order.append(p)
+            parents = [p for key, targets in sorted(self.adj.get(x, {}).items()) if key == "derived-from" for p in targets]
+            if len(xe) >= LINEAGE_DEPTH:
+                if any(p not in chains for p in parents):
+                    cut.append(x)
+                continue
+            for p in parents:
+                if p not in chains:
+                    chains[p] = (xn + (p,), xe + ("derived-from",))
+                    order.append(p)
         out: list[_Route] = []
         for x in order:
             xn, xe = chains[x]
             for lab in self.out(x, "published-by"):
                 out += self.ends(xn + (lab,), xe + ("published-by",), lab_model=x)
             out += self.ends(xn, xe)  # unknown origin: the model itself is subject to jurisdiction:unknown
+        unknown = jurisdiction_node(UNKNOWN)
+        if cut and unknown in self.attrs:
+            layer, kinds = self.classify(m)
+            for x in cut:
+                xn, xe = chains[x]
+                out.append(_Route(xn + (unknown,), xe + ("subject-to",), layer, kinds, x, ""))
         res = tuple(out)
         self._lineage[m] = res
         return res
@@ -662,11 +684,12 @@ def _control(kb: KnowledgeBase, mid: str, info: dict[str, Any], prov: dict, coun
 
 
 def _lineage(mid: str, prov: dict) -> tuple[LineageLink, ...]:
+    """The links of a model's lineage, breadth first, at most LINEAGE_DEPTH generations up."""
     out: list[LineageLink] = []
     seen = {mid}
     level = [mid]
     depth = 0
-    while level:
+    while level and depth < LINEAGE_DEPTH:
         depth += 1
         nxt = []
         for child in level:

@@ -508,10 +508,23 @@ class _Builder:
         return found
 
     # -- models --------------------------------------------------------------------------------
-    def model(self, mid: str, _seen: set[str] | None = None) -> str:
+    def model(self, mid: str) -> str:
+        """The node of a model, its labs and, depth first, its whole lineage. Iterative: a chain of
+        thousands of models, or models that name each other (a lineage cycle), cannot exhaust the
+        stack; each model is visited once."""
         nid = model_node(mid)
-        if nid in self.nodes:
-            return nid
+        todo = [mid]
+        while todo:
+            m = todo.pop()
+            if model_node(m) in self.nodes:
+                continue
+            parents = self._model_node(m)
+            todo.extend(reversed(parents))  # the first parent next: the order of a recursive walk
+        return nid
+
+    def _model_node(self, mid: str) -> tuple[str, ...]:
+        """One model's node, its labs and its edges to its parents; the parents, to visit next."""
+        nid = model_node(mid)
         p = self.prov.get(mid)
         self.node(nid, status=p.status.value if p else UNKNOWN, weights=p.weights.value if p else UNKNOWN,
                   license=p.license_id.value if p else UNKNOWN, license_class=p.license_class.value if p else UNKNOWN,
@@ -519,7 +532,7 @@ class _Builder:
                   confidence=p.confidence if p else 0.0)
         if p is None:
             self.subject_to(nid, "", "")
-            return nid
+            return ()
         has_lab = False
         if p.publisher.known:
             basis = "inferred" if all(e.source == "name" for e in p.publisher.evidence) else "publisher"
@@ -535,10 +548,10 @@ class _Builder:
                 self.edge(nid, self.lab(lid, country), "published-by", basis="inferred" if inferred else "origin")
                 has_lab = True
         for h in p.parents:
-            self.edge(nid, self.model(h.parent), "derived-from", relation=h.relation)
+            self.edge(nid, model_node(h.parent), "derived-from", relation=h.relation)
         if not p.parents and not has_lab:
             self.subject_to(nid, "", "")
-        return nid
+        return tuple(h.parent for h in p.parents)
 
     # -- the build -----------------------------------------------------------------------------
     def build(self, scope: tuple[str, ...] = DEFAULT_SCOPE) -> StackGraph:

@@ -275,16 +275,23 @@ def print_provenance(prov, roots) -> None:
             bits.append(escape(f"- {p.reason}"))
         return "  ".join(bits)
 
+    expanded: set[str] = set()  # each model's lineage is drawn once: a tree of a lineage graph grows with its paths
+
     def grow(node, mid, seen):
         p = by_id.get(mid)
         if p is None:
             return
+        expanded.add(mid)
         for h in p.parents:
             child_p = by_id.get(h.parent)
             text = f"{h.relation} of → " + (label(child_p) if child_p else escape(h.parent))
             child = node.add(text)
             if h.parent in seen:
                 child.add("(cycle)")
+                continue
+            if h.parent in expanded:
+                if child_p is not None and child_p.parents:
+                    child.add("(its lineage is shown above)")
                 continue
             grow(child, h.parent, seen | {h.parent})
         for c in p.conflicts:

@@ -391,7 +391,8 @@ class _Builder:
                                             ("vcs:commit", vcs.commit), ("vcs:branch", vcs.branch),
                                             ("vcs:remote", vcs.remote), ("vcs:path", vcs.root_prefix),
                                             ("verdict", self.v.verdict["text"]), ("fail-on", ctx.fail_on),
-                                            ("policies", list(ctx.policy_sources))]))
+                                            ("policies", list(ctx.policy_sources)),
+                                            ("files-skipped", str(len(self.r.skipped)))]) + _skipped_props(self.r.skipped))
         bom = Bom(serial_number=_PLACEHOLDER)
         _fast_dependencies(bom)
         bom.metadata.timestamp = (_dt.datetime.strptime(self.r.report.generated, "%Y-%m-%dT%H:%M:%SZ")
@@ -422,6 +423,18 @@ class _Builder:
             if ref not in self.deps:
                 bom.register_dependency(c)
         return bom
+
+
+def _skipped_props(skipped: Iterable[Any]) -> list[Any]:
+    """One ``sovaudit:skipped`` property of the scanned root per file or folder that was not
+    scanned: ``path: reason (detail)``. CycloneDX has no field for what a scan left out, and a
+    BOM that does not say so would read as complete."""
+    from cyclonedx.model import Property
+
+    out = []
+    for s in skipped:
+        out.append(Property(name="sovaudit:skipped", value=f"{s.path}: {s.reason}" + (f" ({s.detail})" if s.detail else "")))
+    return out
 
 
 def _fast_dependencies(bom: Any) -> None:

@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from sovaudit.resolve.hub import HubClient, HubRecord, endpoint
 from sovaudit.model import (
     UNKNOWN,
     Conflict,
@@ -31,6 +30,8 @@ from sovaudit.model import (
     Status,
     WeightsAvailability,
 )
+from sovaudit.resolve.graphwalk import components, shortest_cycle
+from sovaudit.resolve.hub import HubClient, HubRecord, endpoint
 from sovaudit.rules import Entry, KnowledgeBase
 
 #: Hub tag relations (base_model:<relation>:<id>) mapped to our hop types.
@@ -38,6 +39,18 @@ _HOP = {"finetune": "finetune", "quantized": "quantized", "adapter": "adapter", 
 _HF_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REPUBLISHER_KINDS = {"republisher", "community", "individual", "consortium"}
 MAX_DEPTH = 10
+#: Parents of one model followed (looked up and resolved); the rest stay as stated hops whose own
+#: lineage is not established. A Hub answer naming a dozen new parents at every generation would
+#: otherwise cost 12^10 look-ups.
+MAX_PARENTS_FOLLOWED = 8
+#: Ancestors resolved beyond the models asked for, in all.
+MAX_ANCESTORS = 256
+#: Lineage cycles listed as conflicts on one model; the rest are counted.
+MAX_CYCLES_SHOWN = 5
+#: Pieces of evidence a model's lineage fact lists (its own hops first); the status still
+#: covers the whole lineage. A chain of thousands of models would otherwise list every hop above
+#: each of them: quadratic.
+MAX_LINEAGE_EVIDENCE = 200
 #: Hub look-ups in flight at once (bounded: polite to the Hub, fast enough at ~100 ms a request).
 HUB_CONCURRENCY = 16
 #: The id of a model family standing in for a parent that a name pattern infers but cannot name
@@ -95,6 +108,7 @@ class Resolver:
         self.kb = kb
         self.client = client
         self.max_workers = max(1, max_workers)
+        self._cut: dict[str, str] = {}  # parent -> why it was not followed (last resolve)
 
     # -- knowledge-base look-ups -----------------------------------------------------------------
     def find_lab(self, name: str) -> Entry | None:
@@ -349,6 +363,12 @@ class Resolver:
                 d.publisher = Fact(lab.id, (_hub_ev(rec, "author"), _rule_ev(lab, "hf_namespaces")))
                 d.publisher_country = _country(lab)
                 d.publisher_kind = lab.get("kind", "")
+        elif rec.author and self._kb_publisher(d) is not None:
+            lab = self.kb.lab_for_namespace(rec.author)
+            if lab is not None and lab.id != d.publisher.value:
+                d.conflicts += (Conflict("publisher", (d.publisher, Fact(lab.id, (_hub_ev(rec, "author"),))),
+                                         f"the Hub names {lab.get('name')} as the author; the knowledge base has the "
+                                         f"namespace as {self._kb_publisher(d).get('name')}'s: the knowledge base's is used"),)
         d.weights = Fact(WeightsAvailability.GATED.value if rec.gated else WeightsAvailability.DOWNLOADABLE.value, (_hub_ev(rec, "gated"),))
         card_lic = rec.license
         tag_lics = [t for t in rec.license_tags if t]
@@ -378,6 +398,57 @@ class Resolver:
         if rec.library:
             extra.append(("library", rec.library))
         d.details = tuple(sorted(set(d.details) | set(extra)))
+
+    def _kb_publisher(self, d: _Draft) -> Entry | None:
+        """The lab the knowledge base (not the Hub) names as the model's publisher, when it is a lab
+        that makes models (not a re-publisher or community account)."""
+        if not d.publisher.known or not any(e.source == "rules" for e in d.publisher.evidence) \
+                or any(e.source == "hub" for e in d.publisher.evidence):
+            return None
+        lab = self.kb.get("labs", d.publisher.value)
+        return lab if lab is not None and lab.get("kind") not in _REPUBLISHER_KINDS else None
+
+    def _lab_of(self, mid: str) -> Entry | None:
+        """The lab the knowledge base places a model id at: its namespace's lab, or (for a
+        re-publisher's namespace or none) the lab of the first model family its name holds."""
+        ns, _, name = mid.rpartition("/")
+        lab = self.kb.lab_for_namespace(ns) if ns else None
+        if lab is not None and lab.get("kind") not in _REPUBLISHER_KINDS:
+            return lab
+        fams = self.families_in(name)
+        return fams[0][2] if fams else None
+
+    def _hub_against_kb(self, d: _Draft) -> None:
+        """Base models a Hub answer names that the knowledge base contradicts are not used, and the
+        disagreement is kept as a conflict: the model is under a lab's own namespace, its name
+        starts with that lab's own family (or rules/models.yaml lists it as the lab's), no rule of
+        rules/lineage.yaml gives its lineage, and the Hub's parent is placed at another lab whose
+        families the name does not hold. A mirror claiming Mistral's or Qwen's own releases for
+        another lab so changes no origin."""
+        pub = self._kb_publisher(d)
+        if pub is None or self.kb.lineage_entry(d.model_id) is not None:
+            return
+        fams = self.families_in(d.model_id.rpartition("/")[2])
+        cat = self.kb.catalog_model(d.model_id)
+        own = (fams and fams[0][2].id == pub.id) or (cat is not None and cat.get("lab") == pub.id)
+        if not own:
+            return
+        in_name = {lab.id for _p, _f, lab in fams}
+        kept = []
+        for h in d.parents:
+            plab = self._lab_of(h.parent) if all(e.source == "hub" for e in h.evidence) else None
+            if plab is None or plab.id == pub.id or plab.id in in_name:
+                kept.append(h)
+                continue
+            what = f"{pub.get('name')}'s own {fams[0][1]} release" if fams and fams[0][2].id == pub.id else \
+                f"{pub.get('name')}'s (rules/models.yaml)"
+            kb_ev = (_rule_ev(pub, "hf_namespaces"),) + ((_rule_ev(cat, "lab"),) if cat is not None else ())
+            d.conflicts += (Conflict("lineage", (Fact(f"{h.parent} ({h.relation})", h.evidence), Fact(what, kb_ev)),
+                                     f"the Hub names a base model of {plab.get('name')}; the knowledge base has "
+                                     f"{d.model_id} as {what}: the knowledge base's is used"),)
+        if len(kept) != len(d.parents):
+            d.parents = tuple(kept)
+            d.hub_no_base = not kept
 
     def _from_artifacts(self, d: _Draft, refs: list[Reference]) -> None:
         """Facts that local files state about this id: license, base models, served weights."""
@@ -416,6 +487,8 @@ class Resolver:
         drafts: dict[str, _Draft] = {}
         hop_licenses: dict[str, tuple[str, Evidence]] = {}  # parent -> the license a child's rule states for it
         level = sorted(set(i for i in ids if i))
+        asked = len(level)
+        self._cut = {}
         depth = 0
         with cf.ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             while level and depth <= MAX_DEPTH:
@@ -431,6 +504,7 @@ class Resolver:
                             self._from_namespace(d)
                         if mid in records:
                             self._from_hub(d, records[mid])
+                            self._hub_against_kb(d)
                     self._from_artifacts(d, artifacts.get(mid, []))
                     self._card_conflicts(d, artifacts.get(mid, []))
                     self._from_lineage_rules(d, hop_licenses)
@@ -445,26 +519,26 @@ class Resolver:
                             d.inferred_reason = guess[1]
                     self._infer_parents(d)
                     drafts[mid] = d
-                    nxt.update(h.parent for h in d.parents if h.parent not in drafts)
+                    fresh = [h.parent for h in d.parents if h.parent not in drafts]
+                    for parent in fresh[MAX_PARENTS_FOLLOWED:]:
+                        self._cut.setdefault(parent, f"not followed: {mid} names {len(d.parents)} base models, "
+                                                     f"the first {MAX_PARENTS_FOLLOWED} are")
+                    nxt.update(fresh[:MAX_PARENTS_FOLLOWED])
                 level = sorted(nxt - set(drafts))
+                room = max(0, MAX_ANCESTORS - (len(drafts) - asked))
+                for parent in level[room:]:
+                    self._cut.setdefault(parent, f"not followed: more than {MAX_ANCESTORS} ancestors")
+                level = level[:room]
                 depth += 1
-        memo: dict = {}
-        return tuple(self._finish(mid, drafts, memo) for mid in sorted(drafts))
+        walk = self._walk(drafts)
+        return tuple(self._finish(mid, drafts, walk) for mid in sorted(drafts))
 
-    def _roots(self, mid: str, drafts: dict[str, _Draft], path: tuple[str, ...] = ()) -> tuple[set[str], list[str]]:
-        """Root ancestors of ``mid`` and any lineage cycles met on the way."""
-        if mid in path:
-            return set(), [" -> ".join(path + (mid,))]
-        d = drafts.get(mid)
-        if d is None or not d.parents:
-            return {mid}, []
-        roots: set[str] = set()
-        cycles: list[str] = []
-        for h in d.parents:
-            r, c = self._roots(h.parent, drafts, path + (mid,))
-            roots |= r
-            cycles += c
-        return (roots or {mid}), cycles
+    def _walk(self, drafts: dict[str, _Draft]) -> _LineageWalk:
+        """Roots, cycles, lineage status and effective license of every model, computed once per
+        strongly connected component, sinks first: linear in the lineage graph, whatever its
+        shape (a fan-out, a clique of models naming each other, a long chain)."""
+        carry, _entries = self.kb.license_carry_over
+        return _LineageWalk(self, drafts, carry)
 
     def _origin_of_root(self, d: _Draft) -> tuple[Fact, str]:
         """The lab that made a root model's weights and how that is known: ``direct`` (an API
@@ -479,26 +553,19 @@ class Resolver:
             return d.inferred_lab, "name"
         return Fact(), ""
 
-    def _lineage_of(self, mid: str, drafts: dict[str, _Draft], memo: dict[str, tuple[LineageStatus, tuple[Evidence, ...]]],
-                    path: tuple[str, ...] = ()) -> tuple[LineageStatus, tuple[Evidence, ...]]:
-        """How far the lineage of ``mid`` is established, and the evidence: every hop's, or why not."""
-        if mid in memo:
-            return memo[mid]
-        d = drafts.get(mid)
+    def _own_lineage(self, mid: str, d: _Draft | None) -> tuple[LineageStatus, set[Evidence]]:
+        """What one model contributes to the lineage status of its descendants: its hops' evidence
+        (a name-only hop makes it inferred), or why it is a root, or why that is not known."""
         if d is None:
-            return LineageStatus.NOT_ESTABLISHED, (Evidence("lineage", f"{mid}: beyond {MAX_DEPTH} generations, not resolved"),)
-        if mid in path:
-            return LineageStatus.ESTABLISHED, ()  # a cycle: kept as a conflict, judged on the rest
+            why = self._cut.get(mid) or f"beyond {MAX_DEPTH} generations, not resolved"
+            return LineageStatus.NOT_ESTABLISHED, {Evidence("lineage", f"{mid}: {why}")}
         status, ev = LineageStatus.ESTABLISHED, set()
         if d.parents:
             for h in d.parents:
                 if all(e.source == "name" for e in h.evidence):
-                    status = min(status, LineageStatus.INFERRED, key=_LINEAGE_RANK.get)
+                    status = LineageStatus.INFERRED
                     ev.add(Evidence("lineage", f"{mid} -> {h.parent} ({h.relation}): " + "; ".join(e.detail for e in h.evidence)))
                 ev.update(h.evidence)
-                pst, pev = self._lineage_of(h.parent, drafts, memo, path + (mid,))
-                status = min(status, pst, key=_LINEAGE_RANK.get)
-                ev.update(pev)
         elif d.root_basis:
             ev.add(Evidence("root", f"{mid}: {d.root_basis}"))
         elif d.lineage_note:
@@ -518,34 +585,14 @@ class Resolver:
             else:
                 why = "no base model is stated and nothing says it is its publisher's own release"
             ev.add(Evidence("lineage", f"{mid}: {why}"))
-        res = (status, tuple(sorted(ev)))
-        if not path:
-            memo[mid] = res
-        return res
+        return status, ev
 
-    def _effective_license(self, mid: str, drafts: dict[str, _Draft], carry: frozenset[str],
-                           path: tuple[str, ...] = ()) -> tuple[Fact, str, str]:
-        """(license id fact, its class, the ancestor it comes from -- "" for the model's own): the
-        most restrictive of the model's own license and those its ancestors' terms carry over."""
-        d = drafts.get(mid)
-        if d is None or mid in path:
-            return Fact(), UNKNOWN, ""
-        best: tuple[Fact, str, str] = (d.license_id, d.license_class.value if d.license_id.known else UNKNOWN, "")
-        for h in d.parents:
-            if h.relation not in carry:
-                continue
-            lic, cls, src = self._effective_license(h.parent, drafts, carry, path + (mid,))
-            if cls in LICENSE_CLASS_RANK and LICENSE_CLASS_RANK[cls] > LICENSE_CLASS_RANK.get(best[1], -1):
-                origin = src or h.parent
-                ev = lic.evidence + (Evidence("lineage", f"inherited from {origin} ({h.relation} of {h.parent})"),)
-                best = (Fact(lic.value, tuple(sorted(set(ev)))), cls, origin)
-        return best
-
-    def _finish(self, mid: str, drafts: dict[str, _Draft], memo: dict | None = None) -> Provenance:
+    def _finish(self, mid: str, drafts: dict[str, _Draft], walk: _LineageWalk | None = None) -> Provenance:
         d = drafts[mid]
-        roots, cycles = self._roots(mid, drafts)
-        conflicts = d.conflicts + tuple(Conflict("lineage", (), f"lineage cycle: {c}") for c in sorted(set(cycles)))
-        lineage, lineage_ev = self._lineage_of(mid, drafts, memo if memo is not None else {})
+        walk = walk if walk is not None else self._walk(drafts)
+        roots = walk.roots_of(mid)
+        conflicts = d.conflicts + walk.cycle_conflicts(mid)
+        lineage, lineage_ev = walk.lineage_of(mid)
         labs: dict[str, Fact] = {}
         how: set[str] = set()
         for root in sorted(roots):
@@ -574,8 +621,8 @@ class Resolver:
         weights = d.weights
         if not weights.known and d.provider.known and not d.direct_lab.known:
             weights = Fact()
-        carry, carry_entries = self.kb.license_carry_over
-        eff, eff_class, _src = self._effective_license(mid, drafts, carry)
+        _carry, carry_entries = self.kb.license_carry_over
+        eff, eff_class, _src = walk.license_of(mid)
         eff_class_fact = Fact()
         if eff.known and eff_class != UNKNOWN:
             lic = self.kb.license(eff.value)
@@ -622,6 +669,123 @@ class Resolver:
             effective_license=eff,
             effective_license_class=eff_class_fact,
         )
+
+
+_MORE_LINEAGE = Evidence("lineage", f"more lineage evidence further up, not listed (over {MAX_LINEAGE_EVIDENCE} pieces)")
+
+
+class _LineageWalk:
+    """Per-model lineage facts from one pass over the strongly connected components of the
+    lineage graph (sinks first). Members of one component (a lineage cycle) reach each other, so
+    they share their roots and lineage status; the effective license is iterated to a fixed point
+    inside a component. On a graph without cycles every value equals the plain recursive one."""
+
+    def __init__(self, resolver: Resolver, drafts: dict[str, _Draft], carry: frozenset[str]):
+        self.drafts = drafts
+        succ_cache: dict[str, list[str]] = {}
+
+        def succ(m: str) -> list[str]:
+            got = succ_cache.get(m)
+            if got is None:
+                d = drafts.get(m)
+                got = succ_cache[m] = [h.parent for h in d.parents] if d is not None else []
+            return got
+
+        self.succ = succ
+        self.comp_of: dict[str, int] = {}
+        self.members: list[list[str]] = []
+        self.cyclic: list[bool] = []
+        self._roots: list[frozenset[str]] = []
+        self._cycles: list[frozenset[int]] = []  # cyclic components reachable, itself included
+        self._lineage: list[tuple[LineageStatus, frozenset[Evidence]]] = []
+        self._cut: list[bool] = []  # the component's lineage evidence was cut at MAX_LINEAGE_EVIDENCE
+        self._license: dict[str, tuple[Fact, str, str]] = {}
+        for comp in components(sorted(drafts), succ):
+            ci = len(self.members)
+            for m in comp:
+                self.comp_of[m] = ci
+            self.members.append(comp)
+            cyclic = len(comp) > 1 or comp[0] in succ(comp[0])
+            self.cyclic.append(cyclic)
+            nxt = sorted({self.comp_of[p] for m in comp for p in succ(m)} - {ci})
+            # roots: a model without parents (or one not resolved) is its own; a cycle that leads
+            # nowhere else is the root of its members
+            if not cyclic and not succ(comp[0]):
+                roots = frozenset(comp)
+            else:
+                roots = frozenset().union(*(self._roots[c] for c in nxt)) or frozenset(comp)
+            self._roots.append(roots)
+            self._cycles.append(frozenset({ci} if cyclic else ()).union(*(self._cycles[c] for c in nxt)))
+            status, own = LineageStatus.ESTABLISHED, set()
+            for m in comp:
+                st, e = resolver._own_lineage(m, drafts.get(m))
+                status = min(status, st, key=_LINEAGE_RANK.get)
+                own |= e
+            ev, cut = set(own), False
+            for c in nxt:
+                st, e = self._lineage[c]
+                status = min(status, st, key=_LINEAGE_RANK.get)
+                ev |= e
+                cut = cut or self._cut[c]
+            if len(ev) > MAX_LINEAGE_EVIDENCE:  # its own first, then what says why it is not established
+                rest = sorted(ev - own - {_MORE_LINEAGE}, key=lambda e: (e.source != "lineage", e))  # why, before what
+                ev = set(sorted(own)[:MAX_LINEAGE_EVIDENCE]) | set(rest[:max(0, MAX_LINEAGE_EVIDENCE - len(own))])
+                cut = True
+            if cut:
+                ev.add(_MORE_LINEAGE)
+            self._cut.append(cut)
+            self._lineage.append((status, frozenset(ev)))
+            self._licenses(comp, carry)
+
+    def _licenses(self, comp: list[str], carry: frozenset[str]) -> None:
+        """The effective license of each member: the most restrictive of its own and those its
+        ancestors' terms carry over (the first parent, in order, that gives the most restrictive)."""
+        inside = set(comp)
+        for m in comp:
+            d = self.drafts.get(m)
+            self._license[m] = (d.license_id, d.license_class.value if d.license_id.known else UNKNOWN, "") if d else (Fact(), UNKNOWN, "")
+        changed = True
+        while changed:
+            changed = False
+            for m in comp:
+                d = self.drafts.get(m)
+                best = self._license[m]
+                for h in d.parents if d is not None else ():
+                    if h.relation not in carry or h.parent not in self._license:
+                        continue
+                    lic, cls, src = self._license[h.parent]
+                    if cls in LICENSE_CLASS_RANK and LICENSE_CLASS_RANK[cls] > LICENSE_CLASS_RANK.get(best[1], -1):
+                        origin = src or h.parent
+                        ev = lic.evidence + (Evidence("lineage", f"inherited from {origin} ({h.relation} of {h.parent})"),)
+                        best = (Fact(lic.value, tuple(sorted(set(ev)))), cls, origin)
+                if best is not self._license[m]:
+                    self._license[m] = best
+                    changed = changed or len(inside) > 1 or m in self.succ(m)
+
+    def roots_of(self, mid: str) -> frozenset[str]:
+        return self._roots[self.comp_of[mid]]
+
+    def lineage_of(self, mid: str) -> tuple[LineageStatus, tuple[Evidence, ...]]:
+        status, ev = self._lineage[self.comp_of[mid]]
+        return status, tuple(sorted(ev))
+
+    def license_of(self, mid: str) -> tuple[Fact, str, str]:
+        return self._license[mid]
+
+    def cycle_conflicts(self, mid: str) -> tuple[Conflict, ...]:
+        """One conflict per lineage cycle in the model's lineage (its own first: the shortest way
+        back to itself; another's through its first member), at most MAX_CYCLES_SHOWN of them and
+        a count of the rest."""
+        own = self.comp_of[mid]
+        cycles = sorted(self._cycles[own], key=lambda c: (c != own, self.members[c][0]))
+        out = []
+        for c in cycles[:MAX_CYCLES_SHOWN]:
+            start = mid if c == own else self.members[c][0]
+            path = shortest_cycle(start, self.succ, set(self.members[c]))
+            out.append(Conflict("lineage", (), "lineage cycle: " + " -> ".join(path)))
+        if len(cycles) > MAX_CYCLES_SHOWN:
+            out.append(Conflict("lineage", (), f"lineage cycle: {len(cycles) - MAX_CYCLES_SHOWN} more in its lineage, not listed"))
+        return tuple(out)
 
 
 def model_ids(result: ScanResult) -> list[str]:
