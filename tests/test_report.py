@@ -555,3 +555,17 @@ def test_suppressed_findings_are_shown_set_aside(tmp_path, kb):
     assert "suppressed: approved by the DPO" in page and 'class="finding high aside"' in page
     assert "Not counted: " in page
     assert "high \\(suppressed\\)" in markdown.render(result)
+
+
+def test_a_conflict_between_sources_is_shown_not_a_crash(kb):
+    """Two sources disagreeing on a model's origin (a Hub mirror against the knowledge base) are
+    shown side by side in the HTML; a template that read the conflict's values wrongly crashed."""
+    from sovaudit.model import Conflict, Evidence, Fact
+
+    result = report_result(EU_STACK, kb)
+    p = next(p for p in result.provenance if p.model_id == "Qwen/Qwen2.5-7B-Instruct")
+    lying = Conflict("origin_lab", (Fact("alibaba-qwen", (Evidence("rules", "labs.yaml"),)), Fact("meta", (Evidence("hub", "mirror"),))),
+                     "the Hub names another lab")
+    result = replace(result, provenance=tuple(replace(x, conflicts=(lying,)) if x is p else x for x in result.provenance))
+    page = html.render(result)
+    assert "Sources disagree on origin_lab: alibaba-qwen vs meta (the Hub names another lab)" in page

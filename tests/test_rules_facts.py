@@ -143,8 +143,6 @@ def test_hosts_belong_to_one_provider(kb):
     assert not {h: o for h, o in owners.items() if len(o) > 1}
 
 
-@pytest.mark.xfail(strict=True, reason="rules.py cross_check() does not check api_models.license (issue #15 item 3); "
-                                      "left to the engineer on rules.py validation")
 def test_validate_rejects_an_unknown_api_model_license(tmp_path):
     from sovaudit.rules import RulesError, load_knowledge_base
 

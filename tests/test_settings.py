@@ -123,8 +123,11 @@ def test_output_dir_without_format_writes_every_format(risky, tmp_path):
 
 
 def test_color_and_no_color(risky, monkeypatch):
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    # --color/--no-color set these variables in this process: setenv first so that teardown restores
+    # them (delenv of an unset variable records nothing, and the next test would see FORCE_COLOR=1)
+    for var in ("NO_COLOR", "FORCE_COLOR"):
+        monkeypatch.setenv(var, "")
+        monkeypatch.delenv(var)
     assert "\x1b[" in run(risky, "--policy", "eu-data-only", "--color").output
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     assert "\x1b[" not in run(risky, "--policy", "eu-data-only", "--no-color").output

@@ -490,6 +490,8 @@ class KnowledgeBase:
                 problems.append(Problem(am.path, am.line, f"{am.id}: unknown provider {am.get('provider')!r}"))
             if self.get("labs", am.get("lab")) is None:
                 problems.append(Problem(am.path, am.line, f"{am.id}: unknown lab {am.get('lab')!r}"))
+            if am.get("license") and self.license(am.get("license")) is None:
+                problems.append(Problem(am.path, am.line, f"{am.id}: unknown license {am.get('license')!r}"))
         for m in self.section("models"):
             if self.get("labs", m.get("lab")) is None:
                 problems.append(Problem(m.path, m.line, f"{m.id}: unknown lab {m.get('lab')!r}"))
