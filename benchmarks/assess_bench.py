@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 from sovaudit.assess.exposure import assess, memberships  # noqa: E402
+from sovaudit.assess.policy import evaluate, load_policy  # noqa: E402
 from sovaudit.graph.build import build_graph  # noqa: E402
 from sovaudit.model import (  # noqa: E402
     Context,
@@ -35,7 +36,6 @@ from sovaudit.model import (  # noqa: E402
     Status,
     fingerprint_references,
 )
-from sovaudit.assess.policy import evaluate, load_policy  # noqa: E402
 from sovaudit.rules import load_knowledge_base  # noqa: E402
 
 LABS = [("alibaba-qwen", "CN"), ("meta", "US"), ("mistral", "FR"), ("deepseek", "CN"), ("google", "US"), ("baai", "CN")]

@@ -26,9 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from report_support import synthetic_result  # noqa: E402
 from sovaudit.report import file_name, writer  # noqa: E402
 from sovaudit.rules import load_knowledge_base  # noqa: E402
+
+from report_support import synthetic_result  # noqa: E402
 
 FIVE = ("html", "sarif", "cyclonedx", "json", "md")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

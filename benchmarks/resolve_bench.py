@@ -21,11 +21,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from fakehub import FakeHub, card  # noqa: E402
-
 from sovaudit.resolve.hub import HubCache, HubClient  # noqa: E402
 from sovaudit.resolve.provenance import HUB_CONCURRENCY, Resolver  # noqa: E402
 from sovaudit.rules import load_knowledge_base  # noqa: E402
+
+from fakehub import FakeHub, card  # noqa: E402
 
 
 def models(n: int) -> dict[str, dict]:

@@ -150,8 +150,9 @@ def run_measured(cmd: list[str], *, timeout: float, ok_codes=(0,), cwd: Path | N
     single process, from ``os.wait4``) and status: ok, error or timeout."""
     rec = {"cmd": [str(c) for c in cmd], "status": "error", "returncode": None, "wall_s": None,
            "user_s": None, "sys_s": None, "peak_rss_mb": None, "stragglers": False, "stderr_tail": ""}
-    out_f = open(stdout, "wb") if stdout else open(os.devnull, "wb")
-    err_f = open(stderr, "wb") if stderr else open(os.devnull, "wb")
+    # closed in the finally below, after the child and its timers are done with them
+    out_f = open(stdout, "wb") if stdout else open(os.devnull, "wb")  # noqa: SIM115
+    err_f = open(stderr, "wb") if stderr else open(os.devnull, "wb")  # noqa: SIM115
     timers: list[threading.Timer] = []
     expired = threading.Event()
     try:
@@ -605,7 +606,7 @@ def format_linearity(results: dict) -> str:
         parts = []
         for key, name in tools:
             v = lin.get(key + "_largest_over_smallest")
-            parts.append(f"{name} {'x%.2f' % v if v is not None else '– (not measured at both)'}")
+            parts.append(f"{name} {f'x{v:.2f}' if v is not None else '– (not measured at both)'}")
         lines.append(f"\nper-file cost at {hi}x / at {lo}x: " + ", ".join(parts))
     return "\n".join(lines)
 

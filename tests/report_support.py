@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
 
 from sovaudit.assess.exposure import assess_scan
 from sovaudit.assess.policy import evaluate_scan, load_policy

@@ -107,8 +107,8 @@ def test_walker_sees_every_corpus_file():
 
 @pytest.fixture(scope="module")
 def model_refs(kb):
-    from sovaudit.model import Context, Kind, ScanConfig
     from sovaudit.detect.scan import scan
+    from sovaudit.model import Context, Kind, ScanConfig
 
     result = scan(ScanConfig(root=str(TREE), cache_dir="-"), kb)
     return [r for r in result.references if r.kind == Kind.MODEL and r.context != Context.COMMENT]

@@ -9,8 +9,15 @@ from collections import defaultdict
 import pytest
 from click.testing import CliRunner
 
-from sovaudit.commands.alternatives import PARAMETER_CLASSES, AlternativesError, Filters, alternatives, parameter_class, parse_params
 from sovaudit.cli import main
+from sovaudit.commands.alternatives import (
+    PARAMETER_CLASSES,
+    AlternativesError,
+    Filters,
+    alternatives,
+    parameter_class,
+    parse_params,
+)
 from sovaudit.resolve.hub import HubClient
 from sovaudit.rules import load_knowledge_base
 

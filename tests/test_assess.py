@@ -13,9 +13,6 @@ import textwrap
 from dataclasses import replace
 from pathlib import Path
 
-from graph_support import EV, mixed_stack, prov, ref, scan_result
-from report_support import check_golden
-
 from sovaudit.assess.exposure import (
     assess,
     assess_scan,
@@ -23,12 +20,15 @@ from sovaudit.assess.exposure import (
     regimes_for,
 )
 from sovaudit.detect.scan import scan
-from sovaudit.serialize import assessment_to_dict
 from sovaudit.model import Context, ExposureKind, Fact, Kind, Layer, ScanConfig
 from sovaudit.report import jsondoc
 from sovaudit.resolve.hub import HubClient
 from sovaudit.resolve.provenance import resolve_scan
 from sovaudit.rules import load_knowledge_base
+from sovaudit.serialize import assessment_to_dict
+
+from graph_support import EV, mixed_stack, prov, ref, scan_result
+from report_support import check_golden
 
 EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
 

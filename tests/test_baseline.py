@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ci_support import EU_POLICY, findings, run_process, scan, tree
 from sovaudit.assess.baseline import Baseline, DocumentError, apply_baseline, from_document, load_document
+from sovaudit.assess.policy import fails
 from sovaudit.cli import main
 from sovaudit.model import SCHEMA_VERSION, ExposureKind, Finding, Layer, Severity
-from sovaudit.assess.policy import fails
+
+from ci_support import EU_POLICY, findings, run_process, scan, tree
 
 R = "EU-DATA-OUTSIDE"
 

@@ -17,8 +17,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ci_support import EU_ONLY, REPO, tree
 from sovaudit.cli import main
+
+from ci_support import EU_ONLY, REPO, tree
 
 pytestmark = pytest.mark.e2e
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from sovaudit import api
-from sovaudit.resolve.hub import HubClient
-from sovaudit.model import ScanConfig
 from sovaudit.assess.policy import load_policy
 from sovaudit.detect.scan import scan
+from sovaudit.model import ScanConfig
+from sovaudit.resolve.hub import HubClient
 
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"

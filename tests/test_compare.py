@@ -15,6 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
+from sovaudit.cli import main
+from sovaudit.commands.compare import InputError, changes, failing
+from sovaudit.report.compare import WRITERS
+from sovaudit.report.console import print_comparison
+
 from report_support import (
     EPOCH,
     EU_POLICY,
@@ -24,11 +30,6 @@ from report_support import (
     check_golden,
     comparison,
 )
-
-from sovaudit.cli import main
-from sovaudit.commands.compare import InputError, changes, failing
-from sovaudit.report.compare import WRITERS
-from sovaudit.report.console import print_comparison
 
 GOLDEN = Path(__file__).parent / "golden" / "compare"
 

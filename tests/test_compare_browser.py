@@ -4,10 +4,11 @@ package, driven by Playwright), no console error, no request, filters that chang
 from __future__ import annotations
 
 import pytest
-from browser_support import CHROMIUM, open_report, visible
-from report_support import EU_POLICY, comparison
 
 from sovaudit.report.compare import WRITERS
+
+from browser_support import CHROMIUM, open_report, visible
+from report_support import EU_POLICY, comparison
 
 pytestmark = [
     pytest.mark.browser,

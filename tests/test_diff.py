@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from ci_support import EU_POLICY, run_process, scan, tree
 from click.testing import CliRunner
-from report_support import as_schema_1
 
 from sovaudit.cli import main
 from sovaudit.commands.diff import diff_documents
+
+from ci_support import EU_POLICY, run_process, scan, tree
+from report_support import as_schema_1
 
 APP = """
 from openai import OpenAI

@@ -18,11 +18,12 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from graph_support import mixed_stack, prov, ref, scan_result
 
 from sovaudit.cli import main
 from sovaudit.graph.build import build_graph, export, is_private_host, to_dot
 from sovaudit.model import Context, Kind
+
+from graph_support import mixed_stack, prov, ref, scan_result
 
 EU_STACK = Path(__file__).resolve().parents[1] / "examples" / "eu-stack"
 def entity_edges(g: nx.MultiDiGraph) -> set[tuple[str, str, str]]:

@@ -16,13 +16,14 @@ import re
 import sqlite3
 import time
 
-import hostile
 import pytest
 from click.testing import CliRunner
 
 from sovaudit import sanitize
 from sovaudit.cli import main
 from sovaudit.model import Kind, ScanConfig
+
+import hostile
 
 #: Small enough for CI (the whole tree scans in seconds), large enough for each attack to bite:
 #: the deep-folder chain keeps its 1,100 levels whatever the scale.
@@ -370,8 +371,8 @@ def test_parser_errors_quoting_a_secret_are_redacted(tmp_path, kb):
 # -- fuzzing the per-file entry point ------------------------------------------------------------
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings  # noqa: E402 - after the importorskip
+from hypothesis import strategies as st  # noqa: E402
 
 #: Fragments of every attack above, for the fuzzer to splice.
 FRAGMENTS = ['model="', "model: ", 'from_pretrained("', "Qwen/", "gpt-4o", "sk-proj-" + "A" * 24, "hf_" + "B" * 24, "\\ud800",

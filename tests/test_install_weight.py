@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ def test_gguf_constants_match_the_package():
     gguf = pytest.importorskip("gguf")
     from gguf.constants import GGUFValueType, LlamaFileType
 
-    assert GGUF_MAGIC == gguf.constants.GGUF_MAGIC.to_bytes(4, "little")
+    assert gguf.constants.GGUF_MAGIC.to_bytes(4, "little") == GGUF_MAGIC
     assert int(GGUFValueType.STRING) == 8 and int(GGUFValueType.ARRAY) == 9
     for ft in LlamaFileType:
         assert GGUF_FILE_TYPES[int(ft)] == ft.name.removeprefix("MOSTLY_").removeprefix("ALL_"), ft

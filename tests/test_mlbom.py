@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from report_support import EU_STACK, report_result
 from sovaudit.report import cyclonedx
 from sovaudit.report.common import ReportError
+
+from report_support import EU_STACK, report_result
 
 SHA = "a09a35458c702b33eeacc393d103063234e8bc28"
 

@@ -13,12 +13,13 @@ import zlib
 
 import pytest
 from click.testing import CliRunner
-from org_support import APPS, commit, make_repo, need_pg, pg_database
 from sqlalchemy import select
 
 from sovaudit.org import db
 from sovaudit.org.cli import org
 from sovaudit.org.sources import slug
+
+from org_support import APPS, commit, make_repo, need_pg, pg_database
 
 pytest.importorskip("distributed")
 

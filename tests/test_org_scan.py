@@ -18,6 +18,13 @@ import zlib
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+
+from sovaudit.org import db
+from sovaudit.org.coordinator import OrgScanOptions, run_org_scan
+from sovaudit.org.model import AuditSettings, Failure
+from sovaudit.org.sources import collect
+
 from org_support import (
     APPS,
     SilentServer,
@@ -30,12 +37,6 @@ from org_support import (
     pg_database,
     runner_command,
 )
-from sqlalchemy import func, select
-
-from sovaudit.org import db
-from sovaudit.org.coordinator import OrgScanOptions, run_org_scan
-from sovaudit.org.model import AuditSettings, Failure
-from sovaudit.org.sources import collect
 
 pytest.importorskip("distributed")
 

@@ -6,12 +6,13 @@ import datetime as dt
 import json
 
 import pytest
-from org_support import APPS, make_folder, make_mirror, make_repo
 
 from sovaudit.org.extract import rows
 from sovaudit.org.model import AuditSettings, SourceKind
 from sovaudit.org.sources import collect, read_list, redact_url, slug, source
 from sovaudit.org.views import parse_since
+
+from org_support import APPS, make_folder, make_mirror, make_repo
 
 
 def test_a_token_in_a_url_is_never_part_of_the_key():

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from graph_support import mixed_stack, prov, ref, scan_result
 
 from sovaudit.assess.exposure import assess, memberships
 from sovaudit.assess.policy import (
@@ -28,6 +27,8 @@ from sovaudit.assess.policy import (
 )
 from sovaudit.cli import main
 from sovaudit.model import Context, Kind, Severity, Status
+
+from graph_support import mixed_stack, prov, ref, scan_result
 
 REPO = Path(__file__).resolve().parents[1]
 EU_STACK = REPO / "examples" / "eu-stack"

@@ -20,16 +20,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
-from report_support import (
-    CORPUS_TREE,
-    EU_POLICY,
-    EU_STACK,
-    REPO,
-    check_golden,
-    hostile_result,
-    normalised,
-    report_result,
-)
 
 from sovaudit.cli import main
 from sovaudit.model import (
@@ -48,6 +38,17 @@ from sovaudit.report import (
     markdown,
     sarif,
     writer,
+)
+
+from report_support import (
+    CORPUS_TREE,
+    EU_POLICY,
+    EU_STACK,
+    REPO,
+    check_golden,
+    hostile_result,
+    normalised,
+    report_result,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -314,11 +315,11 @@ def test_cyclonedx_models_services_platforms_and_dependencies(kb):
 
 
 def test_cyclonedx_lineage_is_pedigree(kb):
-    from graph_support import mixed_stack
-
     from sovaudit.assess.exposure import assess_scan
     from sovaudit.assess.policy import evaluate_scan, load_policy
     from sovaudit.report.context import with_context
+
+    from graph_support import mixed_stack
 
     policy = load_policy()  # mixed_stack() carries its provenance already: no resolve step
     result = with_context(evaluate_scan(assess_scan(mixed_stack(), kb), kb, policy), kb, policy, env={})

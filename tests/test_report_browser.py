@@ -6,10 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from browser_support import CHROMIUM, open_report, visible
-from report_support import EU_POLICY, EU_STACK, normalised, report_result
 
 from sovaudit.report import html
+
+from browser_support import CHROMIUM, open_report, visible
+from report_support import EU_POLICY, EU_STACK, normalised, report_result
 
 pytestmark = [
     pytest.mark.browser,
@@ -89,6 +90,6 @@ def test_a_large_report_opens_and_filters(browser, tmp_path, kb):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     page.goto(path.as_uri(), wait_until="load")
     page.click(".toolbar button[data-f=sev][data-v=high]")
-    assert 0 < visible(page, "details.finding[data-filter-row=findings]")
+    assert visible(page, "details.finding[data-filter-row=findings]") > 0
     page.close()
     shutil.rmtree(tmp_path, ignore_errors=True)

@@ -12,9 +12,10 @@ import re
 
 import pytest
 
-from report_support import synthetic_result
 from sovaudit.report import html
 from sovaudit.report.console import TOP, print_exposure, print_summary
+
+from report_support import synthetic_result
 
 MODELS = 1500
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-
-from sovaudit.resolve.hub import HubCache, HubClient
 from sovaudit.model import Evidence, Status
+from sovaudit.resolve.hub import HubCache, HubClient
 from sovaudit.resolve.provenance import HUB_CONCURRENCY, Resolver
 
 
@@ -143,7 +142,7 @@ def test_malformed_json(kb, fake_hub):
 def test_lineage_cycle_is_cut_and_shown(kb, fake_hub):
     prov, _ = resolve(kb, ["cycle/a"])
     assert sorted(prov) == ["cycle/a", "cycle/b"]
-    assert any("lineage cycle: cycle/a -> cycle/b -> cycle/a" == c.note for c in prov["cycle/a"].conflicts)
+    assert any(c.note == "lineage cycle: cycle/a -> cycle/b -> cycle/a" for c in prov["cycle/a"].conflicts)
 
 
 def test_license_conflict_is_kept(kb, fake_hub):
@@ -252,9 +251,9 @@ def test_local_gguf_artifact_gives_license_and_lineage_with_file_evidence(kb, fa
     the same id that names another license is kept as a conflict."""
     import gguf
 
+    from sovaudit.detect.scan import scan
     from sovaudit.model import ScanConfig
     from sovaudit.resolve.provenance import resolve_scan
-    from sovaudit.detect.scan import scan
 
     path = tmp_path / "models" / "qwen-7b-q4.gguf"
     path.parent.mkdir()
@@ -579,7 +578,7 @@ def test_answers_of_the_wrong_shape_are_malformed_and_keep_the_breaker_closed(kb
     finally:
         hub.stop()
     assert not c.breaker_open and c._failures == 0
-    assert {i: r.status for i, r in recs.items() if i != "s/good"} == {i: "malformed" for i in beh}
+    assert {i: r.status for i, r in recs.items() if i != "s/good"} == dict.fromkeys(beh, "malformed")
     assert all(hub.requests[i] == 1 for i in beh)  # an answer is not retried
     assert recs["s/good"].status == "ok" and recs["s/good"].license == "mit"
 
@@ -718,9 +717,10 @@ def test_the_resolve_tree_draws_each_lineage_once(kb, monkeypatch):
     """``sovaudit resolve`` on models that all name each other (9! paths): each model's lineage
     is drawn once, later mentions point back to it."""
     from click.testing import CliRunner
-    from fakehub import card
 
     from sovaudit.cli import main
+
+    from fakehub import card
 
     ids = [f"clique/m{i}" for i in range(9)]
     hub = _hostile_hub(monkeypatch, models={m: card(m, "clique", "mit", [o for o in ids if o != m]) for m in ids})

@@ -13,8 +13,8 @@ from collections import defaultdict
 import pytest
 
 from sovaudit.assess.exposure import regimes_for
-from sovaudit.resolve.hub import HubClient
 from sovaudit.model import Status
+from sovaudit.resolve.hub import HubClient
 from sovaudit.resolve.provenance import Resolver
 from sovaudit.rules import shipped_rules_dir
 

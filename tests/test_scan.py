@@ -15,8 +15,8 @@ import pytest
 
 import sovaudit.detect.scan
 from sovaudit.detect.base import Detector
-from sovaudit.model import Context, Kind, ScanConfig
 from sovaudit.detect.scan import as_utf8, scan, scan_file
+from sovaudit.model import Context, Kind, ScanConfig
 from sovaudit.walk.walker import WalkItem
 
 

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from sovaudit.detect.cache import decode_result, encode_result
-from sovaudit.model import Context, Kind, Location, Reference, ScanConfig, Skipped, Suppression
 from sovaudit.detect.scan import scan
+from sovaudit.model import Context, Kind, Location, Reference, ScanConfig, Skipped, Suppression
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ci_support import tree
 from sovaudit.cli import main
+
+from ci_support import tree
 
 DEEPSEEK = 'from openai import OpenAI\n\nclient = OpenAI(base_url="https://api.deepseek.com")\n'
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sovaudit.model import Suppression
 from sovaudit.detect.snippets import redact, snippet, suppressions
+from sovaudit.model import Suppression
 
 SECRETS = [
     ('DEEPSEEK_API_KEY=sk-4f9a8b7c6d5e4f3a2b1c0d9e', "DEEPSEEK_API_KEY=[REDACTED]"),
@@ -76,8 +76,8 @@ def test_suppressions_in_every_comment_syntax():
 
 
 def test_scan_records_suppressions_and_snippets(tmp_path, kb):
-    from sovaudit.model import ScanConfig
     from sovaudit.detect.scan import scan
+    from sovaudit.model import ScanConfig
 
     (tmp_path / "app.py").write_text(
         "from openai import OpenAI\n"

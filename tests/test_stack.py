@@ -14,14 +14,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from report_support import CORPUS_TREE, EU_STACK, REPO, chdir
 from sovaudit import api
-from sovaudit.cli import main
-from sovaudit.resolve.hub import HubClient
-from sovaudit.model import Kind, ScanConfig
 from sovaudit.assess.policy import load_policy
-from sovaudit.detect.scan import scan
+from sovaudit.cli import main
 from sovaudit.commands.stack import StackError, dumps_stack, load_stack, schema
+from sovaudit.detect.scan import scan
+from sovaudit.model import Kind, ScanConfig
+from sovaudit.resolve.hub import HubClient
+
+from report_support import CORPUS_TREE, EU_STACK, REPO, chdir
 
 STACKS = REPO / "examples" / "stacks"
 

@@ -10,11 +10,12 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from ci_support import EU_POLICY, findings, scan, tree
-from sovaudit.cli import main
-from sovaudit.model import Context, ExposureKind, Kind, ExposurePath, Finding, Layer, Location, Reference, Severity, Suppression
 from sovaudit.assess.policy import fails
 from sovaudit.assess.suppress import apply_suppressions, invalid, why_invalid
+from sovaudit.cli import main
+from sovaudit.model import Context, ExposureKind, ExposurePath, Finding, Kind, Layer, Location, Reference, Severity, Suppression
+
+from ci_support import EU_POLICY, findings, scan, tree
 
 R = "EU-DATA-OUTSIDE"
 

@@ -10,8 +10,9 @@ Errors a caller can fix (a bad policy, rules overlay, baseline or repository con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from sovaudit.model import DEFAULT_SCOPE, ScanConfig, ScanResult
 
@@ -77,7 +78,7 @@ def audit(config: AuditConfig, *, kb: Any = None, hub: Any = None,
     return with_vcs(result, config.root)
 
 
-def accepted(result: ScanResult, ignore: tuple = (), ignore_name: str = "", severity: str = "none") -> ScanResult:
+def accepted(result: ScanResult, ignore: tuple[Any, ...] = (), ignore_name: str = "", severity: str = "none") -> ScanResult:
     """The result with the ignore file's entries applied (``assess.ignore``: covered findings
     marked suppressed, every entry listed with the suppressions) and, with ``severity``, only
     the findings at or above it."""
@@ -102,7 +103,7 @@ def _today() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d")
 
 
-def _ignore(config: AuditConfig) -> tuple[tuple, str, tuple[str, ...]]:
+def _ignore(config: AuditConfig) -> tuple[tuple[Any, ...], str, tuple[str, ...]]:
     """(the ignore file's entries, its name in reports, an exclude pattern for it when it lies in
     the scanned tree: an ignore file is not a dependency of the code)."""
     from pathlib import Path

@@ -134,7 +134,7 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
     if output == "-":
         dest_dir = None
     else:
-        dest_dir = Path(output).parent if output else Path(output_dir)
+        dest_dir = Path(output).parent if output else Path(str(output_dir))
         dest_dir.mkdir(parents=True, exist_ok=True)
     stage = tempfile.mkdtemp(prefix=".sovaudit-", dir=dest_dir)
     try:
@@ -155,7 +155,7 @@ def _write_reports(result, formats: list[str], output: str | None, output_dir: s
                 out.flush()
             else:
                 try:
-                    place(staged, output if output else Path(output_dir) / file_name(fmt))
+                    place(staged, output if output else Path(str(output_dir)) / file_name(fmt))
                 except OutputError as exc:
                     click.echo(f"error: {exc}", err=True)
                     sys.exit(EXIT_USAGE)
@@ -717,7 +717,7 @@ def alternatives_cmd(model_id: str, avoid, require, licenses, max_params, task, 
     try:
         max_b = parse_params(max_params) if max_params else 0.0
     except ValueError:
-        raise click.BadParameter(f"{max_params!r} is not a size (examples: 30B, 7.5B, 500M)", param_hint="--max-params")
+        raise click.BadParameter(f"{max_params!r} is not a size (examples: 30B, 7.5B, 500M)", param_hint="--max-params") from None
     kb = _load_kb(rules_dirs, cache_dir, no_cache)
     filters = Filters(avoid=tuple(a.upper() if a.lower() != "unknown" else "unknown" for a in avoid), require=require or "",
                       licenses=tuple(licenses), max_params=max_b, task=task or "")

@@ -125,7 +125,8 @@ def _value(kind: str, value: Any, where: str, base: Path) -> Any:
     items = [value] if isinstance(value, (str, int, float)) and not isinstance(value, bool) else value
     if not isinstance(items, list) or not all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in items):
         raise ConfigError(f"{where}: {value!r} is not a string or a list of strings")
-    items = [str(x) for x in items]
+    names: list[str] = [str(x) for x in items]
+    items = names
     if kind == "str":
         return ",".join(items)
     if kind == "list":

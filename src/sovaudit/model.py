@@ -368,10 +368,10 @@ class ScanResult:
     provenance: tuple[Provenance, ...] = ()
     offline: bool = False
     schema_version: str = SCHEMA_VERSION
-    assessment: "Assessment" = field(default_factory=lambda: Assessment())  # assess stage
+    assessment: Assessment = field(default_factory=lambda: Assessment())  # assess stage
     suppressions: tuple[Suppression, ...] = ()
-    findings: tuple["Finding", ...] = ()  # policy stage
-    report: "ReportContext" = field(default_factory=lambda: ReportContext())  # report.context.with_context
+    findings: tuple[Finding, ...] = ()  # policy stage
+    report: ReportContext = field(default_factory=lambda: ReportContext())  # report.context.with_context
     #: The tree's project units (``walk.units``): folders relative to the root, "" for the root. A
     #: self-hosted model takes the clouds and hardware of its own unit; () = the tree is one unit.
     units: tuple[str, ...] = ()
@@ -601,9 +601,9 @@ class ModelControl:
     reason: str = ""
     license_terms: tuple[str, ...] = ()  # clause kinds of its license in rules/ (territorial, user-cap, ...)
     #: how its references are served: one entry per (route, processor, evidence scope)
-    serving: tuple["ServingInfo", ...] = ()
+    serving: tuple[ServingInfo, ...] = ()
     #: the terms each access path is under: the weights' license and/or each provider's terms
-    licenses: tuple["AccessLicense", ...] = ()
+    licenses: tuple[AccessLicense, ...] = ()
     lineage_status: LineageStatus = LineageStatus.NOT_ESTABLISHED
     lineage_reason: str = ""
 
@@ -698,7 +698,7 @@ class Assessment:
     #: False until the assess stage built it: an empty default must never read as "no exposure"
     assessed: bool = False
 
-    def layer(self, layer: "Layer | str") -> LayerAssessment:
+    def layer(self, layer: Layer | str) -> LayerAssessment:
         want = Layer(layer)
         for la in self.layers:
             if la.layer == want:
@@ -887,7 +887,7 @@ class StackSummary:
     unverified: tuple[str, ...] = ()  # models whose provenance could not be checked (offline ...)
     references: int = 0
 
-    def layer(self, layer: "Layer | str") -> StackLayerView:
+    def layer(self, layer: Layer | str) -> StackLayerView:
         want = Layer(layer)
         for la in self.layers:
             if la.layer == want:

@@ -12,11 +12,12 @@ import hashlib
 import json
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
@@ -35,7 +36,7 @@ NON_COUNTRY_JURISDICTIONS = frozenset({"EU"})
 class RulesError(Exception):
     """One or more problems in rules files; each names file and line. A configuration error."""
 
-    def __init__(self, problems: list["Problem"]):
+    def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
@@ -221,7 +222,7 @@ def _yaml_files(directory: Path) -> list[Path]:
 
 
 def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | Path | None = None,
-                        cache_dir: str | Path | None = None) -> "KnowledgeBase":
+                        cache_dir: str | Path | None = None) -> KnowledgeBase:
     """Load the shipped rules (or ``base_dir``) and overlay ``extra_dirs``. Raises RulesError.
 
     With ``cache_dir``, a knowledge base that loaded without problems is kept there and reused
@@ -314,7 +315,7 @@ def _cache_file(cache_dir: str | Path, inputs: list[tuple[Path, str, bytes | Non
     return Path(cache_dir) / f"rules-{h.hexdigest()[:32]}.marshal"
 
 
-def _read_cache(path: Path, version: str) -> "KnowledgeBase | None":
+def _read_cache(path: Path, version: str) -> KnowledgeBase | None:
     """The cached knowledge base, or None on any problem (missing, unreadable, truncated, corrupt:
     the payload's SHA-256 must match). ``marshal`` only ever builds plain values; it never runs code."""
     import marshal
@@ -340,7 +341,7 @@ def _read_cache(path: Path, version: str) -> "KnowledgeBase | None":
     return kb
 
 
-def _write_cache(path: Path, kb: "KnowledgeBase") -> None:
+def _write_cache(path: Path, kb: KnowledgeBase) -> None:
     """Write atomically (a temporary file of its own, then a rename); give up silently on any
     problem (read-only or missing folder, full disk). Cache files of other inputs untouched for a
     week are removed."""
@@ -574,7 +575,7 @@ class KnowledgeBase:
         return out
 
     @cached_property
-    def _host_pattern_index(self) -> "HostPatternIndex":
+    def _host_pattern_index(self) -> HostPatternIndex:
         return HostPatternIndex(self._host_patterns)
 
     def _index(self, section: str, key: str, norm=str.lower) -> dict[str, Entry]:
@@ -879,7 +880,7 @@ class KnowledgeBase:
         return self._idx["lineage-names"].get(model_id.lower())
 
     @cached_property
-    def lineage_patterns(self) -> tuple[tuple[Entry, "re.Pattern[str]"], ...]:
+    def lineage_patterns(self) -> tuple[tuple[Entry, re.Pattern[str]], ...]:
         """The ``name-pattern`` entries, compiled (case-insensitive), in id order."""
         return tuple((e, re.compile(e.get("pattern"), re.I)) for e in self.section("lineage") if e.get("kind") == "name-pattern")
 
@@ -1007,7 +1008,7 @@ class _VocabularyCheck:
     """Cross-entry checks of the hardware and cloud vocabulary (and the names they share with
     providers and software): a name belongs to one entry, or the knowledge base fails to load."""
 
-    def __init__(self, kb: "KnowledgeBase", value_lines: ValueLines, layer_of: dict[str, int]):
+    def __init__(self, kb: KnowledgeBase, value_lines: ValueLines, layer_of: dict[str, int]):
         self.kb = kb
         self.value_lines = value_lines
         self.layer_of = layer_of
@@ -1120,7 +1121,7 @@ class _VocabularyCheck:
                 if owner is not None and owner is not e:
                     self.report(e, key, i, f"{key} value {v!r} is the package {owner.rule_id} lists; a name belongs to one entry")
         mods = self.values(("clouds",), "sdk_imports")
-        for x, (e, i, v) in enumerate(mods):
+        for x, (e, _i, v) in enumerate(mods):
             for f, j, w in mods[x + 1:]:
                 if f is not e and (w.startswith(v + ".") or v.startswith(w + ".")):
                     self.report(f, "sdk_imports", j, f"sdk_imports value {w!r} nests with {v!r} of {e.rule_id}")
@@ -1168,14 +1169,14 @@ class _VocabularyCheck:
             for f, lab in labels:
                 if a == lab or (lab.endswith("/") and a.startswith(lab)):
                     self.report(e, "annotation_prefixes", i, f"annotation prefix {v!r} repeats the k8s_labels value {lab!r} of {f.rule_id}")
-        for x, (e, i, v) in enumerate(anns):
+        for x, (e, _i, v) in enumerate(anns):
             for f, j, w in anns[x + 1:]:
                 if f is not e and (w.lower().startswith(v.lower()) or v.lower().startswith(w.lower())):
                     self.report(f, "annotation_prefixes", j, f"annotation prefix {w!r} overlaps {v!r} of {e.rule_id}")
 
     def docker_flags(self) -> None:
         flags = self.values(("hardware",), "docker_flags")
-        for x, (e, i, v) in enumerate(flags):
+        for x, (e, _i, v) in enumerate(flags):
             n1, _, v1 = v.partition("=")
             for f, j, w in flags[x + 1:]:
                 n2, _, v2 = w.partition("=")

@@ -4,7 +4,8 @@ reference, a provenance, an assessment or a finding looks in the JSON document (
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sovaudit.model import (
     ROUTE_REFERENCES,
@@ -44,7 +45,7 @@ def reference_to_dict(r: Reference) -> dict[str, Any]:
         "context": r.context.value,
         "confidence": r.confidence,
         "provider": r.provider,
-        "attributes": {k: v for k, v in r.attributes},
+        "attributes": dict(r.attributes),
         "related": [location_to_dict(loc) for loc in r.related],
         "fingerprint": r.fingerprint,
         "snippet": r.snippet,
@@ -124,7 +125,7 @@ def provenance_to_dict(p) -> dict[str, Any]:
         "provider": _fact(p.provider),
         "parents": [{"parent": h.parent, "relation": h.relation, "evidence": [evidence_to_dict(e) for e in h.evidence]} for h in p.parents],
         "conflicts": [{"field": c.field, "note": c.note, "values": [_fact(f) for f in c.values]} for c in p.conflicts],
-        "details": {k: v for k, v in p.details},
+        "details": dict(p.details),
         "lineage": _fact(p.lineage),
         "effective_license": _fact(p.effective_license),
         "effective_license_class": _fact(p.effective_license_class),

@@ -108,7 +108,7 @@ def test_escapes_and_unicode_keep_columns(kb):
     ],
 )
 def test_local_paths_are_not_models(kb, value):
-    text = '{"_name_or_path": "%s", "model_type": "llama"}' % value
+    text = f'{{"_name_or_path": "{value}", "model_type": "llama"}}'
     assert run(kb, "config.json", text) == []
 
 

@@ -11,8 +11,8 @@ import pytest
 
 import sovaudit.detect.lexical as lexical
 from sovaudit.detect import lexer_for
-from sovaudit.model import Kind, ScanConfig
 from sovaudit.detect.scan import scan
+from sovaudit.model import Kind, ScanConfig
 
 
 def models(kb, path: str, data: bytes):

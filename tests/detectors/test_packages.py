@@ -8,8 +8,8 @@ import pytest
 
 from sovaudit.detect.base import SourceFile
 from sovaudit.detect.packages import PackageDetector, pep503
-from sovaudit.model import Context, Kind
 from sovaudit.detect.scan import scan_file
+from sovaudit.model import Context, Kind
 from sovaudit.walk.walker import WalkItem
 
 DET = PackageDetector()

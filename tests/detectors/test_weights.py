@@ -243,8 +243,8 @@ def test_safetensors_corrupt_raises(kb, data, message):
 
 def test_scanner_runs_weights_detector_on_binary_files(kb, tmp_path):
     """End to end through the scanner: binary files are handed over, errors become skips."""
-    from sovaudit.model import ScanConfig
     from sovaudit.detect.scan import scan
+    from sovaudit.model import ScanConfig
 
     make_gguf(tmp_path, name="good.gguf", general__name="Good", tensor=True)
     (tmp_path / "bad.gguf").write_bytes(b"GGUF\x03\x00\x00\x00")

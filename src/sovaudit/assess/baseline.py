@@ -13,9 +13,10 @@ a new rule or exposure. Baselined findings are reported but never count for ``--
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from sovaudit.model import OLDEST_READABLE_SCHEMA, SCHEMA_VERSION, Finding
 

@@ -30,8 +30,9 @@ stands to home (``HomeRelation``) and each layer gets the per-layer answer (``Ho
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sovaudit.graph.build import (
     SCOPE_FACTOR,
@@ -50,13 +51,13 @@ from sovaudit.model import (
     Assessment,
     Control,
     EvidenceScope,
-    HomeItem,
-    HomeLayer,
-    HomeRelation,
     Exposure,
     ExposureKind,
     ExposurePath,
     ExposureRoute,
+    HomeItem,
+    HomeLayer,
+    HomeRelation,
     Kind,
     Layer,
     LayerAssessment,
@@ -118,6 +119,7 @@ class _Walker:
         if hit is not None:
             return hit
         t = node_type(subject)
+        res: tuple[Layer, tuple[ExposureKind, ...]]
         if t in ("lab", "model"):
             res = Layer.MODEL, (_SUPPLY,)
         elif t == "provider":
@@ -359,7 +361,7 @@ class _Home:
         return HomeRelation.DATA_LEAVES.value
 
 
-def _own_layers(use, nodes: dict[str, dict[str, Any]], w: "_Walker") -> frozenset[Layer]:
+def _own_layers(use, nodes: dict[str, dict[str, Any]], w: _Walker) -> frozenset[Layer]:
     """The layers a reference itself belongs to (what per-layer counts count)."""
     t = node_type(use.entity)
     if t == "model":
@@ -409,7 +411,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
                 gs = tuple(groups[(r.layer, k, j, use.entity)] for k in r.kinds)
                 for g in gs:
                     g.via.add(r.subject)
-                api = ()
+                api: tuple[_Group, ...] = ()
                 if r.layer == Layer.INFERENCE and _SUPPLY not in r.kinds:
                     api = gs + (groups[(r.layer, _SUPPLY, j, use.entity)],)
                     api[-1].via.add(r.subject)
@@ -504,7 +506,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
             route = (pr.rid, conf, mid, serving, home_rel, access, lclass)
             is_own = pr.layer in own
             targets = pr.api_groups if api_only and pr.api_groups else pr.groups
-            for gi, g in enumerate(targets):
+            for _gi, g in enumerate(targets):
                 g.paths.append(ep)
                 g.refs.add(rk)
                 g.files.add(path_)
@@ -592,7 +594,7 @@ def _layers(kb, groups: dict[tuple, _Group], orders: dict[str, tuple[str, ...]])
 def _home_layers(items: dict[tuple, tuple[set[str], set[str]]], models: tuple[ModelControl, ...]) -> tuple[HomeLayer, ...]:
     """The per-layer answer against home, from the relations of every path."""
     by: dict[tuple[Layer, str], dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
-    for (layer, rel, kind, j), (parties, refs) in items.items():
+    for (layer, rel, _kind, j), (parties, refs) in items.items():
         bucket = {HomeRelation.DOMESTIC.value: "domestic", HomeRelation.UNKNOWN.value: "unknown",
                   HomeRelation.DATA_LEAVES.value: "data_leaves", HomeRelation.FOREIGN_CONTROL.value: "foreign_control",
                   HomeRelation.FOREIGN.value: "supply_abroad"}[rel]

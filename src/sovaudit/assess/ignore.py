@@ -25,9 +25,10 @@ when set).
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Any
 
 from sovaudit.model import Finding, Suppression
 
@@ -51,9 +52,9 @@ class IgnoreEntry:
 
 def load_ignore_file(path: str | Path, display: str = "") -> tuple[IgnoreEntry, ...]:
     """The entries of an ignore file; raises ``IgnoreFileError`` naming file and line."""
-    from sovaudit.rules import line_for, load_yaml_with_lines
-
     import yaml
+
+    from sovaudit.rules import line_for, load_yaml_with_lines
 
     display = display or str(path)
     try:
@@ -120,7 +121,7 @@ def apply_ignore(findings: Iterable[Finding], entries: Iterable[IgnoreEntry], to
         if not f.suppressed:
             files = {p.path for p in f.paths}
             hits = [e for e in live if e.rule == f.rule_id and (not e.entity or e.entity == f.entity)
-                    and (specs[e] is None or all(specs[e].match_file(x) for x in files))]
+                    and _covers(specs[e], files)]
             if hits:
                 f = replace(f, suppressed=True, suppression="; ".join(dict.fromkeys(e.reason for e in hits)))
         out.append(f)
@@ -129,3 +130,8 @@ def apply_ignore(findings: Iterable[Finding], entries: Iterable[IgnoreEntry], to
 
 
 __all__ = ["IGNORE_FILE", "IgnoreEntry", "IgnoreFileError", "apply_ignore", "load_ignore_file"]
+
+
+def _covers(spec: Any, files: set[str]) -> bool:
+    """An entry without paths covers every file; one with paths, the files they match."""
+    return spec is None or all(spec.match_file(x) for x in files)

@@ -43,10 +43,11 @@ from __future__ import annotations
 import hashlib
 import json
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 import pycountry
@@ -294,9 +295,8 @@ def _path_ok(rule: PolicyRule, p: ExposurePath, skip: tuple[str, ...] = ()) -> b
         elif key == "home":
             if not p.home or not _in_set(p.home, c):
                 return False
-        elif key == "confidence":
-            if not c.holds(p.confidence):
-                return False
+        elif key == "confidence" and not c.holds(p.confidence):
+            return False
     return True
 
 
@@ -471,8 +471,8 @@ def evaluate_scan(result, kb, policy: Policy, baseline=None):
     ``baseline.Baseline``) holds marked ``baselined``."""
     from dataclasses import replace
 
-    from sovaudit.assess.exposure import memberships
     from sovaudit.assess.baseline import apply_baseline
+    from sovaudit.assess.exposure import memberships
     from sovaudit.assess.suppress import apply_suppressions
 
     findings = evaluate(policy, result.assessment, memberships(kb))

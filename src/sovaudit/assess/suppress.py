@@ -15,8 +15,8 @@ Suppressed findings stay in the result, marked with the reasons given, and never
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from sovaudit.model import Finding, Reference, Suppression
 

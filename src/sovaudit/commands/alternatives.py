@@ -20,8 +20,9 @@ Ties go to the candidate closest in parameter count, then by id: the ranking is 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sovaudit.model import UNKNOWN, Alternatives, Candidate, Capability, Provenance
 

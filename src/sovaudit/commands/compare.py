@@ -16,9 +16,10 @@ API-only dependence, license classes and the policy verdict.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sovaudit.model import (
     LAYERS,

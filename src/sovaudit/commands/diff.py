@@ -15,8 +15,9 @@ rule on that exposure.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from sovaudit.model import LAYERS
 

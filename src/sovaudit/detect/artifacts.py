@@ -16,7 +16,8 @@ not valid JSON raises ``ValueError("malformed JSON: ...")`` (the scanner records
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sovaudit.detect.base import Detector, SourceFile, basename, line_col
 from sovaudit.detect.recognise import parse_model_string
@@ -155,6 +156,6 @@ class ModelConfigDetector(Detector):
                 line, col = line_col(f.text, v.offset)
                 yield self.ref(f, Kind.MODEL, ms.id, str(v), line, col, "hf", Context.CONFIG,
                                0.95 if known else 0.85, provider="", attributes=a)
-        for k, v in obj.items():
+        for _k, v in obj.items():
             if isinstance(v, dict) and depth < 4:
                 yield from self._walk(f, kb, v, fname, seen, depth + 1)

@@ -7,12 +7,11 @@ them a ``SourceFile`` and turns any exception they raise into a recorded skip.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import ClassVar, Iterable
-from urllib.parse import urlsplit
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
 
-from sovaudit.model import Context, Kind, Reference
+from sovaudit.model import Context, Kind, Reference, Skipped
 from sovaudit.rules import KnowledgeBase
 
 
@@ -61,7 +60,7 @@ class Detector:
     def applies(self, path: str) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def detect(self, f: SourceFile, kb: KnowledgeBase) -> Iterable[Reference]:  # pragma: no cover
+    def detect(self, f: SourceFile, kb: KnowledgeBase) -> Iterable[Reference | Skipped]:  # pragma: no cover
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------

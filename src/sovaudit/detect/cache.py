@@ -20,8 +20,8 @@ import marshal
 import os
 import sqlite3
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import platformdirs
 
@@ -112,11 +112,11 @@ class ScanCache:
         self._rows: list[tuple] = []
 
     @classmethod
-    def open(cls, cache_dir: str, engine: str, root: str = "") -> "ScanCache | None":
+    def open(cls, cache_dir: str, engine: str, root: str = "") -> ScanCache | None:
         folder = Path(cache_dir) if cache_dir else default_cache_dir()
         root_key = hashlib.sha256(os.path.realpath(root or ".").encode()).hexdigest()[:16]
         path = folder / f"scan-{root_key}.sqlite3"
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(path, timeout=10)
@@ -191,7 +191,7 @@ class ScanCache:
         except ValueError:
             return None
 
-    def put(self, item, digest: str, refs: list[Reference], skips: list[Skipped], sups: list[Suppression] = ()) -> None:
+    def put(self, item, digest: str, refs: list[Reference], skips: list[Skipped], sups: list[Suppression] | tuple[()] = ()) -> None:
         self.put_blob(item, digest, encode_result(item.path, refs, skips, sups))
 
     def put_blob(self, item, digest: str, blob: bytes) -> None:

@@ -29,7 +29,7 @@ from sovaudit.detect.positions import Command, DetectionRules, FileKind, words
 from sovaudit.detect.recognise import ModelString, Recogniser, normalize_url, recogniser_for, safe_url_text
 from sovaudit.detect.vocab import A, Vocabulary, vocabulary_for
 from sovaudit.model import UNKNOWN, Context, Kind, Reference, Skipped
-from sovaudit.rules import Entry, KnowledgeBase, PatternIndex, image_name
+from sovaudit.rules import Entry, KnowledgeBase, image_name
 
 #: Longest token, value or window read around one anchor.
 MAX_TOKEN = 300
@@ -178,7 +178,7 @@ class _File:
             for c in fk.comments:
                 if head.startswith(c):
                     return Context.COMMENT
-            if fk.comments[0] == b"#" and b"#" in head and not fk.kind == "code":
+            if fk.comments[0] == b"#" and b"#" in head and fk.kind != "code":
                 # a trailing comment of a config line (YAML, .env, HCL): quotes would hold a literal '#'
                 pre = self.data[s:off]
                 hpos = pre.find(b" #")
@@ -1136,8 +1136,8 @@ class Lexer:
             return
         skip = 1 if cmd.skip_first else 0
         for s, e in toks:
-            w = data[s:e]
-            if w.startswith(b"-"):
+            wb = data[s:e]
+            if wb.startswith(b"-"):
                 continue
             if skip:
                 skip -= 1
@@ -1631,10 +1631,7 @@ class Lexer:
                     return
             if not self._bounded(f, start, end):
                 return
-        elif what == "resource-type":
-            m = re.match(rb"[A-Za-z0-9:.\-/_]*", data[end:end + 120])
-            end += m.end() if m else 0
-        elif what == "label":
+        elif what == "resource-type" or what == "label":
             m = re.match(rb"[A-Za-z0-9:.\-/_]*", data[end:end + 120])
             end += m.end() if m else 0
         elif what == "path" and (end < f.n and data[end] in _ID_CHARS or start > 0 and data[start - 1] in _ID_CHARS):
@@ -1728,7 +1725,7 @@ class Lexer:
         if f.data[pos:pos + 1] != b"[":
             v = self._value(f, pos, True)
             return [v] if v is not None else []
-        out = []
+        out: list[tuple[int, int]] = []
         _, eol = f.line_span(pos)
         i = pos + 1
         while i < eol and len(out) < 20:
@@ -2036,7 +2033,7 @@ class Lexer:
                         out.setdefault(bits[-1] if len(bits) == 3 and bits[1] == "as" else bits[0].split(".")[0],
                                        (bits[0], "python"))
         for m in self._JS_IMPORT.finditer(data):
-            names = self._text(m.group(1) or m.group(2) or "")
+            names = self._text(m.group(1) or m.group(2) or b"")
             pkg = self._text(m.group(3))
             for n in re.findall(r"[A-Za-z_$][\w$]*", re.sub(r"\b\w+\s+as\s+", "", names)):
                 if n not in ("type", "as"):

@@ -22,9 +22,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import tomllib
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+import tomllib
 from packaging.requirements import InvalidRequirement, Requirement
 
 from sovaudit.detect.base import Detector, SourceFile, line_col
@@ -72,7 +73,8 @@ class _Locator:
 
     def quoted(self, s: str) -> tuple[int, int]:
         """Position of the first character inside the quotes of a string literal ``s``."""
-        return self.find(r"""(["'])(""" + re.escape(s) + r")\1", 2, _NAME_RE.match(s.strip()).group(0) if _NAME_RE.match(s.strip()) else "")
+        name = _NAME_RE.match(s.strip())
+        return self.find(r"""(["'])(""" + re.escape(s) + r")\1", 2, name.group(0) if name else "")
 
     def key(self, name: str) -> tuple[int, int]:
         """Position of a TOML/JSON key ``name`` (bare or quoted)."""
@@ -184,7 +186,7 @@ class PackageDetector(Detector):
         data = self._toml(f)
         loc = _Locator(f.text)
         strings: list[str] = []
-        project = data.get("project") if isinstance(data.get("project"), dict) else {}
+        project: dict[str, Any] = data["project"] if isinstance(data.get("project"), dict) else {}
         strings += _str_list(project.get("dependencies"))
         for group in _dict(project.get("optional-dependencies")).values():
             strings += _str_list(group)

@@ -81,7 +81,7 @@ class DetectionRules:
         self._by_prefix: list[tuple[str, FileKind]] = []
         notebooks = low("notebooks")
         for e in ds:
-            for group, table in (("file_kinds", None), ("file_names", None)):
+            for group, _table in (("file_kinds", None), ("file_names", None)):
                 for fk in e.get(group, ()) or ():
                     comments = tuple(c.encode() for c in fk.get("comment", ()))
                     for ext in fk.get("extensions", ()):

@@ -16,14 +16,14 @@ import multiprocessing
 import os
 import signal
 import time
-from typing import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from sovaudit import __version__, sanitize
-from sovaudit.detect.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detect import ARTIFACT_HEAD_BYTES, READERS, Detector, Lexer, SourceFile, lexer_for
 from sovaudit.detect.budget import OverBudget, alarm, file_limit
-from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
+from sovaudit.detect.cache import FileResult, ScanCache, content_hash, decode_result, encode_result, engine_version
 from sovaudit.detect.snippets import suppressions, with_snippets
+from sovaudit.model import Reference, ScanConfig, ScanResult, ScanStats, Skipped, Suppression, fingerprint_references
 from sovaudit.rules import KnowledgeBase
 from sovaudit.walk.units import find_units
 from sovaudit.walk.walker import WalkItem, iter_walk
@@ -60,7 +60,10 @@ def _run_reader(det: Detector, f: SourceFile, kb: KnowledgeBase) -> tuple[list[R
     skips: list[Skipped] = []
     try:
         for item in det.detect(f, kb):
-            (skips if isinstance(item, Skipped) else refs).append(item)
+            if isinstance(item, Skipped):
+                skips.append(item)
+            else:
+                refs.append(item)
     except Exception as exc:  # a reader failing on one malformed file must not stop the scan
         msg = f"{type(exc).__name__}: {exc}"
         skips.append(Skipped(f.path, f"could not parse ({det.name})", " ".join(msg.split())[:300]))

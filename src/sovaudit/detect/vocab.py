@@ -80,7 +80,7 @@ _ID = re.compile(r"^[A-Za-z0-9_]+$")
 
 def _lit(s: str) -> bytes:
     """A literal as a Hyperscan expression (every non-alphanumeric character escaped)."""
-    return "".join(c if c.isalnum() or c == "_" else "\\x%02x" % ord(c) for c in s).encode()
+    return "".join(c if c.isalnum() or c == "_" else f"\\x{ord(c):02x}" for c in s).encode()
 
 
 def _fnmatch_prefix(pattern: str) -> str:
@@ -218,7 +218,7 @@ class Vocabulary:
             lit(v, A.HW_ENV, ("", v), caseless=False)
         for v in rules.gpu_docker_flags:
             lit(v, A.GPU_FLAG, ("", v), caseless=False)
-        dev_keys = {d for d in device_strings} | {"use_" + d for d in device_strings}
+        dev_keys = set(device_strings) | {"use_" + d for d in device_strings}
         gk = _words_regex(sorted(rules.gpu_count_keys | rules.compose_keys | rules.version_keys | dev_keys))
         add((r"\b" + gk + r"[\"'`]?[ \t]{0,8}(?:=|:)").encode(), A.GPU_KEY, flag=C)
         # -- cloud -------------------------------------------------------------------------------

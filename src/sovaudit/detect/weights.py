@@ -28,7 +28,8 @@ from __future__ import annotations
 import json
 import re
 import struct
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sovaudit.detect.base import Detector, SourceFile
 from sovaudit.detect.recognise import parse_model_string
@@ -124,19 +125,19 @@ class _GGUFMeta:
                     return None, end
                 return list(struct.unpack_from(f"{self.order}{count}{fmt}", self.data, off)), end
             if sub == _STRING:
-                out = [] if keep else None
+                strings: list[Any] = []
                 for _ in range(count):
                     s, off = self._string(off, keep)
                     if keep:
-                        out.append(s)
-                return out, off
+                        strings.append(s)
+                return (strings if keep else None), off
             if sub == _ARRAY:
-                out = [] if keep else None
+                values: list[Any] = []
                 for _ in range(count):
                     v, off = self._value(_ARRAY, off, keep)
                     if keep:
-                        out.append(v)
-                return out, off
+                        values.append(v)
+                return (values if keep else None), off
             raise ValueError(f"corrupt GGUF header: unknown array element type {sub} at offset {off}")
         raise ValueError(f"corrupt GGUF header: unknown value type {vtype} at offset {off}")
 

@@ -63,11 +63,11 @@ import gc
 import ipaddress
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
 
 from sovaudit.model import (
     DEFAULT_SCOPE,

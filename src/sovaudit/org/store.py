@@ -105,7 +105,7 @@ class Store:
     def finish_run(self, run_id: int, status: RunStatus) -> dict[str, int]:
         """Close the run with its counts (from its items: a resumed run counts what it did before)."""
         with self.engine.begin() as conn:
-            counts = {o: 0 for o in (Outcome.SCANNED.value, Outcome.UNCHANGED.value, Outcome.FAILED.value)}
+            counts = dict.fromkeys((Outcome.SCANNED.value, Outcome.UNCHANGED.value, Outcome.FAILED.value), 0)
             for outcome, n in conn.execute(select(db.run_items.c.outcome, func.count())
                                            .where(db.run_items.c.run_id == run_id).group_by(db.run_items.c.outcome)):
                 counts[outcome] = n

@@ -4,7 +4,7 @@ knowledge-base evidence, policy and report time copied into it before writing)."
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 #: format -> (module, function, file name written by --output-dir)
 FORMATS: dict[str, tuple[str, str, str]] = {

@@ -135,6 +135,7 @@ class View:
             return {"status": "pass", "fail_on": fail_on, "failing": 0, "top": top.value if top else "",
                     "text": f"PASS: no finding at or above {fail_on}" + (f" ({len(findings)} below it)" if findings else "")}
         if findings:
+            assert top is not None  # the highest severity of a non-empty list
             return {"status": "findings", "fail_on": "none", "failing": 0, "top": top.value if top else "",
                     "text": f"{len(findings)} finding{'s' if len(findings) != 1 else ''} (highest severity: {top.value}) "
                             f"under {self.checked}; no --fail-on threshold was set"}
@@ -169,7 +170,7 @@ class View:
             la = self.result.assessment.layer(layer)
             cells = {}
             for j in la.jurisdictions:
-                ents = {"data": set(), "supply": set()}
+                ents: dict[str, set[str]] = {"data": set(), "supply": set()}
                 refs = {"data": 0, "supply": 0}
                 for ex in la.exposures:
                     if ex.jurisdiction == j.jurisdiction:

@@ -23,9 +23,9 @@ class ScanProgress:
     def __init__(self, enabled: bool = True):
         self.enabled = enabled and sys.stderr.isatty()
         self._progress: Progress | None = None
-        self._task = None
+        self._task: Any = None
 
-    def __enter__(self) -> "ScanProgress":
+    def __enter__(self) -> ScanProgress:
         return self
 
     def update(self, done: int, total: int) -> None:

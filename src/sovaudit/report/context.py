@@ -146,7 +146,8 @@ def entities(result: ScanResult, kb: Any) -> tuple[EntityInfo, ...]:
         t, _, key = n.partition(":")
         known = sorted(subj.get(n, ()))
         country = ",".join(known) if known else UNKNOWN
-        name, rule, sources, note = key, "", (), ""
+        name, rule, note = key, "", ""
+        sources: tuple[str, ...] = ()
         e = None
         if t == "jurisdiction":
             e = kb.get("jurisdictions", key) if key != UNKNOWN else None
@@ -212,7 +213,7 @@ def regimes(result: ScanResult, kb: Any) -> tuple[RegimeSources, ...]:
                 if (r.jurisdiction, r.id) in seen:
                     continue
                 e = kb.get("jurisdictions", r.jurisdiction)
-                raw = next((x for x in (e.get("regimes", []) or []) if x.get("id") == r.id), {}) if e else {}
+                raw: dict[str, Any] = next((x for x in (e.get("regimes", []) or []) if x.get("id") == r.id), {}) if e else {}
                 srcs = tuple(raw.get("sources") or ((r.url,) if r.url else ()))
                 seen[(r.jurisdiction, r.id)] = RegimeSources(r.jurisdiction, r.id, raw.get("official_name", ""), srcs)
     return tuple(sorted(seen.values()))
@@ -255,7 +256,7 @@ def context_to_dict(ctx: ReportContext) -> dict[str, Any]:
         "policy": {
             "sources": list(ctx.policy_sources),
             "rules": [{"id": r.id, "severity": r.severity, "message": r.message, "description": r.description,
-                       "source": r.source, "conditions": {k: c for k, c in r.conditions}} for r in ctx.policy_rules],
+                       "source": r.source, "conditions": dict(r.conditions)} for r in ctx.policy_rules],
         },
         "entities": [{"node": e.node, "name": e.name, "country": e.country, "rule": e.rule, "sources": list(e.sources),
                       "note": e.note} for e in ctx.entities],

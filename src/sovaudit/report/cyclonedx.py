@@ -30,9 +30,10 @@ import datetime as _dt
 import hashlib
 import uuid
 from collections import defaultdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from sovaudit.model import UNKNOWN, Layer, ScanResult
+from sovaudit.model import UNKNOWN, ScanResult
 from sovaudit.report.common import ReportError, View, view
 
 SPEC = "1.6"
@@ -42,13 +43,6 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/sovaudit/sovaudi
 
 
 def _lib():
-    from cyclonedx.model import DataClassification, DataFlow, Property, XsUri
-    from cyclonedx.model.bom import Bom
-    from cyclonedx.model.component import Component, ComponentType, Pedigree
-    from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
-    from cyclonedx.model.contact import OrganizationalEntity, PostalAddress
-    from cyclonedx.model.license import DisjunctiveLicense
-    from cyclonedx.model.service import Service
 
     return locals()
 
@@ -368,7 +362,6 @@ class _Builder:
         from cyclonedx.model.bom import Bom
         from cyclonedx.model.component import Component, ComponentType
 
-        L = self.L
         ctx = self.r.report
         vcs = ctx.vcs
         refs = []
@@ -396,7 +389,7 @@ class _Builder:
         bom = Bom(serial_number=_PLACEHOLDER)
         _fast_dependencies(bom)
         bom.metadata.timestamp = (_dt.datetime.strptime(self.r.report.generated, "%Y-%m-%dT%H:%M:%SZ")
-                                  .replace(tzinfo=_dt.timezone.utc) if self.r.report.generated else None)
+                                  .replace(tzinfo=_dt.timezone.utc) if self.r.report.generated else None)  # type: ignore[assignment]  # None: no time
         bom.metadata.component = root
         bom.metadata.tools.components.add(Component(type=ComponentType.APPLICATION, name="sovaudit",
                                                     version=self.r.tool_version, bom_ref="tool:sovaudit"))

@@ -20,7 +20,16 @@ import jinja2
 from markupsafe import Markup
 
 from sovaudit.model import LAYERS, UNKNOWN, Layer, ScanResult
-from sovaudit.report.common import HOME_TEXT, LAYER_TITLES, SET_APART_TEXT, SEVERITIES, View, jurisdiction_sort_key, safe_url, view
+from sovaudit.report.common import (
+    HOME_TEXT,
+    LAYER_TITLES,
+    SET_APART_TEXT,
+    SEVERITIES,
+    View,
+    jurisdiction_sort_key,
+    safe_url,
+    view,
+)
 
 #: Above this many findings, each finding shows fewer of its references (the rest are counted).
 PATHS_PER_FINDING = (20, 1)  # (small report, large report)
@@ -265,7 +274,7 @@ def graph_svg(v: View, colour: dict[str, str], grouped: dict[str, Any] | None = 
         for _bi, nodes in order:
             cur = {n: xs[n] for n in nodes}
 
-            def bary(n: str) -> tuple[float, float, str]:
+            def bary(n: str, cur: dict[str, float] = cur) -> tuple[float, float, str]:
                 ns = [xs[m] for m in neighbours[n] if m in xs and m not in cur]
                 return (sum(ns) / len(ns) if ns else cur[n], cur[n], n)
 

@@ -15,9 +15,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from sovaudit.report.console import home_rows, licenses_text, serving_text, set_apart_lines
 from sovaudit.model import ScanResult
 from sovaudit.report.common import SEVERITIES, View, view
+from sovaudit.report.console import home_rows, licenses_text, serving_text, set_apart_lines
 
 MAX_CHARS = 65_536
 # < > & " ' are HTML-escaped by autoescape; these are Markdown's own (emphasis, code, links, tables, headings, strike)

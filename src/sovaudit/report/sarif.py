@@ -126,7 +126,7 @@ def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
             props: dict[str, Any] = {
                 "layer": f.layer.value, "exposure": f.kind.value, "jurisdiction": f.jurisdiction,
                 "jurisdictions": list(f.jurisdictions or (f.jurisdiction,)), "undecided": f.undecided,
-                "entity": f.entity, "via": list(f.via), "route": [n for n in p.nodes], "edges": list(p.edges),
+                "entity": f.entity, "via": list(f.via), "route": list(p.nodes), "edges": list(p.edges),
                 "context": p.context, "confidence": p.confidence, "findingFingerprint": f.fingerprint,
                 "referenceFingerprint": p.fingerprint, "ruleSource": f.rule_source,
             }

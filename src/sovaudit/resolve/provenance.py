@@ -13,8 +13,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from sovaudit.model import (
     UNKNOWN,
@@ -363,12 +363,12 @@ class Resolver:
                 d.publisher = Fact(lab.id, (_hub_ev(rec, "author"), _rule_ev(lab, "hf_namespaces")))
                 d.publisher_country = _country(lab)
                 d.publisher_kind = lab.get("kind", "")
-        elif rec.author and self._kb_publisher(d) is not None:
+        elif rec.author and (own := self._kb_publisher(d)) is not None:
             lab = self.kb.lab_for_namespace(rec.author)
             if lab is not None and lab.id != d.publisher.value:
                 d.conflicts += (Conflict("publisher", (d.publisher, Fact(lab.id, (_hub_ev(rec, "author"),))),
                                          f"the Hub names {lab.get('name')} as the author; the knowledge base has the "
-                                         f"namespace as {self._kb_publisher(d).get('name')}'s: the knowledge base's is used"),)
+                                         f"namespace as {own.get('name')}'s: the knowledge base's is used"),)
         d.weights = Fact(WeightsAvailability.GATED.value if rec.gated else WeightsAvailability.DOWNLOADABLE.value, (_hub_ev(rec, "gated"),))
         card_lic = rec.license
         tag_lics = [t for t in rec.license_tags if t]
@@ -486,7 +486,7 @@ class Resolver:
         artifacts = artifacts or {}
         drafts: dict[str, _Draft] = {}
         hop_licenses: dict[str, tuple[str, Evidence]] = {}  # parent -> the license a child's rule states for it
-        level = sorted(set(i for i in ids if i))
+        level = sorted({i for i in ids if i})
         asked = len(level)
         self._cut = {}
         depth = 0
@@ -716,16 +716,16 @@ class _LineageWalk:
                 roots = frozenset().union(*(self._roots[c] for c in nxt)) or frozenset(comp)
             self._roots.append(roots)
             self._cycles.append(frozenset({ci} if cyclic else ()).union(*(self._cycles[c] for c in nxt)))
-            status, own = LineageStatus.ESTABLISHED, set()
+            status, own = LineageStatus.ESTABLISHED, set[Evidence]()
             for m in comp:
                 st, e = resolver._own_lineage(m, drafts.get(m))
-                status = min(status, st, key=_LINEAGE_RANK.get)
+                status = min(status, st, key=_LINEAGE_RANK.__getitem__)
                 own |= e
             ev, cut = set(own), False
             for c in nxt:
-                st, e = self._lineage[c]
-                status = min(status, st, key=_LINEAGE_RANK.get)
-                ev |= e
+                st, inherited = self._lineage[c]
+                status = min(status, st, key=_LINEAGE_RANK.__getitem__)
+                ev |= inherited
                 cut = cut or self._cut[c]
             if len(ev) > MAX_LINEAGE_EVIDENCE:  # its own first, then what says why it is not established
                 rest = sorted(ev - own - {_MORE_LINEAGE}, key=lambda e: (e.source != "lineage", e))  # why, before what

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 import pathspec
 
@@ -91,7 +92,7 @@ class IgnoreReader:
             raw = raw[:MAX_BYTES].rsplit(b"\n", 1)[0]
             left_out.append(f"read the first {MAX_BYTES} bytes only")
         lines = raw.decode("utf-8", "replace").splitlines()
-        valid: list[str] = []
+        valid: list[Any] = []  # compiled patterns
         bad: list[int] = []
         long_: list[int] = []
         room = min(MAX_LINES, MAX_WALK_PATTERNS - self.patterns)

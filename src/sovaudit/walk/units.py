@@ -15,7 +15,7 @@ what they deploy applies to every unit.
 from __future__ import annotations
 
 import os
-from typing import Iterable
+from collections.abc import Iterable
 
 #: Files whose presence makes a folder a project of its own.
 MARKERS = frozenset({

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pathspec
 
@@ -48,7 +48,7 @@ class _Ignore:
     def __init__(self, specs: tuple[tuple[str, pathspec.PathSpec], ...] = ()):
         self.specs = specs
 
-    def child(self, rel_dir: str, spec: pathspec.PathSpec | None) -> "_Ignore":
+    def child(self, rel_dir: str, spec: pathspec.PathSpec | None) -> _Ignore:
         return _Ignore(self.specs + ((rel_dir, spec),)) if spec is not None else self
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
