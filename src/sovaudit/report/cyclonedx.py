@@ -42,9 +42,21 @@ _PLACEHOLDER = uuid.UUID(int=0)
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/sovaudit/sovaudit#cyclonedx")
 
 
-def _lib():
+def _lib() -> dict[str, Any]:
+    """The library's classes, imported on first use (the CLI's start-up stays cheap), by name."""
+    from cyclonedx.model import DataClassification, DataFlow, Property, XsUri
+    from cyclonedx.model.bom import Bom
+    from cyclonedx.model.component import Component, ComponentType, Pedigree
+    from cyclonedx.model.component_evidence import ComponentEvidence, Occurrence
+    from cyclonedx.model.contact import OrganizationalEntity, PostalAddress
+    from cyclonedx.model.license import DisjunctiveLicense
+    from cyclonedx.model.service import Service
 
-    return locals()
+    return {"DataClassification": DataClassification, "DataFlow": DataFlow, "Property": Property, "XsUri": XsUri,
+            "Bom": Bom, "Component": Component, "ComponentType": ComponentType, "Pedigree": Pedigree,
+            "ComponentEvidence": ComponentEvidence, "Occurrence": Occurrence,
+            "OrganizationalEntity": OrganizationalEntity, "PostalAddress": PostalAddress,
+            "DisjunctiveLicense": DisjunctiveLicense, "Service": Service}
 
 
 def _props(pairs: Iterable[tuple[str, Any]]) -> list[Any]:
