@@ -629,9 +629,17 @@ class KnowledgeBase:
             )
         return self._idx["images"]
 
+    @cached_property
+    def image_registry_aliases(self) -> tuple[str, ...]:
+        return tuple(a.lower() for e in self.section("detection") for a in (e.get("image_registry_aliases") or ()))
+
+    def image_name(self, image: str) -> str:
+        """An image reference without tag, digest or Docker Hub's registry names."""
+        return image_name(image, self.image_registry_aliases)
+
     def images(self, image: str) -> list[Entry]:
         """Every hardware and software entry whose image pattern matches ``image`` (tag and digest removed)."""
-        name = image_name(image).lower()
+        name = self.image_name(image).lower()
         out: list[Entry] = []
         for pat, e in self._image_patterns():
             if fnmatch.fnmatchcase(name, pat) and e not in out:
@@ -1194,15 +1202,16 @@ class _VocabularyCheck:
                 seen.setdefault(k, (e, i))
 
 
-def image_name(image: str) -> str:
-    """``registry/ns/name:tag@sha256:...`` -> ``registry/ns/name``; docker.io prefixes removed."""
+def image_name(image: str, aliases: tuple[str, ...] = ()) -> str:
+    """``registry/ns/name:tag@sha256:...`` -> ``registry/ns/name``; the registry ``aliases`` (Docker
+    Hub's names for itself, ``rules/detection.yaml`` image_registry_aliases) removed."""
     s = image.strip()
     s = s.split("@", 1)[0]
     last = s.rsplit("/", 1)
     if ":" in last[-1]:
         last[-1] = last[-1].split(":", 1)[0]
     s = "/".join(last)
-    for pre in ("docker.io/library/", "docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+    for pre in aliases:
         if s.startswith(pre):
             s = s[len(pre):]
     return s

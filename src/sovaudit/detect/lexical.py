@@ -29,7 +29,7 @@ from sovaudit.detect.positions import Command, DetectionRules, FileKind, words
 from sovaudit.detect.recognise import ModelString, Recogniser, normalize_url, recogniser_for, safe_url_text
 from sovaudit.detect.vocab import A, Vocabulary, vocabulary_for
 from sovaudit.model import UNKNOWN, Context, Kind, Reference, Skipped
-from sovaudit.rules import Entry, KnowledgeBase, image_name
+from sovaudit.rules import Entry, KnowledgeBase
 
 #: Longest token, value or window read around one anchor.
 MAX_TOKEN = 300
@@ -1243,7 +1243,7 @@ class Lexer:
         image = image.strip("\"'")
         if not image or "$" in image or "{" in image or len(image) > 250:
             return
-        name = image_name(image)
+        name = self.kb.image_name(image)
         for prefix in self.rules.model_image_prefixes:
             if name.startswith(prefix) and name.count("/") >= prefix.count("/") + 1:
                 self._add(f, Kind.MODEL, name[len(prefix):], image, pos, "other", 0.85, "image", "", {"image": name})
