@@ -483,3 +483,22 @@ def test_scope_brings_documentation_and_tests_back(kb, tmp_path):
     assert [(x.reason, x.references) for x in a.set_apart] == [("docs-copy", 2)]
     assert a.layer("model").references == 3  # src/app.py, docs/v1.0 and tests/test_app.py
     assert {m.model_id for m in a.models} == {"BAAI/bge-m3", "gpt-4o"}
+
+
+def test_an_opentelemetry_collector_is_not_where_data_is_processed_by_a_model(kb, tmp_path):
+    """From vllm-project/production-stack: ``endpoint: 0.0.0.0:4317`` in a collector config was a
+    self-hosted endpoint hosted in every cloud of the repository (53 high findings)."""
+    from sovaudit.api import AuditConfig, audit
+
+    (tmp_path / "otel").mkdir()
+    (tmp_path / "otel" / "collector.yaml").write_text(
+        "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 0.0.0.0:4317\n"
+        "      http:\n        endpoint: 0.0.0.0:4318\n", "utf-8")
+    (tmp_path / "main.tf").write_text('provider "aws" {\n  region = "us-east-1"\n}\n', "utf-8")
+    (tmp_path / "app.py").write_text('from openai import OpenAI\nclient = OpenAI(base_url="http://0.0.0.0:8000/v1")\n', "utf-8")
+    result = audit(AuditConfig(root=str(tmp_path), cache_dir="-", jobs=1, offline=True, home="EU"), kb=kb)
+    flows = {e.entity for la in result.assessment.layers for e in la.exposures}
+    assert not any(":4317" in x or ":4318" in x for x in flows)
+    assert any(x.startswith("endpoint:http://0.0.0.0:8000") for x in flows)  # the model server is still one
+    apart = {s.reason: s.references for s in result.assessment.set_apart}
+    assert apart.get("non-inference-host") == 2

@@ -204,6 +204,9 @@ def test_package_publishers_and_hosts_lookups(kb):
     assert kb.host_entry("https://models.github.ai/inference") is None
     assert kb.host_entry("https://ollama.com/library/qwen3").id == "ollama-library"  # a model page
     assert kb.host_entry("https://ollama.com/api/chat") is None  # Ollama's cloud API
+    # an OpenTelemetry collector (OTLP's registered ports) is not a model, on whatever host; other ports are
+    assert kb.host_entry("http://0.0.0.0:4317").id == kb.host_entry("otel-collector:4318").id == "telemetry-collectors"
+    assert kb.host_entry("http://0.0.0.0:8000/v1") is None and kb.host_entry("http://vllm:99999/v1") is None
     relations, entries = kb.license_carry_over
     assert relations == {"finetune", "quantized", "adapter", "merge", "base"} and entries
 

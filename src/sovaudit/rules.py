@@ -925,9 +925,15 @@ class KnowledgeBase:
         if not host:
             return None
         path = parts.path or "/"
+        try:
+            port = parts.port
+        except ValueError:  # not a port number: no entry that lists ports applies
+            port = None
         for e in self.section("hosts"):
             if any(fnmatch.fnmatchcase(host, pat.lower()) for pat in e.get("patterns", [])):
                 if any(fnmatch.fnmatchcase(path, x) for x in e.get("except_paths", [])):
+                    continue
+                if e.get("ports") and port not in e.get("ports"):
                     continue
                 return e
         return None

@@ -227,7 +227,7 @@ SET_APART_TEXT = {
     "tests": "tests (outside --scope)",
     "docs-copy": "identical copies of documentation files already counted",
     "reserved-domain": "reserved test domains (RFC 2606): not data flows",
-    "non-inference-host": "hosts that serve no model (code, chat, packages): not data flows",
+    "non-inference-host": "hosts that serve no model (code, chat, packages, telemetry): not data flows",
 }
 
 HOME_TEXT = {
