@@ -33,12 +33,16 @@ _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0", "host.docker.
 NON_COUNTRY_JURISDICTIONS = frozenset({"EU"})
 
 
-class RulesError(Exception):
-    """One or more problems in rules files; each names file and line. A configuration error."""
+class ProblemsError(Exception):
+    """Problems in a configuration file (rules, a policy), each naming file and line, sorted."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RulesError(ProblemsError):
+    """One or more problems in rules files; each names file and line. A configuration error."""
 
 
 @dataclass(frozen=True, order=True)

@@ -61,7 +61,7 @@ from sovaudit.model import (
     Finding,
     Severity,
 )
-from sovaudit.rules import NON_COUNTRY_JURISDICTIONS, Problem, line_for, load_yaml_with_lines
+from sovaudit.rules import NON_COUNTRY_JURISDICTIONS, Problem, ProblemsError, line_for, load_yaml_with_lines
 
 #: Placeholders a rule's message may use.
 PLACEHOLDERS = ("rule", "layer", "kind", "jurisdiction", "entity", "via", "model", "weights", "license_class", "where",
@@ -73,12 +73,8 @@ SHIPPED_POLICIES = ("default", "home-sovereignty", "eu-data-only", "no-lineage-f
                     "permissive-only")
 
 
-class PolicyError(Exception):
+class PolicyError(ProblemsError):
     """One or more problems in policy files; each names file and line. A configuration error."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True, slots=True)
