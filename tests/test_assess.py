@@ -17,6 +17,7 @@ from sovaudit.assess.exposure import (
     assess,
     assess_scan,
     memberships,
+    orders_of,
     regimes_for,
 )
 from sovaudit.detect.scan import scan
@@ -489,6 +490,8 @@ def test_memberships_are_transitive_and_from_the_knowledge_base(kb):
     m = memberships(kb)
     assert m["DE"] == ("EU",) and m["FR"] == ("EU",)
     assert m["US"] == () and m["CN"] == ()
+    # the orders the reports shade members by: only codes that belong to one, sorted, once each
+    assert orders_of(["US", "FR", "DE", "FR", "unknown"], kb) == (("DE", ("EU",)), ("FR", ("EU",)))
 
 
 # ------------------------------------------------------------------------------------------

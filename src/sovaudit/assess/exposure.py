@@ -284,6 +284,12 @@ def memberships(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def orders_of(codes: Iterable[str], kb: KnowledgeBase) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(code, its legal orders) for each of ``codes`` that belongs to one (``DE -> (EU,)``), sorted."""
+    member = memberships(kb)
+    return tuple((c, member[c]) for c in sorted(set(codes)) if member.get(c))
+
+
 # ------------------------------------------------------------------------------------------
 # The assessment
 # ------------------------------------------------------------------------------------------
@@ -733,7 +739,7 @@ def routes_of(paths: Iterable[ExposurePath]) -> tuple[ExposureRoute, ...]:
     return tuple(_route(p, tuple(keys)) for p, keys in out.values())
 
 
-__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "routes_of"]
+__all__ = ["assess", "assess_scan", "regimes_for", "memberships", "orders_of", "routes_of"]
 
 
 def assess_scan(result: ScanResult, kb: KnowledgeBase, graph: StackGraph | None = None, home: str = "",

@@ -243,11 +243,9 @@ def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on:
 
 
 def _orders(summaries: list[StackSummary], kb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from sovaudit.assess.exposure import memberships
+    from sovaudit.assess.exposure import orders_of
 
-    member = memberships(kb)
-    codes = sorted({j.jurisdiction for s in summaries for la in s.layers for j in la.jurisdictions})
-    return tuple((c, member[c]) for c in codes if member.get(c))
+    return orders_of((j.jurisdiction for s in summaries for la in s.layers for j in la.jurisdictions), kb)
 
 
 def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: Any, fail_on: str,

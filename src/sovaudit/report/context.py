@@ -236,11 +236,9 @@ def build_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str 
 
 
 def _orders(ents: tuple[EntityInfo, ...], kb: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    from sovaudit.assess.exposure import memberships
+    from sovaudit.assess.exposure import orders_of
 
-    member = memberships(kb)
-    codes = sorted({e.node.split(":", 1)[1] for e in ents if e.node.startswith("jurisdiction:")})
-    return tuple((c, member[c]) for c in codes if member.get(c))
+    return orders_of((e.node.split(":", 1)[1] for e in ents if e.node.startswith("jurisdiction:")), kb)
 
 
 def with_context(result: ScanResult, kb: Any, policy: Any = None, fail_on: str = "none",
