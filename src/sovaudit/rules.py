@@ -950,6 +950,17 @@ class KnowledgeBase:
         out = [(f.lower(), lab) for lab in self.section("labs") if lab.get("kind") not in skip for f in lab.get("families", [])]
         return tuple(sorted(out, key=lambda x: (-len(x[0]), x[0], x[1].id)))
 
+    @cached_property
+    def family_index(self) -> dict[str, tuple[tuple[int, str, str, Entry], ...]]:
+        """``families`` by the first one or two letters of the name: (rank in ``families``, name
+        lower-cased, name as written, lab). A name can start with a family only when it starts
+        with that family's key, so a look-up reads a handful of families, not all of them."""
+        out: dict[str, list[tuple[int, str, str, Entry]]] = {}
+        for rank, (low, lab) in enumerate(self.families):
+            written = next(f for f in lab.get("families", []) if f.lower() == low)
+            out.setdefault(low[:2], []).append((rank, low, written, lab))
+        return {k: tuple(v) for k, v in out.items()}
+
 
 # ------------------------------------------------------------------------------------------
 # Hardware and cloud vocabulary: look-ups and the checks that keep every name to one entry

@@ -109,6 +109,7 @@ class Resolver:
         self.client = client
         self.max_workers = max(1, max_workers)
         self._cut: dict[str, str] = {}  # parent -> why it was not followed (last resolve)
+        self._families_memo: dict[str, tuple[tuple[int, str, Entry], ...]] = {}
 
     # -- knowledge-base look-ups -----------------------------------------------------------------
     def find_lab(self, name: str) -> Entry | None:
@@ -128,15 +129,27 @@ class Resolver:
         written in rules/labs.yaml, lab), in order of position; at one position the longest family
         only. ``name`` is the part after the namespace."""
         low = name.lower()
+        hit = self._families_memo.get(low)
+        if hit is not None:
+            return list(hit)
         tokens = [t for t in re.split(r"[/_\-.: ]+", low) if t]
+        index = self.kb.family_index
+        # the families that can match: those keyed by the first one or two letters of the name or
+        # of a token (a family starts with its key); read in the knowledge base's order
+        cands: dict[int, tuple[str, str, Entry]] = {}
+        for t in dict.fromkeys([low] + tokens):
+            for key in (t[:2], t[:1]):
+                for rank, fam_low, fam, lab in index.get(key, ()):
+                    cands[rank] = (fam_low, fam, lab)
         found: dict[int, tuple[str, Entry]] = {}
-        for fam_low, lab in self.kb.families:
+        for _rank, (fam_low, fam, lab) in sorted(cands.items()):
             pos = 0 if low.startswith(fam_low) else next((i for i, t in enumerate(tokens) if t.startswith(fam_low)), -1)
             if pos < 0 or pos in found:
                 continue  # families come longest first: the first one found at a position stays
-            fam = next(f for f in lab.get("families", []) if f.lower() == fam_low)
             found[pos] = (fam, lab)
-        return [(pos, fam, lab) for pos, (fam, lab) in sorted(found.items())]
+        res = tuple((pos, fam, lab) for pos, (fam, lab) in sorted(found.items()))
+        self._families_memo[low] = res
+        return list(res)
 
     def infer_lab(self, model_id: str) -> tuple[Entry, str] | None:
         """A guess from the model's name, for marked ``inferred`` facts only: the family the name
