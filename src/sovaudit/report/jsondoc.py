@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO
 
+import orjson
+
 from sovaudit.model import Kind, ScanResult
 from sovaudit.serialize import provenance_to_dict, reference_to_dict, skipped_to_dict, suppression_to_dict
 
@@ -33,7 +35,7 @@ def _document(result: ScanResult) -> dict[str, Any]:
             "distinct": {k.value: len({r.id for r in result.references if r.kind == k}) for k in Kind},
         },
         "references": _Records(result.references, reference_to_dict),
-        "provenance": [provenance_to_dict(p) for p in result.provenance],
+        "provenance": _Records(result.provenance, provenance_to_dict),
         "skipped": [skipped_to_dict(s) for s in result.skipped],
         "assessment": _assessment(result),
         "findings": _Records(result.findings, _finding_to_dict()),
@@ -95,47 +97,53 @@ def _default(o: Any) -> Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
-#: One line of JSON (``", "`` and ``": "`` separators, UTF-8 kept as is), by the json module's
-#: public encoder.
-_compact: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), default=_default).encode
+def _one_line(o: Any) -> bytes:
+    """One line of JSON, UTF-8: orjson (native, keys in insertion order), else -- for what it
+    refuses, such as an integer beyond 64 bits -- the json module's encoder."""
+    try:
+        return orjson.dumps(o, default=_default)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(o, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
+
+
+_compact: Callable[[Any], bytes] = _one_line
 
 
 def _holds_records(d: dict) -> bool:
-    """Whether a value of ``d`` is a non-empty list of records (dicts) -- then ``d`` is written one
-    key a line. Runs once per record of a large document: plain loop, exact type checks."""
+    """Whether a value of ``d`` is a non-empty ``_Records`` (a long list: references, provenance,
+    exposures, findings) -- then ``d`` is written one key a line. Every other dict is one line."""
     for v in d.values():
-        t = type(v)
-        if (t is list and v and type(v[0]) is dict) or (t is _Records and v.items):
+        if type(v) is _Records and v.items:
             return True
     return False
 
 
-def _chunks(o: Any, indent: str) -> Iterator[str]:
-    """Indented down to the records: a dict that holds no list of records (a reference, a route, an
-    evidence, a skipped file ...) is one line. json's C encoder writes those lines; its indenting
-    encoder is pure Python and takes seconds on a large scan."""
-    inner = indent + "  "
+def _chunks(o: Any, indent: bytes) -> Iterator[bytes]:
+    """Indented down to the records: each record of a long list (a reference, an exposure, a
+    finding ...) and every dict that holds no long list is one line, written by orjson (the json
+    module's indenting encoder is pure Python and takes seconds on a large scan)."""
+    inner = indent + b"  "
     if isinstance(o, dict) and not (o and (not indent or _holds_records(o))):
         yield _compact(o)  # one line (an empty _Records in it is "[]")
     elif isinstance(o, dict):
-        yield "{\n"
+        yield b"{\n"
         last = len(o) - 1
         for i, (k, v) in enumerate(o.items()):
-            yield f"{inner}{_compact(k)}: "
+            yield inner + _compact(k) + b": "
             if isinstance(v, (dict, list, _Records)):
                 yield from _chunks(v, inner)
             else:
                 yield _compact(v)
-            yield ",\n" if i < last else "\n"
-        yield indent + "}"
+            yield b",\n" if i < last else b"\n"
+        yield indent + b"}"
     elif (isinstance(o, list) and o and isinstance(o[0], (dict, list))) or (isinstance(o, _Records) and o):
         # one-line records are joined in batches: a generator hand-off per record costs more
         # than encoding it
-        sep = ",\n" + inner
-        batch: list[str] = []
-        lead = "[\n" + inner  # what comes before the next item
+        sep = b",\n" + inner
+        batch: list[bytes] = []
+        lead = b"[\n" + inner  # what comes before the next item
         for v in o:
-            if type(v) is dict and not _holds_records(v):
+            if type(v) is not dict or not _holds_records(v):
                 batch.append(_compact(v))
                 if len(batch) >= 256:
                     yield lead + sep.join(batch)
@@ -149,32 +157,32 @@ def _chunks(o: Any, indent: str) -> Iterator[str]:
             lead = sep
         if batch:
             yield lead + sep.join(batch)
-        yield "\n" + indent + "]"
+        yield b"\n" + indent + b"]"
     elif isinstance(o, _Records):
-        yield "[]"
+        yield b"[]"
     else:
         yield _compact(o)
 
 
-def chunks(result: ScanResult) -> Iterator[str]:
-    """The document, piece by piece: only one record's dicts are alive at a time."""
-    yield from _chunks(_document(result), "")
-    yield "\n"
+def chunks(result: ScanResult) -> Iterator[bytes]:
+    """The document as UTF-8, piece by piece: only one record's dicts are alive at a time."""
+    yield from _chunks(_document(result), b"")
+    yield b"\n"
 
 
 def dumps(result: ScanResult) -> str:
-    return "".join(chunks(result))
+    return b"".join(chunks(result)).decode("utf-8")
 
 
 def write(result: ScanResult, fh: BinaryIO, buffer: int = 1 << 20) -> None:
     """Write the document to ``fh`` as UTF-8 without holding it whole in memory (a scan of
     100,000 files writes about 80 MB)."""
-    pending: list[str] = []
+    pending: list[bytes] = []
     size = 0
     for piece in chunks(result):
         pending.append(piece)
         size += len(piece)
         if size >= buffer:
-            fh.write("".join(pending).encode("utf-8"))
+            fh.write(b"".join(pending))
             pending, size = [], 0
-    fh.write("".join(pending).encode("utf-8"))
+    fh.write(b"".join(pending))
