@@ -219,6 +219,29 @@ def test_cloud(kb, path, text, want):
     assert sorted(set(found(kb, path, text, Kind.CLOUD))) == sorted(want)
 
 
+def forms(kb, path: str, text: str) -> list[tuple[str, str, int]]:
+    refs, _ = lexer_for(kb).analyse(path, text.encode("utf-8"))
+    return sorted((r.id, r.form, r.line) for r in refs if r.kind == Kind.CLOUD)
+
+
+def test_an_iac_type_token_must_match_its_pattern_whole(kb):
+    # Pulumi and CloudFormation type tokens are resource types; an icon class, a colour name and
+    # an OCI registry URI that begin with a cloud's name are not (seen in LocalAI's web assets)
+    text = ('const b = new x("aws:s3/bucket:Bucket");\nType: AWS::S3::Bucket\n'
+            '.fa-aws:before{content:"x"}\n.fa-cloudflare:before{}\nvar c={azure:[240,255,255]};\n'
+            'img = "oci://localhost/custom-backend:edge"\n')
+    assert forms(kb, "stack.ts", text) == [("aws", "resource-type", 1), ("aws", "resource-type", 2)]
+
+
+def test_a_go_module_under_a_clouds_label_domain_is_its_sdk_not_a_label(kb):
+    # cloud.google.com/ prefixes GKE node labels; cloud.google.com/go is Google's Go SDK: a call
+    # form, which says nothing of where the stack runs
+    assert forms(kb, "go.sum", "cloud.google.com/go v0.112.0 h1:abc=\ncloud.google.com/go/storage v1.0.0/go.mod h1:x=\n") == [
+        ("gcp", "sdk", 1), ("gcp", "sdk", 2)]
+    assert forms(kb, "main.go", 'import "cloud.google.com/go/storage"\n') == [("gcp", "sdk", 1)]
+    assert forms(kb, "pool.yaml", "nodeSelector:\n  cloud.google.com/gke-accelerator: nvidia-tesla-t4\n") == [("gcp", "label", 2)]
+
+
 def test_a_shared_region_takes_the_cloud_the_file_names(kb):
     text = 'provider "aws" {\n  region = "eu-central-1"\n}\n'
     r = [r for r in lexer_for(kb).analyse("versions.tf", text.encode())[0] if r.form == "region"][0]

@@ -19,6 +19,7 @@ file when the file names exactly one provider; each reference says which (``prov
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import ipaddress
 import re
 import time
@@ -47,6 +48,7 @@ _HUBNAME_FWD = re.compile(rb"[A-Za-z0-9._\-]{1,96}")
 _API_FWD = re.compile(rb"[A-Za-z0-9.:@+\-]{0,160}")
 _MODEL_LEFT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/")
 _URL_FWD = re.compile(rb"[A-Za-z0-9\-._~:/?#\[\]@!$&*+;=%{}]{0,1000}")
+_HOST_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 _SCHEME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _FILE_LEFT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/")
 _OLLAMA_NAME_LEFT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -1631,9 +1633,33 @@ class Lexer:
                     return
             if not self._bounded(f, start, end):
                 return
-        elif what == "resource-type" or what == "label":
+        elif what == "resource-type":
+            # an IaC type token (``AWS::S3::Bucket``, Pulumi ``aws:s3/bucket:Bucket``): the whole
+            # token must match the pattern, and begin where a word does -- ``.fa-aws:before`` in
+            # a style sheet, ``azure:[240,255,255]`` (a colour name) and ``oci://host/image:tag``
+            # (an OCI registry URI) are not resource types
+            if start > 0 and (data[start - 1] in _ID_CHARS or data[start - 1] in b"-."):
+                return
             m = re.match(rb"[A-Za-z0-9:.\-/_]*", data[end:end + 120])
             end += m.end() if m else 0
+            token = self._text(data[start:end]).rstrip(":.")
+            if "//" in token or not fnmatch.fnmatchcase(token, value):
+                return
+        elif what == "label":
+            m = re.match(rb"[A-Za-z0-9:.\-/_]*", data[end:end + 120])
+            end += m.end() if m else 0
+            if value.endswith("/"):
+                # a label key is ``prefix/name``; a longer path under the cloud's domain
+                # (``cloud.google.com/go/storage``) or one followed by a version (a go.mod or
+                # go.sum line: ``cloud.google.com/go v0.112.0``) is a Go module: the cloud's SDK
+                name = self._text(data[start + a.literal_len:end]).rstrip(":")
+                if not name:
+                    return
+                rest = data[end:end + 24]
+                if "/" in name or re.match(rb"[ \t]+v[0-9]", rest):
+                    self._add(f, Kind.CLOUD, cid, self._text(data[start:end]).rstrip(":"), start, "sdk", 0.8, "cloud", cid,
+                              {"module": self._text(data[start:end]).rstrip(":")})
+                    return
         elif what == "path" and (end < f.n and data[end] in _ID_CHARS or start > 0 and data[start - 1] in _ID_CHARS):
             return
         self._add(f, Kind.CLOUD, cid, self._text(data[start:end]), start, what, 0.8, "cloud", cid, {what: value})
@@ -1755,6 +1781,13 @@ class Lexer:
             f.pending_docs_regions.append(start)  # kept only if the file names its cloud (see _regions)
         reg = self.kb.region(cid2, name) if cid2 else None
         attrs = {"country": reg["country"]} if reg is not None and reg.get("country") else {}
+        if start > 0 and data[start - 1] == 0x2E and data[end:end + 1] == b".":
+            # a label of a host name (s3.us-west-2.amazonaws.com): the region of the service called
+            hs = self._left(f, start, _HOST_CHARS, 200)
+            he = end
+            while he < f.n and he - end < 200 and data[he] in _HOST_CHARS:
+                he += 1
+            attrs["host"] = self._text(data[hs:he]).strip(".")
         self._add(f, Kind.CLOUD, name, self._text(data[start:end]), start, "region", 0.8, "cloud", cid2, attrs)
 
     def _tf_block(self, f: _File, end: int, a) -> None:
