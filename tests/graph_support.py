@@ -59,8 +59,8 @@ def mixed_stack() -> ScanResult:
         ref(Kind.ENDPOINT, "https://api.example-llm.io/v1", "svc/misc.py", 8),
         ref(Kind.MODEL, "mistralai/Mistral-7B-v0.1", "svc/misc.py", 1, context=Context.COMMENT),
         ref(Kind.CLOUD, "aws", "infra/main.tf", 1, provider="aws"),
-        ref(Kind.CLOUD, "eu-west-1", "infra/main.tf", 3, form="region", provider="aws"),
-        ref(Kind.CLOUD, "westeurope", "infra/other.tf", 2, form="region"),  # no cloud says: unknown
+        ref(Kind.CLOUD, "eu-west-1", "infra/main.tf", 3, form="region", provider="aws", context=Context.CONFIG),
+        ref(Kind.CLOUD, "westeurope", "infra/other.tf", 2, form="region", context=Context.CONFIG),  # no cloud says: unknown
         ref(Kind.HARDWARE, "nvidia", "k8s/gpu.yaml", 7, provider="nvidia"),
         ref(Kind.PACKAGE, "vllm", "requirements.txt", 1, provider="vllm"),
         ref(Kind.PACKAGE, "nvidia-cuda-runtime-cu12", "requirements.txt", 2, provider="nvidia"),

@@ -181,7 +181,7 @@ MIXED = """
       [data IE] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.77 refs=1
         code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE [serving=file]
       [data IE] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
+        config 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
       [data US] cloud:aws via cloud:aws conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
       [data US] endpoint:http://llm.internal:8080/v1 via cloud:aws conf=0.9 refs=1
@@ -193,7 +193,7 @@ MIXED = """
       [data US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.77 refs=1
         code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=file]
       [data US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [data unknown] endpoint:http://llm.internal:8080/v1 via region:unknown/westeurope conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
       [data unknown] model:llama3.2 via region:unknown/westeurope conf=0.9 refs=1
@@ -201,7 +201,7 @@ MIXED = """
       [data unknown] model:nvidia/Qwen-FT-7B via region:unknown/westeurope conf=0.77 refs=1
         code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown [serving=file]
       [data unknown] region:unknown/westeurope via region:unknown/westeurope conf=0.9 refs=1
-        code 0.9 loc:infra/other.tf:2 -references-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
+        config 0.9 loc:infra/other.tf:2 -references-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
       [supply US] cloud:aws via cloud:aws conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
       [supply US] endpoint:http://llm.internal:8080/v1 via cloud:aws conf=0.9 refs=1
@@ -213,7 +213,7 @@ MIXED = """
       [supply US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.77 refs=1
         code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=file]
       [supply US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
+        config 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
     inference-provider: 5 refs in 3 files
       US data+supply refs=3 files=2 dependents=0 via model:deepseek.r1-v1:0, model:gpt-4o, provider:openai
       unknown data refs=2 files=1 dependents=0 via endpoint:https://api.example-llm.io/v1, model:unknown-org/mystery

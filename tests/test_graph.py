@@ -245,13 +245,13 @@ def test_a_file_with_several_serving_paths_decides_only_for_the_provider_a_name_
 
 def test_region_names_collide_so_a_region_without_its_cloud_is_never_guessed(kb):
     assert len(kb.clouds_with_region("eu-central-1")) >= 1
-    r = scan_result([ref(Kind.CLOUD, "eu-central-1", "k8s/node.yaml", 4, form="region", country="DE")], [])
+    r = scan_result([ref(Kind.CLOUD, "eu-central-1", "k8s/node.yaml", 4, form="region", context=Context.CONFIG, country="DE")], [])
     g = build_graph(r, kb).g
     assert entity_edges(g) == {("region:unknown/eu-central-1", "subject-to", "jurisdiction:unknown")}
 
 
 def test_region_missing_from_the_kb_takes_the_country_its_reference_states(kb):
-    r = scan_result([ref(Kind.CLOUD, "eu-nowhere-9", "main.tf", 2, form="region", provider="aws", country="FR")], [])
+    r = scan_result([ref(Kind.CLOUD, "eu-nowhere-9", "main.tf", 2, form="region", provider="aws", context=Context.CONFIG, country="FR")], [])
     g = build_graph(r, kb).g
     assert ("region:aws/eu-nowhere-9", "subject-to", "jurisdiction:FR") in entity_edges(g)
     assert g.edges["region:aws/eu-nowhere-9", "jurisdiction:FR", "subject-to"]["evidence"] == "reference"
@@ -392,3 +392,22 @@ def test_cli_graph_to_stdout_and_bad_format():
     res = CliRunner().invoke(main, ["graph", str(EU_STACK), "--offline", "-f", "svg"])
     assert res.exit_code == 2
     assert "'svg' is not one of" in res.output
+
+
+def test_where_self_hosted_inference_runs_is_read_from_deployment_descriptions(kb):
+    """A region in a manifest, IaC (also IaC in a programming language) or a deployment script
+    hosts the stack; a region that configures a client in source code, one in a comment and one
+    that is a label of a called host name do not (LocalAI's S3 storage region and a gallery link
+    to s3.us-west-2.amazonaws.com made 6,000 gallery models 'hosted in' AWS regions)."""
+    refs = [
+        ref(Kind.CLOUD, "eu-central-1", "deploy/values.yaml", 3, form="region", provider="aws", context=Context.CONFIG),
+        ref(Kind.CLOUD, "eu-west-1", "scripts/deploy.sh", 2, form="region", provider="aws", context=Context.CODE),
+        ref(Kind.CLOUD, "aws", "infra/stack.ts", 4, form="resource-type", provider="aws", context=Context.CODE),
+        ref(Kind.CLOUD, "eu-north-1", "infra/stack.ts", 5, form="region", provider="aws", context=Context.CODE),
+        ref(Kind.CLOUD, "us-east-1", "app/storage.py", 9, form="region", provider="aws", context=Context.CODE),
+        ref(Kind.CLOUD, "ap-south-1", "app/main.go", 7, form="region", provider="aws", context=Context.COMMENT),
+        ref(Kind.CLOUD, "us-west-2", "gallery/index.yaml", 4, form="region", provider="aws", context=Context.CONFIG,
+            host="prod-files.s3.us-west-2.amazonaws.com"),
+    ]
+    assert set(build_graph(scan_result(refs, []), kb).hosts) == {
+        "region:aws/eu-central-1", "region:aws/eu-west-1", "region:aws/eu-north-1"}

@@ -382,6 +382,10 @@ _PLACE_EVIDENCE = ("base_url", "base_url_expr", "sdk", "client", "litellm_prefix
 #: variable, an SDK, a storage URI), not a place the stack is deployed: never where a self-hosted
 #: model runs. Regions, resource types, node labels, instance types and provider blocks are.
 CALL_FORMS = frozenset({"host", "env", "sdk", "storage"})
+#: Contexts whose regions configure a client or are commented out, unless the file is IaC code.
+_NOT_DEPLOYMENT = frozenset({Context.CODE, Context.COMMENT})
+#: Forms of a cloud reference that declare infrastructure (IaC resource types, Terraform blocks).
+IAC_FORMS = frozenset({"resource-type", "resource", "provider"})
 
 
 class _Builder:
@@ -600,11 +604,22 @@ class _Builder:
         region_clouds: dict[str, set[str]] = defaultdict(set)
         hardware: dict[str, set[str]] = defaultdict(set)
         units: set[str] = set()
+        # files that describe infrastructure in a programming language (Pulumi, CDK): their regions
+        # are where things are deployed; elsewhere in source code a region configures a client
+        iac_code = {r.path for r in refs if r.kind == Kind.CLOUD and r.form in IAC_FORMS}
+        ck = self.kb.get("detection", "cloud-keys")
+        scripts = tuple(x.lower() for x in ((ck.get("deployment_script_extensions") or ()) if ck is not None else ()))
         for r in refs:
             u = self.units.of(r.path) if len(self.units) else ROOT
             if r.kind == Kind.CLOUD:
                 if r.form in CALL_FORMS:
                     continue  # the code calls the cloud's service: where the stack runs, it does not say
+                if r.form == "region" and (r.attribute("host") or (r.context in _NOT_DEPLOYMENT and r.path not in iac_code
+                                                                  and not r.path.lower().endswith(scripts))):
+                    # the region of a service the code calls (a host name's region label, a client's
+                    # region_name, an S3 bucket's region) or a comment's, not where the stack's own
+                    # inference runs
+                    continue
                 units.add(u)
                 if r.form == "region":
                     regions[u].add(self.region(r.provider, r.id, r.attribute("country")))
