@@ -641,7 +641,11 @@ class Resolver:
             lic = self.kb.license(eff.value)
             eff_class_fact = Fact(eff_class, (_rule_ev(lic, "class"),) + tuple(_rule_ev(e) for e in carry_entries if _src)) if lic else Fact()
         reason_bits = []
-        if d.hub_status in ("offline", "unreachable", "error", "malformed", "not-found"):
+        if d.hub_status == "unreachable":
+            # which request saw the failure itself (and which ones only the open breaker) depends on
+            # thread timing: the reason says the same for each, so that reports are deterministic
+            reason_bits.append("hub unreachable")
+        elif d.hub_status in ("offline", "error", "malformed", "not-found"):
             reason_bits.append(d.hub_detail or d.hub_status)
         guessed = "name" in how or any(r.startswith(FAMILY_PREFIX) for r in roots)
         if "name" in how:
@@ -657,6 +661,7 @@ class Resolver:
             status, confidence = Status.INFERRED, (0.3 if guessed else 0.5)
         elif d.hub_status in ("offline", "unreachable", "error"):
             status, confidence = Status.UNVERIFIED, 0.0
+            reason_bits = [b for b in reason_bits if b != "hub unreachable"]  # said by the first bit
             reason_bits.insert(0, "unverified: " + ("offline" if d.hub_status == "offline" else "hub unreachable" if d.hub_status == "unreachable" else "hub error"))
         else:
             status, confidence = Status.UNRESOLVED, 0.0
