@@ -30,6 +30,10 @@ Peak memory: each child is reaped with ``os.wait4``, whose resource usage covers
 descendants it waited for (the scanner's worker processes). Its ``ru_maxrss`` -- like
 ``getrusage(RUSAGE_CHILDREN)`` -- is the resident set of the *largest single process* in that
 tree, not the sum of processes alive at the same time; that is what "peak memory" means here.
+Every command is started by a small launcher process (``--launcher``) started first: Linux keeps in
+``ru_maxrss`` the high-water mark of the address space a process leaves at ``exec``, so a command
+forked from this benchmark once it has read a scan's JSON document would report the benchmark's
+size (until 2026-12-07 it did: 1.4 / 2.0 GB at 1x / 4x, where the scan itself took about 0.4 GB).
 
 Each command runs in its own session with a ``--timeout`` (default 900 s): on expiry its process
 group gets SIGTERM, then SIGKILL 5 s later, and the run is reported as a timeout (its time and
@@ -144,10 +148,65 @@ def _tail(path: Path | None, limit: int = 2000) -> str:
         return f.read().decode("utf-8", "replace")
 
 
+class _Launcher:
+    """A small process, started before this one holds any results, that starts each measured
+    command and reaps it. Linux records the resident high-water mark of the address space a process
+    leaves at ``exec`` in that process's ``ru_maxrss``: a command forked from this benchmark after it
+    has read a scan's JSON document (hundreds of MB of Python objects) would report the benchmark's
+    own size as its peak. Forked from the launcher (about 20 MB), it reports its own."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--launcher"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.lock = threading.Lock()
+
+    def run(self, request: dict) -> dict:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        with self.lock:
+            self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the launcher process ended")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+_LAUNCHER: _Launcher | None = None
+
+
+def _launcher_main() -> int:
+    """``scan_bench.py --launcher``: run each request read from stdin (one JSON object a line) and
+    write its record to stdout, until stdin closes."""
+    for line in sys.stdin.buffer:
+        req = json.loads(line)
+        rec = _run_here(req["cmd"], timeout=req["timeout"], ok_codes=tuple(req["ok_codes"]),
+                        cwd=Path(req["cwd"]) if req["cwd"] else None, env=req["env"],
+                        stdout=Path(req["stdout"]) if req["stdout"] else None,
+                        stderr=Path(req["stderr"]) if req["stderr"] else None)
+        sys.stdout.buffer.write(json.dumps(rec).encode() + b"\n")
+        sys.stdout.buffer.flush()
+    return 0
+
+
 def run_measured(cmd: list[str], *, timeout: float, ok_codes=(0,), cwd: Path | None = None,
                  env: dict | None = None, stdout: Path | None = None, stderr: Path | None = None) -> dict:
     """Run ``cmd`` in a session of its own; return its wall time, CPU time, peak RSS (largest
-    single process, from ``os.wait4``) and status: ok, error or timeout."""
+    single process, from ``os.wait4``) and status: ok, error or timeout. Through the launcher
+    process when ``main`` started one (see ``_Launcher``)."""
+    if _LAUNCHER is not None:
+        return _LAUNCHER.run({"cmd": [str(c) for c in cmd], "timeout": timeout, "ok_codes": list(ok_codes),
+                              "cwd": str(cwd) if cwd else "", "env": env, "stdout": str(stdout) if stdout else "",
+                              "stderr": str(stderr) if stderr else ""})
+    return _run_here(cmd, timeout=timeout, ok_codes=ok_codes, cwd=cwd, env=env, stdout=stdout, stderr=stderr)
+
+
+def _run_here(cmd: list[str], *, timeout: float, ok_codes=(0,), cwd: Path | None = None,
+              env: dict | None = None, stdout: Path | None = None, stderr: Path | None = None) -> dict:
     rec = {"cmd": [str(c) for c in cmd], "status": "error", "returncode": None, "wall_s": None,
            "user_s": None, "sys_s": None, "peak_rss_mb": None, "stragglers": False, "stderr_tail": ""}
     # closed in the finally below, after the child and its timers are done with them
@@ -657,7 +716,19 @@ def format_report(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global _LAUNCHER
+    if (sys.argv[1:] if argv is None else list(argv)) == ["--launcher"]:
+        return _launcher_main()
     args = parse_args(argv)
+    _LAUNCHER = _Launcher()
+    try:
+        return _main(args, argv)
+    finally:
+        _LAUNCHER.close()
+        _LAUNCHER = None
+
+
+def _main(args: argparse.Namespace, argv: list[str] | None) -> int:
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

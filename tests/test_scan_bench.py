@@ -210,3 +210,23 @@ def test_a_tree_of_another_shape_is_not_reused(setup):
     (setup["work"] / "mono2" / "copy-1").mkdir(parents=True)
     with pytest.raises(SystemExit, match="not a 2x tree"):
         bench.main(setup["base"] + ["--scales", "2", "--no-cdxgen"])
+
+
+def test_a_commands_peak_is_its_own_not_the_benchmarks():
+    """Linux keeps in ru_maxrss the high-water mark of the address space a process leaves at exec:
+    a command forked straight from a benchmark that holds 200 MB reports those 200 MB. Started by
+    the launcher process, it reports its own size."""
+    held = bytearray(200 * 1024 * 1024)
+    for i in range(0, len(held), 4096):
+        held[i] = 1
+    cmd = [sys.executable, "-c", "pass"]
+    direct = bench.run_measured(cmd, timeout=60)
+    bench._LAUNCHER = bench._Launcher()
+    try:
+        launched = bench.run_measured(cmd, timeout=60)
+    finally:
+        bench._LAUNCHER.close()
+        bench._LAUNCHER = None
+    assert direct["status"] == launched["status"] == "ok"
+    assert launched["peak_rss_mb"] < 100 < 200 < direct["peak_rss_mb"]
+    del held
