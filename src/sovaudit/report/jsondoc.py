@@ -112,10 +112,7 @@ _compact: Callable[[Any], bytes] = _one_line
 def _holds_records(d: dict) -> bool:
     """Whether a value of ``d`` is a non-empty ``_Records`` (a long list: references, provenance,
     exposures, findings) -- then ``d`` is written one key a line. Every other dict is one line."""
-    for v in d.values():
-        if type(v) is _Records and v.items:
-            return True
-    return False
+    return any(type(v) is _Records and bool(v.items) for v in d.values())
 
 
 def _chunks(o: Any, indent: bytes) -> Iterator[bytes]:
