@@ -35,6 +35,7 @@ from sovaudit.rules import Entry, KnowledgeBase
 #: Longest token, value or window read around one anchor.
 MAX_TOKEN = 300
 WINDOW = 2048
+_BRACKET = re.compile(rb"[()\[\]{}]")
 #: Per-file analysis budget: past it, anchors are no longer read (what was found is kept) and the
 #: file is listed as partly analysed.
 DEFAULT_FILE_BUDGET = 2.0
@@ -93,7 +94,7 @@ class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
     __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
-                 "assignments", "served")
+                 "assignments", "served", "_brackets")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -109,6 +110,16 @@ class _File:
         self._fences: list[int] | None = None
         self.pending_docs_regions: list[int] = []
         self.assignments: dict[str, list[int]] | None = None
+        self._brackets: tuple[list[int], bytes] | None = None
+
+    @property
+    def brackets(self) -> tuple[list[int], bytes]:
+        """The offsets of the file's brackets ``()[]{}`` and the brackets themselves (one linear
+        pass, on first use): enclosing objects are found by walking these, not every byte."""
+        if self._brackets is None:
+            pos = [m.start() for m in _BRACKET.finditer(self.data)]
+            self._brackets = (pos, bytes(self.data[p] for p in pos))
+        return self._brackets
 
     # -- lines ---------------------------------------------------------------------------------
     @property
@@ -2184,18 +2195,20 @@ class Lexer:
                 hi = starts[j + 1] - 1 if j + 1 < len(starts) else f.n
                 j += 1
             return lo, hi
+        pos, kinds = f.brackets
+        k = bisect.bisect_left(pos, off)  # brackets before off: pos[:k]
         depth = 0
-        i = off - 1
         lo_bound = max(0, off - WINDOW)
         lo = -1
-        while i >= lo_bound:
-            c = data[i]
+        i = k - 1
+        while i >= 0 and pos[i] >= lo_bound:
+            c = kinds[i]
             if c in b")]}":
                 depth += 1
-            elif c in b"([{":
-                if depth == 0:
-                    lo = i
-                    break
+            elif depth == 0:
+                lo = pos[i]
+                break
+            else:
                 depth -= 1
             i -= 1
         if lo < 0:
@@ -2207,17 +2220,17 @@ class Lexer:
             if data[j:j + 1] == b"(":
                 lo = j  # Ctor({ model: ... }): the call is the object's context
         depth = 0
-        i = off
         hi_bound = min(f.n, off + WINDOW)
         hi = hi_bound
-        while i < hi_bound:
-            c = data[i]
+        i = k
+        while i < len(pos) and pos[i] < hi_bound:
+            c = kinds[i]
             if c in b"([{":
                 depth += 1
-            elif c in b")]}":
-                if depth == 0:
-                    hi = i
-                    break
+            elif depth == 0:
+                hi = pos[i]
+                break
+            else:
                 depth -= 1
             i += 1
         return lo, hi
