@@ -168,3 +168,20 @@ def test_slowest_files_are_reported_apart_from_the_result(tmp_path, kb):
     res = run(tmp_path, kb, jobs=1)
     assert all(isinstance(p, str) and s >= 0 for p, s in res.stats.slowest)
     assert len(res.references) == 20000
+
+
+def test_a_wall_clock_step_does_not_make_a_worker_look_stuck(monkeypatch):
+    """The watchdog's board keeps when each worker started its file on the monotonic clock: a step
+    of the wall clock (an NTP or hypervisor correction; a 3.9 KB file was once 'stopped after 15 s'
+    on a 16x tree) must not look like a worker on one file for minutes."""
+    import multiprocessing
+    import time
+
+    board = sovaudit.detect.scan._Board(multiprocessing.get_context(), 1)
+    board.reset()
+    board.pid[0], board.cur[0], board.started[0] = os.getpid(), 7, time.monotonic() - 1.0
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600.0)  # the wall clock jumps an hour
+    assert board.late(15.0) == []
+    board.started[0] = time.monotonic() - 20.0  # really on one file for 20 s
+    assert board.late(15.0) == [(os.getpid(), 7)]

@@ -57,10 +57,10 @@ def alarm(seconds: float) -> Iterator[bool]:
 
 def file_limit(budget: float, stop_at: float) -> float:
     """Seconds the next file may take: its budget, or less when the scan's deadline (``stop_at``,
-    a ``time.time()`` value; 0 = none) comes first. 0 = no limit; a negative value: already late."""
+    a ``time.monotonic()`` value; 0 = none) comes first. 0 = no limit; a negative value: already late."""
     if not stop_at:
         return budget
-    left = stop_at - time.time()
+    left = stop_at - time.monotonic()
     if left <= 0:
         return -1.0
     return min(budget, left) if budget > 0 else left

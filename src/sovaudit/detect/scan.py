@@ -98,7 +98,7 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | 
     "-" when nothing applies to it (cached by its size and time stamp).
 
     ``budget``: wall-clock seconds the file may take (0 = no limit); past it the file is one
-    ``over budget`` skip and nothing else. ``stop_at`` (a ``time.time()``, 0 = none) is the scan's
+    ``over budget`` skip and nothing else. ``stop_at`` (a ``time.monotonic()``, 0 = none) is the scan's
     deadline (``deadline`` seconds after its start): a file is not started after it, and a file
     still being read when it comes is cut as well."""
     limit = file_limit(budget, stop_at)
@@ -109,7 +109,7 @@ def scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer | 
         with alarm(limit):
             return _scan_file(item, kb, max_bytes, lexer, readers)
     except OverBudget:
-        if stop_at and time.time() >= stop_at - 0.005 and (not budget or limit < budget):
+        if stop_at and time.monotonic() >= stop_at - 0.005 and (not budget or limit < budget):
             return [], [Skipped(item.path, NOT_SCANNED, f"the scan's deadline of {deadline:g} s came while this file was read")], [], ""
         return [], [Skipped(item.path, OVER_BUDGET, f"analysis stopped after {time.perf_counter() - t0:.1f} s "
                                                     f"(the per-file budget is {budget:g} s); nothing from this file is reported")], [], ""
@@ -181,7 +181,9 @@ _SLOT = -1
 class _Board:
     """What each worker process is reading, in shared memory, for the main process's watchdog:
     per slot the worker's pid, the index (in the scan's list of files) of its current file and
-    when it started it (``time.time()``; 0 = between files)."""
+    when it started it (``time.monotonic()``, one clock for every process of the machine, so that
+    a step of the wall clock -- an NTP or hypervisor correction -- cannot make a worker look stuck;
+    0 = between files)."""
 
     def __init__(self, ctx, slots: int):
         self.lock = ctx.Lock()
@@ -203,7 +205,7 @@ class _Board:
 
     def late(self, limit: float) -> list[tuple[int, int]]:
         """(pid, file index) of every worker on one file for longer than ``limit`` seconds."""
-        now = time.time()
+        now = time.monotonic()
         return [(self.pid[i], self.cur[i]) for i in range(len(self.pid))
                 if self.pid[i] and self.started[i] and now - self.started[i] > limit]
 
@@ -240,7 +242,7 @@ def _scan_batch(batch: list[tuple[int, WalkItem]], max_bytes: int, budget: float
     for idx, it in batch:
         t0 = time.perf_counter()
         if board is not None and slot >= 0:
-            board.cur[slot], board.started[slot] = idx, time.time()
+            board.cur[slot], board.started[slot] = idx, time.monotonic()
         r, s, sp, digest = scan_file(it, kb, max_bytes, lexer, budget=budget, stop_at=stop_at, deadline=deadline)
         out.append((_finish(it, r, s, sp), digest, time.perf_counter() - t0))
         if board is not None and slot >= 0:
@@ -323,10 +325,10 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
         return True
 
     budget = config.file_budget
-    stop_at = time.time() + config.deadline if config.deadline > 0 else 0.0
+    stop_at = time.monotonic() + config.deadline if config.deadline > 0 else 0.0
 
     def late() -> bool:
-        return bool(stop_at) and time.time() >= stop_at
+        return bool(stop_at) and time.monotonic() >= stop_at
 
     def scan_here(it: WalkItem) -> None:
         t1 = time.perf_counter()
@@ -429,9 +431,9 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
                         break
                 wait = 1.0 if hard else None
                 if stop_at:
-                    wait = min(wait or _DEADLINE_GRACE, max(0.05, stop_at - time.time()) if not late() else _DEADLINE_GRACE)
+                    wait = min(wait or _DEADLINE_GRACE, max(0.05, stop_at - time.monotonic()) if not late() else _DEADLINE_GRACE)
                 done, _ = cf.wait(list(futures), timeout=wait, return_when=cf.FIRST_COMPLETED)
-                if not done and late() and time.time() >= stop_at + _DEADLINE_GRACE:
+                if not done and late() and time.monotonic() >= stop_at + _DEADLINE_GRACE:
                     return False
                 collect(done)
                 if not done:
