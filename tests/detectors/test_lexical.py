@@ -125,6 +125,13 @@ NOT_MODELS = [
     ("index.yaml", "icon: https://cdn-uploads.huggingface.co/production/uploads/630e8f0b/Avm.png\n"
                    "icon: https://cdn-avatars.huggingface.co/v1/production/uploads/5fd5/QPiv.png\n"),
     ("engine_test.py", 'args = FakeEngineArgs(model="m")\nbuild("org/repo-GGUF", "a.gguf")\n'),
+    # something *for* the model is not the model: the Trainer's metric (36 times in peft and
+    # sentence-transformers), a plugin manifest's tool name (Qwen-Agent)
+    ("train.py", 'args = TrainingArguments(metric_for_best_model="accuracy", output_dir="out")\n'),
+    ("react.py", "TOOL = {'name_for_model': 'code_interpreter', 'description_for_model': 'runs code'}\n"),
+    # a package named after a model family (LocalAI's gallery, Qwen-Agent)
+    ("index.yaml", "description: |\n  - Requires `transformers`, `qwen-vl-utils`, and `torch`.\n"),
+    ("zoom.py", "# Image resizing functions (copied from qwen-vl-utils)\n"),
 ]
 
 

@@ -566,6 +566,8 @@ class Lexer:
             return  # an API name without an org in running text is a mention, not a dependency
         if set(words(token)) & self.rules.resource_words:
             return  # a deployment, job or volume named after the model it serves
+        if set(words(token)) & self.rules.repo_words:
+            return  # a package or repository named after the family (qwen-vl-utils, gemini-cli)
         if re.search(rb"/\s*[\"']$", data[max(0, start - 4):start]):
             return  # CACHE / "deepseek-r1-distill-qwen-7b": a local folder named after the model
         if wide < start:
