@@ -206,3 +206,49 @@ def test_a_cache_file_in_use_is_not_pruned(tmp_path, parses):
     (over / "labs.yaml").write_text(OVERLAY.replace("FR", "DE"))
     load_knowledge_base([over], cache_dir=cache)
     assert not shipped.exists()
+
+
+# -- the compiled vocabulary, kept beside the rules cache --------------------------------------------
+
+_VOCAB_PROBE = """
+import sys
+from sovaudit.rules import load_knowledge_base
+from sovaudit.detect.vocab import vocabulary_for
+kb = load_knowledge_base(cache_dir=sys.argv[1])
+v = vocabulary_for(kb)
+hits = v.scan(b'model = "Qwen/Qwen2.5-7B-Instruct"  # nvidia.com/gpu: 1, region: eu-central-1')
+print(sorted((end, v.anchors[i].kind.name) for end, i in hits))
+"""
+
+
+def _probe(cache: Path, seed: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    out = subprocess.run([sys.executable, "-c", _VOCAB_PROBE, str(cache)], env=env, capture_output=True, text=True,
+                         check=True, timeout=120)
+    return out.stdout
+
+
+def test_the_compiled_vocabulary_is_cached_once_whatever_the_string_hashing(tmp_path):
+    """Compiling the Hyperscan database is most of a small scan's time; it is cached under a name
+    that hashes its expressions, which must not depend on the order sets are read in (string
+    hashing differs per process): two processes with other hash seeds use one file."""
+    first = _probe(tmp_path, "1")
+    files = sorted(tmp_path.glob("vocab-*.hsdb"))
+    assert len(files) == 1
+    second = _probe(tmp_path, "2")  # read from the cache
+    assert sorted(tmp_path.glob("vocab-*.hsdb")) == files
+    assert first == second and "NAMESPACE" in first
+
+
+def test_a_damaged_compiled_vocabulary_is_compiled_again(tmp_path):
+    good = _probe(tmp_path, "3")
+    (f,) = tmp_path.glob("vocab-*.hsdb")
+    blob = bytearray(f.read_bytes())
+    blob[-100] ^= 0xFF  # inside the database: the checksum no longer matches
+    f.write_bytes(bytes(blob))
+    assert _probe(tmp_path, "4") == good
+    assert f.read_bytes() != bytes(blob)  # written anew

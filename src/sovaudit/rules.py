@@ -260,6 +260,7 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
     if cache_file is not None:
         kb = _read_cache(cache_file, version)
         if kb is not None:
+            kb._idx["cache.dir"] = str(cache_dir)  # where the compiled vocabulary is kept too
             return kb
     validator = jsonschema.Draft202012Validator(_schema())
     by_key: dict[tuple[str, str], Entry] = {}
@@ -281,6 +282,7 @@ def load_knowledge_base(extra_dirs: Iterable[str | Path] = (), base_dir: str | P
         raise RulesError(problems)
     if cache_file is not None:
         _write_cache(cache_file, kb)
+        kb._idx["cache.dir"] = str(cache_dir)
     return kb
 
 

@@ -68,7 +68,7 @@ class Recogniser:
         self._cloud_ml_patterns = PatternIndex(patterns)
         self._provider_patterns = PatternIndex(others)
         self._family_head = re.compile("|".join(sorted((re.escape(f) for f in self.rules.family_words if len(f) >= 3),
-                                                       key=len, reverse=True)) or "(?!)")
+                                                       key=lambda f: (-len(f), f))) or "(?!)")
 
     # -- shapes --------------------------------------------------------------------------------
     def is_placeholder(self, s: str) -> bool:

@@ -89,7 +89,7 @@ def _fnmatch_prefix(pattern: str) -> str:
 
 
 def _words_regex(ws: list[str]) -> str:
-    return "(?:" + "|".join(sorted({_lit(w).decode() for w in ws}, key=len, reverse=True)) + ")"
+    return "(?:" + "|".join(sorted({_lit(w).decode() for w in ws}, key=lambda w: (-len(w), w))) + ")"
 
 
 class Vocabulary:
@@ -261,9 +261,14 @@ class Vocabulary:
         ck = _words_regex(sorted(rules.region_keys | rules.instance_keys | rules.storage_class_keys | rules.region_key_tails))
         add((ck + r"[\"'`]?[ \t]{0,8}(?:=|:)").encode(), A.CLOUD_KEY, flag=C)
 
-        self.anchors: tuple[Anchor, ...] = tuple(anchors)
-        self.db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self.db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
+        # one order whatever order the sets above were read in (string hashing differs per
+        # process): the database, and so its cached file, is the same from run to run
+        order = sorted(range(len(exprs)), key=lambda i: (exprs[i], flags[i], anchors[i].kind.value, anchors[i].literal_len,
+                                                         repr(anchors[i].payload)))
+        exprs = [exprs[i] for i in order]
+        flags = [flags[i] for i in order]
+        self.anchors: tuple[Anchor, ...] = tuple(anchors[i] for i in order)
+        self.db = _compiled(exprs, flags, kb._idx.get("cache.dir", ""))
         self._scratch: hyperscan.Scratch | None = None
 
     def scan(self, data: bytes) -> list[tuple[int, int]]:
@@ -282,6 +287,58 @@ class Vocabulary:
     def fork_safe(self) -> None:
         """Drop the scratch space (each process allocates its own on first use)."""
         self._scratch = None
+
+
+#: Format of a cached compiled vocabulary; bump when what it holds changes shape.
+_DB_FORMAT = b"sovaudit-vocab-1"
+
+
+def _compiled(exprs: list[bytes], flags: list[int], cache_dir: str) -> Any:
+    """The Hyperscan database of ``exprs``: compiling it is most of a small scan's time (0.3 s), so
+    the serialised database is kept in ``cache_dir`` (the rules cache's folder) under a name that
+    hashes every expression, flag, the Hyperscan version and the machine. A cache file is checked
+    (its SHA-256) before Hyperscan reads it; any problem is a miss, and the database is compiled."""
+    import hashlib
+    import os
+    import platform
+    import tempfile
+    import time
+    from pathlib import Path
+
+    path = None
+    if cache_dir:
+        h = hashlib.sha256(_DB_FORMAT + b"\0" + str(getattr(hyperscan, "__version__", "?")).encode() + b"\0"
+                           + platform.machine().encode() + b"\0" + repr(flags).encode() + b"\0")
+        for e in exprs:
+            h.update(e + b"\0")
+        path = Path(cache_dir) / f"vocab-{h.hexdigest()[:32]}.hsdb"
+        try:
+            blob = path.read_bytes()
+            head = _DB_FORMAT + b"\n"
+            payload = blob[len(head) + 32:]
+            if blob.startswith(head) and blob[len(head):len(head) + 32] == hashlib.sha256(payload).digest():
+                db = hyperscan.loadb(payload, hyperscan.HS_MODE_BLOCK)
+                os.utime(path)  # in use: not pruned
+                return db
+        except Exception:  # noqa: BLE001 - missing, unreadable or not loadable here: compile
+            pass
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
+    if path is not None:
+        try:
+            payload = hyperscan.dumpb(db)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".vocab-", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_DB_FORMAT + b"\n" + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+            week_ago = time.time() - 7 * 86400  # the files of other rules versions, unused for a week
+            for old in path.parent.glob("vocab-*.hsdb"):
+                if old != path and old.stat().st_mtime < week_ago:
+                    old.unlink()
+        except Exception:  # noqa: BLE001 - a read-only or full cache folder: no cache
+            pass
+    return db
 
 
 def vocabulary_for(kb: KnowledgeBase) -> Vocabulary:
