@@ -36,6 +36,8 @@ from sovaudit.rules import Entry, KnowledgeBase
 MAX_TOKEN = 300
 WINDOW = 2048
 _BRACKET = re.compile(rb"[()\[\]{}]")
+#: A class name (two or more capitalised parts, letters and digits only): HuggingFaceEmbeddings.
+_TYPE_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
 #: Per-file analysis budget: past it, anchors are no longer read (what was found is kept) and the
 #: file is listed as partly analysed.
 DEFAULT_FILE_BUDGET = 2.0
@@ -746,6 +748,10 @@ class Lexer:
         pid = self._key_provider(key)
         if pid and hint == "model":
             hint = "api"  # OPENROUTER_MODEL, NOVITA_LLM_MODEL_PREF: that provider's own model id, kept as written
+        if value is not None and data[sep] == 0x3A and f.path.endswith((".py", ".pyi")) \
+                and data[kstart - 1:kstart] not in (b'"', b"'") and data[value[0] - 1:value[0]] in (b'"', b"'") \
+                and _TYPE_NAME.fullmatch(self._text(data[value[0]:value[1]])):
+            return  # def f(model: "HuggingFaceEmbeddings"): a forward-reference annotation names a class
         if value is not None:
             vs, ve = value
             if pid:
