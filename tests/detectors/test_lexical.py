@@ -132,6 +132,13 @@ NOT_MODELS = [
     # a forward-reference annotation names a class (optimum, trl, storm: 15 times on real code)
     ("utils.py", 'def export(model: "PreTrainedModel", config: "ExporterConfig"):\n'
                  '    def __init__(self, client: "QdrantClient", model: "HuggingFaceEmbeddings"):\n'),
+    # NAME:TAG anywhere is an Ollama model only when NAME starts a lab's family: "code", "text",
+    # "chat", "command" head API names (code-bison, text-embedding-3), not container images,
+    # CSS properties or file:line citations (Qwen-Agent, trl, text-generation-inference, LocalAI)
+    ("tools.py", "self.docker_image_name: str = 'code-interpreter:latest'\n"
+                 'parser.add_argument("--env-image", default="textarena-env:latest")\n'),
+    ("site.css", ".navy .mono{text-shadow:0 1px 10px rgba(4,19,28,.8)}\nsub{text-indent:0}\n"),
+    ("status.go", "// transcribed from asr.h:43-49, tts.h:38-44 and models.go:251\n"),
     # a package named after a model family (LocalAI's gallery, Qwen-Agent)
     ("index.yaml", "description: |\n  - Requires `transformers`, `qwen-vl-utils`, and `torch`.\n"),
     ("zoom.py", "# Image resizing functions (copied from qwen-vl-utils)\n"),

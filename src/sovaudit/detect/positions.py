@@ -174,6 +174,10 @@ class DetectionRules:
                 w = re.split(r"[^A-Za-z]", f.lower())[0]
                 if len(w) >= 3:
                     fam.add(w)
+        #: the first words of the labs' families alone: an Ollama NAME:TAG written anywhere names
+        #: open weights, never an API model, whose first words include generic ones (code-bison,
+        #: text-embedding, chat-bison, command-r)
+        self.lab_family_words = frozenset(fam)
         for am in kb.section("api_models"):
             for p in am.get("patterns", ()):
                 w = re.split(r"[^A-Za-z]", p.lower())[0]

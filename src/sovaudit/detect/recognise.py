@@ -69,6 +69,8 @@ class Recogniser:
         self._provider_patterns = PatternIndex(others)
         self._family_head = re.compile("|".join(sorted((re.escape(f) for f in self.rules.family_words if len(f) >= 3),
                                                        key=lambda f: (-len(f), f))) or "(?!)")
+        self._lab_family_head = re.compile("|".join(sorted((re.escape(f) for f in self.rules.lab_family_words if len(f) >= 3),
+                                                           key=lambda f: (-len(f), f))) or "(?!)")
 
     # -- shapes --------------------------------------------------------------------------------
     def is_placeholder(self, s: str) -> bool:
@@ -231,13 +233,14 @@ class Recogniser:
         return None
 
     def ollama_tagged(self, s: str) -> ModelString | None:
-        """``NAME:TAG`` written anywhere: an Ollama model when NAME starts with a model family word
-        and TAG has the shape of an Ollama tag (a size, a tag word, or those joined by dashes)."""
+        """``NAME:TAG`` written anywhere: an Ollama model when NAME starts with the word of a lab's
+        model family and TAG has the shape of an Ollama tag (a size, a tag word, or those joined by dashes)."""
         name, _, tag = s.partition(":")
         if not name or not tag or "/" in name or not _OLLAMA_RE.match(s):
             return None
-        if not self.family_head(name):
-            return None
+        head = re.split(r"[^a-z]", name.lower())[0]
+        if not head or self._lab_family_head.match(head) is None:
+            return None  # code-interpreter:latest (a container image): "code" heads only API names
         if not self.ollama_tag(tag):
             return None
         return ModelString(s, "ollama", "", 0.8)
