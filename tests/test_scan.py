@@ -170,18 +170,33 @@ def test_slowest_files_are_reported_apart_from_the_result(tmp_path, kb):
     assert len(res.references) == 20000
 
 
-def test_a_wall_clock_step_does_not_make_a_worker_look_stuck(monkeypatch):
-    """The watchdog's board keeps when each worker started its file on the monotonic clock: a step
-    of the wall clock (an NTP or hypervisor correction; a 3.9 KB file was once 'stopped after 15 s'
-    on a 16x tree) must not look like a worker on one file for minutes."""
+def test_a_wall_clock_step_or_a_paused_machine_does_not_make_a_worker_look_stuck(monkeypatch):
+    """The watchdog's board keeps when each worker started its file on the monotonic clock and the
+    CPU time it had used: a step of the wall clock, or a machine paused by its host (this sandbox's
+    virtual machine: a 3.9 KB and a 27 KB file were 'stopped after 15 s' on the 16x and 1x trees),
+    must not look like a worker stuck on one file. A worker is stuck when it has spent the time on
+    the CPU, or when it has been on one file for four times the limit whatever it did."""
     import multiprocessing
     import time
 
+    from sovaudit.detect.scan import _cpu_seconds
+
+    me = os.getpid()
+    cpu_now = _cpu_seconds(me)
+    assert cpu_now is not None  # Linux: /proc
     board = sovaudit.detect.scan._Board(multiprocessing.get_context(), 1)
     board.reset()
-    board.pid[0], board.cur[0], board.started[0] = os.getpid(), 7, time.monotonic() - 1.0
+    board.pid[0], board.cur[0] = me, 7
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 3600.0)  # the wall clock jumps an hour
+    board.cpu[0], board.started[0] = cpu_now, time.monotonic() - 1.0
     assert board.late(15.0) == []
-    board.started[0] = time.monotonic() - 20.0  # really on one file for 20 s
-    assert board.late(15.0) == [(os.getpid(), 7)]
+    # 20 s on the file by the clocks, but (nearly) no CPU used since: the machine was paused
+    board.started[0] = time.monotonic() - 20.0
+    assert board.late(15.0) == []
+    # ... the same with 10 s of CPU spent on it: stuck in a loop
+    board.cpu[0] = cpu_now - 10.0
+    assert board.late(15.0) == [(me, 7)]
+    # ... or on it for over four times the limit, busy or not
+    board.cpu[0], board.started[0] = cpu_now, time.monotonic() - 61.0
+    assert board.late(15.0) == [(me, 7)]

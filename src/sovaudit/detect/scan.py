@@ -180,20 +180,21 @@ _SLOT = -1
 
 class _Board:
     """What each worker process is reading, in shared memory, for the main process's watchdog:
-    per slot the worker's pid, the index (in the scan's list of files) of its current file and
-    when it started it (``time.monotonic()``, one clock for every process of the machine, so that
-    a step of the wall clock -- an NTP or hypervisor correction -- cannot make a worker look stuck;
-    0 = between files)."""
+    per slot the worker's pid, the index (in the scan's list of files) of its current file, when it
+    started it (``time.monotonic()``, one clock for every process of the machine, so that a step of
+    the wall clock cannot make a worker look stuck; 0 = between files) and the CPU time the worker
+    had used by then."""
 
     def __init__(self, ctx, slots: int):
         self.lock = ctx.Lock()
         self.pid = ctx.Array("q", slots, lock=False)
         self.cur = ctx.Array("q", slots, lock=False)
         self.started = ctx.Array("d", slots, lock=False)
+        self.cpu = ctx.Array("d", slots, lock=False)
 
     def reset(self) -> None:
         for i in range(len(self.pid)):
-            self.pid[i], self.cur[i], self.started[i] = 0, -1, 0.0
+            self.pid[i], self.cur[i], self.started[i], self.cpu[i] = 0, -1, 0.0, 0.0
 
     def claim(self) -> int:
         with self.lock:
@@ -203,11 +204,45 @@ class _Board:
                     return i
         return -1
 
+    def begin(self, slot: int, idx: int) -> None:
+        """The worker in ``slot`` starts file ``idx``."""
+        self.cur[slot], self.cpu[slot] = idx, _cpu_seconds(os.getpid()) or 0.0
+        self.started[slot] = time.monotonic()
+
     def late(self, limit: float) -> list[tuple[int, int]]:
-        """(pid, file index) of every worker on one file for longer than ``limit`` seconds."""
+        """(pid, file index) of every worker stuck on one file: on it for longer than ``limit``
+        seconds *and* busy -- at least half of that spent on the CPU -- or on it for four times
+        ``limit`` whatever it did. A machine that was paused (a virtual machine held by its host,
+        a laptop asleep) or starved of CPU moves every clock forward while no worker ran: wall
+        time alone made workers on small files look stuck and lose their file's results."""
         now = time.monotonic()
-        return [(self.pid[i], self.cur[i]) for i in range(len(self.pid))
-                if self.pid[i] and self.started[i] and now - self.started[i] > limit]
+        out = []
+        for i in range(len(self.pid)):
+            pid, started = self.pid[i], self.started[i]
+            if not (pid and started and now - started > limit):
+                continue
+            cpu = _cpu_seconds(pid)
+            if cpu is None or cpu - self.cpu[i] >= limit / 2 or now - started > 4 * limit:
+                out.append((pid, self.cur[i]))
+        return out
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") and "SC_CLK_TCK" in getattr(os, "sysconf_names", {}) else 100
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds a process has used (``/proc/PID/stat``); None where there is no
+    /proc (the watchdog then goes by time on the file alone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2:].split()  # after "pid (comm) ": state is field 3
+    try:
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime: fields 14 and 15
+    except (IndexError, ValueError):
+        return None
 
 
 def _init_worker(kb: KnowledgeBase, board: _Board | None = None) -> None:
@@ -242,7 +277,7 @@ def _scan_batch(batch: list[tuple[int, WalkItem]], max_bytes: int, budget: float
     for idx, it in batch:
         t0 = time.perf_counter()
         if board is not None and slot >= 0:
-            board.cur[slot], board.started[slot] = idx, time.monotonic()
+            board.begin(slot, idx)
         r, s, sp, digest = scan_file(it, kb, max_bytes, lexer, budget=budget, stop_at=stop_at, deadline=deadline)
         out.append((_finish(it, r, s, sp), digest, time.perf_counter() - t0))
         if board is not None and slot >= 0:
