@@ -139,6 +139,8 @@ NOT_MODELS = [
                  'parser.add_argument("--env-image", default="textarena-env:latest")\n'),
     ("site.css", ".navy .mono{text-shadow:0 1px 10px rgba(4,19,28,.8)}\nsub{text-indent:0}\n"),
     ("status.go", "// transcribed from asr.h:43-49, tts.h:38-44 and models.go:251\n"),
+    # a variable passed as the model argument (Qwen-Agent's README and docs, 7 times)
+    ("README.md", "```python\nbot = Assistant(llm=llm_cfg,\n                function_list=tools)\n```\n"),
     # a disaggregated-serving role as a pod label (vllm-project/production-stack)
     ("decode-deploy.yaml", "  labels:\n    model: decode   # Required for production-stack router discovery\n"),
     # a package named after a model family (LocalAI's gallery, Qwen-Agent)

@@ -36,6 +36,8 @@ from sovaudit.rules import Entry, KnowledgeBase
 MAX_TOKEN = 300
 WINDOW = 2048
 _BRACKET = re.compile(rb"[()\[\]{}]")
+#: A snake_case identifier without digits: as an unquoted argument value, a variable (llm_cfg).
+_SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")
 #: A class name (two or more capitalised parts, letters and digits only): HuggingFaceEmbeddings.
 _TYPE_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
 #: Per-file analysis budget: past it, anchors are no longer read (what was found is kept) and the
@@ -657,10 +659,13 @@ class Lexer:
 
     def _take_model_value(self, f: _File, vs: int, ve: int, hint: str, conf: float, detector: str, attrs: dict[str, str]) -> bool:
         raw = self._text(f.data[vs:ve]).strip()
-        if f.data[vs - 1:vs] not in (b'"', b"'", b"`") and f.in_prose(vs):
+        quoted = f.data[vs - 1:vs] in (b'"', b"'", b"`")
+        if not quoted and f.in_prose(vs):
             raw = raw.rstrip(".,;:!?)")
             if not re.search(r"[0-9/:_-]", raw):
                 return False  # "... in favor of the --model flag.": a word of the sentence
+        if not quoted and f.data[vs - 1:vs] == b"=" and _SNAKE_NAME.fullmatch(raw):
+            return False  # Assistant(llm=llm_cfg): a variable passed as the argument, not a name
         m = _SHELL_DEFAULT.fullmatch(raw)
         if m:  # ${MODEL:-Qwen/Qwen2.5-7B-Instruct}: the default is written here
             vs += m.start(1) + (len(f.data[vs:ve]) - len(f.data[vs:ve].lstrip()))
