@@ -229,3 +229,19 @@ def test_compare_html_escapes_hostile_stack_names(kb, tmp_path):
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<b>x</b>" not in page
     assert page.count("<script") == 1
+
+
+def test_an_online_comparison_says_what_the_hub_did(tmp_path, monkeypatch):
+    """Not offline is not 'the Hub was consulted': with the Hub unreachable the comparison says how
+    many of its models went unverified, in every format (it used to print 'Hub consulted for model
+    facts' whenever --offline was not given)."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # a closed port: nothing leaves the machine
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    out = tmp_path / "c.json"
+    with chdir(REPO):
+        got = CliRunner().invoke(main, ["compare", *STACKS, "--cache-dir", str(tmp_path / "cache"), "--hub-timeout", "1",
+                                        "-f", "json", "-o", str(out)], env={**EPOCH, "HF_HUB_OFFLINE": ""})
+    assert got.exit_code == 0, got.output
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["offline"] is False
+    assert doc["network"].startswith("Hub unreachable: ") and "models unverified" in doc["network"]

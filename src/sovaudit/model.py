@@ -925,6 +925,7 @@ class Comparison:
     fail_on: str = "none"
     policy_sources: tuple[str, ...] = ()
     offline: bool = False
+    network: str = ""  # what the Hub did for every input together (report.context.hub_line)
     #: (jurisdiction, its legal orders) from ``rules/jurisdictions.yaml``, as ``ReportContext.orders``
     orders: tuple[tuple[str, tuple[str, ...]], ...] = ()
 

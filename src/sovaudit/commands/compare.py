@@ -227,7 +227,7 @@ def _jkey(code: str) -> tuple:
 
 
 def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on: str = "none",
-            generated: str = "", offline: bool = False) -> Comparison:
+            generated: str = "", offline: bool = False, network: str = "") -> Comparison:
     counts = Counter(s.name for s in summaries)
     summaries = [replace(s, name=f"{s.name} ({s.source})") if counts[s.name] > 1 else s for s in summaries]
     base = summaries[0]
@@ -238,7 +238,7 @@ def compare(summaries: list[StackSummary], kb: Any, policy: Any = None, fail_on:
         stacks=tuple(summaries), changes=tuple(ch), tool_version=_version(), rules_version=kb.version,
         generated=generated, fail_on=fail_on,
         policy_sources=tuple(getattr(policy, "sources", ()) or ()), offline=offline,
-        orders=_orders(summaries, kb),
+        orders=_orders(summaries, kb), network=network,
     )
 
 
@@ -252,8 +252,11 @@ def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: An
                    scan_dir: Callable[[Path], ScanResult], generated: str = "") -> Comparison:
     """Load every input (``load_input``), summarise it and compare them, the first being the
     base. Raises ``InputError`` with the problems of every unusable input (not just the first)."""
+    from sovaudit.report.context import hub_line
+
     summaries: list[StackSummary] = []
     problems: list[str] = []
+    provenance: list[Any] = []
     for p in paths:
         try:
             result, kind = load_input(p, kb, client, policy, fail_on, scan_dir)
@@ -261,9 +264,11 @@ def compare_inputs(paths: Iterable[str | Path], kb: Any, client: Any, policy: An
             problems.extend(x for x in exc.problems if x not in problems)
             continue
         summaries.append(summarize(result, Path(p).as_posix(), kind))
+        provenance.extend(result.provenance)
     if problems:
         raise InputError(problems)
-    return compare(summaries, kb, policy, fail_on, generated, offline=bool(getattr(client, "offline", False)))
+    offline = bool(getattr(client, "offline", False))
+    return compare(summaries, kb, policy, fail_on, generated, offline=offline, network=hub_line(offline, provenance))
 
 
 def _version() -> str:

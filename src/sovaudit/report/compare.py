@@ -56,6 +56,7 @@ def to_dict(c: Comparison) -> dict[str, Any]:
         "fail_on": c.fail_on,
         "policy_sources": list(c.policy_sources),
         "offline": c.offline,
+        "network": _network(c),
         "stacks": [summary_to_dict(s) for s in c.stacks],
         "changes": [
             {"from": ch.base, "to": ch.other, "topic": ch.topic, "change": ch.change, "subject": ch.subject,
@@ -124,12 +125,18 @@ def _md(text: Any) -> str:
     return str(md_escape(str(text)))
 
 
+def _network(c: Comparison) -> str:
+    """What the Hub did for the inputs (``Comparison.network``); a comparison made without it
+    (read back from a document of an older version) says only what ``offline`` says."""
+    return c.network or ("offline: the Hub was not consulted" if c.offline else "")
+
+
 def dumps_markdown(c: Comparison) -> str:
     names = [s.name for s in c.stacks]
     lines = ["## sovaudit: stacks compared", ""]
     lines.append(f"sovaudit {c.tool_version} · rules {c.rules_version}"
                  + (f" · {c.generated}" if c.generated else "")
-                 + (" · offline: the Hugging Face Hub was not consulted" if c.offline else ""))
+                 + (f" · {_md(_network(c))}" if _network(c) else ""))
     lines.append("")
     lines.append("| | " + " | ".join(f"**{_md(n)}**" for n in names) + " |")
     lines.append("|---|" + "---|" * len(names))
@@ -202,7 +209,8 @@ def page_data(c: Comparison) -> dict[str, Any]:
               if any(ch.topic == t for ch in c.changes)]
     return {
         "meta": {"tool_version": c.tool_version, "rules_version": c.rules_version, "generated": c.generated,
-                 "offline": c.offline, "fail_on": c.fail_on, "policy_sources": list(c.policy_sources)},
+                 "offline": c.offline, "network": _network(c), "fail_on": c.fail_on,
+                 "policy_sources": list(c.policy_sources)},
         "names": [s.name for s in c.stacks],
         "stacks": stacks,
         "rows": rows,

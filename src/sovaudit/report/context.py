@@ -13,6 +13,7 @@ import datetime as _dt
 import functools
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -55,9 +56,16 @@ def network_line(result: ScanResult) -> str:
     """What the Hugging Face Hub did for this audit, never more than it did: 'offline: the Hub
     was not consulted', 'Hub unreachable: 2 of 4 models unverified', 'Hub consulted for 4 models'
     or 'Hub not needed: no model to look up'."""
-    if result.offline:
+    return hub_line(result.offline, result.provenance)
+
+
+def hub_line(offline: bool, provenance: Iterable[Any]) -> str:
+    """``network_line`` of provenance records from one audit or several (``compare``: a model that
+    two inputs name counts once, as its last record says)."""
+    if offline:
         return "offline: the Hub was not consulted"
-    statuses = [dict(p.details).get("hub", "") for p in result.provenance]
+    by_model = {p.model_id: p for p in provenance}
+    statuses = [dict(p.details).get("hub", "") for p in by_model.values()]
     asked = [s for s in statuses if s]
     if not asked:
         return "Hub not needed: no model to look up"
