@@ -380,12 +380,23 @@ _PLACE_EVIDENCE = ("base_url", "base_url_expr", "sdk", "client", "litellm_prefix
 
 #: Cloud reference forms that name a service the code calls (a service host, a credential
 #: variable, an SDK, a storage URI), not a place the stack is deployed: never where a self-hosted
-#: model runs. Regions, resource types, node labels, instance types and provider blocks are.
+#: model runs. Resource types, node labels, instance types and provider blocks are, and regions
+#: where a deployment description names them (``_deployment_region``).
 CALL_FORMS = frozenset({"host", "env", "sdk", "storage"})
 #: Contexts whose regions configure a client or are commented out, unless the file is IaC code.
 _NOT_DEPLOYMENT = frozenset({Context.CODE, Context.COMMENT})
 #: Forms of a cloud reference that declare infrastructure (IaC resource types, Terraform blocks).
 IAC_FORMS = frozenset({"resource-type", "resource", "provider"})
+
+
+def _deployment_region(r: Reference, iac_code: set[str], scripts: tuple[str, ...]) -> bool:
+    """Whether a region reference says where the stack is deployed: not the region of a service
+    the code calls (a label of a called host name, a client's region_name, an S3 bucket's region
+    in application code) nor one in a comment; IaC in a programming language (a file with resource
+    types: Pulumi, CDK) and deployment scripts (``scripts``: their extensions) do deploy."""
+    if r.attribute("host"):
+        return False
+    return r.context not in _NOT_DEPLOYMENT or r.path in iac_code or r.path.lower().endswith(scripts)
 
 
 class _Builder:
@@ -614,11 +625,7 @@ class _Builder:
             if r.kind == Kind.CLOUD:
                 if r.form in CALL_FORMS:
                     continue  # the code calls the cloud's service: where the stack runs, it does not say
-                if r.form == "region" and (r.attribute("host") or (r.context in _NOT_DEPLOYMENT and r.path not in iac_code
-                                                                  and not r.path.lower().endswith(scripts))):
-                    # the region of a service the code calls (a host name's region label, a client's
-                    # region_name, an S3 bucket's region) or a comment's, not where the stack's own
-                    # inference runs
+                if r.form == "region" and not _deployment_region(r, iac_code, scripts):
                     continue
                 units.add(u)
                 if r.form == "region":
