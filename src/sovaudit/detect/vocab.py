@@ -298,6 +298,7 @@ def _compiled(exprs: list[bytes], flags: list[int], cache_dir: str) -> Any:
     the serialised database is kept in ``cache_dir`` (the rules cache's folder) under a name that
     hashes every expression, flag, the Hyperscan version and the machine. A cache file is checked
     (its SHA-256) before Hyperscan reads it; any problem is a miss, and the database is compiled."""
+    import contextlib
     import hashlib
     import os
     import platform
@@ -325,6 +326,7 @@ def _compiled(exprs: list[bytes], flags: list[int], cache_dir: str) -> Any:
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     db.compile(expressions=exprs, ids=list(range(len(exprs))), elements=len(exprs), flags=flags)
     if path is not None:
+        tmp = ""
         try:
             payload = hyperscan.dumpb(db)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,12 +334,15 @@ def _compiled(exprs: list[bytes], flags: list[int], cache_dir: str) -> Any:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(_DB_FORMAT + b"\n" + hashlib.sha256(payload).digest() + payload)
             os.replace(tmp, path)
+            tmp = ""
             week_ago = time.time() - 7 * 86400  # the files of other rules versions, unused for a week
             for old in path.parent.glob("vocab-*.hsdb"):
                 if old != path and old.stat().st_mtime < week_ago:
                     old.unlink()
         except Exception:  # noqa: BLE001 - a read-only or full cache folder: no cache
-            pass
+            if tmp:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
     return db
 
 
