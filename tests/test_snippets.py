@@ -50,6 +50,20 @@ def test_redaction_needs_no_key_word_check_to_miss_anything(line, expected):
     assert redact(line) == expected
 
 
+@pytest.mark.parametrize("line, expected", [
+    # a '/' before any ':' ends a URL's authority: what follows '@' there is a revision or a tag
+    ('source: "hf://zai-org/GLM-5-FP8@main"', 'source: "hf://zai-org/GLM-5-FP8@main"'),
+    ("pip install git+https://github.com/org/repo@v1.0", "pip install git+https://github.com/org/repo@v1.0"),
+    ("s3://bucket/weights@v2", "s3://bucket/weights@v2"),
+    # user-info stays redacted, with or without a password, and a password may hold '/'
+    ("https://user:pa/ss@host.example.org/v1", "https://[REDACTED]@host.example.org/v1"),
+    ("https://ghtoken@github.com/org/repo@v1.0", "https://[REDACTED]@v1.0"),
+    ("postgres://u:p@db/x", "postgres://[REDACTED]@db/x"),
+])
+def test_url_user_info_but_not_a_revision_is_redacted(line, expected):
+    assert redact(line) == expected
+
+
 def test_snippet_is_the_trimmed_line_and_bounded():
     lines = ["x", "    model = 'gpt-4o'   ", "y" * 1000]
     assert snippet(lines, 2) == "model = 'gpt-4o'"
