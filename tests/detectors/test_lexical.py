@@ -87,6 +87,14 @@ MODEL_CASES = [
      [("anthropic.claude-3-5-sonnet-20240620-v1:0", 1)]),
     ("doc.mdx", "- `qwen3-coder:480b`\n- `deepseek-v3.1:671b`\n", [("deepseek-v3.1:671b", 2), ("qwen3-coder:480b", 1)]),
     ("nim.yaml", "  image: nvcr.io/nim/meta/llama-3.1-8b-instruct:1.3.3\n", [("meta/llama-3.1-8b-instruct", 1)]),
+    # a Hub repository with a quantisation selector (lemonade's registry, llama.cpp, Ollama's hf.co/)
+    ("server_models.json", '{"m": {"checkpoint": "unsloth/Qwen3-0.6B-GGUF:Q4_0"}}\n', [("unsloth/Qwen3-0.6B-GGUF", 1)]),
+    ("run.sh", "ollama run hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M\nllama-server -hf ggml-org/gemma-3-4b-it-GGUF:UD-Q4_K_XL\n",
+     [("ggml-org/gemma-3-4b-it-GGUF", 2), ("unsloth/Qwen3-8B-GGUF", 1)]),
+    # a provider's variant suffix and a LiteLLM prefix for Bedrock's Converse API (aider's settings)
+    ("settings.yml", "- name: openrouter/google/gemini-2.0-flash-exp:free\n"
+                     "- name: bedrock_converse/anthropic.claude-3-7-sonnet-20250219-v1:0\n",
+     [("anthropic.claude-3-7-sonnet-20250219-v1:0", 2), ("google/gemini-2.0-flash-exp:free", 1)]),
 ]
 
 
@@ -146,6 +154,9 @@ NOT_MODELS = [
     # a package named after a model family (LocalAI's gallery, Qwen-Agent)
     ("index.yaml", "description: |\n  - Requires `transformers`, `qwen-vl-utils`, and `torch`.\n"),
     ("zoom.py", "# Image resizing functions (copied from qwen-vl-utils)\n"),
+    # placeholders of a Hub id's shape (lemonade's docs, dstack's tests)
+    ("custom.md", '```json\n{"checkpoint": "org/repo:Q4_0", "model": "user/model"}\n```\n'),
+    ("test_client.py", 'client.submit(repo_id="repo", model="owner/repo")\n'),
 ]
 
 
@@ -386,3 +397,11 @@ def test_every_reference_keeps_what_the_eval_kit_reads(kb):
     refs, _ = lexer_for(kb).analyse("a.yaml", b"model: Qwen/Qwen2.5-7B-Instruct\nregion: eu-west-1\n")
     for r in refs:
         assert r.kind and r.id and r.text and r.path == "a.yaml" and r.line >= 1 and r.column >= 1
+
+
+def test_a_providers_variant_suffix_names_the_provider_not_the_hub(kb):
+    r = one(kb, "app.py", 'client.chat.completions.create(model="mistralai/mistral-7b-instruct:free")\n')
+    assert (r.id, r.form, r.provider) == ("mistralai/mistral-7b-instruct:free", "api", "openrouter")
+    # without the suffix the same string is a Hub id, and says nothing about who serves it
+    r = one(kb, "app.py", 'client.chat.completions.create(model="mistralai/mistral-7b-instruct")\n')
+    assert (r.form, r.provider) == ("hf", "")

@@ -49,6 +49,10 @@ _FILE_EXT_RE = re.compile(r"\.(?:py|pyc|js|mjs|ts|tsx|jsx|json|jsonl|yaml|yml|to
                           r"|tf|tfvars|hcl|dockerfile|exe|so|dll|joblib|pb|tar\.gz)$", re.IGNORECASE)
 #: The size part of an Ollama tag: 8b, 0.5b, 270m, 1.5b, 8x7b, e2b.
 _OLLAMA_SIZE = re.compile(r"^(?:\d+x)?e?\d+(?:\.\d+)?[bmkt]$")
+#: A quantisation selector after a Hub repository id (``org/NAME-GGUF:Q4_K_M``, ``:UD-Q4_K_XL``,
+#: ``:*`` for every file), as llama.cpp's ``-hf`` and Ollama's ``hf.co/ORG/NAME:TAG`` take it: the
+#: repository is the model, the selector picks its file.
+_QUANT_TAG = re.compile(r"^(?:(?:ud-)?i?q\d(?:_[a-z0-9]{1,4}){0,3}|b?f16|f32|fp16|fp8|\*)$", re.IGNORECASE)
 
 
 class Recogniser:
@@ -60,6 +64,12 @@ class Recogniser:
         self.rules = rules or for_kb(kb)
         self._memo: dict[tuple[str, str], ModelString | None] = {}
         self._litellm = frozenset(p.lower() for e in kb.section("providers") for p in e.get("litellm_prefixes", ()) or ())
+        #: a provider's model variant suffix -> the provider (a suffix two providers use says neither)
+        variants: dict[str, str] = {}
+        for e in kb.section("providers"):
+            for v in e.get("model_variants", ()) or ():
+                variants[v.lower()] = "" if variants.get(v.lower(), e.id) != e.id else e.id
+        self._variants = variants
         patterns: list[tuple[str, Entry]] = []
         others: list[tuple[str, Entry]] = []
         for prov in kb.section("providers"):
@@ -168,6 +178,10 @@ class Recogniser:
             return None
         if hint == "artifact":
             return self._artifact(s)
+        if ":" in s and "/" in s:
+            selected = self._selected(s, hint)
+            if selected is not False:
+                return selected  # type: ignore[return-value]
         # LiteLLM provider/model: not under the "api" hint (an API client's own ids are kept as written)
         if "/" in s and hint in ("litellm", "model", "", "kb"):
             prefix, rest = s.split("/", 1)
@@ -231,6 +245,29 @@ class Recogniser:
         if ":" in s:
             return self.ollama_tagged(s)
         return None
+
+    def _selected(self, s: str, hint: str) -> ModelString | None | bool:
+        """``ID:SELECTOR`` where ``ID`` is a Hub id or route: a quantisation selector (the Hub
+        repository is the model) or a provider's model variant (OpenRouter's ``:free``, kept in
+        the id as written). False when ``s`` is neither (go on deciding)."""
+        base, _, sel = s.rpartition(":")
+        if not base or not sel:
+            return False
+        if _QUANT_TAG.match(sel) and self.looks_like_hf_id(base):
+            inner = self.model(base, hint)
+            if inner is None or inner.form != "hf":
+                return None
+            return ModelString(inner.id, "hf", "", inner.confidence, {**inner.attributes, "quant": sel})
+        if sel.lower() in self._variants:
+            inner = self.model(base, hint)
+            if inner is None or inner.form not in ("hf", "api", "litellm"):
+                return None
+            # the suffix is the provider's, so the id is the provider's too (not a Hub repository)
+            provider = inner.provider or self._variants[sel.lower()]
+            form = "api" if inner.form == "hf" and provider else inner.form
+            return ModelString(f"{inner.id}:{sel}", form, provider, inner.confidence,
+                               {**inner.attributes, "variant": sel}, inner.family_provider)
+        return False
 
     def ollama_tagged(self, s: str) -> ModelString | None:
         """``NAME:TAG`` written anywhere: an Ollama model when NAME starts with the word of a lab's
@@ -321,6 +358,11 @@ class Recogniser:
             first = parts[0]
             ok = _NAME_RE.match(first) and not self.is_placeholder(first) and not _VERSIONISH_RE.match(first)
             return ModelString(first, "hf-uri", "", 0.85) if ok else None
+        if len(parts) == 2 and ":" in parts[1]:  # hf.co/ORG/NAME:Q4_K_M (Ollama, llama.cpp)
+            name, _, sel = parts[1].rpartition(":")
+            if _QUANT_TAG.match(sel) and self.looks_like_hf_id(parts[0] + "/" + name):
+                return ModelString(parts[0] + "/" + name, "hf-uri", "", 0.9, {"quant": sel})
+            return None
         if len(parts) >= 2:
             mid = parts[0] + "/" + parts[1]
             if len(parts) >= 5 and parts[2] in ("resolve", "blob") and parts[-1].lower().endswith((".gguf", ".ggml")):
