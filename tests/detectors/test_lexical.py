@@ -405,3 +405,11 @@ def test_a_providers_variant_suffix_names_the_provider_not_the_hub(kb):
     # without the suffix the same string is a Hub id, and says nothing about who serves it
     r = one(kb, "app.py", 'client.chat.completions.create(model="mistralai/mistral-7b-instruct")\n')
     assert (r.form, r.provider) == ("hf", "")
+
+
+def test_a_hub_repository_the_rules_list_is_not_read_as_a_litellm_route(kb):
+    # basetenlabs/truss-examples and dstack serve openai/gpt-oss-120b from the Hub
+    r = one(kb, "config.yaml", "model_cache:\n  - repo_id: openai/gpt-oss-120b\n")
+    assert (r.id, r.form) == ("openai/gpt-oss-120b", "hf")
+    r = one(kb, "config.yaml", "model: openai/gpt-4o\n")  # not a Hub repository: OpenAI's API
+    assert (r.id, r.form, r.provider) == ("gpt-4o", "litellm", "openai")

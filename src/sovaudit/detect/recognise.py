@@ -64,6 +64,10 @@ class Recogniser:
         self.rules = rules or for_kb(kb)
         self._memo: dict[tuple[str, str], ModelString | None] = {}
         self._litellm = frozenset(p.lower() for e in kb.section("providers") for p in e.get("litellm_prefixes", ()) or ())
+        #: Hub repositories the knowledge base lists (models, API families' open weights): written
+        #: whole they name the repository even where a LiteLLM prefix has the same word (openai/gpt-oss-20b)
+        self._hub_repos = frozenset([e.id.lower() for e in kb.section("models")]
+                                    + [w.lower() for e in kb.section("api_models") for w in e.get("open_weights", ()) or ()])
         #: a provider's model variant suffix -> the provider (a suffix two providers use says neither)
         variants: dict[str, str] = {}
         for e in kb.section("providers"):
@@ -186,7 +190,7 @@ class Recogniser:
         if "/" in s and hint in ("litellm", "model", "", "kb"):
             prefix, rest = s.split("/", 1)
             prov = self.kb.provider_for_litellm_prefix(prefix)
-            if prov is not None and rest:
+            if prov is not None and rest and (hint == "litellm" or low not in self._hub_repos):
                 is_ns = self.kb.lab_for_namespace(prefix) is not None
                 if hint == "litellm" or not is_ns or "/" in rest or self.kb.api_model(rest) is not None:
                     inner = self.model(rest, "ollama" if prefix.lower().startswith("ollama") else "model")
