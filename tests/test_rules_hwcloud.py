@@ -294,7 +294,7 @@ def test_the_shipped_rules_carry_the_vocabulary(kb):
 SHAPES = {
     "env_vars": r"[A-Za-z_][A-Za-z0-9_]*[A-Za-z0-9](_\*)?",
     "tools": r"[A-Za-z0-9][A-Za-z0-9._+-]{2,}",
-    "code_tokens": r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
+    "code_tokens": r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*|\.[A-Za-z_][A-Za-z0-9_]*\(",  # or a method call: .cuda(
     "sdk_imports": r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*",
     "device_strings": r"[a-z][a-z0-9_]+",
     "terms": r"(?=.*[A-Z0-9])[A-Za-z0-9][A-Za-z0-9 .+-]*[A-Za-z0-9+]",

@@ -224,6 +224,16 @@ HARDWARE_CASES = [
     ("gallery.yaml", "cuda: true\n", [("nvidia", 1)]),
     ("isvc.yaml", '    "serving.kserve.io/gke-accelerator": "nvidia-tesla-t4"\n', [("nvidia", 1)]),
     (".env", "LLM_PROVIDER='nvidia-nim'\n", []),
+    # an accelerator that is also an ordinary token, in a hardware context (truss-examples, dstack)
+    ("README.md", "This seven billion parameter model requires an A10 GPU.\n", [("nvidia", 1)]),
+    ("offers.md", "  3  gcp      us-west4  4xCPU, 16GB, L4:24GB     yes   $0.21\n", [("nvidia", 1)]),
+    ("bench.md", "Runs on an RTX 4090 or an RTX A6000.\n", [("nvidia", 1)]),
+    ("model.py", "data[key] = item.cuda()\nmodel = model.cuda().eval()\n", [("nvidia", 1), ("nvidia", 2)]),
+    # GPU keys whose value is a program's name, type or expression (dstack, lemonade sources)
+    ("offers.py", "def gpu_matches_gpu_spec(gpu: Gpu, gpu_spec: GPUSpec) -> bool:\n    gpu = resources.gpus[0]\n", []),
+    ("fleet.ts", "const formatGpu = (gpu: any): string | null => {\nexport const f = (gpus: IGpu[]) => 1;\n", []),
+    ("filters.ts", "    GPU_COUNT: 'gpu_count',\n", []),
+    ("task.dstack.yml", "resources:\n  gpu: 24GB..\n  gpu: nvidia:1..\n", [("unknown", 2), ("unknown", 3)]),
 ]
 
 

@@ -63,6 +63,12 @@ _WORD_FWD = re.compile(rb"[^\s\"'`|;&<>()]{1,300}")
 _MODULE = re.compile(rb"[A-Za-z_][A-Za-z0-9_.]{0,200}")
 _NPM_NAME = re.compile(rb"(?:@[a-z0-9][a-z0-9._\-]*/)?[a-z0-9][a-z0-9._\-]*")
 _SPACES = re.compile(rb"[ \t]*")
+_GPU_SIZE_AFTER = re.compile(rb"(?::[0-9]|[ \-_]?[0-9]{1,3}\s?(?:GB|G\b|GiB))", re.IGNORECASE)
+_GPU_COUNT_BEFORE = re.compile(rb"\b[0-9]{1,3}\s?(?:x|\xc3\x97)\s?$", re.IGNORECASE)  # 8x, 8 x, 8\u00d7
+_LOWER_WORD = re.compile(rb"[a-z]+")
+_NOT_A_REQUEST = re.compile(r"[\[\](){}=<>|&+*\\;,!?]")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]")
 _WS = re.compile(rb"[ \t\r\n]*")
 _STR_LIT = re.compile(rb"\\?([\"'`])")
 _NON_MODEL_REPO = re.compile(rb"repo_type[\"']?\s*[=:]\s*[\"'](?:dataset|datasets|space|spaces)[\"']")
@@ -243,6 +249,11 @@ class Lexer:
         for hw in kb.section("hardware"):
             for d in hw.get("device_strings", ()) or ():
                 self._device_vendor.setdefault(d.lower(), hw.id)
+        #: words a GPU key's value may be without a digit (gpu: nvidia, accelerator: tpu, gpu: MI300X)
+        self._hardware_words = frozenset(
+            [hw.id.lower() for hw in kb.section("hardware")]
+            + [w.lower() for hw in kb.section("hardware") for key in ("accelerators", "node_values", "device_strings", "terms")
+               for w in hw.get(key, ()) or () if "*" not in w])
         self._storage_clouds: dict[str, str] = {}
         for cl in kb.section("clouds"):
             for sch in cl.get("storage_schemes", ()) or ():
@@ -1510,7 +1521,15 @@ class Lexer:
         vendor, key, value = a.payload
         start = end - a.literal_len
         data = f.data
-        if key in ("accelerators", "terms", "code_tokens"):
+        if key == "context_accelerators":
+            if not self._bounded(f, start, end) or (start > 0 and data[start - 1] in b"-./") \
+                    or not self._gpu_context(f, start, end):
+                return
+            key = "accelerators"
+        if key == "code_tokens" and value.startswith("."):  # a method call: x.cuda(
+            if start == 0 or data[start - 1] not in _ID_CHARS | {0x29, 0x5D}:
+                return
+        elif key in ("accelerators", "terms", "code_tokens"):
             if not self._bounded(f, start, end) or (start > 0 and data[start - 1] in b"-./") and key != "code_tokens":
                 return
             if key == "code_tokens" and start > 0 and data[start - 1] in b".":
@@ -1535,6 +1554,19 @@ class Lexer:
         if key == "accelerators":
             attrs = {"accelerator": value}
         self._add(f, Kind.HARDWARE, vendor, self._text(data[start:end]), start, key.rstrip("s").replace("_", "-"), 0.85, "hardware", vendor, attrs)
+
+    def _gpu_context(self, f: _File, start: int, end: int) -> bool:
+        """A token that is an accelerator only in a hardware context (L4, A10): a GPU word on its
+        line within 200 bytes (``an A10 GPU``, ``NVIDIA L4``), a memory size or count after it
+        (``A10:24GB``, ``L4-24GB``) or a count before it (``8x A10``)."""
+        data = f.data
+        if _GPU_SIZE_AFTER.match(data, end):
+            return True
+        ls, le = f.line_span(start)
+        if _GPU_COUNT_BEFORE.search(data[max(ls, start - 8):start]):
+            return True
+        near = data[max(ls, start - 200):min(le, end + 200)].lower()
+        return any(w.decode() in self.rules.gpu_words for w in _LOWER_WORD.findall(near))
 
     def _env_name(self, f: _File, end: int, a, pattern: str) -> tuple[str, int] | None:
         """The whole environment variable name an env anchor matched, and its start."""
@@ -1617,7 +1649,26 @@ class Lexer:
         if not val or val.lower() in ("0", "false", "none", "null", "no", "off", "cpu", "auto", "0.0", "[]", "{}") or val.startswith(("$", "{", "<")):
             if val.lower() not in ("auto",):
                 return
+        if not self._gpu_request(f, v, val):
+            return
         self._add(f, Kind.HARDWARE, UNKNOWN, f"{key}: {val}", kstart, "count", 0.75, "hardware", "", {"key": key})
+
+    def _gpu_request(self, f: _File, v: tuple[int, int], val: str) -> bool:
+        """The value of a GPU key is a request: a count or range (``2``, ``1..``, ``24GB..``), a spec
+        (``A100:40GB:2``, ``nvidia:1..``), a vendor or accelerator name, ``all``/``auto`` or a switch;
+        not a program's identifier, type or expression (``gpu: Gpu``, ``gpus: IGpu[]``,
+        ``gpu = resources.gpus[0]``, ``GPU_COUNT: 'gpu_count'``: dstack's and lemonade's sources)."""
+        vl = val.lower()
+        if vl in ("all", "auto", "true", "yes", "on"):
+            return True
+        if _NOT_A_REQUEST.search(val):
+            return False
+        quoted = v[0] > 0 and f.data[v[0] - 1] in b"\"'`"
+        if f.fk.kind == "code" and not f.fk.notebook and not quoted:
+            return _NUMBER.fullmatch(val) is not None  # code: a literal, not a name
+        if any(c.isdigit() for c in val):
+            return not _DOTTED_NAME.match(val)
+        return vl in self._hardware_words
 
     def _gpu_flag(self, f: _File, end: int, a) -> None:
         vendor, flag = a.payload

@@ -195,7 +195,9 @@ class Vocabulary:
             for key in ("accelerators", "tools", "code_tokens", "terms"):
                 for v in hw.get(key, ()) or ():
                     if key == "accelerators" and v in context_only:
-                        continue  # L4, A10, M1: ordinary tokens outside a hardware position
+                        # L4, A10, Arc: ordinary tokens, hardware only beside a GPU word (the recogniser decides)
+                        lit(v, A.HW_TOKEN, (hw.id, "context_accelerators", v), caseless=False)
+                        continue
                     lit(v, A.HW_TOKEN, (hw.id, key, v), caseless=False)
             for v in hw.get("env_vars", ()) or ():
                 if v.endswith("*"):
