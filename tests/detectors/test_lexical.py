@@ -91,6 +91,13 @@ MODEL_CASES = [
     ("server_models.json", '{"m": {"checkpoint": "unsloth/Qwen3-0.6B-GGUF:Q4_0"}}\n', [("unsloth/Qwen3-0.6B-GGUF", 1)]),
     ("run.sh", "ollama run hf.co/unsloth/Qwen3-8B-GGUF:Q4_K_M\nllama-server -hf ggml-org/gemma-3-4b-it-GGUF:UD-Q4_K_XL\n",
      [("ggml-org/gemma-3-4b-it-GGUF", 2), ("unsloth/Qwen3-8B-GGUF", 1)]),
+    # a quoted org/name with a lab's family word and a digit in the name, whatever the org (trl's and
+    # peft's tests, truss-examples' templates, LocalAI's importers)
+    ("test_grpo.py", 'trainer = GRPOTrainer(reward_funcs="trl-internal-testing/tiny-Qwen2ForSequenceClassification-2.5")\n',
+     [("trl-internal-testing/tiny-Qwen2ForSequenceClassification-2.5", 1)]),
+    ("load.py", 'def repo():\n    return "benjamin-paine/stable-diffusion-v1-5-inpainting"\n',
+     [("benjamin-paine/stable-diffusion-v1-5-inpainting", 2)]),
+    ("test_models.py", 'model = Model("ollama/llama3")\n', [("llama3", 1)]),
     # a provider's variant suffix and a LiteLLM prefix for Bedrock's Converse API (aider's settings)
     ("settings.yml", "- name: openrouter/google/gemini-2.0-flash-exp:free\n"
                      "- name: bedrock_converse/anthropic.claude-3-7-sonnet-20250219-v1:0\n",
@@ -154,6 +161,11 @@ NOT_MODELS = [
     # a package named after a model family (LocalAI's gallery, Qwen-Agent)
     ("index.yaml", "description: |\n  - Requires `transformers`, `qwen-vl-utils`, and `torch`.\n"),
     ("zoom.py", "# Image resizing functions (copied from qwen-vl-utils)\n"),
+    # the same shape that is not a model: an experiment, a dataset option's default, a file, prose, no digit
+    ("results.json", '{"experiment_name": "lora/llama-3.2-3B-rank32-mica"}\n'),
+    ("train.py", 'class A:\n    dataset_name: Optional[str] = field(\n        default="mlabonne/guanaco-llama2-1k",\n    )\n'),
+    ("README.md", 'The "someone/llama-3-8b" checkpoint is good.\n'),
+    ("app.py", 's = "vendor/llama"\n'),
     # placeholders of a Hub id's shape (lemonade's docs, dstack's tests)
     ("custom.md", '```json\n{"checkpoint": "org/repo:Q4_0", "model": "user/model"}\n```\n'),
     ("test_client.py", 'client.submit(repo_id="repo", model="owner/repo")\n'),
@@ -423,3 +435,8 @@ def test_a_hub_repository_the_rules_list_is_not_read_as_a_litellm_route(kb):
     assert (r.id, r.form) == ("openai/gpt-oss-120b", "hf")
     r = one(kb, "config.yaml", "model: openai/gpt-4o\n")  # not a Hub repository: OpenAI's API
     assert (r.id, r.form, r.provider) == ("gpt-4o", "litellm", "openai")
+
+
+def test_a_quoted_weight_file_stays_a_weight_file(kb):
+    r = one(kb, "registry.json", '{"files": ["Q8_0/Qwen3-8B-Q8_0-00001-of-00002.gguf"]}\n')
+    assert (r.id, r.form) == ("Q8_0/Qwen3-8B-Q8_0-00001-of-00002.gguf", "gguf")

@@ -66,6 +66,9 @@ _SPACES = re.compile(rb"[ \t]*")
 _GPU_SIZE_AFTER = re.compile(rb"(?::[0-9]|[ \-_]?[0-9]{1,3}\s?(?:GB|G\b|GiB))", re.IGNORECASE)
 _GPU_COUNT_BEFORE = re.compile(rb"\b[0-9]{1,3}\s?(?:x|\xc3\x97)\s?$", re.IGNORECASE)  # 8x, 8 x, 8\u00d7
 _LOWER_WORD = re.compile(rb"[a-z]+")
+_IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_\-]{2,60}")
+_FILE_SUFFIX = re.compile(r"\.(?:gguf|ggml|safetensors|bin|onnx|pt|pth|ckpt|json|ya?ml|py|md|txt|csv|tsv|png|jpe?g|html?|sh|zip|tar|gz)$",
+                          re.IGNORECASE)
 _NOT_A_REQUEST = re.compile(r"[\[\](){}=<>|&+*\\;,!?]")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]")
@@ -269,7 +272,7 @@ class Lexer:
             A.GPU_FLAG: self._gpu_flag, A.CLOUD_TOKEN: self._cloud_token, A.CLOUD_ENV: self._cloud_env,
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
             A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
-            A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance,
+            A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id,
         }
 
     # ------------------------------------------------------------------------------------------
@@ -512,6 +515,42 @@ class Lexer:
         ms = self.rec.model(text, "")
         if ms is not None:
             self._model(f, ms, text, start, _CONF_VOCAB, "vocabulary")
+
+    def _quoted_id(self, f: _File, end: int, a) -> None:
+        """A string that is a whole ``org/name`` with a lab's family word in the name, whatever the
+        org (the namespace anchor reads known orgs): a test's or a table's model id outside a model
+        position. Not in running prose, not a dataset, not the value of an output or run key."""
+        data = f.data
+        ls, le = f.line_span(end - 1)
+        lo = max(ls, end - 110)
+        q = max(data.rfind(b'"', lo, end), data.rfind(b"'", lo, end))
+        if q < 0:
+            return
+        close = data.find(data[q:q + 1], end, min(le, end + 100))
+        if close < 0:
+            return
+        text = self._text(data[q + 1:close])
+        org = text.split("/", 1)[0]
+        if text.count("/") != 1 or self.kb.lab_for_namespace(org) is not None or _FILE_SUFFIX.search(text):
+            return
+        if q + 1 in f.veto or (Kind.MODEL, q + 1, "") in f.found or f.in_prose(q) \
+                or self._dataset_near(f, q):
+            return
+        pre = data[max(ls, q - 80):q].rstrip(b" \t")
+        if pre.endswith((b":", b"=")):
+            key, _ = self._key_before(f, q - (len(data[max(ls, q - 80):q]) - len(pre)) - 1)
+            kw = set(words(key))
+            if kw & self.rules.not_model_key_words:
+                return
+            if key.lower() == "default" and any(set(words(self._text(t))) & self.rules.dataset_words
+                                                for t in _IDENT.findall(data[max(0, q - 240):q])):
+                return  # the default of a dataset option: dataset_name = field(default="org/name")
+        if self.kb.provider_for_litellm_prefix(org) is not None:
+            ms = self.rec.model(text, "litellm")  # Model("ollama/llama3"): a LiteLLM route
+        else:
+            ms = self.rec.hub_id_by_family(text)
+        if ms is not None:
+            self._model(f, ms, text, q + 1, _CONF_VOCAB, "vocabulary")
 
     def _hub_host(self, f: _File, end: int, a) -> None:
         host = a.payload

@@ -118,6 +118,7 @@ class DetectionRules:
         self.default_calls = low("default_calls")
         self.dataset_calls = frozenset(_strings(ds, "dataset_calls"))
         self.dataset_words = low("dataset_words")
+        self.not_model_key_words = low("not_model_key_words")
         self.commands: tuple[Command, ...] = tuple(
             Command(tuple(c["prefix"].split()), c["hint"], tuple(c.get("flags", ())), bool(c.get("skip_first")))
             for e in ds for c in e.get("commands", ()) or ())

@@ -52,6 +52,8 @@ _OLLAMA_SIZE = re.compile(r"^(?:\d+x)?e?\d+(?:\.\d+)?[bmkt]$")
 #: A quantisation selector after a Hub repository id (``org/NAME-GGUF:Q4_K_M``, ``:UD-Q4_K_XL``,
 #: ``:*`` for every file), as llama.cpp's ``-hf`` and Ollama's ``hf.co/ORG/NAME:TAG`` take it: the
 #: repository is the model, the selector picks its file.
+#: the tokens of a model name: split at - _ . and where a lower-case letter meets an upper-case one
+_NAME_TOKENS = re.compile(r"[-_.]|(?<=[a-z])(?=[A-Z])")
 _QUANT_TAG = re.compile(r"^(?:(?:ud-)?i?q\d(?:_[a-z0-9]{1,4}){0,3}|b?f16|f32|fp16|fp8|\*)$", re.IGNORECASE)
 
 
@@ -285,6 +287,22 @@ class Recogniser:
         if not self.ollama_tag(tag):
             return None
         return ModelString(s, "ollama", "", 0.8)
+
+    def hub_id_by_family(self, s: str) -> ModelString | None:
+        """``org/name`` written whole as a string, whatever the org, when the name holds a token that
+        starts with a lab's model family word (not inside a word) and a digit (a size or a
+        version): ``trl-internal-testing/tiny-Qwen2ForCausalLM-2.5``, ``TinyLlama/TinyLlama-1.1B``."""
+        if not self.looks_like_hf_id(s):
+            return None
+        name = s.split("/", 1)[1]
+        if not any(c.isdigit() for c in name):
+            return None
+        for tok in _NAME_TOKENS.split(name):
+            low = tok.lower()
+            m = self._lab_family_head.match(low)
+            if m and (m.end() == len(low) or not low[m.end()].isalpha()):
+                return ModelString(s, "hf", "", 0.7)
+        return None
 
     def family_head(self, name: str) -> bool:
         """``name`` starts with the word of a model family (llama3.2, qwen2.5-coder, gemma4)."""

@@ -66,6 +66,7 @@ class A(enum.IntEnum):
     PROVIDER_VALUE = 36  # llm_provider: 'bedrock'  (a provider key; payload: nothing)
     ENV_ENTRY = 37  # "- name: X_MODEL" whose value is on the next line (Kubernetes env)
     INSTANCE = 38  # the fixed start of a machine type unambiguous on its own (ml., Standard_, n1-standard-)
+    QUOTED_ID = 39  # "org/...qwen": a quoted Hub-id-shaped string whose name holds a lab's family word
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,10 @@ class Vocabulary:
             if len(p) >= 4 and (re.search(r"[0-9\-.]", p) or len(p) >= 6):
                 lit(p, A.FAMILY, p.lower())
         add(rb"[A-Za-z0-9]:(?:[0-9]|latest|cloud|e[0-9])", A.OLLAMA_TAG)
+        # a quoted org/name whose name holds a lab's family word, whatever the org ("trl-internal-testing/tiny-Qwen2...")
+        fam = sorted(w for w in rules.lab_family_words if len(w) >= 3)
+        if fam:
+            add((r"[\"'][A-Za-z0-9][A-Za-z0-9._\-]{0,40}/[A-Za-z0-9._\-]{0,60}" + _words_regex(fam)).encode(), A.QUOTED_ID, flag=C)
         lit("://", A.URL)
         for host in sorted(rules.local_hosts):
             if not host.startswith(("[", ":")):
