@@ -387,8 +387,8 @@ def test_the_seeds_case_against_home_eu(kb):
     a = r.assessment
     assert (a.home, a.home_source) == ("EU", "--home")
     assert home_lines(a) == [
-        "hardware: foreign=US[hardware:nvidia]7; supply_abroad=US[hardware:nvidia]7",
-        "cloud: domestic=DE[region:aws/eu-central-1]6; foreign=US[cloud:aws]31; foreign_control=US[cloud:aws]31",
+        "hardware: foreign=US[hardware:nvidia]8; supply_abroad=US[hardware:nvidia]8",
+        "cloud: domestic=DE[region:aws/eu-central-1]6; foreign=US[cloud:aws]32; foreign_control=US[cloud:aws]32",
         "inference-provider: foreign=CN[provider:deepseek]7; data_leaves=CN[provider:deepseek]7",
         "model: foreign=CN[lab:alibaba-qwen lab:baai lab:deepseek]11; supply_abroad=CN[lab:alibaba-qwen lab:baai lab:deepseek]11; "
         "self_hosted=BAAI/bge-m3,Qwen/Qwen2.5-7B-Instruct,qwen2.5-7b",

@@ -440,3 +440,18 @@ def test_a_hub_repository_the_rules_list_is_not_read_as_a_litellm_route(kb):
 def test_a_quoted_weight_file_stays_a_weight_file(kb):
     r = one(kb, "registry.json", '{"files": ["Q8_0/Qwen3-8B-Q8_0-00001-of-00002.gguf"]}\n')
     assert (r.id, r.form) == ("Q8_0/Qwen3-8B-Q8_0-00001-of-00002.gguf", "gguf")
+
+
+def test_a_region_or_gpu_machine_type_that_is_a_whole_string_is_read_anywhere(kb):
+    # Foundry-Local's region fallbacks, dstack's GCP compute backend, ai-app-lab's defaults
+    text = ('fallbacks = {"northeurope", {"westeurope", "eastus2"}}\n'
+            'if name in ["a3-edgegpu-8g", "p4de.24xlarge"]:\n'
+            'region = os.getenv("REGION", "cn-beijing")\n')
+    got = sorted((r.kind.value, r.id, r.line) for r in lexer_for(kb).analyse("backend.py", text.encode())[0]
+                 if r.kind in (Kind.CLOUD, Kind.HARDWARE))
+    assert ("cloud", "westeurope", 1) in got and ("cloud", "eastus2", 1) in got and ("cloud", "northeurope", 1) in got
+    assert ("cloud", "gcp", 2) in got and ("cloud", "aws", 2) in got and ("hardware", "nvidia", 2) in got
+    assert ("cloud", "cn-beijing", 3) in got
+    # the same names as words or inside other strings are not regions
+    prose = 'The westeurope team said "see westeurope docs"; x = "g5.foo"\n'
+    assert [r for r in lexer_for(kb).analyse("notes.py", prose.encode())[0] if r.kind in (Kind.CLOUD, Kind.HARDWARE)] == []

@@ -1837,6 +1837,13 @@ class Lexer:
             return
         m = re.match(rb"[A-Za-z0-9_.\-]{1,60}", data[end:end + 60])
         tok = self._text(data[start:end + (m.end() if m else 0)]).rstrip(".-")
+        if len(a.payload) > 2:  # a GPU machine type's family: only as a whole quoted string ("g5.xlarge")
+            q = data[start - 1:start] if start > 0 else b""
+            if q not in (b'"', b"'") or data[start + len(tok):start + len(tok) + 1] != q or len(tok) < 5 or f.in_prose(start):
+                return
+            size = tok[a.literal_len:]
+            if not any(c.isdigit() for c in size) and self.kb.cloud_instance_type(tok, keyed=True) is None:
+                return  # "g5.foo": the family, but no size
         self._region_value(f, start, tok, "instance", "")
 
     def _cloud_key(self, f: _File, end: int, a) -> None:
@@ -1880,13 +1887,15 @@ class Lexer:
         return out
 
     def _region(self, f: _File, end: int, a) -> None:
-        cid, name = a.payload
+        cid, name = a.payload[:2]
         start = end - a.literal_len
         data = f.data
         if f.in_prose(start):
             return  # a region named in prose; in a setting (region: eu-central-1) it is read through its key
         if start > 0 and data[start - 1] in _ID_CHARS or end < f.n and data[end] in _ID_CHARS:
             return
+        if len(a.payload) > 2 and not (start > 0 and data[start - 1] in b"\"'" and data[end:end + 1] == data[start - 1:start]):
+            return  # a region name that is also a word or a code ("westeurope", 'cn-beijing'): only a whole string
         if end < f.n and data[end:end + 1] == b"-" and data[end + 1:end + 2].isalpha() and data[end + 2:end + 3] not in _ID_CHARS:
             end += 2  # a zone
         clouds = self.kb.clouds_with_region(name)

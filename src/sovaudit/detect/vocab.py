@@ -229,6 +229,14 @@ class Vocabulary:
         gk = _words_regex(sorted(rules.gpu_count_keys | rules.compose_keys | rules.version_keys | dev_keys))
         add((r"\b" + gk + r"[\"'`]?[ \t]{0,8}(?:=|:)").encode(), A.GPU_KEY, flag=C)
         # -- cloud -------------------------------------------------------------------------------
+        # a GPU machine type (p4de.24xlarge, a3-highgpu-8g) as a whole quoted string, outside an instance key
+        quoted_types: set[str] = set()
+        for hw in kb.section("hardware"):
+            for it in hw.get("instance_types", ()) or ():
+                p = _fnmatch_prefix(it.get("pattern", ""))
+                if len(p) >= 3 and p not in quoted_types:
+                    quoted_types.add(p)
+                    lit(p, A.INSTANCE, (hw.id, it["pattern"], "quoted"), caseless=False)
         for cl in kb.section("clouds"):
             for v in cl.get("env_vars", ()) or ():
                 lit(v[:-1] if v.endswith("*") else v, A.CLOUD_ENV, (cl.id, v), caseless=False)
@@ -257,6 +265,9 @@ class Vocabulary:
                 name = r.get("name", "") if isinstance(r, dict) else str(r)
                 if name and re.search(r"[0-9]", name) and "-" in name and len(name) >= 8:
                     lit(name, A.REGION, (cl.id, name), caseless=False)
+                elif len(name) >= 6 and re.fullmatch(r"[a-z][a-z0-9-]+", name):
+                    # westeurope, cn-beijing: a region only as a whole quoted string (the handler checks)
+                    lit(name, A.REGION, (cl.id, name, "quoted"), caseless=False)
             for src in cl.get("terraform_providers", ()) or ():
                 local = src.rsplit("/", 1)[-1]
                 if _ID.match(local):
