@@ -446,7 +446,7 @@ def test_a_region_or_gpu_machine_type_that_is_a_whole_string_is_read_anywhere(kb
     # Foundry-Local's region fallbacks, dstack's GCP compute backend, ai-app-lab's defaults
     text = ('fallbacks = {"northeurope", {"westeurope", "eastus2"}}\n'
             'if name in ["a3-edgegpu-8g", "p4de.24xlarge"]:\n'
-            'region = os.getenv("REGION", "cn-beijing")\n')
+            'VOLCENGINE_REGION = os.getenv("REGION", "cn-beijing")\n')
     got = sorted((r.kind.value, r.id, r.line) for r in lexer_for(kb).analyse("backend.py", text.encode())[0]
                  if r.kind in (Kind.CLOUD, Kind.HARDWARE))
     assert ("cloud", "westeurope", 1) in got and ("cloud", "eastus2", 1) in got and ("cloud", "northeurope", 1) in got
@@ -455,3 +455,21 @@ def test_a_region_or_gpu_machine_type_that_is_a_whole_string_is_read_anywhere(kb
     # the same names as words or inside other strings are not regions
     prose = 'The westeurope team said "see westeurope docs"; x = "g5.foo"\n'
     assert [r for r in lexer_for(kb).analyse("notes.py", prose.encode())[0] if r.kind in (Kind.CLOUD, Kind.HARDWARE)] == []
+
+
+def test_a_cloud_web_page_is_not_a_use_of_the_cloud(kb):
+    text = ('# See: https://cloud.google.com/logging/quotas\n'
+            'url = f"https://console.cloud.google.com/logs/query?project={p}"\n'
+            'help = "https://www.volcengine.com/docs/82379/1541594"\n'
+            'scopes = ["https://www.googleapis.com/auth/cloud-platform"]\n')
+    got = sorted((r.line, r.text) for r in lexer_for(kb).analyse("logs.py", text.encode())[0] if r.kind == Kind.CLOUD)
+    assert got == [(4, "www.googleapis.com")]  # a service: Google's OAuth scope
+
+
+def test_a_dashed_region_string_needs_its_cloud_named_in_the_file(kb):
+    test = 'registry.SetNodeLabel(ctx, id, "region", "us-east")\n'  # LocalAI: a node label in a test
+    assert [r for r in lexer_for(kb).analyse("registry_test.go", test.encode())[0] if r.kind == Kind.CLOUD] == []
+    named = 'client = volcengine_client()\nVOLCENGINE_REGION = "cn-beijing"\nREGIONS = ["cn-shanghai"]\n'
+    got = {(r.id, r.provider) for r in lexer_for(kb).analyse("deploy.py", named.encode())[0] if r.kind == Kind.CLOUD and r.form == "region"}
+    # cn-beijing is a region of Volcengine (named here) and of Alibaba Cloud; cn-shanghai only of Alibaba Cloud
+    assert got == {("cn-beijing", "volcengine")}

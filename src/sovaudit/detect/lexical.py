@@ -107,7 +107,7 @@ class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
     __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
-                 "assignments", "served", "_brackets")
+                 "assignments", "served", "_brackets", "quoted_regions")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -122,6 +122,7 @@ class _File:
         self.veto: set[int] = set()  # offsets of strings a position says are not models (aliases, datasets)
         self._fences: list[int] | None = None
         self.pending_docs_regions: list[int] = []
+        self.quoted_regions: list[tuple[int, str]] = []  # (offset, name) of dashed region names read as whole strings
         self.assignments: dict[str, list[int]] | None = None
         self._brackets: tuple[list[int], bytes] | None = None
 
@@ -1734,6 +1735,8 @@ class Lexer:
             if hs == start or (end < f.n and data[end] in _ID_CHARS):
                 return
             host = self._text(data[hs:end])
+            if host.split(".", 1)[0].lower() in self.rules.web_host_labels and host.lower() not in self.rules.web_host_services:
+                return  # www.volcengine.com, console.volcengine.com: a web page, not a service
             if data[max(0, hs - 3):hs] == b"://" and f.context(hs) in (Context.DOCS, Context.COMMENT):
                 us = self._left(f, hs - 3, _SCHEME_CHARS, 16)
                 if not self._url_key(f, us):
@@ -1760,6 +1763,8 @@ class Lexer:
             if "//" in token or not fnmatch.fnmatchcase(token, value):
                 return
         elif what == "label":
+            if data[max(0, start - 3):start] == b"://" or start > 0 and data[start - 1] == 0x2E:
+                return  # a web page under the cloud's domain (https://cloud.google.com/..., console.cloud.google.com): a link
             m = re.match(rb"[A-Za-z0-9:.\-/_]*", data[end:end + 120])
             end += m.end() if m else 0
             if value.endswith("/"):
@@ -1896,6 +1901,8 @@ class Lexer:
             return
         if len(a.payload) > 2 and not (start > 0 and data[start - 1] in b"\"'" and data[end:end + 1] == data[start - 1:start]):
             return  # a region name that is also a word or a code ("westeurope", 'cn-beijing'): only a whole string
+        if len(a.payload) > 2 and "-" in name and (Kind.CLOUD, start, name) not in f.found:
+            f.quoted_regions.append((start, name))  # "us-east", "cn-beijing": kept only where the file names the cloud
         if end < f.n and data[end:end + 1] == b"-" and data[end + 1:end + 2].isalpha() and data[end + 2:end + 3] not in _ID_CHARS:
             end += 2  # a zone
         clouds = self.kb.clouds_with_region(name)
@@ -2111,7 +2118,7 @@ class Lexer:
         """A region name several clouds use (eu-central-1: AWS, and others) belongs to the one
         cloud this file otherwise names, if exactly one of its candidates is named here."""
         ambiguous = [fd for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.form == "region" and not fd.provider]
-        if not ambiguous and not f.pending_docs_regions:
+        if not ambiguous and not f.pending_docs_regions and not f.quoted_regions:
             return
         named = {fd.provider for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.form != "region" and fd.provider}
         named |= {fd.attrs.get("cloud", "") for fd in f.found.values() if fd.kind == Kind.HARDWARE} - {""}
@@ -2126,6 +2133,12 @@ class Lexer:
                 reg = self.kb.region(fd.provider, fd.id)
                 if reg is not None and reg.get("country"):
                     fd.attrs["country"] = reg["country"]
+        for start, name in f.quoted_regions:
+            # a dashed region name as a bare string ("us-east" a node label in a test, "cn-beijing" a
+            # default): a region of the cloud this file otherwise names, else not established as one
+            fd = f.found.get((Kind.CLOUD, start, name))
+            if fd is not None and fd.form == "region" and fd.provider not in named:
+                del f.found[(Kind.CLOUD, start, name)]
         for start in f.pending_docs_regions:
             # in documentation a region name several clouds share, with no cloud named in the file,
             # places nothing: it is dropped rather than reported as a region of an unknown cloud

@@ -163,6 +163,8 @@ class DetectionRules:
         self.gpu_env_vars = frozenset(_strings(ds, "env_vars"))
         self.image_tag_words = low("image_tag_words")
         self.region_keys = low("region_keys")
+        self.web_host_labels = low("web_host_labels")
+        self.web_host_services = low("web_host_services")
         self.region_key_tails = low("region_key_tails")
         self.version_keys = low("version_keys")
         self.instance_keys = low("instance_keys")
