@@ -166,6 +166,9 @@ NOT_MODELS = [
     ("train.py", 'class A:\n    dataset_name: Optional[str] = field(\n        default="mlabonne/guanaco-llama2-1k",\n    )\n'),
     ("README.md", 'The "someone/llama-3-8b" checkpoint is good.\n'),
     ("app.py", 's = "vendor/llama"\n'),
+    # Vue's v-model directive binds a form field; a record's id is not an Ollama tag (ai-app-lab)
+    ("Settings.vue", '<el-input v-model="currentPrompt" type="textarea" />\n'),
+    ("project.test.ts", '    { selectedExactModelId: "datapro:71421" },\n'),
     # placeholders of a Hub id's shape (lemonade's docs, dstack's tests)
     ("custom.md", '```json\n{"checkpoint": "org/repo:Q4_0", "model": "user/model"}\n```\n'),
     ("test_client.py", 'client.submit(repo_id="repo", model="owner/repo")\n'),

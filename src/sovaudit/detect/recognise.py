@@ -246,6 +246,9 @@ class Recogniser:
             if re.fullmatch(r"[A-Z][a-z]+", s) or "+" in s:
                 return None  # a display word (Hyperbolic, DeepSeek) or a combination (R1+Sonnet), not an id
             if ":" in s and _OLLAMA_RE.match(s) and hint != "api":
+                tag = s.rpartition(":")[2]
+                if tag.isdigit() and len(tag) > 3:
+                    return None  # "datapro:71421": a record's id, not a model's tag
                 return ModelString(s, "ollama", "", 0.75)
             return ModelString(s, "api" if hint == "api" else "name", "", 0.7)
         if ":" in s:
