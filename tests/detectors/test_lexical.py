@@ -98,6 +98,11 @@ MODEL_CASES = [
     ("load.py", 'def repo():\n    return "benjamin-paine/stable-diffusion-v1-5-inpainting"\n',
      [("benjamin-paine/stable-diffusion-v1-5-inpainting", 2)]),
     ("test_models.py", 'model = Model("ollama/llama3")\n', [("llama3", 1)]),
+    # local runtimes' own catalogue names: Foundry Local's SDK and CLI, Lemonade's CLI
+    ("app.cs", 'var model = await catalog.GetModelAsync("qwen2.5-0.5b");\n', [("qwen2.5-0.5b", 1)]),
+    ("app.ts", "const modelAlias = 'whisper-tiny';\nconst m = await manager.catalog.getModel(modelAlias);\n", [("whisper-tiny", 1)]),
+    ("cli.md", "```bash\nlemonade run Qwen3-1.7B-Hybrid --chat-cli\nfoundry model run phi-3.5-mini\n```\n",
+     [("Qwen3-1.7B-Hybrid", 2), ("phi-3.5-mini", 3)]),
     # a provider's variant suffix and a LiteLLM prefix for Bedrock's Converse API (aider's settings)
     ("settings.yml", "- name: openrouter/google/gemini-2.0-flash-exp:free\n"
                      "- name: bedrock_converse/anthropic.claude-3-7-sonnet-20250219-v1:0\n",

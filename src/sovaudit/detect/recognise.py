@@ -52,6 +52,10 @@ _OLLAMA_SIZE = re.compile(r"^(?:\d+x)?e?\d+(?:\.\d+)?[bmkt]$")
 #: A quantisation selector after a Hub repository id (``org/NAME-GGUF:Q4_K_M``, ``:UD-Q4_K_XL``,
 #: ``:*`` for every file), as llama.cpp's ``-hf`` and Ollama's ``hf.co/ORG/NAME:TAG`` take it: the
 #: repository is the model, the selector picks its file.
+#: Position hints that name a local runtime, whose own model names (a gallery or catalogue name such as
+#: LocalAI's ``phi-2``, Lemonade's ``Qwen3-8B-GGUF``, Foundry Local's ``qwen2.5-0.5b``) are models there
+#: (rules.schema.json's position_hint enum lists the same).
+_RUNTIME_HINTS = frozenset({"localai", "docker-model-runner", "lemonade", "foundry-local"})
 #: the tokens of a model name: split at - _ . and where a lower-case letter meets an upper-case one
 _NAME_TOKENS = re.compile(r"[-_.]|(?<=[a-z])(?=[A-Z])")
 _QUANT_TAG = re.compile(r"^(?:(?:ud-)?i?q\d(?:_[a-z0-9]{1,4}){0,3}|b?f16|f32|fp16|fp8|\*)$", re.IGNORECASE)
@@ -206,7 +210,7 @@ class Recogniser:
         if self.looks_like_hf_id(s):
             ns = s.split("/", 1)[0]
             known = self.kb.lab_for_namespace(ns) is not None
-            if hint in ("hf", "model", "api", "litellm", "kb", "localai", "docker-model-runner") or known:
+            if hint in ("hf", "model", "api", "litellm", "kb") or hint in _RUNTIME_HINTS or known:
                 return ModelString(s, "hf", "", 0.95 if known or hint == "hf" else 0.85)
             if hint == "ollama" and _OLLAMA_RE.match(s):
                 return ModelString(s, "ollama", "", 0.85)
@@ -230,7 +234,7 @@ class Recogniser:
             if _OLLAMA_RE.match(s) and re.search(r"[a-z]", s):
                 return ModelString(s, "ollama", "", 0.85 if ":" in s or fam is not None else 0.8)
             return None
-        if hint in ("api", "hf", "model", "litellm", "bedrock", "localai", "docker-model-runner", "kb"):
+        if hint in ("api", "hf", "model", "litellm", "bedrock", "kb") or hint in _RUNTIME_HINTS:
             if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s) or hint == "kb" or len(s) < self.rules.min_name_length:
                 return None
             if hint == "hf":
@@ -241,7 +245,7 @@ class Recogniser:
                 return ModelString(s, "hf", "", 0.75)
             if low in self.rules.local_dir_words:
                 return None
-            if hint in ("localai", "docker-model-runner"):
+            if hint in _RUNTIME_HINTS:
                 return ModelString(s, "other", "", 0.75, {"runtime": hint})
             if re.fullmatch(r"[A-Z][a-z]+", s) or "+" in s:
                 return None  # a display word (Hyperbolic, DeepSeek) or a combination (R1+Sonnet), not an id
