@@ -98,6 +98,10 @@ MODEL_CASES = [
     ("load.py", 'def repo():\n    return "benjamin-paine/stable-diffusion-v1-5-inpainting"\n',
      [("benjamin-paine/stable-diffusion-v1-5-inpainting", 2)]),
     ("test_models.py", 'model = Model("ollama/llama3")\n', [("llama3", 1)]),
+    # a LiteLLM route anywhere, when the knowledge base vouches for what follows the prefix (aider)
+    ("model-settings.yml", "- name: azure/o3-mini\n  edit_format: diff\n- name: ollama/qwen2.5-coder:32b-instruct-fp16\n",
+     [("o3-mini", 1), ("qwen2.5-coder:32b-instruct-fp16", 3)]),
+    ("test_models.py", 'model = Model("github/o1-mini")\n', [("o1-mini", 1)]),
     # local runtimes' own catalogue names: Foundry Local's SDK and CLI, Lemonade's CLI
     ("app.cs", 'var model = await catalog.GetModelAsync("qwen2.5-0.5b");\n', [("qwen2.5-0.5b", 1)]),
     ("app.ts", "const modelAlias = 'whisper-tiny';\nconst m = await manager.catalog.getModel(modelAlias);\n", [("whisper-tiny", 1)]),
@@ -171,6 +175,8 @@ NOT_MODELS = [
     ("train.py", 'class A:\n    dataset_name: Optional[str] = field(\n        default="mlabonne/guanaco-llama2-1k",\n    )\n'),
     ("README.md", 'The "someone/llama-3-8b" checkpoint is good.\n'),
     ("app.py", 's = "vendor/llama"\n'),
+    # a provider prefix before what the knowledge base does not vouch for, or inside a path
+    ("ci.md", "```yaml\nuses: ./.github/workflows/azure/deploy.yml\nname: azure/login\n```\n"),
     # Vue's v-model directive binds a form field; a record's id is not an Ollama tag (ai-app-lab)
     ("Settings.vue", '<el-input v-model="currentPrompt" type="textarea" />\n'),
     ("project.test.ts", '    { selectedExactModelId: "datapro:71421" },\n'),

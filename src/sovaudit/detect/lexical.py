@@ -50,6 +50,8 @@ _NL = re.compile(rb"\n")
 _ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.$/")
 _HUBNAME_FWD = re.compile(rb"[A-Za-z0-9._\-]{1,96}")
+_ROUTE_FWD = re.compile(rb"[A-Za-z0-9._:@/\-]{1,160}")
+_OLLAMA_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?")
 _API_FWD = re.compile(rb"[A-Za-z0-9.:@+\-]{0,160}")
 _MODEL_LEFT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/")
 _URL_FWD = re.compile(rb"[A-Za-z0-9\-._~:/?#\[\]@!$&*+;=%{}]{0,1000}")
@@ -274,6 +276,7 @@ class Lexer:
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
             A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
             A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id,
+            A.ROUTE: self._route,
         }
 
     # ------------------------------------------------------------------------------------------
@@ -515,6 +518,35 @@ class Lexer:
             return
         ms = self.rec.model(text, "")
         if ms is not None:
+            self._model(f, ms, text, start, _CONF_VOCAB, "vocabulary")
+
+    def _route(self, f: _File, end: int, a) -> None:
+        """A LiteLLM route written anywhere outside prose (``azure/o3-mini``, ``groq/llama3-70b-8192``,
+        ``openrouter/google/gemini-2.0-flash-exp:free``): taken when the knowledge base vouches for
+        what follows the prefix, as it would for that string alone."""
+        prefix = a.payload
+        data = f.data
+        start = end - len(prefix) - 1
+        if start > 0 and (data[start - 1] in _ID_CHARS or data[start - 1] in b"/.-@:$"):
+            return  # a path (.github/workflows), a URL, a longer word
+        m = _ROUTE_FWD.match(data, end)
+        if not m:
+            return
+        tok_end = m.end()
+        while tok_end > end and data[tok_end - 1] in b".:-/":
+            tok_end -= 1
+        rest = self._text(data[end:tok_end])
+        if not rest or f.in_prose(start):
+            return
+        if prefix.startswith("ollama"):
+            vouched = self.rec.family_head(rest) and _OLLAMA_NAME.fullmatch(rest) is not None
+        else:
+            vouched = self.rec.model(rest, "") is not None
+        if not vouched:
+            return
+        text = prefix + "/" + rest
+        ms = self.rec.model(text, "litellm")
+        if ms is not None and ms.form == "litellm":
             self._model(f, ms, text, start, _CONF_VOCAB, "vocabulary")
 
     def _quoted_id(self, f: _File, end: int, a) -> None:

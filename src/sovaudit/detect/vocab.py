@@ -67,6 +67,7 @@ class A(enum.IntEnum):
     ENV_ENTRY = 37  # "- name: X_MODEL" whose value is on the next line (Kubernetes env)
     INSTANCE = 38  # the fixed start of a machine type unambiguous on its own (ml., Standard_, n1-standard-)
     QUOTED_ID = 39  # "org/...qwen": a quoted Hub-id-shaped string whose name holds a lab's family word
+    ROUTE = 40  # "azure/": a LiteLLM provider prefix that is not a Hub namespace (the route after it is read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,9 @@ class Vocabulary:
                     lit(ns + "/", A.NAMESPACE, ns, caseless=False)
         for host in rules.hub_hosts:
             lit(host + "/", A.HUB_HOST, host)
+        for prefix in sorted({p.lower() for prov in kb.section("providers") for p in prov.get("litellm_prefixes", ()) or ()}):
+            if prefix not in {n.lower() for n in seen_ns}:
+                lit(prefix + "/", A.ROUTE, prefix, caseless=False)
         for sc in rules.schemes:
             lit(sc.scheme + "://", A.SCHEME, sc)
         for host in rules.ollama_library_hosts:
