@@ -255,6 +255,13 @@ HARDWARE_CASES = [
     ("offers.md", "  3  gcp      us-west4  4xCPU, 16GB, L4:24GB     yes   $0.21\n", [("nvidia", 1)]),
     ("bench.md", "Runs on an RTX 4090 or an RTX A6000.\n", [("nvidia", 1)]),
     ("model.py", "data[key] = item.cuda()\nmodel = model.cuda().eval()\n", [("nvidia", 1), ("nvidia", 2)]),
+    # a vendor's image outside an image key: docker run, a build argument's default, an interpolated tag
+    ("bench.md", "```shell\ndocker run -it rocm/vllm:latest /bin/bash\n```\n", [("amd", 2)]),
+    ("Dockerfile", 'ARG BASE_IMAGE="nvcr.io/nvidia/cuda"\nFROM nvidia/cuda:13.0.3-base-ubuntu${UBUNTU_VERSION}.04 AS common\n',
+     [("nvidia", 1), ("nvidia", 2)]),
+    ("models.md", "Served from `nvidia/Llama-3.1-Nemotron-70B-Instruct` (a model, not an image).\n", []),
+    # TPU slice types as inline code; a file named after one is not one
+    ("tpu.md", "TPU types (e.g. `v5litepod-8`, `v6e-8`), not `v4-8-demo.mp4`.\n", [("google-tpu", 1)]),
     # GPU keys whose value is a program's name, type or expression (dstack, lemonade sources)
     ("offers.py", "def gpu_matches_gpu_spec(gpu: Gpu, gpu_spec: GPUSpec) -> bool:\n    gpu = resources.gpus[0]\n", []),
     ("fleet.ts", "const formatGpu = (gpu: any): string | null => {\nexport const f = (gpus: IGpu[]) => 1;\n", []),

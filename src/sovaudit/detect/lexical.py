@@ -51,6 +51,7 @@ _ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.$/")
 _HUBNAME_FWD = re.compile(rb"[A-Za-z0-9._\-]{1,96}")
 _ROUTE_FWD = re.compile(rb"[A-Za-z0-9._:@/\-]{1,160}")
+_IMAGE_FWD = re.compile(rb"[A-Za-z0-9._:@/\-]{1,200}")
 _OLLAMA_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?")
 _API_FWD = re.compile(rb"[A-Za-z0-9.:@+\-]{0,160}")
 _MODEL_LEFT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/")
@@ -69,7 +70,8 @@ _GPU_SIZE_AFTER = re.compile(rb"(?::[0-9]|[ \-_]?[0-9]{1,3}\s?(?:GB|G\b|GiB))", 
 _GPU_COUNT_BEFORE = re.compile(rb"\b[0-9]{1,3}\s?(?:x|\xc3\x97)\s?$", re.IGNORECASE)  # 8x, 8 x, 8\u00d7
 _LOWER_WORD = re.compile(rb"[a-z]+")
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_\-]{2,60}")
-_FILE_SUFFIX = re.compile(r"\.(?:gguf|ggml|safetensors|bin|onnx|pt|pth|ckpt|json|ya?ml|py|md|txt|csv|tsv|png|jpe?g|html?|sh|zip|tar|gz)$",
+_FILE_SUFFIX = re.compile(r"\.(?:gguf|ggml|safetensors|bin|onnx|pt|pth|ckpt|json|ya?ml|py|md|txt|csv|tsv|png|jpe?g|gif|svg|html?|sh|zip|tar|gz"
+                          r"|mp[34]|wav|webm|mov|log|pdf)$",
                           re.IGNORECASE)
 _NOT_A_REQUEST = re.compile(r"[\[\](){}=<>|&+*\\;,!?]")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -276,7 +278,7 @@ class Lexer:
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
             A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
             A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id,
-            A.ROUTE: self._route,
+            A.ROUTE: self._route, A.HW_IMAGE: self._hw_image,
         }
 
     # ------------------------------------------------------------------------------------------
@@ -1349,8 +1351,12 @@ class Lexer:
         return entry, dist, tuple(clouds)
 
     def _image(self, f: _File, pos: int, image: str) -> None:
-        image = image.strip("\"'")
-        if not image or "$" in image or "{" in image or len(image) > 250:
+        image = image.strip("\"'`")
+        cut = min((i for i in (image.find("$"), image.find("{")) if i >= 0), default=-1)
+        if cut >= 0:  # an interpolated tag (nvidia/cuda:13.0.3-base-ubuntu${UBUNTU_VERSION}.04): the image is named
+            colon = image.rfind(":", 0, cut)
+            image = image[:colon] if colon > image.rfind("/", 0, cut) else ""
+        if not image or len(image) > 250:
             return
         name = self.kb.image_name(image)
         for prefix in self.rules.model_image_prefixes:
@@ -1372,6 +1378,25 @@ class Lexer:
                     break
         if toks & self.rules.image_tag_words:
             self._add(f, Kind.HARDWARE, UNKNOWN, image, pos, "image", 0.7, "image", "", {"image": name})
+
+    def _hw_image(self, f: _File, end: int, a) -> None:
+        """A hardware vendor's image outside an image key or FROM line: in a docker command, a
+        build argument's default, inline code. It needs a tag or digest (``nvidia/`` is also a Hub
+        namespace: nvidia/cuda:12.4.1-devel is an image, nvidia/Llama-3.1-Nemotron a model) unless
+        the prefix names a registry host (``nvcr.io/nvidia/cuda``)."""
+        data = f.data
+        start = end - a.literal_len
+        if start > 0 and (data[start - 1] in _ID_CHARS or data[start - 1] in b"./-:@"):
+            return
+        if f.in_prose(start) or (Kind.HARDWARE, start, a.payload[0]) in f.found:
+            return
+        m = _IMAGE_FWD.match(data, end)
+        image = self._text(data[start:m.end() if m else end]).rstrip(".,:;")
+        name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] or "@" in image else image
+        tagged = name != image
+        if not tagged and "." not in image.split("/", 1)[0]:
+            return
+        self._image(f, start, image)
 
     def _image_key(self, f: _File, end: int, a) -> None:
         v = self._value(f, end, True)
@@ -1874,11 +1899,13 @@ class Lexer:
             return
         m = re.match(rb"[A-Za-z0-9_.\-]{1,60}", data[end:end + 60])
         tok = self._text(data[start:end + (m.end() if m else 0)]).rstrip(".-")
-        if len(a.payload) > 2:  # a GPU machine type's family: only as a whole quoted string ("g5.xlarge")
+        if len(a.payload) > 2:  # a GPU machine type's family: only as a whole quoted string ("g5.xlarge", `v5p-8`)
             q = data[start - 1:start] if start > 0 else b""
-            if q not in (b'"', b"'") or data[start + len(tok):start + len(tok) + 1] != q or len(tok) < 5 or f.in_prose(start):
+            if q not in (b'"', b"'", b"`") or data[start + len(tok):start + len(tok) + 1] != q or len(tok) < 4 or f.in_prose(start):
                 return
             size = tok[a.literal_len:]
+            if _FILE_SUFFIX.search(tok):
+                return  # `v4-8-demo.mp4`: a file named after one
             if not any(c.isdigit() for c in size) and self.kb.cloud_instance_type(tok, keyed=True) is None:
                 return  # "g5.foo": the family, but no size
         self._region_value(f, start, tok, "instance", "")

@@ -68,6 +68,7 @@ class A(enum.IntEnum):
     INSTANCE = 38  # the fixed start of a machine type unambiguous on its own (ml., Standard_, n1-standard-)
     QUOTED_ID = 39  # "org/...qwen": a quoted Hub-id-shaped string whose name holds a lab's family word
     ROUTE = 40  # "azure/": a LiteLLM provider prefix that is not a Hub namespace (the route after it is read)
+    HW_IMAGE = 41  # "rocm/", "nvcr.io/nvidia/": the fixed start of a hardware vendor's container image
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +233,12 @@ class Vocabulary:
         dev_keys = set(device_strings) | {"use_" + d for d in device_strings}
         gk = _words_regex(sorted(rules.gpu_count_keys | rules.compose_keys | rules.version_keys | dev_keys))
         add((r"\b" + gk + r"[\"'`]?[ \t]{0,8}(?:=|:)").encode(), A.GPU_KEY, flag=C)
+        # a hardware vendor's container image written anywhere (docker run rocm/vllm:latest, `nvcr.io/nvidia/pytorch:25.01-py3`)
+        for hw in kb.section("hardware"):
+            for pat in hw.get("images", ()) or ():
+                p = _fnmatch_prefix(pat)
+                if len(p) >= 5 and p.endswith("/"):
+                    lit(p, A.HW_IMAGE, (hw.id, pat), caseless=False)
         # -- cloud -------------------------------------------------------------------------------
         # a GPU machine type (p4de.24xlarge, a3-highgpu-8g) as a whole quoted string, outside an instance key
         quoted_types: set[str] = set()
