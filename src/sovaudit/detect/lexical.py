@@ -2195,8 +2195,8 @@ class Lexer:
         for start, name in f.quoted_regions:
             # a dashed region name as a bare string ("us-east" a node label in a test, "cn-beijing" a
             # default): a region of the cloud this file otherwise names, else not established as one
-            fd = f.found.get((Kind.CLOUD, start, name))
-            if fd is not None and fd.form == "region" and fd.provider not in named:
+            qfd = f.found.get((Kind.CLOUD, start, name))
+            if qfd is not None and qfd.form == "region" and qfd.provider not in named:
                 del f.found[(Kind.CLOUD, start, name)]
         for start in f.pending_docs_regions:
             # in documentation a region name several clouds share, with no cloud named in the file,
