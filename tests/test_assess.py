@@ -89,15 +89,15 @@ def test_eu_stack_canonical_assessment(kb):
     """A European company running a Chinese open-weight model with vLLM on NVIDIA GPUs in a US
     cloud, and calling a Chinese API for another feature: hardware -> US, cloud -> US plus the
     region's DE (within the EU, counted once), model -> CN, inference provider -> CN with data
-    exposure. Per-layer counts count each layer's own references: 7 hardware mentions, not the 11
+    exposure. Per-layer counts count each layer's own references: 8 hardware mentions, not the 11
     references of models and endpoints that run on them (its dependents)."""
     a = assess(scan_offline(EU_STACK, kb), kb)
     check_golden(EU_STACK_OFFLINE, "\n".join(flatten(a)) + "\n", "eu-stack assessment")
     summary = {la.layer.value: [(j.jurisdiction, j.kinds, j.orders, j.references, j.dependents) for j in la.jurisdictions]
                for la in a.layers}
     assert summary == {
-        "hardware": [("US", ("supply",), (), 7, 11)],
-        "cloud": [("US", ("data", "supply"), (), 31, 11), ("DE", ("data",), ("EU",), 6, 11)],
+        "hardware": [("US", ("supply",), (), 8, 11)],
+        "cloud": [("US", ("data", "supply"), (), 32, 11), ("DE", ("data",), ("EU",), 6, 11)],
         "inference-provider": [("CN", ("data",), (), 7, 0)],
         "model": [("CN", ("supply",), (), 11, 0)],
         "software": [("US", ("supply",), (), 8, 0)],
