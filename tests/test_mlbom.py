@@ -97,3 +97,16 @@ def test_purl_and_pin_helpers():
     assert cyclonedx._pinned({"==1.2.3"}, "pypi") == "1.2.3" and cyclonedx._pinned({"1.2.3"}, "pypi") == "1.2.3"
     assert cyclonedx._pinned({">=1.2"}, "pypi") == "" and cyclonedx._pinned({"==1.2", "==1.3"}, "pypi") == ""
     assert cyclonedx._pinned({"^1.2.3"}, "npm") == "" and cyclonedx._pinned({"1.2.3"}, "npm") == "1.2.3"
+
+
+def test_an_endpoint_the_xml_schema_would_reject_is_kept_as_unparsed_text(kb, tmp_path):
+    # lemonade-sdk/lemonade writes http://::1:13305/live (an IPv6 host without brackets): the
+    # library accepted it, the XML schema did not, and the whole report failed
+    (tmp_path / "check.py").write_text('HEALTH = "http://::1:13305/v1/chat/completions"\n')
+    result = report_result(tmp_path, kb)
+    xml = cyclonedx.dumps_xml(result)  # validated by the library's schema validator, or ReportError
+    assert "<endpoint>" not in xml
+    doc = json.loads(cyclonedx.dumps_json(result))
+    props = {p["name"]: p["value"] for s in doc["services"] for p in s.get("properties", [])}
+    assert "http://::1:13305/v1/chat/completions" in props["sovaudit:endpoint:unparsed"]
+    assert cyclonedx._uri_ok("https://api.deepseek.com/v1") and not cyclonedx._uri_ok("http://host:99999/x")

@@ -59,6 +59,23 @@ def _lib() -> dict[str, Any]:
             "DisjunctiveLicense": DisjunctiveLicense, "Service": Service}
 
 
+def _uri_ok(u: str) -> bool:
+    """``u`` is an absolute URI the CycloneDX schemas accept as ``xs:anyURI`` (libxml2 checks it
+    for the XML document): no space or control character, and an authority whose host and port
+    parse. Source text may hold ``http://::1:13305/live`` (an IPv6 host without brackets), which the
+    library's own check lets through and the XML schema rejects."""
+    from urllib.parse import urlsplit
+
+    if not u.isprintable() or any(c.isspace() for c in u):
+        return False
+    try:
+        parts = urlsplit(u)
+        parts.port  # noqa: B018 - raises ValueError for an authority that does not parse
+    except ValueError:
+        return False
+    return bool(parts.scheme) and bool(parts.netloc) and parts.hostname is not None
+
+
 def _props(pairs: Iterable[tuple[str, Any]]) -> list[Any]:
     from cyclonedx.model import Property
 
@@ -342,6 +359,8 @@ class _Builder:
             bad = []
             for u in sorted(urls.get(n, ())):
                 try:
+                    if not _uri_ok(u):
+                        raise ValueError(u)
                     eps.append(XsUri(u))
                 except (InvalidUriException, ValueError):
                     bad.append(u)
