@@ -102,10 +102,14 @@ def test_purl_and_pin_helpers():
 def test_an_endpoint_the_xml_schema_would_reject_is_kept_as_unparsed_text(kb, tmp_path):
     # lemonade-sdk/lemonade writes http://::1:13305/live (an IPv6 host without brackets): the
     # library accepted it, the XML schema did not, and the whole report failed
-    (tmp_path / "check.py").write_text('HEALTH = "http://::1:13305/v1/chat/completions"\n')
-    result = report_result(tmp_path, kb)
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "health.py").write_text('HEALTH = "http://::1:13305/v1/chat/completions"\n'
+                                    'OK = "http://[::1]:13305/v1/chat/completions"\n')
+    result = report_result(root, kb)
+    assert "http://::1:13305/v1/chat/completions" in {r.id for r in result.references}
     xml = cyclonedx.dumps_xml(result)  # validated by the library's schema validator, or ReportError
-    assert "<endpoint>" not in xml
+    assert "<endpoint>http://::1" not in xml
     doc = json.loads(cyclonedx.dumps_json(result))
     props = {p["name"]: p["value"] for s in doc["services"] for p in s.get("properties", [])}
     assert "http://::1:13305/v1/chat/completions" in props["sovaudit:endpoint:unparsed"]
