@@ -209,6 +209,7 @@ def test_a_badly_shaped_cloud_value_names_file_and_line(tmp_path, key, value, ex
     ({"python_packages": "[torch-ax]"}, {"code_tokens": "[torch_ax]"}, "beta: code_tokens value 'torch_ax' is the package hardware:alpha lists"),
     ({}, {"terms": "[AX100]"}, "beta: term 'AX100' is an accelerator of hardware:alpha"),
     ({}, {"context_only_accelerators": "[AX100]"}, "beta: 'AX100' is not one of its accelerators"),
+    ({}, {"context_only_device_strings": "[axp]"}, "beta: 'axp' is not one of its device strings"),
     ({}, {"tools": "[someserve]"}, "beta: tool 'someserve' is also a command of software:soft"),
 ])
 def test_a_name_claimed_by_two_hardware_entries_fails_at_the_value(tmp_path, alpha, beta, message):

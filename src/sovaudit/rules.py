@@ -1191,6 +1191,10 @@ class _VocabularyCheck:
             for i, v in enumerate(e.get("context_only_accelerators", [])):
                 if v not in own:
                     self.report(e, "context_only_accelerators", i, f"{v!r} is not one of its accelerators")
+            devices = set(e.get("device_strings", []))
+            for i, v in enumerate(e.get("context_only_device_strings", [])):
+                if v not in devices:
+                    self.report(e, "context_only_device_strings", i, f"{v!r} is not one of its device strings")
 
     def annotations(self) -> None:
         labels = [(e, v.lower()) for e, _, v in self.values(("clouds",), "k8s_labels")]

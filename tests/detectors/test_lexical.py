@@ -494,3 +494,11 @@ def test_a_dashed_region_string_needs_its_cloud_named_in_the_file(kb):
     got = {(r.id, r.provider) for r in lexer_for(kb).analyse("deploy.py", named.encode())[0] if r.kind == Kind.CLOUD and r.form == "region"}
     # cn-beijing is a region of Volcengine (named here) and of Alibaba Cloud; cn-shanghai only of Alibaba Cloud
     assert got == {("cn-beijing", "volcengine")}
+
+
+def test_a_shared_device_string_names_its_vendor_only_beside_the_vendor(kb):
+    # Foundry-Local lists device kinds; torch_npu code moves tensors to Huawei Ascend's "npu"
+    kinds = lexer_for(kb).analyse("devices.ts", b'const KNOWN_DEVICES = ["cpu", "gpu", "npu"];\n')[0]
+    assert [(r.id, r.provider) for r in kinds if r.kind == Kind.HARDWARE] == [("unknown", "")]
+    ascend = lexer_for(kb).analyse("train.py", b'import torch_npu\nx = x.to("npu")\n')[0]
+    assert sorted((r.line, r.id) for r in ascend if r.kind == Kind.HARDWARE) == [(1, "huawei-ascend"), (2, "huawei-ascend")]

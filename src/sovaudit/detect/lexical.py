@@ -111,7 +111,7 @@ class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
     __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
-                 "assignments", "served", "_brackets", "quoted_regions")
+                 "assignments", "served", "_brackets", "quoted_regions", "context_devices")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -126,6 +126,7 @@ class _File:
         self.veto: set[int] = set()  # offsets of strings a position says are not models (aliases, datasets)
         self._fences: list[int] | None = None
         self.pending_docs_regions: list[int] = []
+        self.context_devices: list[tuple[int, str]] = []  # (offset, vendor) of device strings other stacks share
         self.quoted_regions: list[tuple[int, str]] = []  # (offset, name) of dashed region names read as whole strings
         self.assignments: dict[str, list[int]] | None = None
         self._brackets: tuple[list[int], bytes] | None = None
@@ -257,6 +258,9 @@ class Lexer:
         for hw in kb.section("hardware"):
             for d in hw.get("device_strings", ()) or ():
                 self._device_vendor.setdefault(d.lower(), hw.id)
+        #: device strings other stacks share (npu): the vendor's only where the file names it otherwise too
+        self._context_devices = {hw.id: frozenset(d.lower() for d in hw.get("context_only_device_strings", ()) or ())
+                                 for hw in kb.section("hardware") if hw.get("context_only_device_strings")}
         #: words a GPU key's value may be without a digit (gpu: nvidia, accelerator: tpu, gpu: MI300X)
         self._hardware_words = frozenset(
             [hw.id.lower() for hw in kb.section("hardware")]
@@ -311,6 +315,7 @@ class Lexer:
                 skips.append(Skipped(path, "partly analysed", f"{anchor.kind.name.lower()} at line {f.line_no(end)}: {type(exc).__name__}"))
         self._attribute(f)
         self._regions(f)
+        self._device_vendors(f)
         return self._references(f), skips
 
     # -- output --------------------------------------------------------------------------------
@@ -1703,6 +1708,8 @@ class Lexer:
         if start < 0:
             return
         self._add(f, Kind.HARDWARE, vendor, self._text(data[start:end]).strip("\"'\\"), start, "device", 0.8, "hardware", vendor, {"device": dev})
+        if dev in self._context_devices.get(vendor, ()):
+            f.context_devices.append((start, vendor))
 
     def _gpu_key(self, f: _File, end: int, a) -> None:
         data = f.data
@@ -2172,6 +2179,19 @@ class Lexer:
         family = fd.attrs.get("family_provider", "")
         # a Hub id or a name of no known family is no model API's own id either
         return prov is None or prov.get("kind") != "model-api" or family == pid
+
+    def _device_vendors(self, f: _File) -> None:
+        """A shared device string (npu) names its vendor only where another reference of this file
+        names the same vendor (import torch_npu, npu-smi, ASCEND_*): else the device is an accelerator
+        whose vendor is not established."""
+        pending = {start for start, _ in f.context_devices}
+        for start, vendor in f.context_devices:
+            named = any(fd.kind == Kind.HARDWARE and fd.id == vendor and fd.start not in pending for fd in f.found.values())
+            fd = f.found.get((Kind.HARDWARE, start, vendor))
+            if fd is None or named:
+                continue
+            del f.found[(Kind.HARDWARE, start, vendor)]
+            self._add(f, Kind.HARDWARE, UNKNOWN, fd.text, start, fd.form, fd.confidence, fd.detector, "", dict(fd.attrs))
 
     def _regions(self, f: _File) -> None:
         """A region name several clouds use (eu-central-1: AWS, and others) belongs to the one
