@@ -70,9 +70,6 @@ _GPU_SIZE_AFTER = re.compile(rb"(?::[0-9]|[ \-_]?[0-9]{1,3}\s?(?:GB|G\b|GiB))", 
 _GPU_COUNT_BEFORE = re.compile(rb"\b[0-9]{1,3}\s?(?:x|\xc3\x97)\s?$", re.IGNORECASE)  # 8x, 8 x, 8\u00d7
 _LOWER_WORD = re.compile(rb"[a-z]+")
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_\-]{2,60}")
-_FILE_SUFFIX = re.compile(r"\.(?:gguf|ggml|safetensors|bin|onnx|pt|pth|ckpt|json|ya?ml|py|md|txt|csv|tsv|png|jpe?g|gif|svg|html?|sh|zip|tar|gz"
-                          r"|mp[34]|wav|webm|mov|log|pdf)$",
-                          re.IGNORECASE)
 _NOT_A_REQUEST = re.compile(r"[\[\](){}=<>|&+*\\;,!?]")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _DOTTED_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]")
@@ -571,7 +568,7 @@ class Lexer:
             return
         text = self._text(data[q + 1:close])
         org = text.split("/", 1)[0]
-        if text.count("/") != 1 or self.kb.lab_for_namespace(org) is not None or _FILE_SUFFIX.search(text):
+        if text.count("/") != 1 or self.kb.lab_for_namespace(org) is not None or self.rec.names_a_file(text):
             return
         if q + 1 in f.veto or (Kind.MODEL, q + 1, "") in f.found or f.in_prose(q) \
                 or self._dataset_near(f, q):
@@ -1911,7 +1908,7 @@ class Lexer:
             if q not in (b'"', b"'", b"`") or data[start + len(tok):start + len(tok) + 1] != q or len(tok) < 4 or f.in_prose(start):
                 return
             size = tok[a.literal_len:]
-            if _FILE_SUFFIX.search(tok):
+            if self.rec.names_a_file(tok):
                 return  # `v4-8-demo.mp4`: a file named after one
             if not any(c.isdigit() for c in size) and self.kb.cloud_instance_type(tok, keyed=True) is None:
                 return  # "g5.foo": the family, but no size

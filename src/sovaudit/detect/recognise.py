@@ -46,7 +46,7 @@ _MIME_TOPS = frozenset({"application", "text", "image", "audio", "video", "multi
 _FILE_EXT_RE = re.compile(r"\.(?:py|pyc|js|mjs|ts|tsx|jsx|json|jsonl|yaml|yml|toml|txt|csv|tsv|md|mdx|rst|html?|xml|ini|cfg"
                           r"|conf|sh|bash|zip|tar|gz|tgz|whl|parquet|arrow|pkl|pickle|npy|npz|png|jpe?g|gif|svg|pdf|log"
                           r"|lock|env|sql|db|sqlite|go|rs|java|c|h|cpp|rb|php|lua|ipynb|bin|pt|pth|h5|ckpt|mp3|wav|mp4"
-                          r"|tf|tfvars|hcl|dockerfile|exe|so|dll|joblib|pb|tar\.gz)$", re.IGNORECASE)
+                          r"|webm|mov|tf|tfvars|hcl|dockerfile|exe|so|dll|joblib|pb|tar\.gz)$", re.IGNORECASE)
 #: The size part of an Ollama tag: 8b, 0.5b, 270m, 1.5b, 8x7b, e2b.
 _OLLAMA_SIZE = re.compile(r"^(?:\d+x)?e?\d+(?:\.\d+)?[bmkt]$")
 #: A quantisation selector after a Hub repository id (``org/NAME-GGUF:Q4_K_M``, ``:UD-Q4_K_XL``,
@@ -122,6 +122,10 @@ class Recogniser:
         if s.count("/") > 1 and s.split("/", 1)[0].lower() not in self._litellm and not s.startswith("accounts/"):
             return True
         return bool(_FILE_EXT_RE.search(s))
+
+    def names_a_file(self, s: str) -> bool:
+        """``s`` ends in a file extension: a source, data or media file, or weights (rules' weight files)."""
+        return bool(_FILE_EXT_RE.search(s)) or s.lower().endswith(tuple(self.rules.weight_exts))
 
     def looks_like_hf_id(self, s: str) -> bool:
         m = _HF_ID_RE.match(s)
