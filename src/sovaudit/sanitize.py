@@ -131,7 +131,7 @@ _ASSIGN = _compile(
 _HAS_KEY_WORD = re.compile("key|token|secret|passw|pwd|credential|auth")
 _HAS_AUTH_WORD = re.compile("bearer|basic|token")
 #: Any word of the prefilters (and any token prefix) in one search: most strings hold none.
-_HAS_ANY = re.compile("|".join(["key|token|secret|passw|pwd|credential|auth|bearer|basic"]
+_HAS_ANY = re.compile("|".join([_HAS_KEY_WORD.pattern, _HAS_AUTH_WORD.pattern]
                                + [re.escape(p.lower()) for p in _TOKEN_PREFIXES]))
 #: values that name where a secret comes from rather than being one
 _REFERENCE_VALUE = re.compile(r"^(?:\$|os\.environ|os\.getenv|getenv\(|process\.env|env\(|Deno\.env|secretKeyRef|valueFrom"
