@@ -52,10 +52,10 @@ _OLLAMA_SIZE = re.compile(r"^(?:\d+x)?e?\d+(?:\.\d+)?[bmkt]$")
 #: A quantisation selector after a Hub repository id (``org/NAME-GGUF:Q4_K_M``, ``:UD-Q4_K_XL``,
 #: ``:*`` for every file), as llama.cpp's ``-hf`` and Ollama's ``hf.co/ORG/NAME:TAG`` take it: the
 #: repository is the model, the selector picks its file.
-#: Position hints that name a local runtime, whose own model names (a gallery or catalogue name such as
-#: LocalAI's ``phi-2``, Lemonade's ``Qwen3-8B-GGUF``, Foundry Local's ``qwen2.5-0.5b``) are models there
-#: (rules.schema.json's position_hint enum lists the same).
-_RUNTIME_HINTS = frozenset({"localai", "docker-model-runner", "lemonade", "foundry-local"})
+#: The position hints that say what kind of string a position holds; any other hint a command or call
+#: of rules/detection.yaml gives names a local runtime (localai, lemonade, foundry-local ...), whose own
+#: model names (LocalAI's ``phi-2``, Foundry Local's ``qwen2.5-0.5b``) are models there.
+_POSITION_HINTS = frozenset({"hf", "model", "api", "ollama", "litellm", "bedrock", "kb", "artifact", ""})
 #: the tokens of a model name: split at - _ . and where a lower-case letter meets an upper-case one
 _NAME_TOKENS = re.compile(r"[-_.]|(?<=[a-z])(?=[A-Z])")
 _QUANT_TAG = re.compile(r"^(?:(?:ud-)?i?q\d(?:_[a-z0-9]{1,4}){0,3}|b?f16|f32|fp16|fp8|\*)$", re.IGNORECASE)
@@ -69,6 +69,7 @@ class Recogniser:
         self.kb = kb
         self.rules = rules or for_kb(kb)
         self._memo: dict[tuple[str, str], ModelString | None] = {}
+        self._runtime_hints = frozenset(c.hint for c in (*self.rules.commands, *self.rules.calls)) - _POSITION_HINTS
         self._litellm = frozenset(p.lower() for e in kb.section("providers") for p in e.get("litellm_prefixes", ()) or ())
         #: Hub repositories the knowledge base lists (models, API families' open weights): written
         #: whole they name the repository even where a LiteLLM prefix has the same word (openai/gpt-oss-20b)
@@ -214,7 +215,7 @@ class Recogniser:
         if self.looks_like_hf_id(s):
             ns = s.split("/", 1)[0]
             known = self.kb.lab_for_namespace(ns) is not None
-            if hint in ("hf", "model", "api", "litellm", "kb") or hint in _RUNTIME_HINTS or known:
+            if hint in ("hf", "model", "api", "litellm", "kb") or hint in self._runtime_hints or known:
                 return ModelString(s, "hf", "", 0.95 if known or hint == "hf" else 0.85)
             if hint == "ollama" and _OLLAMA_RE.match(s):
                 return ModelString(s, "ollama", "", 0.85)
@@ -238,7 +239,7 @@ class Recogniser:
             if _OLLAMA_RE.match(s) and re.search(r"[a-z]", s):
                 return ModelString(s, "ollama", "", 0.85 if ":" in s or fam is not None else 0.8)
             return None
-        if hint in ("api", "hf", "model", "litellm", "bedrock", "kb") or hint in _RUNTIME_HINTS:
+        if hint in ("api", "hf", "model", "litellm", "bedrock", "kb") or hint in self._runtime_hints:
             if not _NAME_RE.match(s) or not re.search(r"[A-Za-z]", s) or hint == "kb" or len(s) < self.rules.min_name_length:
                 return None
             if hint == "hf":
@@ -249,7 +250,7 @@ class Recogniser:
                 return ModelString(s, "hf", "", 0.75)
             if low in self.rules.local_dir_words:
                 return None
-            if hint in _RUNTIME_HINTS:
+            if hint in self._runtime_hints:
                 return ModelString(s, "other", "", 0.75, {"runtime": hint})
             if re.fullmatch(r"[A-Z][a-z]+", s) or "+" in s:
                 return None  # a display word (Hyperbolic, DeepSeek) or a combination (R1+Sonnet), not an id
