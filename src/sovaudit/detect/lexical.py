@@ -1394,8 +1394,7 @@ class Lexer:
             return
         m = _IMAGE_FWD.match(data, end)
         image = self._text(data[start:m.end() if m else end]).rstrip(".,:;")
-        name = image.split("@", 1)[0].rsplit(":", 1)[0] if ":" in image.split("/")[-1] or "@" in image else image
-        tagged = name != image
+        tagged = "@" in image or ":" in image.rsplit("/", 1)[-1]
         if not tagged and "." not in image.split("/", 1)[0]:
             return
         self._image(f, start, image)

@@ -124,8 +124,9 @@ class Vocabulary:
                     lit(ns + "/", A.NAMESPACE, ns, caseless=False)
         for host in rules.hub_hosts:
             lit(host + "/", A.HUB_HOST, host)
+        namespaces = {n.lower() for n in seen_ns}
         for prefix in sorted({p.lower() for prov in kb.section("providers") for p in prov.get("litellm_prefixes", ()) or ()}):
-            if prefix not in {n.lower() for n in seen_ns}:
+            if prefix not in namespaces:
                 lit(prefix + "/", A.ROUTE, prefix, caseless=False)
         for sc in rules.schemes:
             lit(sc.scheme + "://", A.SCHEME, sc)
