@@ -92,3 +92,21 @@ def test_odd_bytes_never_raise(kb, junk):
     for r in refs:
         r.id.encode("utf-8")  # every id is valid text
     assert all(s.reason == "partly analysed" for s in skips)
+
+
+def test_twenty_thousand_shared_device_strings_and_other_new_anchors_on_one_line(kb, tmp_path):
+    """The end-of-file passes of this session's anchors (a shared device string's vendor, a dashed
+    region's cloud) are linear: 20,000 "npu" strings once took 53 s (a vendor search over every
+    reference for each one), past the per-file limit, and the file's findings were lost."""
+    n, m = 20_000, 2_000
+    others = ['"trl-internal-testing/tiny-Qwen2-2.5"', '"westeurope"', '"cn-beijing"', '"p4de.24xlarge"']
+    (tmp_path / "devices.ts").write_text("const D = [" + ", ".join(['"npu"'] * n + others * m) + "];\n")
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    assert res.skipped == ()
+    kinds: dict[tuple[str, str], int] = {}
+    for r in res.references:
+        kinds[(r.kind.value, r.id)] = kinds.get((r.kind.value, r.id), 0) + 1
+    assert kinds[("hardware", "unknown")] == n  # no Ascend evidence in the file: an NPU of no known vendor
+    assert kinds[("model", "trl-internal-testing/tiny-Qwen2-2.5")] == m
+    assert kinds[("cloud", "westeurope")] == m
+    assert ("cloud", "cn-beijing") not in kinds  # shared by two clouds, neither named here

@@ -2180,11 +2180,13 @@ class Lexer:
         """A shared device string (npu) names its vendor only where another reference of this file
         names the same vendor (import torch_npu, npu-smi, ASCEND_*): else the device is an accelerator
         whose vendor is not established."""
+        if not f.context_devices:
+            return
         pending = {start for start, _ in f.context_devices}
+        named = {fd.id for fd in f.found.values() if fd.kind == Kind.HARDWARE and fd.start not in pending}  # one pass
         for start, vendor in f.context_devices:
-            named = any(fd.kind == Kind.HARDWARE and fd.id == vendor and fd.start not in pending for fd in f.found.values())
             fd = f.found.get((Kind.HARDWARE, start, vendor))
-            if fd is None or named:
+            if fd is None or vendor in named:
                 continue
             del f.found[(Kind.HARDWARE, start, vendor)]
             self._add(f, Kind.HARDWARE, UNKNOWN, fd.text, start, fd.form, fd.confidence, fd.detector, "", dict(fd.attrs))
