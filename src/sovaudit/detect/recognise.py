@@ -69,7 +69,8 @@ class Recogniser:
         self.kb = kb
         self.rules = rules or for_kb(kb)
         self._memo: dict[tuple[str, str], ModelString | None] = {}
-        self._runtime_hints = frozenset(c.hint for c in (*self.rules.commands, *self.rules.calls)) - _POSITION_HINTS
+        self._runtime_hints = (frozenset(c.hint for c in self.rules.commands)
+                               | frozenset(c.hint for c in self.rules.calls)) - _POSITION_HINTS
         self._litellm = frozenset(p.lower() for e in kb.section("providers") for p in e.get("litellm_prefixes", ()) or ())
         #: Hub repositories the knowledge base lists (models, API families' open weights): written
         #: whole they name the repository even where a LiteLLM prefix has the same word (openai/gpt-oss-20b)
