@@ -40,8 +40,10 @@ _BRACKET = re.compile(rb"[()\[\]{}]")
 _SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")
 #: A class name (two or more capitalised parts, letters and digits only): HuggingFaceEmbeddings.
 _TYPE_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
-#: Per-file analysis budget: past it, anchors are no longer read (what was found is kept) and the
-#: file is listed as partly analysed.
+#: Per-file analysis budget, in seconds of this thread's CPU time: past it, anchors are no longer
+#: read (what was found is kept) and the file is listed as partly analysed. CPU time, not wall
+#: time: other processes on a loaded machine (or the scan's own workers on a busy core) must not
+#: move where a file is cut, or the same tree would give different results from run to run.
 DEFAULT_FILE_BUDGET = 2.0
 #: At most this many anchors are read in one file (a generated file can hold millions).
 MAX_ANCHORS = 400_000
@@ -295,11 +297,12 @@ class Lexer:
             skips.append(Skipped(path, "partly analysed", f"{len(hits)} vocabulary matches; the first {MAX_ANCHORS} were read"))
             hits = hits[:MAX_ANCHORS]
         hits.sort()
-        limit = time.perf_counter() + (self.budget if budget is None else budget)
+        clock = time.thread_time
+        limit = clock() + (self.budget if budget is None else budget)
         anchors = self.vocab.anchors
         dispatch = self._dispatch
         for i, (end, aid) in enumerate(hits):
-            if not i & 255 and i and time.perf_counter() > limit:
+            if not i & 255 and i and clock() > limit:
                 line = f.line_no(end)
                 skips.append(Skipped(path, "partly analysed",
                                      f"analysis budget of {self.budget:g} s spent at line {line}; "
