@@ -190,7 +190,7 @@ def test_sarif_validates_against_the_official_schema(case, kb):
         assert loc["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
         assert not loc["artifactLocation"]["uri"].startswith("/")
         assert rules[res["ruleIndex"]]["id"] == res["ruleId"]
-        assert re.fullmatch(r"[0-9a-f]{32}", res["partialFingerprints"]["sovaudit/v1"])
+        assert re.fullmatch(r"[0-9a-f]{32}", res["partialFingerprints"]["sovaudit/v2"])
     assert any("snippet" in r["locations"][0]["physicalLocation"]["region"] for r in run["results"])
 
 
@@ -210,7 +210,7 @@ def test_sarif_results_one_per_finding_and_reference(kb):
     first = aws[0]["locations"][0]["physicalLocation"]
     assert first["artifactLocation"]["uri"] == "deploy/k8s/app.yaml"
     assert first["region"]["startLine"] == 19 and first["region"]["snippet"]["text"] == "eks.amazonaws.com/nodegroup: general"
-    assert len({r["partialFingerprints"]["sovaudit/v1"] for r in results}) == len(results)
+    assert len({r["partialFingerprints"]["sovaudit/v2"] for r in results}) == len(results)
 
 
 def test_sarif_fingerprints_survive_code_moving(tmp_path, kb):
@@ -223,7 +223,7 @@ def test_sarif_fingerprints_survive_code_moving(tmp_path, kb):
 
     def prints():
         doc = json.loads(sarif.dumps(report_result(tree, kb, (EU_POLICY,))))
-        return {(r["ruleId"], r["partialFingerprints"]["sovaudit/v1"]): r["locations"][0]["physicalLocation"]["region"]["startLine"]
+        return {(r["ruleId"], r["partialFingerprints"]["sovaudit/v2"]): r["locations"][0]["physicalLocation"]["region"]["startLine"]
                 for r in doc["runs"][0]["results"]}
 
     before = prints()
@@ -231,6 +231,28 @@ def test_sarif_fingerprints_survive_code_moving(tmp_path, kb):
     after = prints()
     assert before and set(before) == set(after)
     assert all(after[k] == before[k] + 3 for k in before)
+
+
+def test_sarif_alerts_keep_their_fingerprints_when_a_reference_joins_the_finding(tmp_path, kb):
+    """Code scanning tracks an alert by its partial fingerprint: a second file using the same
+    model joins the same finding, and must add one alert, not give the first one a new identity."""
+    tree = tmp_path / "repo"
+    (tree / "svc").mkdir(parents=True)
+    body = ('from openai import OpenAI\nclient = OpenAI(base_url="https://api.deepseek.com")\n'
+            'r = client.chat.completions.create(model="deepseek-chat", messages=[])\n')
+    (tree / "svc" / "app.py").write_text(body)
+
+    def prints():
+        result = report_result(tree, kb, (EU_POLICY,))
+        doc = json.loads(sarif.dumps(result))
+        return result, {(r["ruleId"], r["partialFingerprints"]["sovaudit/v2"]) for r in doc["runs"][0]["results"]}
+
+    r1, before = prints()
+    (tree / "svc" / "batch.py").write_text(body.replace("r = ", "s = "))
+    r2, after = prints()
+    assert before and before < after
+    # the findings themselves did change: they cover one more reference each
+    assert {f.fingerprint for f in r1.findings} != {f.fingerprint for f in r2.findings}
 
 
 def test_sarif_skipped_files_are_notifications_and_paths_are_uris(tmp_path, kb):

@@ -7,8 +7,11 @@ relative to ``%SRCROOT%`` and carry the source line as snippet. ``%SRCROOT%`` is
 folder when the scanned root is in a git work tree (a scan of ``services/api`` gives
 ``services/api/app.py``, so code scanning links the right file), else the scanned root; the
 revision is ``versionControlProvenance``. The
-``partialFingerprints`` key ``sovaudit/v1`` hashes the finding's and the reference's own
-fingerprints, neither of which depends on line numbers, so an alert survives code moving.
+``partialFingerprints`` key ``sovaudit/v2`` hashes what the finding is about (rule, layer, exposure
+kind, jurisdictions, entity) and the reference's own fingerprint: no line number, so an alert
+survives code moving, and not the finding's whole fingerprint, which covers every reference behind
+it -- with that (``sovaudit/v1``) one reference added anywhere gave every alert of the finding a new
+identity, and code scanning closed and reopened them all.
 Skipped files are tool-execution notifications. GitHub accepts at most 25,000 results per run:
 beyond that the most severe are kept and a notification says how many were left out.
 """
@@ -105,7 +108,11 @@ def _in_repo(prefix: str, path: str) -> str:
 
 
 def _fingerprint(f: Finding, ref_fp: str) -> str:
-    return hashlib.sha256(f"{f.fingerprint}\x1f{ref_fp}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    """One result's identity: the finding's subject and the reference, nothing that changes when
+    another reference joins the finding."""
+    ident = (f.rule_id, f.layer.value, f.kind.value, "+".join(f.jurisdictions or (f.jurisdiction,)), f.entity,
+             "undecided" if f.undecided else "", ref_fp)
+    return hashlib.sha256("\x1f".join(ident).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
@@ -142,7 +149,7 @@ def _results(v: View, rule_index: dict[str, int]) -> list[dict[str, Any]]:
                     "artifactLocation": {"uri": uri(_in_repo(prefix, p.path)), "uriBaseId": "%SRCROOT%"},
                     "region": region,
                 }}],
-                "partialFingerprints": {"sovaudit/v1": _fingerprint(f, p.fingerprint or f"{p.path}:{p.line}")},
+                "partialFingerprints": {"sovaudit/v2": _fingerprint(f, p.fingerprint or f"{p.path}:{p.line}")},
                 "properties": props,
             }
             if getattr(f, "suppressed", False):  # an inline `sovaudit: ignore[RULE] reason`
