@@ -1807,12 +1807,11 @@ class Lexer:
             self._add(f, Kind.CLOUD, cid, host, hs, "host", 0.8, "cloud", cid, {"host": host})
             return
         if what == "cli":
-            pre = f.line_prefix(start, 80).rstrip()
-            if pre and not pre.endswith((b"$", b"&&", b"|", b";", b"`", b"(", b"run:", b"-", b"RUN", b'"', b"'", b"!", b">")) and f.context(start) != Context.CODE:
-                if not re.search(rb"(?:^|\s)(?:\$|sudo|RUN|run:|-)\s*$", pre) and pre.strip():
-                    return
-            if not self._bounded(f, start, end):
+            start = _cli_start(data, end, value)
+            if start < 0 or not _cli_position(f.line_prefix(start, 80), data[end:end + 48], data[start - 1] if start else 0,
+                                              self.rules.cloud_cli_names):
                 return
+            value = " ".join(value.split())
         elif what == "resource-type":
             # an IaC type token (``AWS::S3::Bucket``, Pulumi ``aws:s3/bucket:Bucket``): the whole
             # token must match the pattern, and begin where a word does -- ``.fa-aws:before`` in
@@ -2447,3 +2446,43 @@ def lexer_for(kb: KnowledgeBase) -> Lexer:
     if lx is None:
         lx = kb._idx["detect.lexer"] = Lexer(kb)
     return lx
+
+
+#: Where a shell command starts: the line's start, or after a prompt, an operator, ``sudo``, a
+#: Dockerfile ``RUN``, a CI ``run:``/``command:`` key, a YAML list item, a backtick.
+_CLI_BEFORE = re.compile(rb"(?:^[ \t]*(?:-[ \t]+|>[ \t]*)?|(?:\$|&&|\|\||[|;`(!])[ \t]*|(?:^|[ \t])(?:sudo|RUN|run:|command:|exec|then|do|time)[ \t]+)$")
+#: What follows a cloud CLI's name when it is run: a sub-command (lower case) or an option.
+_CLI_AFTER = re.compile(rb"[ \t]+(?:--?[a-z]|[a-z][a-z0-9-]*(?=[\s\\;|&)`\"']|$))")
+#: The command as the first item of an argument list: ``["gcloud", "auth", ...]``.
+_CLI_ARGV_BEFORE = re.compile(rb"[\[(][ \t]*[\"']$")
+_CLI_ARGV_AFTER = re.compile(rb"[\"'][ \t]*,[ \t]*[\"']([a-z][a-z0-9-]*)[\"'][ \t]*,")
+
+
+def _cli_start(data: bytes, end: int, value: str) -> int:
+    """Where the cloud CLI ``value`` (one or more words, blanks between them) that ends at ``end``
+    begins; -1 when the bytes there are not it (a Hyperscan match gives only its end)."""
+    i = end
+    for k, w in enumerate(reversed(value.split())):
+        wb = w.encode()
+        if k:
+            while i > 0 and data[i - 1] in b" \t":
+                i -= 1
+        if data[i - len(wb):i] != wb:
+            return -1
+        i -= len(wb)
+    return i
+
+
+def _cli_position(before: bytes, after: bytes, prev: int, names: frozenset[str]) -> bool:
+    """Is a cloud CLI's name, with the line up to it ``before`` and the bytes after it ``after``,
+    a command being run (``gcloud container clusters create``, ``$ az login``, ``RUN aws s3 cp``,
+    ``["aws", "s3", "cp", ...]``) rather than the word in prose, a key or an identifier (``aws:``,
+    ``provider = "aws"``, ``.aws/credentials``) or one item of a list of names (``["aws",
+    "azure", "gcp"]``, ``["aws", "gcloud", "az"]``)? ``names``: every cloud CLI's first word and the
+    clouds' and providers' ids."""
+    if prev and (prev in _ID_CHARS or prev in b"-./"):
+        return False
+    if _CLI_ARGV_BEFORE.search(before):
+        m = _CLI_ARGV_AFTER.match(after)
+        return m is not None and m.group(1).decode() not in names
+    return bool(_CLI_BEFORE.search(before)) and bool(_CLI_AFTER.match(after))

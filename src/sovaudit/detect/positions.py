@@ -96,6 +96,7 @@ class DetectionRules:
                                                                     env=p.lower().startswith(".env"))))
         self._default_kind = FileKind("config", (b"#",))
         self.binary_extensions = low("binary_extensions")
+        self.token_vocabularies = low("token_vocabularies")
         # model keys
         self.model_words = low("model_words")
         self.tail_words = low("tail_words")
@@ -165,6 +166,10 @@ class DetectionRules:
         self.region_keys = low("region_keys")
         self.web_host_labels = low("web_host_labels")
         self.web_host_services = low("web_host_services")
+        #: the first word of every cloud CLI (rules/clouds.yaml cli_commands), with the ids of the
+        #: clouds and providers: what a list of names holds, where a CLI's argument list does not
+        self.cloud_cli_names = frozenset({c.split()[0] for cl in kb.section("clouds") for c in cl.get("cli_commands", ()) or ()}
+                                         | {e.id for sec in ("clouds", "providers") for e in kb.section(sec)})
         self.region_key_tails = low("region_key_tails")
         self.version_keys = low("version_keys")
         self.instance_keys = low("instance_keys")
@@ -210,6 +215,9 @@ class DetectionRules:
         low = path.rsplit("/", 1)[-1].lower()
         dot = low.rfind(".")
         return dot > 0 and low[dot:] in self.binary_extensions
+
+    def is_token_vocabulary(self, path: str) -> bool:
+        return path.rsplit("/", 1)[-1].lower() in self.token_vocabularies
 
     # -- keys ------------------------------------------------------------------------------------
     def model_key_hint(self, name: str) -> str | None:

@@ -148,6 +148,10 @@ def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer |
         if lexer.rules.file_kind(item.path).kind != "config" or text_readers:
             skips.append(Skipped(item.path, "binary", "contains NUL bytes; not a text file"))
         return refs, skips, sups, digest
+    if not text_readers and lexer.rules.is_token_vocabulary(item.path):
+        name = item.path.rsplit("/", 1)[-1]
+        return refs, [Skipped(item.path, "not analysed", f"a tokenizer vocabulary ({name}): its entries are sub-word tokens, "
+                                                         "not references")], sups, digest
     utf8, enc = as_utf8(data)
     try:
         r, s = lexer.analyse(item.path, utf8)

@@ -253,6 +253,7 @@ class Vocabulary:
             for v in cl.get("env_vars", ()) or ():
                 lit(v[:-1] if v.endswith("*") else v, A.CLOUD_ENV, (cl.id, v), caseless=False)
             for v in cl.get("cli_commands", ()) or ():
+                # the handler finds the start again (``lexical._cli_start``): blanks between words vary
                 add((r"\b" + r"[ \t]+".join(_lit(w).decode() for w in v.split()) + r"\b").encode(), A.CLOUD_TOKEN, (cl.id, "cli", v))
             for key in ("annotation_prefixes", "k8s_labels"):
                 for v in cl.get(key, ()) or ():

@@ -1,0 +1,64 @@
+"""Cloud CLIs (rules/clouds.yaml ``cli_commands``) are read where a command is run -- a script
+line, a prompt, a CI step, a Dockerfile RUN, inline code, an argument list -- and not where the
+word is a key, a value or a list of names. Shapes from real repositories (aws-samples, Azure
+samples, GKE tutorials, dstack), written here small."""
+
+from __future__ import annotations
+
+import pytest
+
+from sovaudit.detect import lexer_for
+from sovaudit.detect.scan import scan
+from sovaudit.model import Kind, ScanConfig
+
+
+def clis(kb, path: str, text: str) -> list[tuple[int, str, str]]:
+    refs, _ = lexer_for(kb).analyse(path, text.encode())
+    return sorted((r.line, r.provider, r.text) for r in refs if r.kind == Kind.CLOUD and r.form == "cli")
+
+
+@pytest.mark.parametrize("path, text, want", [
+    ("deploy.sh", "#!/bin/bash\nexport ACCOUNT=$(aws sts get-caller-identity --query Account)\n", [(2, "aws", "aws")]),
+    ("deploy.sh", "gcloud container clusters create x && gsutil cp a gs://b/c\n", [(1, "gcp", "gcloud"), (1, "gcp", "gsutil")]),
+    ("deploy.sh", "sudo az vm list\n", [(1, "azure", "az")]),
+    ("README.md", "1. Create the repository\n   ```bash\n   aws ecr create-repository --repository-name x\n   ```\n",
+     [(3, "aws", "aws")]),
+    ("README.md", "Run `azd up` to provision the resources.\n", [(1, "azure", "azd")]),
+    ("README.md", "```console\n$ eksctl create cluster -f cluster.yaml\n```\n", [(2, "aws", "eksctl")]),
+    (".github/workflows/ci.yml", "steps:\n  - run: gcloud auth configure-docker\n  - run: |\n      az acr login -n reg\n",
+     [(2, "gcp", "gcloud"), (4, "azure", "az")]),
+    ("Dockerfile", "FROM ubuntu:22.04\nRUN aws s3 cp s3://bucket/model . \\\n    && azcopy copy a b\n",
+     [(2, "aws", "aws"), (3, "azure", "azcopy")]),
+    ("tools.py", 'subprocess.run(["aws", "sts", "get-caller-identity"], check=True)\n', [(1, "aws", "aws")]),
+])
+def test_a_cloud_cli_where_it_is_run(kb, path, text, want):
+    assert clis(kb, path, text) == want
+
+
+@pytest.mark.parametrize("path, text", [
+    ("app.py", 'provider = "aws"\nif cloud == "az":\n    pass\ncreds = os.path.expanduser("~/.aws/credentials")\n'),
+    ("app.ts", 'const cloudCommands = ["aws", "gcloud", "az", "oci", "ibmcloud"];\n'),
+    ("test_runs.py", '"backends": ["aws", "azure", "gcp", "lambda", "runpod"],\n'),
+    ("config.yaml", "aws:\n  region: us-east-1\nclouds:\n  - aws\n  - gcp\n"),
+    ("README.md", "Use the aws cli to copy the files; the az tool works too.\n"),
+    ("notes.md", "See https://github.com/aws/aws-cli and my-aws deploy\n"),
+])
+def test_the_word_alone_is_not_a_cli(kb, path, text):
+    assert clis(kb, path, text) == []
+
+
+def test_a_tokenizer_vocabulary_is_not_read(tmp_path, kb):
+    """BPE merges ("az er"), vocabularies ("musa", "ĠGeForce") are sub-word tokens: the file is
+    listed as not analysed, and nothing in it becomes a reference."""
+    tok = tmp_path / "models" / "tiny"
+    tok.mkdir(parents=True)
+    (tok / "merges.txt").write_text("#version: 0.2\naz er\naz u\n")
+    (tok / "vocab.json").write_text('{"musa": 1, "\\u0120GeForce": 2, "GPU": 3}')
+    (tok / "tokenizer.json").write_text('{"model": {"vocab": {"mps": 1, "cuda": 2}}}')
+    (tok / "config.json").write_text('{"_name_or_path": "Qwen/Qwen2.5-0.5B", "torch_dtype": "bfloat16"}')
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    assert {r.path for r in res.references} == {"models/tiny/config.json"}
+    skipped = {s.path: s for s in res.skipped}
+    assert {p for p, s in skipped.items() if s.reason == "not analysed"} == {
+        "models/tiny/merges.txt", "models/tiny/vocab.json", "models/tiny/tokenizer.json"}
+    assert "tokenizer vocabulary" in skipped["models/tiny/merges.txt"].detail
