@@ -49,6 +49,8 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _NL = re.compile(rb"\n")
+#: A model name as a whole quoted string: no blank, no path.
+_QUOTED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,80}")
 _ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.$/")
 _HUBNAME_FWD = re.compile(rb"[A-Za-z0-9._\-]{1,96}")
@@ -271,7 +273,7 @@ class Lexer:
                 self._storage_clouds.setdefault(sch.lower(), cl.id)
         self._dispatch = {
             A.NAMESPACE: self._namespace, A.HUB_HOST: self._hub_host, A.SCHEME: self._scheme,
-            A.OLLAMA_LIB: self._ollama_lib, A.FAMILY: self._family, A.OLLAMA_TAG: self._ollama_tag,
+            A.OLLAMA_LIB: self._ollama_lib, A.FAMILY: self._family, A.QUOTED_FAMILY: self._quoted_family, A.OLLAMA_TAG: self._ollama_tag,
             A.WEIGHT: self._weight, A.URL: self._url, A.HOSTPORT: self._hostport, A.KEY: self._key,
             A.FLAG: self._flag, A.KEY_COMMA: self._key_comma, A.CALL: self._call, A.OPTION_CALL: self._option_call,
             A.COMMAND: self._command, A.FROM_LINE: self._from_line, A.IMPORT: self._import, A.IMAGE_KEY: self._image_key,
@@ -515,8 +517,8 @@ class Lexer:
         while name_end > end and data[name_end - 1] in b".-_":
             name_end -= 1
         nxt = data[name_end:name_end + 1]
-        if nxt == b"/" or (nxt == b":" and data[name_end + 1:name_end + 2].isalnum()):
-            return  # a deeper path, or a container image / tag
+        if nxt == b"/" or (nxt == b":" and data[name_end + 1:name_end + 2].isalnum()) or _glob_after(data, start, m.end()):
+            return  # a deeper path, a container image / tag, or a glob ("openai/gpt-5*")
         text = self._text(data[start:name_end])
         name = self._text(data[end:name_end])
         if not re.search(r"[0-9\-._]", name) or set(words(name)) & self.rules.repo_words or re.fullmatch(r"v?\d+(?:\.\d+)*", name):
@@ -540,6 +542,8 @@ class Lexer:
         if not m:
             return
         tok_end = m.end()
+        if _glob_after(data, start, tok_end):
+            return  # a pattern of names ("gemini/gemini-3.1*flash*"), not one
         while tok_end > end and data[tok_end - 1] in b".:-/":
             tok_end -= 1
         rest = self._text(data[end:tok_end])
@@ -651,6 +655,8 @@ class Lexer:
         if tok_end < f.n and data[tok_end] in _ID_CHARS:
             return  # part of an identifier (gpt_4o_price, claude-3-haiku_pricing)
         wide = self._left(f, start, _MODEL_LEFT, 64)
+        if _glob_after(data, wide, tok_end):
+            return  # a pattern of names ("openai/gpt-5*"), not one
         if wide < start and data[start - 1] not in b"/.":
             return  # inside a longer word (my-gpt-4o, foo_claude-)
         token = self._text(data[start:tok_end])
@@ -673,6 +679,27 @@ class Lexer:
             return  # after "/" or ".": part of a path, a URL, a Hub id or a cloud id, read whole above or by its own anchor
         ms = self.rec.model(token, "")
         if ms is not None:
+            self._model(f, ms, token, start, _CONF_VOCAB, "vocabulary")
+
+    def _quoted_family(self, f: _File, end: int, a) -> None:
+        """A family prefix too short to read anywhere ("o3-", "abab", "sonar") as the start of a whole
+        quoted string that the rules know as an API model name: "o3-pro-2025-06-10" in a list, a
+        constructor's first argument. The bare prefix counts only when it holds a digit ("o3")."""
+        prefix = a.payload
+        data = f.data
+        start = end - len(prefix)
+        quote = data[start - 1:start]
+        _, line_end = f.line_span(start)
+        close = data.find(quote, end, min(line_end, end + 100))
+        if close < 0 or f.in_prose(start):
+            return
+        token = self._text(data[start:close])
+        if not _QUOTED_NAME.fullmatch(token) or (token.lower() == prefix and not any(c.isdigit() for c in token)):
+            return
+        if set(words(token)) & (self.rules.resource_words | self.rules.repo_words):
+            return
+        ms = self.rec.model(token, "")
+        if ms is not None and ms.form == "api":
             self._model(f, ms, token, start, _CONF_VOCAB, "vocabulary")
 
     def _in_text_string(self, f: _File, start: int, end: int) -> bool:
@@ -2486,3 +2513,11 @@ def _cli_position(before: bytes, after: bytes, prev: int, names: frozenset[str])
         m = _CLI_ARGV_AFTER.match(after)
         return m is not None and m.group(1).decode() not in names
     return bool(_CLI_BEFORE.search(before)) and bool(_CLI_AFTER.match(after))
+
+
+def _glob_after(data: bytes, start: int, end: int) -> bool:
+    """Is the name at ``data[start:end]`` the head of a glob (``gpt-5*``, ``gemini-3.1*pro*``)? Not
+    when it is emphasised Markdown (``**Qwen/Qwen3-8B**``, ``*gpt-4o*``: a ``*`` before it too) or a
+    sentence in italics ends after it (``... at nvidia/Qwen3-Nemotron-32B.*``)."""
+    return (data[end:end + 1] == b"*" and data[end + 1:end + 2] != b"*" and data[end - 1:end] != b"."
+            and (start == 0 or data[start - 1] != 0x2A))

@@ -69,6 +69,7 @@ class A(enum.IntEnum):
     QUOTED_ID = 39  # "org/...qwen": a quoted Hub-id-shaped string whose name holds a lab's family word
     ROUTE = 40  # "azure/": a LiteLLM provider prefix that is not a Hub namespace (the route after it is read)
     HW_IMAGE = 41  # "rocm/", "nvcr.io/nvidia/": the fixed start of a hardware vendor's container image
+    QUOTED_FAMILY = 42  # "o3-, 'abab: a quote and a family prefix too short to read anywhere else
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +139,13 @@ class Vocabulary:
         for prov in kb.section("providers"):
             prefixes.update(_fnmatch_prefix(p) for p in prov.get("model_patterns", ()) or ())
         for p in sorted(prefixes):
-            # a prefix too short to be told from a word ("o1", "seed-") is read only in model positions
+            # a prefix too short to be told from a word ("o1", "sonar") is read in model positions, and
+            # as a whole quoted string ("o3-pro-2025-06-10" in a list of names)
             if len(p) >= 4 and (re.search(r"[0-9\-.]", p) or len(p) >= 6):
                 lit(p, A.FAMILY, p.lower())
+            elif len(p) >= 2 and p[0].isalpha():
+                for q in "\"'`":
+                    lit(q + p, A.QUOTED_FAMILY, p.lower(), caseless=False)
         add(rb"[A-Za-z0-9]:(?:[0-9]|latest|cloud|e[0-9])", A.OLLAMA_TAG)
         # a quoted org/name whose name holds a lab's family word, whatever the org ("trl-internal-testing/tiny-Qwen2...")
         fam = sorted(w for w in rules.lab_family_words if len(w) >= 3)

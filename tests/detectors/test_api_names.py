@@ -1,0 +1,52 @@
+"""API model names outside model positions, from shapes seen in real repositories
+(pydantic-ai, continue, aider, Azure OpenAI samples): short families as whole quoted strings,
+Azure's spelling of GPT-3.5, globs and expressions that are not names."""
+
+from __future__ import annotations
+
+import pytest
+
+from sovaudit.detect import lexer_for
+from sovaudit.model import Kind
+
+
+def models(kb, path: str, text: str) -> list[tuple[int, str, str]]:
+    refs, _ = lexer_for(kb).analyse(path, text.encode())
+    return sorted({(r.line, r.form, r.id) for r in refs if r.kind == Kind.MODEL})
+
+
+def test_short_families_as_whole_quoted_strings(kb):
+    src = ('m = OpenAIChatModel("o3-mini", provider=p)\n'
+           'names = ["o3-pro-2025-06-10", "o1-2024-12-17", "sonar-pro", "o3"]\n'
+           'opt = "O3"\nflags = ["-O3", "o3 level"]\nlabel = "sonar"\n')
+    assert models(kb, "known.py", src) == [
+        (1, "api", "o3-mini"), (2, "api", "o1-2024-12-17"), (2, "api", "o3"), (2, "api", "o3-pro-2025-06-10"),
+        (2, "api", "sonar-pro")]
+
+
+def test_a_quoted_short_family_in_prose_is_a_mention(kb):
+    assert models(kb, "README.md", 'Pick "o3-mini" for reasoning.\n') == []
+
+
+@pytest.mark.parametrize("path, text, want", [
+    ("main.bicep", "param openAIModelName string = 'gpt-35-turbo-16k'\n", [(1, "api", "gpt-35-turbo-16k")]),
+    ("deployment.json", '{"AzureOpenAIModel": {"type": "string", "defaultValue": "gpt-35-turbo"}}\n',
+     [(1, "api", "gpt-35-turbo")]),
+    ("realtime.py", "model = OpenAIRealtimeModel('gpt-realtime-mini')\n", [(1, "api", "gpt-realtime-mini")]),
+])
+def test_names_the_rules_learnt(kb, path, text, want):
+    assert models(kb, path, text) == want
+
+
+@pytest.mark.parametrize("path, text", [
+    ("firewall.lock.yml", 'models: ["openai/gpt-5*", "gemini/gemini-3.1*flash*", "copilot/gemini-3.1*pro*", "gpt-4o*"]\n'),
+    ("importers.go", "//     bge-reranker variants, Alibaba-NLP/gte-reranker-*, etc.\n"),
+    ("models.js", " * let model = await AutoConfig.load(path);\n"),
+])
+def test_globs_and_expressions_are_not_names(kb, path, text):
+    assert models(kb, path, text) == []
+
+
+def test_emphasis_is_not_a_glob(kb):
+    src = 'description: "Built on **Qwen/Qwen2.5-7B-Instruct** and at nvidia/Qwen3-Nemotron-32B-RLBFF.*"\n'
+    assert {i for _, _, i in models(kb, "gallery.yaml", src)} == {"Qwen/Qwen2.5-7B-Instruct", "nvidia/Qwen3-Nemotron-32B-RLBFF"}
