@@ -484,3 +484,15 @@ def test_a_bad_overlay_over_the_shipped_rules_fails_with_its_file_and_line(tmp_p
     assert msgs[0].startswith(f"{path}:7: mycloud: package 'sagemaker' is also listed by providers:sagemaker (providers.yaml:"), msgs
     assert msgs[1].startswith(f"{path}:8: mycloud: environment variable 'NVIDIA_VISIBLE_DEVICES' is also claimed by hardware:nvidia (hardware.yaml:"), msgs
     assert msgs[2].startswith(f"{path}:9: mycloud: storage_schemes value 's3' is also listed by clouds:aws (clouds.yaml:"), msgs
+
+
+def test_a_vendor_neutral_docker_flag_a_vendor_claims_fails(tmp_path):
+    """--gpus is NVIDIA's (hardware.yaml); listed as vendor-neutral too (detection.yaml), every
+    docker run --gpus line named two vendors, nvidia and unknown."""
+    (tmp_path / "mine.yaml").write_text(
+        "section: detection\nentries:\n  - id: my-flags\n    kind: hardware-keys\n    docker_flags: [\"--gpus\"]\n"
+        "    as_of: 2026-12\n    sources:\n      - https://docs.docker.com/engine/containers/resource_constraints/\n")
+    with pytest.raises(RulesError) as ei:
+        load_knowledge_base((tmp_path,))
+    assert [str(p) for p in ei.value.problems] == [
+        f"{tmp_path / 'mine.yaml'}:5: my-flags: docker flag '--gpus' is a vendor's (rules/hardware.yaml docker_flags)"]

@@ -1217,6 +1217,12 @@ class _VocabularyCheck:
                 n2, _, v2 = w.partition("=")
                 if f is not e and n1 == n2 and (not v1 or not v2 or _glob_overlap(v1, v2)):
                     self.report(f, "docker_flags", j, f"docker flag {w!r} overlaps {v!r} of {e.rule_id}")
+        # a vendor-neutral flag (detection.yaml) that a vendor also claims would be read twice, once
+        # for each, and the same line would name two vendors
+        claimed = {v for _e, _i, v in flags}
+        for e, i, v in self.values(("detection",), "docker_flags"):
+            if v in claimed:
+                self.report(e, "docker_flags", i, f"docker flag {v!r} is a vendor's (rules/hardware.yaml docker_flags)")
 
     def instance_patterns(self) -> None:
         seen: dict[str, tuple[Entry, int]] = {}

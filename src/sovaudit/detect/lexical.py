@@ -1543,7 +1543,7 @@ class Lexer:
         key = self._url_key(f, start)
         if host.split(".", 1)[0] in r.not_host_labels and "." in host and not (key and r.is_url_key(key, True)):
             return  # a website (docs.baseten.co, www.anthropic.com, platform.openai.com), not an API
-        if key and r.is_not_key(key, self.rules.has_strong_url_tail(key)):
+        if key and r.is_not_key(key, self.rules.has_strong_url_tail(key), serves_model=bool(route or local and port)):
             return
         is_key = bool(key) and r.is_url_key(key, provider_word=bool(self._key_provider(key + "_x")))
         if not key and (f.fk.kind == "docs" or f.context(start) in (Context.DOCS, Context.COMMENT)):
@@ -1743,6 +1743,8 @@ class Lexer:
         key, kstart = self._key_before(f, sep)
         if not key or "/" in key or (kstart > 0 and data[kstart - 1] in b"/"):
             return
+        if data[kstart - 1:kstart] == b"-" and data[sep:sep + 1] == b"=" and key.lower() in self.rules.vendor_flag_names:
+            return  # docker --gpus=all: the vendor's flag, read on its own
         k = key.lower().rsplit(".", 1)[-1]
         v = self._value(f, end, True)
         if v is None:

@@ -160,6 +160,9 @@ class DetectionRules:
         self.gpu_count_keys = low("count_keys")
         self.gpu_words = low("gpu_words")
         self.gpu_docker_flags = _strings(ds, "docker_flags")
+        #: the names of the hardware vendors' own flags (gpus for --gpus)
+        self.vendor_flag_names = frozenset(v.split()[0].partition("=")[0].lstrip("-").lower()
+                                           for hw in kb.section("hardware") for v in hw.get("docker_flags", ()) or ())
         self.compose_keys = low("compose_keys")
         self.gpu_env_vars = frozenset(_strings(ds, "env_vars"))
         self.image_tag_words = low("image_tag_words")
@@ -281,11 +284,15 @@ class DetectionRules:
         w = words(name.rsplit(".", 1)[-1])
         return any(w[-len(t):] == t for t in self.strong_url_tails if len(w) >= len(t))
 
-    def is_not_key(self, name: str, strong: bool = False) -> bool:
+    def is_not_key(self, name: str, strong: bool = False, serves_model: bool = False) -> bool:
         """The key names something other than an inference server (a vector store, a database, an
-        auth server, a web page); with a strong tail only the hard words count."""
+        auth server, a web page); with a strong tail only the hard words count. ``serves_model``:
+        the URL itself looks like a server (an inference route, a local port), so a key about the
+        model (model_server, teacher_model_server_url) names the server that runs it."""
         w = words(name.rsplit(".", 1)[-1])
         bad = self.hard_not_url_key_words if strong else self.not_url_key_words | self.hard_not_url_key_words
+        if serves_model and not strong:
+            bad = bad - {"model", "models"}
         return any(x in bad for x in w)
 
     def is_block_key(self, name: str) -> bool:

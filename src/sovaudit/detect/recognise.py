@@ -43,6 +43,7 @@ _DOTTED_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _TEMPLATE_CHARS = re.compile(r"[<>{}$%`|\\\[\]()*,;=\"' ]|\.\.\.")
 _MIME_TOPS = frozenset({"application", "text", "image", "audio", "video", "multipart", "font", "message"})
+_WEB_PAGE = re.compile(r"\.(?:html?|php|aspx?|jsp|md|mdx)$")
 _FILE_EXT_RE = re.compile(r"\.(?:py|pyc|js|mjs|ts|tsx|jsx|json|jsonl|yaml|yml|toml|txt|csv|tsv|md|mdx|rst|html?|xml|ini|cfg"
                           r"|conf|sh|bash|zip|tar|gz|tgz|whl|parquet|arrow|pkl|pickle|npy|npz|png|jpe?g|gif|svg|pdf|log"
                           r"|lock|env|sql|db|sqlite|go|rs|java|c|h|cpp|rb|php|lua|ipynb|bin|pt|pth|h5|ckpt|mp3|wav|mp4"
@@ -413,8 +414,15 @@ class Recogniser:
         if not rest or self.is_uri_placeholder(rest.split("/", 1)[0]):
             return None
         sch = scheme.lower()
-        if any(sc.scheme == sch for sc in self.rules.schemes) or sch in ("http", "https"):
+        if any(sc.scheme == sch for sc in self.rules.schemes):
             return ModelString(s, "other", "", 0.85)
+        if sch in ("http", "https"):
+            # a web address is a model artifact only when it names a file (a GitHub raw URL to a
+            # .gguf, a KServe storageUri to a .joblib); model_url: http://localhost:8000/v1 is the
+            # server that runs the model, and a web page is not a file of weights
+            last = rest.split("?", 1)[0].split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1].lower()
+            if "/" in rest and self.names_a_file(last) and not _WEB_PAGE.search(last):
+                return ModelString(s, "other", "", 0.85)
         return None
 
 

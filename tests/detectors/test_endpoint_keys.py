@@ -1,0 +1,41 @@
+"""Which URLs are inference servers, for keys and pages seen in real repositories (Qwen-Agent's
+model_server, Continue's apiKeyUrl, lmdeploy's docker flags)."""
+
+from __future__ import annotations
+
+from sovaudit.detect import lexer_for
+from sovaudit.model import Kind
+
+
+def refs(kb, path: str, text: str):
+    found, _ = lexer_for(kb).analyse(path, text.encode())
+    return sorted((r.line, r.kind.value, r.form, r.id, r.provider) for r in found)
+
+
+def test_a_model_server_key_names_the_server_not_a_model(kb):
+    src = ("llm_cfg = {'model': 'qwen-max', 'model_server': 'http://localhost:8000/v1'}\n"
+           "m = {'model_url': 'http://localhost:8000/v1'}\n"
+           "model_url = 'https://raw.githubusercontent.com/o/r/main/m.gguf'\n")
+    assert refs(kb, "agent.py", src) == [
+        (1, "endpoint", "url", "http://localhost:8000/v1", ""), (1, "model", "api", "qwen-max", ""),
+        (2, "endpoint", "url", "http://localhost:8000/v1", ""),
+        (3, "model", "other", "https://raw.githubusercontent.com/o/r/main/m.gguf", "")]
+
+
+def test_a_web_address_without_a_server_is_not_one_under_a_model_key(kb):
+    # a web page about the model: neither a model artifact nor an endpoint
+    assert refs(kb, "card.py", "model_url = 'https://example.org/models/qwen.html'\n") == []
+
+
+def test_api_key_pages_are_not_endpoints(kb):
+    src = ('  apiKeyUrl: "https://console.anthropic.com/account/keys",\n'
+           '  apiKeyUrl: "https://platform.deepseek.com/api_keys",\n'
+           '  apiKeyUrl: "https://studio.nebius.ai/settings/api-keys",\n'
+           '  apiKeyUrl: "https://aistudio.google.com/app/apikey",\n')
+    assert [r for r in refs(kb, "providers.ts", src) if r[1] == "endpoint"] == []
+
+
+def test_docker_gpus_names_one_vendor(kb):
+    src = 'container:\n  options: "--gpus=all --ipc=host"\nrun: docker run --gpus all img\n'
+    hw = [r for r in lexer_for(kb).analyse("ci.yml", src.encode())[0] if r.kind == Kind.HARDWARE]
+    assert sorted((r.line, r.id) for r in hw) == [(2, "nvidia"), (3, "nvidia")]
