@@ -777,10 +777,22 @@ class KnowledgeBase:
 
     def cloud_for_package(self, name: str, ecosystem: str = "python") -> Entry | None:
         """The cloud whose SDK distribution this is (boto3, @aws-sdk/client-s3). ``package()`` keeps
-        answering for providers, hardware and software only."""
-        if ecosystem == "python":
-            return self._index("clouds", "python_packages", normalise_package).get(normalise_package(name))
-        return self._index("clouds", "npm_packages").get(name.lower())
+        answering for providers, hardware and software only. A listed name ending in ``*`` is a
+        family of distributions (``google-cloud-*``, the npm scope ``@aws-sdk/*``)."""
+        key, norm = ("python_packages", normalise_package) if ecosystem == "python" else ("npm_packages", str.lower)
+        target = norm(name)
+        hit = self._index("clouds", key, norm).get(target)
+        if hit is not None:
+            return hit
+        fams = self._idx.get(("cloud-package-families", key))
+        if fams is None:
+            fams = self._idx[("cloud-package-families", key)] = tuple(
+                (norm(v[:-1]) if ecosystem == "python" else v[:-1].lower(), e)
+                for e in self.section("clouds") for v in e.get(key, []) if v.endswith("*"))
+        for prefix, e in fams:
+            if target.startswith(prefix) and len(target) > len(prefix):
+                return e
+        return None
 
     def cloud_for_storage_scheme(self, scheme: str) -> Entry | None:
         return self._exact("clouds", "storage_schemes").get(scheme.lower().rstrip(":/"))

@@ -61,7 +61,10 @@ https://download.pytorch.org/whl/cu124
 
 
 def test_requirements_txt(kb):
-    refs = run(kb, REQUIREMENTS, "requirements.txt")
+    found = run(kb, REQUIREMENTS, "requirements.txt")
+    refs = [r for r in found if r.kind is Kind.PACKAGE]
+    # torch_npu also names the hardware it needs (the other kinds are tested below)
+    assert [(r.kind, r.id, r.line) for r in found if r.kind is not Kind.PACKAGE] == [(Kind.HARDWARE, "huawei-ascend", 5)]
     line6 = REQUIREMENTS.splitlines()[5]
     assert rows(refs) == [
         ("openai", 2, 1, "requirement", "openai", "<2,>=1.30"),
@@ -110,6 +113,7 @@ def test_pyproject(kb):
         ("openai", 4, 4, "pyproject", "openai", ">=1.0"),
         ("vllm", 5, 4, "pyproject", "vllm", "==0.5.0"),
         ("torch-npu", 10, 9, "pyproject", "huawei-ascend", ">=2.1"),
+        ("huawei-ascend", 10, 9, "package", "huawei-ascend", ""),  # the hardware the runtime needs
         ("anthropic", 13, 9, "pyproject", "anthropic", ""),
         ("dashscope", 17, 1, "pyproject", "dashscope", "1.20"),
         ("zhipuai", 18, 2, "pyproject", "zhipu", "^2.0"),
@@ -124,6 +128,7 @@ def test_setup_cfg(kb):
     assert rows(run(kb, text, "setup.cfg")) == [
         ("openai", 6, 5, "requirement", "openai", ">=1"),
         ("torch-npu", 11, 7, "requirement", "huawei-ascend", ""),
+        ("huawei-ascend", 11, 7, "package", "huawei-ascend", ""),
     ]
 
 
@@ -242,3 +247,23 @@ def test_url_credentials_never_reach_a_reference(kb):
     assert ref.id == "vllm" and ref.line == 1
     assert "SECRET" not in repr(ref) and "deploy:" not in repr(ref)
     assert ref.snippet == "-e git+https://github.com/vllm-project/vllm.git#egg=vllm"
+
+
+def test_a_cloud_sdk_or_accelerator_runtime_as_a_dependency_names_the_cloud_or_hardware(kb):
+    """boto3 in requirements.txt says AWS as ``import boto3`` does; torch-npu says Ascend. A lock
+    file's entries (pulled in by other packages) do not; extras may retarget the build."""
+    text = "boto3>=1.38\nazure-search-documents==11.4\ntorch-npu>=2.3.1\nmlx[cuda12]\nrequests\n"
+    got = sorted((r.kind.value, r.id, r.line, r.form) for r in run(kb, text, "requirements.txt") if r.kind != Kind.PACKAGE)
+    assert got == [("cloud", "aws", 1, "sdk"), ("cloud", "azure", 2, "sdk"), ("hardware", "huawei-ascend", 3, "package")]
+    pkg = '{"dependencies": {"@aws-sdk/client-bedrock-runtime": "^3.9", "@google-cloud/storage": "7", "react": "18"}}'
+    got = sorted((r.kind.value, r.id) for r in run(kb, pkg, "package.json") if r.kind == Kind.CLOUD)
+    assert got == [("cloud", "aws"), ("cloud", "gcp")]
+    lock = '[[package]]\nname = "boto3"\nversion = "1.38.0"\n\n[[package]]\nname = "torch-npu"\nversion = "2.3.1"\n'
+    assert {r.kind for r in run(kb, lock, "uv.lock")} <= {Kind.PACKAGE}
+
+
+def test_cloud_package_families_are_prefixes_not_words(kb):
+    assert kb.cloud_for_package("google-cloud-aiplatform").id == "gcp"
+    assert kb.cloud_for_package("@aws-sdk/credential-providers", "npm").id == "aws"
+    assert kb.cloud_for_package("google-cloud") is None and kb.cloud_for_package("azure") is None
+    assert kb.cloud_for_package("@aws-sdkx/client", "npm") is None

@@ -1380,6 +1380,12 @@ class Lexer:
                     if name == imp or name.startswith(imp + "."):
                         clouds.append(cl.id)
                         break
+        else:  # an npm import names its package: a cloud's SDK (@aws-sdk/client-bedrock-runtime)
+            parts = name.split("/")
+            pkg = "/".join(parts[:2]) if name.startswith("@") else parts[0]
+            cl = self.kb.cloud_for_package(pkg, "npm")
+            if cl is not None:
+                clouds.append(cl.id)
         return entry, dist, tuple(clouds)
 
     def _image(self, f: _File, pos: int, image: str) -> None:

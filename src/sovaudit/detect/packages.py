@@ -111,7 +111,7 @@ class PackageDetector(Detector):
         seen: set[tuple] = set()
         lines: list[str] | None = None
         for ref in reader(f, kb):
-            key = (ref.id, ref.line, ref.column) if ref.form != "lock" else (ref.id, ref.attribute("version"))
+            key = (ref.kind, ref.id, ref.line, ref.column) if ref.form != "lock" else (ref.kind, ref.id, ref.attribute("version"))
             if key not in seen:
                 seen.add(key)
                 if lines is None:
@@ -120,7 +120,15 @@ class PackageDetector(Detector):
 
     # -- output --------------------------------------------------------------------------
     def _pkg(self, f: SourceFile, kb: KnowledgeBase, name: str, eco: str, form: str, line: int, col: int,
-             version: str = "", confidence: float = 0.95) -> Iterator[Reference]:
+             version: str = "", confidence: float = 0.95, extras: bool = False) -> Iterator[Reference]:
+        if form != "lock":
+            # a cloud's SDK declared as a dependency (boto3>=1.38, "@aws-sdk/client-s3"): the project
+            # uses that cloud, as an import of it says; a lock file's entries include what other
+            # packages pull in, and say nothing of the kind
+            cloud = kb.cloud_for_package(name, eco)
+            if cloud is not None:
+                yield self.ref(f, Kind.CLOUD, cloud.id, name, line, col, "sdk", Context.CONFIG, 0.85, cloud.id,
+                               {"package": name, "ecosystem": eco})
         entry = kb.package(name, eco)
         if entry is None:
             return
@@ -129,6 +137,12 @@ class PackageDetector(Detector):
             attrs["version"] = version.strip()
         pid = pep503(name) if eco == "python" else name.lower()
         yield self.ref(f, Kind.PACKAGE, pid, name, line, col, form, Context.CONFIG, confidence, entry.id, attrs)
+        if entry.section == "hardware" and form != "lock" and not extras:
+            # an accelerator's runtime as a dependency (torch-npu, dlinfer-ascend): the hardware it
+            # needs, as the import of it says; with extras the build may target another
+            # (mlx[cuda12], mlx[cpu]), so only the package is said
+            yield self.ref(f, Kind.HARDWARE, entry.id, name, line, col, "package", Context.CONFIG, 0.85, entry.id,
+                           {"package": name, "ecosystem": eco})
 
     def _pep508(self, f: SourceFile, kb: KnowledgeBase, spec: str, form: str, line: int, col: int) -> Iterator[Reference]:
         """One PEP 508 string written at (line, col)."""
@@ -144,7 +158,8 @@ class PackageDetector(Detector):
                 yield from self._pkg(f, kb, m.group(1), "python", form, line, col + m.start(1))
             return
         off = spec.find(req.name)
-        yield from self._pkg(f, kb, req.name, "python", form, line, col + max(off, 0), str(req.specifier))
+        yield from self._pkg(f, kb, req.name, "python", form, line, col + max(off, 0), str(req.specifier),
+                             extras=bool(req.extras))
 
     # -- requirements.txt ----------------------------------------------------------------
     def _requirements_txt(self, f: SourceFile, kb: KnowledgeBase) -> Iterator[Reference]:
