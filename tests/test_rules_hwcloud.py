@@ -425,7 +425,10 @@ def test_cloud_lookups_on_the_shipped_rules(kb):
         assert kb.cloud_for_import(mod).id == want, mod
     # the more specific provider package wins where a caller asks package() first
     assert kb.package("google.cloud.aiplatform").id == "vertex-ai" and kb.cloud_for_import("google.cloud.aiplatform").id == "gcp"
-    assert kb.cloud_for_import("azure.ai.inference") is None
+    # azure is the namespace of every Azure SDK: the provider's package wins as the more specific name,
+    # and the import is an Azure SDK import too (as google.cloud.aiplatform is GCP's)
+    assert kb.package("azure.ai.inference").id == "azure-ai-foundry" and kb.cloud_for_import("azure.ai.inference").id == "azure"
+    assert kb.cloud_for_import("azure.search.documents").id == "azure"
     for pkg, eco, want in (("boto3", "python", "aws"), ("google-cloud-storage", "python", "gcp"), ("azure_identity", "python", "azure"),
                            ("@aws-sdk/client-s3", "npm", "aws"), ("@google-cloud/storage", "npm", "gcp"), ("@azure/identity", "npm", "azure")):
         assert kb.cloud_for_package(pkg, eco).id == want, pkg
