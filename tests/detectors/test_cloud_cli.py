@@ -62,3 +62,12 @@ def test_a_tokenizer_vocabulary_is_not_read(tmp_path, kb):
     assert {p for p, s in skipped.items() if s.reason == "not analysed"} == {
         "models/tiny/merges.txt", "models/tiny/vocab.json", "models/tiny/tokenizer.json"}
     assert "tokenizer vocabulary" in skipped["models/tiny/merges.txt"].detail
+
+
+def test_cloudformation_resources_are_types_not_pseudo_parameters(kb):
+    """Type: AWS::EC2::VPC declares a resource; !Ref AWS::Region and ${AWS::StackName} are pseudo
+    parameters inside expressions (aws-samples templates: 271 such lines)."""
+    src = ("Resources:\n  VPC:\n    Type: AWS::EC2::VPC\n    Properties:\n"
+           "      Name: !Sub \"${AWS::StackName}-vpc\"\n      Region: !Ref AWS::Region\n      X: !If [c, !Ref AWS::NoValue, 1]\n")
+    refs, _ = lexer_for(kb).analyse("template.yaml", src.encode())
+    assert [(r.line, r.text) for r in refs if r.kind == Kind.CLOUD] == [(3, "AWS::EC2::VPC")]
