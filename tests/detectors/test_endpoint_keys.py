@@ -39,3 +39,14 @@ def test_docker_gpus_names_one_vendor(kb):
     src = 'container:\n  options: "--gpus=all --ipc=host"\nrun: docker run --gpus all img\n'
     hw = [r for r in lexer_for(kb).analyse("ci.yml", src.encode())[0] if r.kind == Kind.HARDWARE]
     assert sorted((r.line, r.id) for r in hw) == [(2, "nvidia"), (3, "nvidia")]
+
+
+def test_a_model_in_an_inference_api_path(kb):
+    """Gemini, Vertex and Bedrock REST paths carry the model (rules: model_paths), percent-encoded
+    in Bedrock's; only ids the knowledge base vouches for are taken."""
+    src = ('curl "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent?key=$K"\n'
+           "uri: https://bedrock-runtime.us-east-1.amazonaws.com/model/us.amazon.nova-micro-v1%3A0/converse\n"
+           'u = f"https://us-central1-aiplatform.googleapis.com/v1/projects/{p}/locations/us-central1/publishers/google/models/gemini-2.5-pro:streamGenerateContent"\n'
+           'x = "https://example.org/models/not-a-model:foo"\n')
+    found = [(r.line, r.form, r.id) for r in lexer_for(kb).analyse("calls.sh", src.encode())[0] if r.kind == Kind.MODEL]
+    assert sorted(found) == [(1, "api", "gemini-2.0-flash"), (2, "bedrock", "us.amazon.nova-micro-v1:0"), (3, "api", "gemini-2.5-pro")]

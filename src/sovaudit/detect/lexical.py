@@ -24,7 +24,7 @@ import ipaddress
 import re
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from sovaudit.detect.positions import Command, DetectionRules, FileKind, words
 from sovaudit.detect.recognise import ModelString, Recogniser, normalize_url, recogniser_for, safe_url_text
@@ -1635,6 +1635,26 @@ class Lexer:
         if len(url) <= len(scheme) + 3 or self._url_facts(url) is None:
             return
         self._endpoint(f, start, url, "")
+        if self.rules.model_paths and len(url) <= 2048 and not f.in_prose(start):
+            self._url_models(f, start, url)
+
+    def _url_models(self, f: _File, start: int, url: str) -> None:
+        """A model named in an inference API's path (rules: model_paths): Gemini's
+        /v1beta/models/gemini-2.0-flash:generateContent, Bedrock's /model/us.amazon.nova-micro-v1%3A0/converse.
+        Taken when the knowledge base vouches for the (percent-decoded) id."""
+        for head, rx in self.rules.model_paths:
+            i = url.find(head)
+            while i >= 0:
+                m = rx.match(url, i + len(head))
+                if m:
+                    raw = m.group(1)
+                    mid = unquote(raw)
+                    ms = self.rec.model(mid, "") if _QUOTED_NAME.fullmatch(mid) else None
+                    if ms is not None:
+                        pos = start + len(url[:m.start(1)].encode())
+                        self._model(f, ms, mid, pos, _CONF_VOCAB, "url-path", {"url_path": head})
+                    break
+                i = url.find(head, i + 1)
 
     def _hostport(self, f: _File, end: int, a) -> None:
         host = a.payload.encode()

@@ -144,6 +144,8 @@ class DetectionRules:
         # endpoints
         self.routes = _strings(ds, "routes")
         self.route_suffixes = _strings(ds, "route_suffixes")
+        #: URL paths that hold the model (/models/{model}:generateContent), as (literal head, regex of the rest)
+        self.model_paths = tuple(_model_path(p) for p in _strings(ds, "model_paths"))
         self.base_paths = frozenset(_strings(ds, "base_paths"))
         self.local_hosts = low("local_hosts")
         self.not_host_labels = low("not_host_labels")
@@ -308,3 +310,21 @@ def for_kb(kb: KnowledgeBase) -> DetectionRules:
     if rules is None:
         rules = kb._idx["detect.rules"] = DetectionRules(kb)
     return rules
+
+
+def _model_path(template: str) -> tuple[str, re.Pattern[str]]:
+    """``/models/{model}:`` as its literal head (``/models/``, what a URL must contain) and an
+    anchored regex from there whose group 1 is the model: one segment (no ``/?#``), up to the
+    literal that follows it."""
+    head, _, rest = template.partition("{")
+    out = ""
+    for i, part in enumerate(re.split(r"(\{[a-z]+\})", "{" + rest)):
+        if not part:
+            continue
+        if part == "{model}":
+            out += r"([^/?#]{1,200}?)"
+        elif part.startswith("{") and part.endswith("}"):
+            out += r"[^/?#]{1,200}"
+        else:
+            out += re.escape(part)
+    return head, re.compile(out)
