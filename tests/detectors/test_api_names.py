@@ -50,3 +50,19 @@ def test_globs_and_expressions_are_not_names(kb, path, text):
 def test_emphasis_is_not_a_glob(kb):
     src = 'description: "Built on **Qwen/Qwen2.5-7B-Instruct** and at nvidia/Qwen3-Nemotron-32B-RLBFF.*"\n'
     assert {i for _, _, i in models(kb, "gallery.yaml", src)} == {"Qwen/Qwen2.5-7B-Instruct", "nvidia/Qwen3-Nemotron-32B-RLBFF"}
+
+
+def test_a_tested_pattern_is_not_a_model_in_use(kb):
+    """Prefix, suffix and substring tests name patterns of models (lmdeploy's ('glm-4') in
+    model_name gave a finding 'glm-4 is API-only'); comparisons and lists of names stay names."""
+    src = ("if ('glm-4') in model_name:\n    pass\nif body.model.startsWith(\"o3\"):\n"
+           "x = model.includes(\"gpt-oss\")\nif \"gpt-4o\" not in models:\n    pass\n"
+           "m = \"gpt-4o\"\nif model in (\"o1\", \"gpt-4o-mini\"):\n    pass\n")
+    assert models(kb, "router.py", src) == [(7, "api", "gpt-4o"), (8, "api", "gpt-4o-mini"), (8, "api", "o1")]
+
+
+
+def test_in_in_english_is_not_a_test(kb):
+    """Markdown prose: "to `gpt-4o` in both" is the English word, not Python's operator."""
+    src = "3. Changing the model from `gpt-4` to `gpt-4o` in both test methods.\n"
+    assert (1, "api", "gpt-4o") in models(kb, "chat-history.md", src)

@@ -49,6 +49,8 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _NL = re.compile(rb"\n")
+#: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
+_IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
 #: A model name as a whole quoted string: no blank, no path.
 _QUOTED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,80}")
 _ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -664,6 +666,9 @@ class Lexer:
             return
         if f.in_prose(start) or self._in_text_string(f, start, tok_end):
             return  # an API name without an org in running text is a mention, not a dependency
+        if wide == start and start > 0 and data[start - 1] in b"\"'`" and data[tok_end:tok_end + 1] == data[start - 1:start] \
+                and self._pattern_test(f, start - 1, tok_end):
+            return  # model.startswith("o3"), "glm-4" in name: a pattern of names
         if set(words(token)) & self.rules.resource_words:
             return  # a deployment, job or volume named after the model it serves
         if set(words(token)) & self.rules.repo_words:
@@ -696,11 +701,22 @@ class Lexer:
         token = self._text(data[start:close])
         if not _QUOTED_NAME.fullmatch(token) or (token.lower() == prefix and not any(c.isdigit() for c in token)):
             return
-        if set(words(token)) & (self.rules.resource_words | self.rules.repo_words):
+        if set(words(token)) & (self.rules.resource_words | self.rules.repo_words) or self._pattern_test(f, start - 1, close):
             return
         ms = self.rec.model(token, "")
         if ms is not None and ms.form == "api":
             self._model(f, ms, token, start, _CONF_VOCAB, "vocabulary")
+
+    def _pattern_test(self, f: _File, qs: int, qe: int) -> bool:
+        """Is the string quoted at ``qs``..``qe`` (its quotes) a pattern of names: the argument of a
+        prefix, suffix or substring test (rules: pattern_calls; model.startswith("o3"),
+        id.includes("gpt-oss")) or the left side of Python's ``in`` ("glm-4" in model_name)?"""
+        rx = self.rules.pattern_call_before
+        if rx is not None and rx.search(self._text(f.line_prefix(qs, 60))):
+            return True
+        if f.fk.kind == "docs" and f.context(qs) != Context.CODE:
+            return False  # "from `gpt-4` to `gpt-4o` in both tests": English, not Python
+        return _IN_TEST.match(f.data, qe + 1, qe + 48) is not None
 
     def _in_text_string(self, f: _File, start: int, end: int) -> bool:
         """The token sits in a string literal of words (a label, a message: "GPT-4o mini (fast)"),

@@ -120,6 +120,10 @@ class DetectionRules:
         self.dataset_calls = frozenset(_strings(ds, "dataset_calls"))
         self.dataset_words = low("dataset_words")
         self.not_model_key_words = low("not_model_key_words")
+        #: a string right after one of these calls' "(" is a pattern of names (startswith, includes)
+        calls = sorted(set(_strings(ds, "pattern_calls")), key=len, reverse=True)
+        self.pattern_call_before = re.compile(
+            r"\.(?:" + "|".join(re.escape(c) for c in calls) + r")\(\s*[rbf]?$") if calls else None
         self.commands: tuple[Command, ...] = tuple(
             Command(tuple(c["prefix"].split()), c["hint"], tuple(c.get("flags", ())), bool(c.get("skip_first")))
             for e in ds for c in e.get("commands", ()) or ())
