@@ -66,3 +66,24 @@ def test_in_in_english_is_not_a_test(kb):
     """Markdown prose: "to `gpt-4o` in both" is the English word, not Python's operator."""
     src = "3. Changing the model from `gpt-4` to `gpt-4o` in both test methods.\n"
     assert (1, "api", "gpt-4o") in models(kb, "chat-history.md", src)
+
+
+def test_open_weight_names_without_an_org(kb):
+    """Hosted APIs name open weights without an org (Groq's llama-3.3-70b-versatile, SambaNova's
+    Meta-Llama-3.3-70B-Instruct): a family word and a parameter count, as a whole string."""
+    src = ('MODEL_IDS = {"llama3.3-70b": "llama-3.3-70b-versatile", "mixtral": "mixtral-8x7b-32768",\n'
+           '             "llama": "Meta-Llama-3.3-70B-Instruct", "small": "qwen2.5-0.5b"}\n'
+           'words = {"step2Body": 1, "w": "whisper-model", "c": ["Qwen3_5MoeForConditionalGeneration"]}\n'
+           'local_dir = CACHE / "deepseek-r1-distill-qwen-7b"\ntitle = "DeepSeek-7b"\njob = "qwen2-7b-instruct-job"\n'
+           'ok = name.startswith("llama-3-8b")\n')
+    got = {i for _, _, i in models(kb, "groq_models.py", src)}
+    assert got == {"llama3.3-70b", "llama-3.3-70b-versatile", "mixtral-8x7b-32768", "Meta-Llama-3.3-70B-Instruct", "qwen2.5-0.5b"}
+
+
+def test_a_model_position_outranks_the_vocabulary_at_the_same_place(kb):
+    """Foundry Local: the constant's value is read by the vocabulary first, then as the argument
+    of catalog.getModel; the call's reading (its runtime) wins."""
+    src = "const modelAlias = 'qwen2.5-0.5b';\nconst model = await catalog.getModel(modelAlias);\n"
+    refs, _ = lexer_for(kb).analyse("app.js", src.encode())
+    (r,) = [r for r in refs if r.kind == Kind.MODEL]
+    assert (r.id, r.form, r.detector, r.attribute("runtime")) == ("qwen2.5-0.5b", "other", "model-call", "foundry-local")

@@ -284,7 +284,7 @@ class Lexer:
             A.GPU_FLAG: self._gpu_flag, A.CLOUD_TOKEN: self._cloud_token, A.CLOUD_ENV: self._cloud_env,
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
             A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
-            A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id,
+            A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id, A.QUOTED_NAME: self._quoted_name,
             A.ROUTE: self._route, A.HW_IMAGE: self._hw_image,
         }
 
@@ -335,7 +335,7 @@ class Lexer:
             if attrs:
                 for k, v in attrs.items():
                     prev.attrs.setdefault(k, v)
-            if conf > prev.confidence:
+            if conf > prev.confidence or (conf == prev.confidence and prev.detector == "vocabulary" and detector != "vocabulary"):
                 if kind == Kind.MODEL and prev.id != id_:
                     prev.id, prev.text, prev.provider, prev.scope = id_, text, provider, scope
                     prev.attrs = dict(attrs or {})
@@ -595,6 +595,39 @@ class Lexer:
             ms = self.rec.model(text, "litellm")  # Model("ollama/llama3"): a LiteLLM route
         else:
             ms = self.rec.hub_id_by_family(text)
+        if ms is not None:
+            self._model(f, ms, text, q + 1, _CONF_VOCAB, "vocabulary")
+
+    def _quoted_name(self, f: _File, end: int, a) -> None:
+        """A whole quoted string that is an open-weight model's name without an org: a lab's family
+        word and a parameter count ("llama-3.3-70b-versatile" in Groq's model map,
+        "Meta-Llama-3.3-70B-Instruct", "mixtral-8x7b-32768"). Not in prose, not a file, a resource,
+        a repository, a dataset or a tested pattern, not under an output or run key."""
+        data = f.data
+        if end < f.n and (data[end:end + 1].isalpha() or data[end - 2:end - 1] == b"_"):
+            return  # a word goes on (step2Body, Qwen3_5MoeForCausalLM): not a parameter count
+        ls, le = f.line_span(end - 1)
+        lo = max(ls, end - 64)
+        q = max(data.rfind(b'"', lo, end), data.rfind(b"'", lo, end), data.rfind(b"`", lo, end))
+        if q < 0:
+            return
+        close = data.find(data[q:q + 1], end, min(le, end + 64))
+        if close < 0 or q + 1 in f.veto or (Kind.MODEL, q + 1, "") in f.found or f.in_prose(q):
+            return
+        text = self._text(data[q + 1:close])
+        if not _QUOTED_NAME.fullmatch(text) or self.rec.names_a_file(text) \
+                or set(words(text)) & (self.rules.resource_words | self.rules.repo_words):
+            return
+        if self._pattern_test(f, q, close) or self._dataset_near(f, q):
+            return
+        pre = data[max(ls, q - 80):q].rstrip(b" \t")
+        if pre.endswith(b"/"):
+            return  # CACHE / "deepseek-r1-distill-qwen-7b": a local folder named after the model
+        if pre.endswith((b":", b"=")):
+            key, _ = self._key_before(f, q - (len(data[max(ls, q - 80):q]) - len(pre)) - 1)
+            if set(words(key)) & self.rules.not_model_key_words:
+                return
+        ms = self.rec.model(text, "") or self.rec.model(text, "model")
         if ms is not None:
             self._model(f, ms, text, q + 1, _CONF_VOCAB, "vocabulary")
 

@@ -70,6 +70,7 @@ class A(enum.IntEnum):
     ROUTE = 40  # "azure/": a LiteLLM provider prefix that is not a Hub namespace (the route after it is read)
     HW_IMAGE = 41  # "rocm/", "nvcr.io/nvidia/": the fixed start of a hardware vendor's container image
     QUOTED_FAMILY = 42  # "o3-, 'abab: a quote and a family prefix too short to read anywhere else
+    QUOTED_NAME = 43  # "llama-3.3-70b: a quote, a lab's family word and a size, without an org
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +152,10 @@ class Vocabulary:
         fam = sorted(w for w in rules.lab_family_words if len(w) >= 3)
         if fam:
             add((r"[\"'][A-Za-z0-9][A-Za-z0-9._\-]{0,40}/[A-Za-z0-9._\-]{0,60}" + _words_regex(fam)).encode(), A.QUOTED_ID, flag=C)
+            # an open-weight name served by an API without an org ("llama-3.3-70b-versatile", "Meta-Llama-3.3-70B-Instruct"):
+            # the family word, then a parameter count (70b, 8x7b, 0.5B)
+            add((r"[\"'`](?:Meta[\-_])?" + _words_regex(fam) + r"[A-Za-z0-9._:\-]{0,40}?"
+                 r"[0-9](?:\.[0-9]{1,2})?(?:x[0-9]{1,3})?[bBmM]").encode(), A.QUOTED_NAME, flag=C)
         lit("://", A.URL)
         for host in sorted(rules.local_hosts):
             if not host.startswith(("[", ":")):
