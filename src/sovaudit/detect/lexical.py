@@ -1432,9 +1432,9 @@ class Lexer:
         else:  # an npm import names its package: a cloud's SDK (@aws-sdk/client-bedrock-runtime)
             parts = name.split("/")
             pkg = "/".join(parts[:2]) if name.startswith("@") else parts[0]
-            cl = self.kb.cloud_for_package(pkg, "npm")
-            if cl is not None:
-                clouds.append(cl.id)
+            owner = self.kb.cloud_for_package(pkg, "npm")
+            if owner is not None:
+                clouds.append(owner.id)
         return entry, dist, tuple(clouds)
 
     def _image(self, f: _File, pos: int, image: str) -> None:

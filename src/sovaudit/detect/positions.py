@@ -322,7 +322,7 @@ def _model_path(template: str) -> tuple[str, re.Pattern[str]]:
     literal that follows it."""
     head, _, rest = template.partition("{")
     out = ""
-    for i, part in enumerate(re.split(r"(\{[a-z]+\})", "{" + rest)):
+    for part in re.split(r"(\{[a-z]+\})", "{" + rest):
         if not part:
             continue
         if part == "{model}":
