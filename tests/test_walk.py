@@ -89,3 +89,48 @@ def test_single_file_root(tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM x")
     got, skipped = paths(tmp_path / "Dockerfile")
     assert got == ["Dockerfile"] and skipped == []
+
+
+def _git(cwd: Path, *args: str) -> None:
+    import subprocess
+
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull, "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("index_version", ["2", "4"])
+def test_a_tracked_file_is_walked_whatever_the_ignore_files_say(tmp_path, index_version):
+    """Qwen-Agent force-adds examples/*.ipynb, lmdeploy requirements/*.txt, both under ignore
+    patterns: git tracks them, so they are the code. The index is read (a real one, written by git
+    here; the scanner never runs git); untracked ignored files stay out."""
+    repo = tmp_path / "repo"
+    for rel in ("requirements/runtime_ascend.txt", "examples/cookbook.ipynb", "build/gen.py", "notes.txt", "svc/app.py"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text("x\n")
+    (repo / ".gitignore").write_text("*.txt\nexamples/*.ipynb\nbuild/\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-f", "requirements/runtime_ascend.txt", "examples/cookbook.ipynb")
+    _git(repo, "add", ".gitignore", "svc/app.py")
+    _git(repo, "update-index", "--index-version", index_version)
+    items, _ = walk(repo)
+    assert [i.path for i in items] == [".gitignore", "examples/cookbook.ipynb", "requirements/runtime_ascend.txt", "svc/app.py"]
+    # a scan of a folder inside the work tree sees the index too, relative to itself
+    items, _ = walk(repo / "requirements")
+    assert [i.path for i in items] == ["runtime_ascend.txt"]
+
+
+@pytest.mark.parametrize("index", [b"", b"DIRC", b"DIRC\x00\x00\x00\x07\x00\x00\x00\x01", b"DIRC\x00\x00\x00\x02\xff\xff\xff\xff",
+                                   b"DIRC\x00\x00\x00\x02\x00\x00\x00\x03" + b"\x00" * 70, b"garbage" * 1000])
+def test_an_index_that_does_not_parse_leaves_the_ignore_files_in_charge(tmp_path, index):
+    from sovaudit.walk.gitindex import parse_index
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "index").write_bytes(index)
+    (repo / ".gitignore").write_text("*.txt\n")
+    (repo / "a.txt").write_text("x\n")
+    (repo / "b.py").write_text("x\n")
+    assert parse_index(index) is None
+    items, _ = walk(repo)
+    assert [i.path for i in items] == [".gitignore", "b.py"]

@@ -1,7 +1,8 @@
 """Stage 1: walk the tree. Yields the files to scan and records what it leaves out, with reasons.
 
 Honours ``.gitignore`` files at every level and ``--exclude`` patterns (gitignore syntax, via
-pathspec); skips VCS metadata and dependency/virtualenv folders, but never folders named
+pathspec), except that a file the git index tracks is kept whatever the ignore files say (a
+force-added file is part of the code: ``gitindex.py``); skips VCS metadata and dependency/virtualenv folders, but never folders named
 ``examples``, ``samples`` or ``fixtures`` (users keep real manifests there). Never follows a
 symlink out of the root and survives symlink loops and unreadable folders. Walks any depth (an
 explicit stack, no recursion); ``.gitignore`` files are read with bounds and matched in linear time
@@ -20,6 +21,7 @@ import pathspec
 
 from sovaudit.model import Skipped
 from sovaudit.sanitize import clean_path
+from sovaudit.walk.gitindex import tracked_files
 from sovaudit.walk.ignore import IgnoreReader
 
 #: Version-control metadata: never scanned, not reported.
@@ -87,6 +89,14 @@ def iter_walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitig
     exclude_spec = pathspec.GitIgnoreSpec.from_lines(excludes) if excludes else None
     visited: set[tuple[int, int]] = set()
     ignores = IgnoreReader(root_real, skipped)
+    # files the git index tracks, and the folders that hold them: an ignore pattern does not hide them
+    tracked = tracked_files(root_path) if use_gitignore and root_path.is_dir() else None
+    tracked_dirs: set[str] = set()
+    for t in tracked or ():
+        cut = t.rfind("/")
+        while cut > 0 and t[:cut] not in tracked_dirs:
+            tracked_dirs.add(t[:cut])
+            cut = t.rfind("/", 0, cut)
 
     def inside_root(real: str) -> bool:
         return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
@@ -150,7 +160,8 @@ def iter_walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitig
             continue
         if is_dir and entry.name in VCS_DIRS:
             continue
-        if use_gitignore and ignore.specs and ignore.ignored(rel, is_dir):
+        if use_gitignore and ignore.specs and ignore.ignored(rel, is_dir) \
+                and not (tracked and (rel in tracked_dirs if is_dir else rel in tracked)):
             continue
         if excluded(rel, is_dir):
             continue
