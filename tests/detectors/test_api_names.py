@@ -87,3 +87,11 @@ def test_a_model_position_outranks_the_vocabulary_at_the_same_place(kb):
     refs, _ = lexer_for(kb).analyse("app.js", src.encode())
     (r,) = [r for r in refs if r.kind == Kind.MODEL]
     assert (r.id, r.form, r.detector, r.attribute("runtime")) == ("qwen2.5-0.5b", "other", "model-call", "foundry-local")
+
+
+def test_a_display_label_that_starts_with_a_name_is_not_one(kb):
+    """Leaderboard rows (Qwen-Agent): "Anthropic/Claude-4.6-Opus (max)" is a label; an id with
+    words around it in a string stays an id (a start command, a test name)."""
+    src = ('rows = [{ model: "Anthropic/Claude-4.6-Opus (max)", avgAcc: 58.85 }]\n'
+           'cmd = "python3 -m lmdeploy serve api_server meta-llama/Llama-3.1-8B-Instruct --server-port 8000"\n')
+    assert {i for _, _, i in models(kb, "leaderboard.tsx", src)} == {"meta-llama/Llama-3.1-8B-Instruct"}

@@ -527,6 +527,8 @@ class Lexer:
             return
         if self._dataset_near(f, start):
             return
+        if start > 0 and data[start - 1] in b"\"'`" and data[name_end:name_end + 2] == b" (":
+            return  # a display label that starts with the name: "Anthropic/Claude-4.6-Opus (max)" in a leaderboard
         ms = self.rec.model(text, "")
         if ms is not None:
             self._model(f, ms, text, start, _CONF_VOCAB, "vocabulary")
