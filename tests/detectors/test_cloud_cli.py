@@ -71,3 +71,14 @@ def test_cloudformation_resources_are_types_not_pseudo_parameters(kb):
            "      Name: !Sub \"${AWS::StackName}-vpc\"\n      Region: !Ref AWS::Region\n      X: !If [c, !Ref AWS::NoValue, 1]\n")
     refs, _ = lexer_for(kb).analyse("template.yaml", src.encode())
     assert [(r.line, r.text) for r in refs if r.kind == Kind.CLOUD] == [(3, "AWS::EC2::VPC")]
+
+
+def test_an_arm_function_argument_is_a_reference_not_a_resource(kb):
+    """Bicep/ARM: resource 'Microsoft.Storage/storageAccounts@...' declares; resourceId('Microsoft.Web/sites', n)
+    and subscriptionResourceId('Microsoft.Authorization/roleDefinitions', id) refer (the labels count
+    declarations only)."""
+    src = ("resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n"
+           "var roleId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '5e0bd9bd')\n"
+           "output id string = resourceId('Microsoft.Web/sites', name)\n")
+    refs, _ = lexer_for(kb).analyse("main.bicep", src.encode())
+    assert [(r.line, r.text) for r in refs if r.kind == Kind.CLOUD] == [(1, "Microsoft.Storage/storageAccounts")]

@@ -49,6 +49,8 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _NL = re.compile(rb"\n")
+#: A quoted first argument of a function call: subscriptionResourceId('Microsoft.Authorization/...
+_CALL_ARG_BEFORE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\([ \t]*['\"]$")
 #: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
 #: A model name as a whole quoted string: no blank, no path.
@@ -1930,6 +1932,8 @@ class Lexer:
             token = self._text(data[start:end]).rstrip(":.")
             if "//" in token or not fnmatch.fnmatchcase(token, value):
                 return
+            if _CALL_ARG_BEFORE.search(f.line_prefix(start, 80)):
+                return  # resourceId('Microsoft.Web/sites', name): an ARM/Bicep function's reference to a resource
         elif what == "label":
             if data[max(0, start - 3):start] == b"://" or start > 0 and data[start - 1] == 0x2E:
                 return  # a web page under the cloud's domain (https://cloud.google.com/..., console.cloud.google.com): a link
