@@ -49,8 +49,10 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _NL = re.compile(rb"\n")
-#: A quoted first argument of a function call: subscriptionResourceId('Microsoft.Authorization/...
-_CALL_ARG_BEFORE = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*\([ \t]*['\"]$")
+#: The quoted first argument of an ARM/Bicep resource-lookup function: resourceId('Microsoft.Web/sites', ...),
+#: subscriptionResourceId, extensionResourceId, tenantResourceId, reference (a Pulumi constructor's
+#: type token, new x("aws:s3/bucket:Bucket"), declares a resource and stays one)
+_CALL_ARG_BEFORE = re.compile(rb"(?:\b[A-Za-z]*[Rr]esourceId|\breference)\([ \t]*['\"]$")
 #: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
 #: A model name as a whole quoted string: no blank, no path.
