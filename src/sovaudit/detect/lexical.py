@@ -49,10 +49,6 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _NL = re.compile(rb"\n")
-#: The quoted first argument of an ARM/Bicep resource-lookup function: resourceId('Microsoft.Web/sites', ...),
-#: subscriptionResourceId, extensionResourceId, tenantResourceId, reference (a Pulumi constructor's
-#: type token, new x("aws:s3/bucket:Bucket"), declares a resource and stays one)
-_CALL_ARG_BEFORE = re.compile(rb"(?:\b[A-Za-z]*[Rr]esourceId|\breference)\([ \t]*['\"]$")
 #: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
 #: A model name as a whole quoted string: no blank, no path.
@@ -610,7 +606,7 @@ class Lexer:
         "Meta-Llama-3.3-70B-Instruct", "mixtral-8x7b-32768"). Not in prose, not a file, a resource,
         a repository, a dataset or a tested pattern, not under an output or run key."""
         data = f.data
-        if end < f.n and (data[end:end + 1].isalpha() or data[end - 2:end - 1] == b"_"):
+        if end < f.n and data[end:end + 1].isalpha():
             return  # a word goes on (step2Body, Qwen3_5MoeForCausalLM): not a parameter count
         ls, le = f.line_span(end - 1)
         lo = max(ls, end - 64)
@@ -1934,7 +1930,8 @@ class Lexer:
             token = self._text(data[start:end]).rstrip(":.")
             if "//" in token or not fnmatch.fnmatchcase(token, value):
                 return
-            if _CALL_ARG_BEFORE.search(f.line_prefix(start, 80)):
+            rx = self.rules.reference_call_before
+            if rx is not None and rx.search(f.line_prefix(start, 80)):
                 return  # resourceId('Microsoft.Web/sites', name): an ARM/Bicep function's reference to a resource
         elif what == "label":
             if data[max(0, start - 3):start] == b"://" or start > 0 and data[start - 1] == 0x2E:

@@ -175,6 +175,10 @@ class DetectionRules:
         self.region_keys = low("region_keys")
         self.web_host_labels = low("web_host_labels")
         self.web_host_services = low("web_host_services")
+        #: a resource type quoted as the first argument of one of these calls is a reference to a resource
+        ref_calls = sorted(set(_strings(ds, "reference_calls")), key=len, reverse=True)
+        self.reference_call_before = re.compile(
+            (r"\b(?:" + "|".join(re.escape(c) for c in ref_calls) + r")\([ \t]*['\"]$").encode()) if ref_calls else None
         #: the first word of every cloud CLI (rules/clouds.yaml cli_commands), with the ids of the
         #: clouds and providers: what a list of names holds, where a CLI's argument list does not
         self.cloud_cli_names = frozenset({c.split()[0] for cl in kb.section("clouds") for c in cl.get("cli_commands", ()) or ()}

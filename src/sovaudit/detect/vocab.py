@@ -153,8 +153,9 @@ class Vocabulary:
         if fam:
             add((r"[\"'][A-Za-z0-9][A-Za-z0-9._\-]{0,40}/[A-Za-z0-9._\-]{0,60}" + _words_regex(fam)).encode(), A.QUOTED_ID, flag=C)
             # an open-weight name served by an API without an org ("llama-3.3-70b-versatile", "Meta-Llama-3.3-70B-Instruct"):
-            # the family word, then a parameter count (70b, 8x7b, 0.5B)
-            add((r"[\"'`](?:Meta[\-_])?" + _words_regex(fam) + r"[A-Za-z0-9._:\-]{0,40}?"
+            # a lab's id as a prefix at most, the family word, then a parameter count (70b, 8x7b, 0.5B)
+            labs = sorted(e.id for e in kb.section("labs") if re.fullmatch(r"[a-z]{3,12}", e.id))
+            add((r"[\"'`](?:" + _words_regex(labs) + r"[\-_])?" + _words_regex(fam) + r"[A-Za-z0-9._:\-]{0,40}?"
                  r"[0-9](?:\.[0-9]{1,2})?(?:x[0-9]{1,3})?[bBmM]").encode(), A.QUOTED_NAME, flag=C)
         lit("://", A.URL)
         for host in sorted(rules.local_hosts):
