@@ -82,3 +82,11 @@ def test_an_arm_function_argument_is_a_reference_not_a_resource(kb):
            "output id string = resourceId('Microsoft.Web/sites', name)\n")
     refs, _ = lexer_for(kb).analyse("main.bicep", src.encode())
     assert [(r.line, r.text) for r in refs if r.kind == Kind.CLOUD] == [(1, "Microsoft.Storage/storageAccounts")]
+
+
+def test_a_shared_region_name_states_its_country_only_when_every_cloud_agrees(kb):
+    """us-east-1 (AWS, Alibaba Cloud: both US) gets its country without a cloud; ap-southeast-1
+    (Singapore for AWS, Hong Kong for Huawei Cloud) and me-central-1 do not."""
+    refs, _ = lexer_for(kb).analyse("config.py", b'region = "us-east-1"\nregion2 = "ap-southeast-1"\nregion3 = "me-central-1"\n')
+    got = {(r.id, r.provider, r.attribute("country")) for r in refs if r.kind == Kind.CLOUD}
+    assert got == {("us-east-1", "", "US"), ("ap-southeast-1", "", ""), ("me-central-1", "", "")}

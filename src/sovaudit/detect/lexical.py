@@ -1979,10 +1979,10 @@ class Lexer:
             if not clouds:
                 return
             cid = clouds[0].id if len(clouds) == 1 else ""
-            reg = self.kb.region(cid, v) if cid else None
             attrs = {"key": key}
-            if reg is not None and reg.get("country"):
-                attrs["country"] = reg["country"]
+            country = self._region_country(clouds, v)
+            if country:
+                attrs["country"] = country
             self._add(f, Kind.CLOUD, v, value.strip().strip("\"'"), vs, "region", 0.85, "cloud", cid, attrs)
         elif kind == "instance":
             hit = self.kb.instance_type(v)
@@ -2082,8 +2082,8 @@ class Lexer:
         cid2 = clouds[0].id if len(clouds) == 1 else ""
         if not cid2 and f.context(start) == Context.DOCS:
             f.pending_docs_regions.append(start)  # kept only if the file names its cloud (see _regions)
-        reg = self.kb.region(cid2, name) if cid2 else None
-        attrs = {"country": reg["country"]} if reg is not None and reg.get("country") else {}
+        country = self._region_country(clouds, name)
+        attrs = {"country": country} if country else {}
         if start > 0 and data[start - 1] == 0x2E and data[end:end + 1] == b".":
             # a label of a host name (s3.us-west-2.amazonaws.com): the region of the service called
             hs = self._left(f, start, _HOST_CHARS, 200)
@@ -2301,6 +2301,14 @@ class Lexer:
                 continue
             del f.found[(Kind.HARDWARE, start, vendor)]
             self._add(f, Kind.HARDWARE, UNKNOWN, fd.text, start, fd.form, fd.confidence, fd.detector, "", dict(fd.attrs))
+
+    def _region_country(self, clouds: list, name: str) -> str:
+        """Where the region ``name`` is: the country every cloud the rules know with a region of
+        that name puts it in (us-east-1: AWS's and Alibaba Cloud's are both in the US), "" when
+        they disagree (ap-southeast-1: Singapore for AWS, Hong Kong for Huawei Cloud) or say none.
+        Which cloud runs it is a separate question, answered only where the file names one."""
+        countries = {(self.kb.region(c.id, name) or {}).get("country", "") for c in clouds}
+        return countries.pop() if len(countries) == 1 else ""
 
     def _regions(self, f: _File) -> None:
         """A region name several clouds use (eu-central-1: AWS, and others) belongs to the one

@@ -478,6 +478,11 @@ class _Builder:
                 country, evidence = r["country"], f"clouds:{cloud}.regions"
             elif stated_country:
                 country, evidence = stated_country, "reference"
+        elif stated_country:
+            # the cloud is not established, but every cloud with a region of this name puts it in one
+            # country (the detector's reading of rules/clouds.yaml): where the data is, not whose law
+            # runs the region
+            country, evidence = stated_country, "clouds:*.regions (every cloud with this region name)"
         self.node(nid, cloud=cloud or UNKNOWN, name=name, country=country or UNKNOWN)
         self.subject_to(nid, country, evidence)
         if cloud:
