@@ -95,3 +95,12 @@ def test_a_display_label_that_starts_with_a_name_is_not_one(kb):
     src = ('rows = [{ model: "Anthropic/Claude-4.6-Opus (max)", avgAcc: 58.85 }]\n'
            'cmd = "python3 -m lmdeploy serve api_server meta-llama/Llama-3.1-8B-Instruct --server-port 8000"\n')
     assert {i for _, _, i in models(kb, "leaderboard.tsx", src)} == {"meta-llama/Llama-3.1-8B-Instruct"}
+
+
+def test_cloudflare_workers_ai_ids(kb):
+    """Cloudflare's own scoped ids (rules: model_patterns @cf/*, @hf/*), in a model key and as whole
+    strings; continue's docs and schema held 36, none found before."""
+    src = ('model: "@cf/meta/llama-3-8b-instruct"\nx = env.AI.run("@cf/meta/llama-3.1-8b-instruct", {p})\n'
+           'y = "@hf/thebloke/zephyr-7b-beta-awq"\nz = "@cf/"\n')
+    assert models(kb, "worker.ts", src) == [(1, "api", "@cf/meta/llama-3-8b-instruct"), (2, "api", "@cf/meta/llama-3.1-8b-instruct"),
+                                            (3, "api", "@hf/thebloke/zephyr-7b-beta-awq")]

@@ -53,6 +53,8 @@ _NL = re.compile(rb"\n")
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
 #: A model name as a whole quoted string: no blank, no path.
 _QUOTED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,80}")
+#: A provider's scoped model id: @cf/meta/llama-3-8b-instruct (Cloudflare Workers AI)
+_SCOPED_ID = re.compile(r"@[a-z]{1,8}/[A-Za-z0-9][A-Za-z0-9._\-]{0,60}/[A-Za-z0-9][A-Za-z0-9._:\-]{0,80}")
 _ID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 _KEY_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.$/")
 _HUBNAME_FWD = re.compile(rb"[A-Za-z0-9._\-]{1,96}")
@@ -734,13 +736,14 @@ class Lexer:
         if close < 0 or f.in_prose(start):
             return
         token = self._text(data[start:close])
-        if not _QUOTED_NAME.fullmatch(token) or (token.lower() == prefix and not any(c.isdigit() for c in token)):
+        if not (_QUOTED_NAME.fullmatch(token) or _SCOPED_ID.fullmatch(token)) \
+                or (token.lower() == prefix and not any(c.isdigit() for c in token)):
             return
         if set(words(token)) & (self.rules.resource_words | self.rules.repo_words) or self._pattern_test(f, start - 1, close):
             return
         ms = self.rec.model(token, "")
         if ms is not None and ms.form == "api":
-            self._model(f, ms, token, start, _CONF_VOCAB, "vocabulary")
+            self._model(f, ms, token, start, _CONF_VOCAB, "vocabulary")  # "o3-mini", "@cf/meta/llama-3-8b-instruct"
 
     def _pattern_test(self, f: _File, qs: int, qe: int) -> bool:
         """Is the string quoted at ``qs``..``qe`` (its quotes) a pattern of names: the argument of a

@@ -223,6 +223,9 @@ class Recogniser:
                 return ModelString(s, "ollama", "", 0.85)
             return None
         if "/" in s:
+            served = self._provider_pattern(s) if hint != "ollama" else None
+            if served is not None:
+                return ModelString(s, "api", "", 0.9, family_provider=served.id)  # a provider's own id (@cf/meta/...)
             if hint == "api" and _NAME_RE.match(s) and not _FILE_EXT_RE.search(s) or \
                     hint == "model" and s.startswith("accounts/") and _NAME_RE.match(s):
                 return ModelString(s, "api", "", 0.8)  # a provider's own path-like id (accounts/fireworks/models/...)

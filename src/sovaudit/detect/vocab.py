@@ -144,7 +144,7 @@ class Vocabulary:
             # as a whole quoted string ("o3-pro-2025-06-10" in a list of names)
             if len(p) >= 4 and (re.search(r"[0-9\-.]", p) or len(p) >= 6):
                 lit(p, A.FAMILY, p.lower())
-            elif len(p) >= 2 and p[0].isalpha():
+            elif len(p) >= 2 and (p[0].isalpha() or p[0] == "@"):
                 for q in "\"'`":
                     lit(q + p, A.QUOTED_FAMILY, p.lower(), caseless=False)
         add(rb"[A-Za-z0-9]:(?:[0-9]|latest|cloud|e[0-9])", A.OLLAMA_TAG)
