@@ -571,14 +571,11 @@ class Lexer:
         org (the namespace anchor reads known orgs): a test's or a table's model id outside a model
         position. Not in running prose, not a dataset, not the value of an output or run key."""
         data = f.data
-        ls, le = f.line_span(end - 1)
-        lo = max(ls, end - 110)
-        q = max(data.rfind(b'"', lo, end), data.rfind(b"'", lo, end))
-        if q < 0:
+        ls, _ = f.line_span(end - 1)
+        around = _quotes_around(f, end, end, 110, 100, b"\"'")
+        if around is None:
             return
-        close = data.find(data[q:q + 1], end, min(le, end + 100))
-        if close < 0:
-            return
+        q, close = around
         text = self._text(data[q + 1:close])
         org = text.split("/", 1)[0]
         if text.count("/") != 1 or self.kb.lab_for_namespace(org) is not None or self.rec.names_a_file(text):
@@ -610,13 +607,12 @@ class Lexer:
         data = f.data
         if end < f.n and data[end:end + 1].isalpha():
             return  # a word goes on (step2Body, Qwen3_5MoeForCausalLM): not a parameter count
-        ls, le = f.line_span(end - 1)
-        lo = max(ls, end - 64)
-        q = max(data.rfind(b'"', lo, end), data.rfind(b"'", lo, end), data.rfind(b"`", lo, end))
-        if q < 0:
+        ls, _ = f.line_span(end - 1)
+        around = _quotes_around(f, end, end, 64, 64)
+        if around is None:
             return
-        close = data.find(data[q:q + 1], end, min(le, end + 64))
-        if close < 0 or q + 1 in f.veto or (Kind.MODEL, q + 1, "") in f.found or f.in_prose(q):
+        q, close = around
+        if q + 1 in f.veto or (Kind.MODEL, q + 1, "") in f.found or f.in_prose(q):
             return
         text = self._text(data[q + 1:close])
         if not _QUOTED_NAME.fullmatch(text) or self.rec.names_a_file(text) \
@@ -761,16 +757,10 @@ class Lexer:
         not in a string that is the token itself."""
         if f.fk.kind == "docs" and not f.fk.notebook:
             return False
-        data = f.data
-        s, e = f.line_span(start)
-        lo = max(s, start - 200)
-        q = max(data.rfind(b'"', lo, start), data.rfind(b"'", lo, start), data.rfind(b"`", lo, start))
-        if q < 0:
+        around = _quotes_around(f, start, end, 200, 200)
+        if around is None:
             return False
-        close = data.find(data[q:q + 1], end, min(e, end + 200))
-        if close < 0:
-            return False
-        inner = data[q + 1:close]
+        inner = f.data[around[0] + 1:around[1]]
         return b" " in inner and len(inner) < 200
 
     def _ollama_tag(self, f: _File, end: int, a) -> None:
@@ -2614,3 +2604,16 @@ def _glob_after(data: bytes, start: int, end: int) -> bool:
     sentence in italics ends after it (``... at nvidia/Qwen3-Nemotron-32B.*``)."""
     return (data[end:end + 1] == b"*" and data[end + 1:end + 2] != b"*" and data[end - 1:end] != b"."
             and (start == 0 or data[start - 1] != 0x2A))
+
+
+def _quotes_around(f: _File, start: int, end: int, back: int, ahead: int, quotes: bytes = b"\"'`") -> tuple[int, int] | None:
+    """The quote before ``start`` (at most ``back`` bytes, on its line) and the same quote after
+    ``end`` (at most ``ahead`` bytes, on the line): (opening, closing) offsets, or None."""
+    data = f.data
+    ls, le = f.line_span(max(end - 1, 0))  # the line of the span's last byte
+    lo = max(ls, start - back)
+    q = max(data.rfind(bytes((c,)), lo, start) for c in quotes)
+    if q < 0:
+        return None
+    close = data.find(data[q:q + 1], end, min(le, end + ahead))
+    return (q, close) if close >= 0 else None
