@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from sovaudit.sanitize import clean_path
-from sovaudit.walk.vcs import _git_dir, _top
+from sovaudit.walk.vcs import git_dir, work_tree_top
 
 MAX_INDEX = 64 << 20  # bytes: a large monorepo's index; a larger one is not read
 MAX_ENTRIES = 2_000_000
@@ -33,10 +33,10 @@ def tracked_files(root: str | os.PathLike) -> frozenset[str] | None:
         base = Path(root).resolve()
         if not base.is_dir():
             return None
-        top = _top(base)
+        top = work_tree_top(base)
         if top is None:
             return None
-        gd = _git_dir(top)
+        gd = git_dir(top)
         if gd is None:
             return None
         index = gd / "index"

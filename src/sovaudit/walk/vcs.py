@@ -59,7 +59,8 @@ def remote_uri(remote: str) -> str:
     return remote if re.match(r"[a-z][a-z0-9+.-]*://", remote) else ""
 
 
-def _git_dir(top: Path) -> Path | None:
+def git_dir(top: Path) -> Path | None:
+    """The git folder of the work tree at ``top``: ``.git`` itself, or where its ``gitdir:`` file points."""
     dot = top / ".git"
     if dot.is_dir():
         return dot
@@ -72,7 +73,8 @@ def _git_dir(top: Path) -> Path | None:
     return gd if gd.is_dir() else None
 
 
-def _top(root: Path) -> Path | None:
+def work_tree_top(root: Path) -> Path | None:
+    """The nearest folder at or above ``root`` that holds a ``.git`` (at most MAX_UP levels up)."""
     p = root
     for _ in range(MAX_UP):
         if (p / ".git").exists():
@@ -122,10 +124,10 @@ def read_vcs(root: str | Path) -> VcsInfo:
         return VcsInfo()
     if base.is_file():
         base = base.parent
-    top = _top(base)
+    top = work_tree_top(base)
     if top is None:
         return VcsInfo()
-    gd = _git_dir(top)
+    gd = git_dir(top)
     if gd is None:
         return VcsInfo()
     common = _read(gd / "commondir").strip()
