@@ -110,3 +110,27 @@ def test_twenty_thousand_shared_device_strings_and_other_new_anchors_on_one_line
     assert kinds[("model", "trl-internal-testing/tiny-Qwen2-2.5")] == m
     assert kinds[("cloud", "westeurope")] == m
     assert ("cloud", "cn-beijing") not in kinds  # shared by two clouds, neither named here
+
+
+def test_this_sessions_anchors_on_hostile_lines(kb, tmp_path):
+    """Cloud CLI words, quoted short families and open-weight names, and model paths in URLs,
+    thousands of each on one line and in one long URL: each file is read whole (no skip, so no
+    budget was spent) and gives exactly the references planted in it."""
+    n = 5_000
+    (tmp_path / "cli.sh").write_text("aws " * n + "\naws s3 cp a b\n")
+    (tmp_path / "names.ts").write_text("const M = [" + ", ".join(['"o3-mini"', '"llama-3.3-70b-versatile"', '"llama-8bit"'] * n) + "];\n")
+    url = "https://generativelanguage.googleapis.com/v1beta" + "/models/x" * 2_000 + "/models/gemini-2.0-flash:generateContent"
+    (tmp_path / "call.py").write_text(f'URL = "{url}"\nU2 = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"\n')
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    assert res.skipped == ()
+    got: dict[tuple[str, str, str], int] = {}
+    for r in res.references:
+        if r.kind.value in ("model", "cloud"):
+            got[(r.path, r.kind.value, r.id)] = got.get((r.path, r.kind.value, r.id), 0) + 1
+    # line 1's first word stands where a command does, then a word: read as one; the other 4,999 not
+    assert sorted(r.line for r in res.references if r.path == "cli.sh" and r.kind.value == "cloud") == [1, 2]
+    assert got[("names.ts", "model", "o3-mini")] == n and got[("names.ts", "model", "llama-3.3-70b-versatile")] == n
+    assert not [k for k in got if k[0] == "names.ts" and "8bit" in k[2]]  # a word goes on after "8b"
+    # the 16 KB URL is past the 2 KB cap for path models; the short one is read
+    assert [k for k in got if k[0] == "call.py" and k[1] == "model"] == [("call.py", "model", "gemini-2.0-flash")]
+    assert got[("call.py", "model", "gemini-2.0-flash")] == 1
