@@ -50,3 +50,20 @@ def test_a_model_in_an_inference_api_path(kb):
            'x = "https://example.org/models/not-a-model:foo"\n')
     found = [(r.line, r.form, r.id) for r in lexer_for(kb).analyse("calls.sh", src.encode())[0] if r.kind == Kind.MODEL]
     assert sorted(found) == [(1, "api", "gemini-2.0-flash"), (2, "bedrock", "us.amazon.nova-micro-v1:0"), (3, "api", "gemini-2.5-pro")]
+
+
+def test_local_services_that_are_not_inference_servers(kb):
+    """A local URL on a database's, dashboard's or dev server's default port (rules:
+    service_ports) is not an endpoint; on the same port an inference route, or a base-URL key,
+    still is (lines as in dstack, trl, LocalAI, awsome-distributed-training, ai-app-lab)."""
+    src = ('es = Elasticsearch("http://localhost:9200")\n'
+           "Open the Ray dashboard at http://localhost:8265 to follow the job.\n"
+           '        - "http://0.0.0.0:2379"\n'
+           "Local URL: http://localhost:8501\n"
+           'OPENAI_BASE_URL = "http://localhost:8265/v1"\n'
+           'fetch("http://localhost:6006/api/v3/bots/chat/completions")\n'
+           "curl http://localhost:11434/api/tags\n")
+    assert [(r[0], r[3]) for r in refs(kb, "notes.md", src) if r[1] == "endpoint"] == [
+        (5, "http://localhost:8265/v1"), (6, "http://localhost:6006/api/v3/bots/chat/completions"),
+        (7, "http://localhost:11434/api/tags")]
+

@@ -1622,6 +1622,8 @@ class Lexer:
         if local or (templated and route):
             if not (port or route or is_key):
                 return
+            if port in r.service_ports and not (route or is_key or self._route_tail(path)):
+                return  # a local database, vector store, dashboard or dev server (rules: service_ports)
             attrs["local"] = "true"
             self._add(f, Kind.ENDPOINT, normalize_url(url), text, start, "url", 0.85, "endpoint", "", attrs)
             f.evidence.append((start, "", "self-hosted"))
@@ -1651,6 +1653,12 @@ class Lexer:
             if any(q == rt or q.startswith(rt + "/") for rt in r.routes):
                 return True
         return False
+
+    def _route_tail(self, path: str) -> bool:
+        """The path ends with an inference route of two segments or more under a prefix of the
+        server's own (/api/v3/bots/chat/completions)."""
+        p = path.rstrip("/")
+        return any(rt.count("/") >= 2 and p.endswith(rt) for rt in self.rules.routes)
 
     def _is_local(self, host: str, port: int | None = None) -> bool:
         r = self.rules

@@ -154,6 +154,8 @@ class DetectionRules:
         self.local_hosts = low("local_hosts")
         self.not_host_labels = low("not_host_labels")
         self.cluster_suffixes = tuple(s.lower() for s in _strings(ds, "cluster_suffixes"))
+        #: port -> the service (not an inference server) that listens on it by default
+        self.service_ports: dict[int, str] = {int(k): str(v) for e in ds for k, v in (e.get("service_ports") or {}).items()}
         self.url_key_words = low("key_words")
         self.url_key_tails = low("key_tails")
         self.not_url_key_words = low("not_key_words")
