@@ -263,6 +263,24 @@ def test_region_missing_from_the_kb_takes_the_country_its_reference_states(kb):
     assert g.edges["region:aws/eu-nowhere-9", "jurisdiction:FR", "subject-to"]["evidence"] == "reference"
 
 
+def test_a_region_the_deployer_may_choose_is_a_use_of_its_cloud_not_of_the_region(kb):
+    """Regions listed as a parameter's allowed values (attribute choice) establish the cloud, not
+    where the data goes: no region node, no hosting, and the region's country is not claimed.
+    The deployed region beside them is a region as before."""
+    r = scan_result([
+        ref(Kind.CLOUD, "japaneast", "infra/main.bicep", 4, form="region", provider="azure", context=Context.CONFIG,
+            country="JP", choice="allowed-values"),
+        ref(Kind.CLOUD, "brazilsouth", "infra/main.bicep", 5, form="region", provider="azure", context=Context.CONFIG,
+            country="BR", choice="allowed-values"),
+        ref(Kind.CLOUD, "swedencentral", "infra/main.bicep", 20, form="region", provider="azure", context=Context.CONFIG,
+            country="SE"),
+    ], [])
+    sg = build_graph(r, kb)
+    assert {u.ref.line: u.entity for u in sg.uses} == {4: "cloud:azure", 5: "cloud:azure", 20: "region:azure/swedencentral"}
+    assert not {n for n in sg.g.nodes if n.startswith("region:") and not n.endswith("/swedencentral")}
+    assert sorted(h for h in sg.hosts if h.startswith("region:")) == ["region:azure/swedencentral"]
+
+
 def test_package_ecosystems_and_unknown_packages(kb):
     """A client library is subject to its publisher's jurisdiction (rules/packages.yaml), not to
     the provider it talks to: that is a separate connects-to edge. A provider's client whose

@@ -67,3 +67,26 @@ def test_local_services_that_are_not_inference_servers(kb):
         (5, "http://localhost:8265/v1"), (6, "http://localhost:6006/api/v3/bots/chat/completions"),
         (7, "http://localhost:11434/api/tags")]
 
+
+def test_regions_a_template_lets_the_deployer_choose(kb):
+    """Regions in a parameter's allowed values (Bicep @allowed, ARM allowedValues, CloudFormation
+    AllowedValues inline or as items) carry the attribute choice; a region set elsewhere in the
+    same file, or after the list has closed on the same line, does not."""
+    bicep = ("@allowed([\n  'eastus'\n  'westeurope'\n])\nparam location string\n@allowed([ 'Hot', 'Cool' ])\n"
+             "param tier string\nresource s 'Microsoft.Storage/storageAccounts@2022-05-01' = {\n  location: 'swedencentral'\n}\n")
+    arm = ('{"parameters": {"location": {"allowedValues": [\n "australiaeast",\n "brazilsouth"], "defaultValue": "eastus2"}},\n'
+           ' "resources": [{"type": "Microsoft.Web/sites", "location": "northeurope"}]}\n')
+    cfn = ("Parameters:\n  Region:\n    AllowedValues:\n      - us-east-1\n      - eu-west-1\n    Default: us-west-2\n"
+           "  Other:\n    AllowedValues: [ap-northeast-1, eu-central-1]\nResources:\n  B:\n    Type: AWS::S3::Bucket\n")
+
+    def regions(path, text):
+        found, _ = lexer_for(kb).analyse(path, text.encode())
+        return sorted((r.line, r.id, r.attribute("choice")) for r in found if r.form == "region")
+
+    assert regions("main.bicep", bicep) == [(2, "eastus", "allowed-values"), (3, "westeurope", "allowed-values"),
+                                            (9, "swedencentral", "")]
+    assert regions("azuredeploy.json", arm) == [(2, "australiaeast", "allowed-values"), (3, "brazilsouth", "allowed-values"),
+                                                (3, "eastus2", ""), (4, "northeurope", "")]
+    assert regions("stack.yaml", cfn) == [(4, "us-east-1", "allowed-values"), (5, "eu-west-1", "allowed-values"),
+                                          (6, "us-west-2", ""), (8, "ap-northeast-1", "allowed-values"),
+                                          (8, "eu-central-1", "allowed-values")]

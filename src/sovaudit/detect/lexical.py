@@ -48,6 +48,7 @@ DEFAULT_FILE_BUDGET = 2.0
 #: At most this many anchors are read in one file (a generated file can hold millions).
 MAX_ANCHORS = 400_000
 
+_SQUARE = re.compile(rb"[\[\]]")
 _NL = re.compile(rb"\n")
 #: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
@@ -321,6 +322,7 @@ class Lexer:
                 skips.append(Skipped(path, "partly analysed", f"{anchor.kind.name.lower()} at line {f.line_no(end)}: {type(exc).__name__}"))
         self._attribute(f)
         self._regions(f)
+        self._region_choices(f)
         self._device_vendors(f)
         return self._references(f), skips
 
@@ -2341,6 +2343,60 @@ class Lexer:
             # places nothing: it is dropped rather than reported as a region of an unknown cloud
             for key in [k for k, fd in f.found.items() if k[1] == start and fd.kind == Kind.CLOUD and not fd.provider]:
                 del f.found[key]
+
+    def _region_choices(self, f: _File) -> None:
+        """Mark the regions that stand in a list of a parameter's allowed values (rules:
+        choice_markers): a Bicep ``@allowed([...])``, an ARM ``"allowedValues": [...]``, a
+        CloudFormation ``AllowedValues:`` list, inline or as YAML items."""
+        markers = self.rules.choice_markers
+        if not markers:
+            return
+        regions = [fd for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.form == "region"]
+        if not regions:
+            return
+        data = f.data
+        if not any(m in data for m in markers):
+            return
+        for fd in regions:
+            if self._in_choice_list(f, fd.start):
+                fd.attrs["choice"] = "allowed-values"
+
+    def _in_choice_list(self, f: _File, off: int, window: int = 8192) -> bool:
+        """Whether ``off`` lies in an allowed-values list whose marker is at most ``window`` bytes
+        before it: a bracket the marker opens is still open at ``off``, or every line from the
+        marker's to ``off``'s is a YAML list item (or blank, or a comment)."""
+        data = f.data
+        lo = max(0, off - window)
+        best = -1
+        marker = b""
+        for m in self.rules.choice_markers:
+            i = data.rfind(m, lo, off)
+            if i > best:
+                best, marker = i, m
+        if best < 0:
+            return False
+        after = best + len(marker)
+        seg = data[after:off]
+        opened = seg.find(b"[")
+        if opened >= 0 and not seg[:opened].strip(b" \t\"':(\r\n"):
+            # @allowed([ ... ], "allowedValues": [ ... ], AllowedValues: [ ... ]: the list is still open at off
+            if b"]" not in seg:
+                return True
+            depth = 0
+            for m in _SQUARE.finditer(seg, opened):
+                depth += 1 if m.group() == b"[" else -1
+                if depth == 0:
+                    return False
+            return True
+        head, _, rest = seg.partition(b"\n")
+        if head.strip(b" \t\"':\r"):
+            return False  # something else follows the marker on its line
+        ls, _ = f.line_span(off)
+        for line in data[after:ls].split(b"\n")[1:]:
+            body = line.strip()
+            if body and not body.startswith((b"- ", b"#")) and body != b"-":
+                return False
+        return data[ls:off].lstrip().startswith(b"- ") or data[ls:off].strip() in (b"", b"-")
 
     def _provider_at(self, f: _File, off: int, ev: list, offs: list[int], bindings: dict) -> tuple[str, str]:
         lo, hi = self._scope(f, off)

@@ -186,6 +186,8 @@ class DetectionRules:
         self.cloud_cli_names = frozenset({c.split()[0] for cl in kb.section("clouds") for c in cl.get("cli_commands", ()) or ()}
                                          | {e.id for sec in ("clouds", "providers") for e in kb.section(sec)})
         self.region_key_tails = low("region_key_tails")
+        #: what opens a list of a parameter's allowed values (@allowed(, AllowedValues): its regions are choices
+        self.choice_markers = tuple(s.encode() for s in _strings(ds, "choice_markers"))
         self.version_keys = low("version_keys")
         self.instance_keys = low("instance_keys")
         self.storage_class_keys = low("storage_class_keys")

@@ -42,6 +42,7 @@ the clouds) the scan found and runs on the hardware it found. API-only weights a
 self-hosted.
 
 * a region reference carries its cloud in ``provider``; with none, the region's country is unknown;
+  one of a parameter's allowed values (attribute ``choice``) is a use of its cloud, not of the region;
 * providers, clouds, regions, hardware and labs are subject to the jurisdiction of their ``country``
   in the knowledge base; a package to its publisher's (rules/packages.yaml, or the software or
   hardware entry that owns it; a provider's client library with no publisher entry: unknown), with
@@ -394,8 +395,8 @@ def _deployment_region(r: Reference, iac_code: set[str], scripts: tuple[str, ...
     the code calls (a label of a called host name, a client's region_name, an S3 bucket's region
     in application code) nor one in a comment; IaC in a programming language (a file with resource
     types: Pulumi, CDK) and deployment scripts (``scripts``: their extensions) do deploy."""
-    if r.attribute("host"):
-        return False
+    if r.attribute("host") or r.attribute("choice"):
+        return False  # a host name's region, or one a template lets the deployer choose
     return r.context not in _NOT_DEPLOYMENT or r.path in iac_code or r.path.lower().endswith(scripts)
 
 
@@ -912,6 +913,10 @@ class _Builder:
             self.subject_to(e, "", "")
             return Use(r, loc, e)
         if r.kind == Kind.CLOUD:
+            if r.form == "region" and r.attribute("choice"):
+                # one of a parameter's allowed values: the cloud is established, the region (and so
+                # the country the data goes to) is the deployer's choice
+                return Use(r, loc, self.cloud(r.provider or UNKNOWN))
             if r.form == "region":
                 return Use(r, loc, self.region(r.provider, r.id, r.attribute("country")))
             return Use(r, loc, self.cloud(r.provider or r.id))
