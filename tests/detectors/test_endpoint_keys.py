@@ -90,3 +90,25 @@ def test_regions_a_template_lets_the_deployer_choose(kb):
     assert regions("stack.yaml", cfn) == [(4, "us-east-1", "allowed-values"), (5, "eu-west-1", "allowed-values"),
                                           (6, "us-west-2", ""), (8, "ap-northeast-1", "allowed-values"),
                                           (8, "eu-central-1", "allowed-values")]
+
+
+def test_typed_declarations_name_their_key_not_their_type(kb):
+    """rig's `const API_BASE_URL: &str = "https://api.githubcopilot.com";` and the same shape in
+    TypeScript, Python and Go: the key is the declared name (rules: string_types), so a base URL
+    and a default model are read as they are in an untyped assignment."""
+    files = {
+        "client.rs": 'pub const API_BASE_URL: &str = "https://api.githubcopilot.com";\n'
+                     "pub const DEFAULT_MODEL: &'static str = \"llama3.2\";\n",
+        "client.ts": 'export const API_BASE_URL: string = "https://api.githubcopilot.com";\n'
+                     'const DEFAULT_MODEL: string = "llama3.2";\n',
+        "client.py": 'API_BASE_URL: str = "https://api.githubcopilot.com"\nDEFAULT_MODEL: Optional[str] = "llama3.2"\n',
+        "client.go": 'const apiBaseURL string = "https://api.githubcopilot.com"\n',
+    }
+    got = {p: [(r[0], r[1], r[3]) for r in refs(kb, p, src)] for p, src in files.items()}
+    url = "https://api.githubcopilot.com"
+    assert got == {"client.rs": [(1, "endpoint", url), (2, "model", "llama3.2")],
+                   "client.ts": [(1, "endpoint", url), (2, "model", "llama3.2")],
+                   "client.py": [(1, "endpoint", url), (2, "model", "llama3.2")],
+                   "client.go": [(1, "endpoint", url)]}
+    # outside code nothing is a typed declaration: a YAML value that reads like one is no endpoint
+    assert refs(kb, "cfg.yaml", 'api_base: str = "https://api.githubcopilot.com"\n') == []

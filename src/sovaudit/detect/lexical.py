@@ -49,6 +49,10 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _SQUARE = re.compile(rb"[\[\]]")
+#: the name of a typed declaration, up to its string type: NAME: &'static , NAME?: , NAME: Optional[ ; or
+#: Go's const/var NAME (the type follows)
+_TYPED_NAME = re.compile(rb"(?:([A-Za-z_$][\w$]*)[ \t]*\??:[ \t]*(?:&(?:'static[ \t]+)?|(?:Optional|Final|ClassVar)\[)?"
+                         rb"|(?<![\w$])(?:const|var)[ \t]+([A-Za-z_]\w*)[ \t]+)\Z")
 _NL = re.compile(rb"\n")
 #: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
@@ -259,6 +263,11 @@ class Lexer:
         self._tf_namespaces = {n.lower(): c.id for c in kb.section("clouds") for n in c.get("terraform_namespaces", ()) or ()}
         self._tf_providers = {r: p.id for p in kb.section("providers") for r in p.get("terraform_resources", ()) or ()}
         self._url_memo: dict[str, tuple | None] = {}
+        #: after NAME: in code, a string type and "=" before the value (: &'static str = "...", : string = "...")
+        self._typed_value = re.compile(
+            rb"(?:&(?:'static[ \t]+)?)?(?:(?:Optional|Final|ClassVar)\[)?(?:"
+            + b"|".join(re.escape(t.encode()) for t in sorted(self.rules.string_types)) + rb")\]?[ \t]*=(?![=>])[ \t]*",
+            re.IGNORECASE) if self.rules.string_types else None
         self._pkg_memo: dict[tuple[str, str], tuple] = {}
         self._device_vendor: dict[str, str] = {}
         for hw in kb.section("hardware"):
@@ -436,11 +445,16 @@ class Lexer:
 
     def _value(self, f: _File, pos: int, bare: bool) -> tuple[int, int] | None:
         """The value starting at ``pos``: a string literal, or (``bare``) a token."""
+        sep = f.data[pos - 1:pos]
         m = _SPACES.match(f.data, pos)
         pos = m.end() if m else pos
         lit = self._string_at(f, pos)
         if lit is not None:
             return lit
+        if sep == b":" and self._typed_value is not None and f.fk.kind == "code":
+            m = self._typed_value.match(f.data, pos)
+            if m:
+                return self._string_at(f, m.end())  # a typed declaration (X: &str = "..."): the value after the type
         if not bare:
             return None
         m = _BARE_VALUE.match(f.data, pos)
@@ -488,7 +502,13 @@ class Lexer:
             start += 1
         if start == end:
             return "", sep
-        return self._text(data[start:end]), start
+        key = self._text(data[start:end])
+        if data[sep:sep + 1] == b"=" and f.fk.kind == "code" and key.lower() in self.rules.string_types:
+            # a typed declaration (API_BASE_URL: &'static str =, model: Optional[str] =, const url string =)
+            m = _TYPED_NAME.search(data, max(lo, start - 60), start)
+            if m:
+                return self._text(m.group(1) or m.group(2)), m.start(1) if m.group(1) else m.start(2)
+        return key, start
 
     def _dataset_near(self, f: _File, off: int) -> bool:
         """The string at ``off`` is an argument of a dataset call or the value of a dataset key."""
@@ -1548,6 +1568,10 @@ class Lexer:
         if m is None:
             return ""
         key = self._text(m.group(1))
+        if key.lower() in self.rules.string_types and f.fk.kind == "code":
+            typed = _TYPED_NAME.search(pre, max(0, m.start(1) - 60), m.start(1))
+            if typed:  # API_BASE_URL: &'static str = "...", const baseURL string = "..."
+                return self._text(typed.group(1) or typed.group(2))
         if key.lower() in ("getenv", "get", "environ.get", "os.getenv", "setdefault", "default"):
             m2 = re.search(rb"[\"']([A-Za-z_][A-Za-z0-9_]*)[\"'][ \t]*,[ \t]*[\"'\\]*$", pre)
             return self._text(m2.group(1)) if m2 else ""

@@ -112,6 +112,7 @@ class DetectionRules:
         self.alias_flags = low("alias_flags")
         self.alias_keys = low("alias_keys")
         self.alias_siblings = _strings(ds, "alias_siblings")
+        self.string_types = low("string_types")
         self.model_image_prefixes = tuple(s.lower() for s in _strings(ds, "model_image_prefixes"))
         # calls and commands
         self.calls: tuple[Call, ...] = tuple(Call(c["name"], int(c["arg"]), c["hint"]) for e in ds for c in e.get("calls", ()) or ())
