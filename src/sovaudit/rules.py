@@ -1086,6 +1086,7 @@ class _VocabularyCheck:
             ("clouds", "storage_classes", str.lower, _glob_overlap),
             ("clouds", "resource_types", str, _glob_overlap),
             ("clouds", "sdk_imports", str, None),
+            ("clouds", "sdk_namespaces", str, lambda a, b: a.startswith(b) or b.startswith(a)),
         ):
             self.unique(section, key, norm, overlap)
         self.instance_patterns()

@@ -49,6 +49,8 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _SQUARE = re.compile(rb"[\[\]]")
+#: the rest of a module, package or crate name (software.amazon.awssdk.services.s3, aws-sdk-go-v2/config)
+_MODULE_PATH = re.compile(rb"[A-Za-z0-9_.:/-]{0,200}")
 #: the name of a typed declaration, up to its string type: NAME: &'static , NAME?: , NAME: Optional[ ; or
 #: Go's const/var NAME (the type follows)
 _TYPED_NAME = re.compile(rb"(?:([A-Za-z_$][\w$]*)[ \t]*\??:[ \t]*(?:&(?:'static[ \t]+)?|(?:Optional|Final|ClassVar)\[)?"
@@ -1979,7 +1981,30 @@ class Lexer:
                     return
         elif what == "path" and (end < f.n and data[end] in _ID_CHARS or start > 0 and data[start - 1] in _ID_CHARS):
             return
+        elif what == "sdk":
+            self._sdk_namespace(f, start, end, cid, value)
+            return
         self._add(f, Kind.CLOUD, cid, self._text(data[start:end]), start, what, 0.8, "cloud", cid, {what: value})
+
+    def _sdk_namespace(self, f: _File, start: int, end: int, cid: str, value: str) -> None:
+        """A cloud SDK named in another language (rules: sdk_namespaces): a Java import or Maven
+        group, a Go module path, a Rust crate, a .NET namespace or package. The name must begin
+        there (com.azure, not mycom.azure), not in prose, and not on a go.mod line the module
+        only needs indirectly."""
+        data = f.data
+        head = value[max(value.rfind(" "), value.rfind('"')) + 1:]  # "using Amazon.", 'Include="Azure.': a keyword leads
+        if start > 0 and (data[start - 1] in _ID_CHARS or data[start - 1] in b".-/") and head == value:
+            return
+        if f.in_prose(start):
+            return
+        m = _MODULE_PATH.match(data, end)
+        stop = m.end() if m else end
+        name = self._text(data[start + len(value) - len(head):stop]).rstrip(".:/-")
+        if len(name) < len(head.rstrip(".:/_-")):
+            return
+        if f.path.rsplit("/", 1)[-1] == "go.mod" and f.line_rest(end, 300).rstrip().endswith(b"// indirect"):
+            return
+        self._add(f, Kind.CLOUD, cid, name, start + len(value) - len(head), "sdk", 0.8, "cloud", cid, {"module": name})
 
     def _cloud_env(self, f: _File, end: int, a) -> None:
         cid, pattern = a.payload

@@ -97,6 +97,7 @@ class DetectionRules:
         self._default_kind = FileKind("config", (b"#",))
         self.binary_extensions = low("binary_extensions")
         self.token_vocabularies = low("token_vocabularies")
+        self.dependency_locks = low("dependency_locks")
         # model keys
         self.model_words = low("model_words")
         self.tail_words = low("tail_words")
@@ -236,6 +237,9 @@ class DetectionRules:
 
     def is_token_vocabulary(self, path: str) -> bool:
         return path.rsplit("/", 1)[-1].lower() in self.token_vocabularies
+
+    def is_dependency_lock(self, path: str) -> bool:
+        return path.rsplit("/", 1)[-1].lower() in self.dependency_locks
 
     # -- keys ------------------------------------------------------------------------------------
     def model_key_hint(self, name: str) -> str | None:

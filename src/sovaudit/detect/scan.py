@@ -153,12 +153,19 @@ def _scan_file(item: WalkItem, kb: KnowledgeBase, max_bytes: int, lexer: Lexer |
         return refs, [Skipped(item.path, "not analysed", f"a tokenizer vocabulary ({name}): its entries are sub-word tokens, "
                                                          "not references")], sups, digest
     utf8, enc = as_utf8(data)
-    try:
-        r, s = lexer.analyse(item.path, utf8)
-    except Exception as exc:  # noqa: BLE001 - a bug on odd input costs this reading only, not the readers' results
-        r, s = [], [Skipped(item.path, "partly analysed", f"text analysis failed: {type(exc).__name__}")]
-    refs.extend(r)
-    skips.extend(s)
+    if lexer.rules.is_dependency_lock(item.path):
+        # every package of the build, used or not: only a package reader that knows the format reads it
+        if not text_readers:
+            name = item.path.rsplit("/", 1)[-1]
+            skips.append(Skipped(item.path, "not analysed", f"a dependency lock file ({name}): it pins every package of the "
+                                                            "build, direct or transitive, and no package reader reads it"))
+    else:
+        try:
+            r, s = lexer.analyse(item.path, utf8)
+        except Exception as exc:  # noqa: BLE001 - a bug on odd input costs this reading only, not the readers' results
+            r, s = [], [Skipped(item.path, "partly analysed", f"text analysis failed: {type(exc).__name__}")]
+        refs.extend(r)
+        skips.extend(s)
     if text_readers:
         f = SourceFile(item.path, text=utf8.decode("utf-8", "replace"), abs_path=item.abs_path, encoding=enc)
         for d in text_readers:

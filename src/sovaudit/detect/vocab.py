@@ -269,6 +269,8 @@ class Vocabulary:
             for key in ("annotation_prefixes", "k8s_labels"):
                 for v in cl.get(key, ()) or ():
                     lit(v, A.CLOUD_TOKEN, (cl.id, "label", v))
+            for v in cl.get("sdk_namespaces", ()) or ():
+                lit(v, A.CLOUD_TOKEN, (cl.id, "sdk", v), caseless=False)
             for it in cl.get("instance_types", ()) or ():
                 if isinstance(it, dict) and it.get("unambiguous"):
                     p = _fnmatch_prefix(it.get("pattern", ""))

@@ -1,0 +1,73 @@
+"""Cloud SDKs named in languages other than Python and JavaScript (rules/clouds.yaml
+``sdk_namespaces``): Java imports and Maven groups, Go modules, Rust crates, .NET namespaces and
+packages. Shapes from spring-projects/spring-ai, tmc/langchaingo, 0xPlaygrounds/rig and
+microsoft/kernel-memory, written here small."""
+
+from __future__ import annotations
+
+import pytest
+
+from sovaudit.detect import lexer_for
+from sovaudit.model import Kind
+
+
+def sdks(kb, path: str, text: str) -> list[tuple[int, str, str]]:
+    refs, _ = lexer_for(kb).analyse(path, text.encode())
+    return sorted((r.line, r.provider, r.attribute("module")) for r in refs if r.kind == Kind.CLOUD and r.form == "sdk")
+
+
+@pytest.mark.parametrize("path, text, want", [
+    ("Api.java", "import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;\n"
+                 "import com.azure.ai.openai.OpenAIClient;\nimport com.google.cloud.vertexai.VertexAI;\n",
+     [(1, "aws", "software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient"),
+      (2, "azure", "com.azure.ai.openai.OpenAIClient"), (3, "gcp", "com.google.cloud.vertexai.VertexAI")]),
+    ("pom.xml", "<dependency>\n  <groupId>com.azure</groupId>\n  <artifactId>azure-identity</artifactId>\n</dependency>\n",
+     [(2, "azure", "com.azure")]),
+    ("bedrock.go", 'import (\n\t"github.com/aws/aws-sdk-go-v2/service/bedrockruntime"\n)\n',
+     [(2, "aws", "github.com/aws/aws-sdk-go-v2/service/bedrockruntime")]),
+    ("go.mod", "require (\n\tgithub.com/aws/aws-sdk-go-v2/config v1.29.4\n"
+               "\tgithub.com/Azure/azure-sdk-for-go/sdk/azcore v1.11.1 // indirect\n)\n",
+     [(2, "aws", "github.com/aws/aws-sdk-go-v2/config")]),
+    ("Cargo.toml", '[dependencies]\naws-sdk-bedrockruntime = { workspace = true }\naws-config = "1"\n',
+     [(2, "aws", "aws-sdk-bedrockruntime"), (3, "aws", "aws-config")]),
+    ("streaming.rs", "use aws_sdk_bedrockruntime::types::Message;\n",
+     [(1, "aws", "aws_sdk_bedrockruntime::types::Message")]),
+    ("Program.cs", "using Azure.Identity;\nusing Amazon.S3;\nusing Google.Cloud.AIPlatform.V1;\n",
+     [(1, "azure", "Azure.Identity"), (2, "aws", "Amazon.S3"), (3, "gcp", "Google.Cloud.AIPlatform.V1")]),
+    ("Service.csproj", '<PackageReference Include="Azure.AI.OpenAI" />\n<PackageReference Include="AWSSDK.S3" />\n',
+     [(1, "azure", "Azure.AI.OpenAI"), (2, "aws", "AWSSDK.S3")]),
+])
+def test_sdks_in_other_languages(kb, path, text, want):
+    assert sdks(kb, path, text) == want
+
+
+@pytest.mark.parametrize("path, text", [
+    ("A.java", "import mycom.azure.Thing;\n"),  # a name that only ends like the SDK's
+    ("A.java", "// see https://github.com/aws/aws-sdk-go for the details\n"),  # a link
+    ("README.md", "We keep the Amazon.S3 bucket and the com.azure libraries up to date.\n"),  # prose
+    ("notes.txt", "Deploy on Azure. Amazon. Google.\n"),
+])
+def test_not_sdks(kb, path, text):
+    assert sdks(kb, path, text) == []
+
+
+def test_dependency_lock_files_are_not_read_as_text(tmp_path, kb):
+    """go.sum pins every module of the build, direct or not (langchaingo: 629 AWS and Google SDK
+    lines, none a use): lock files are not read as text. One no package reader knows is listed as
+    not analysed; uv.lock is still read by the package reader (its packages, not its text), and
+    go.mod's direct requirement stays a reference."""
+    from sovaudit.detect.scan import scan
+    from sovaudit.model import ScanConfig
+
+    (tmp_path / "go.sum").write_text("github.com/aws/aws-sdk-go-v2/config v1.29.4 h1:abc=\n"
+                                     "cloud.google.com/go v0.26.0/go.mod h1:xyz=\n")
+    (tmp_path / "go.mod").write_text("module x\n\nrequire github.com/aws/aws-sdk-go-v2/config v1.29.4\n")
+    (tmp_path / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "nvidia-cublas-cu12"\nversion = "12.8.3.14"\n\n'
+                                      '[[package]]\nname = "openai"\nversion = "1.35.0"\n')
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    got = sorted((r.path, r.line, r.kind.value, r.form) for r in res.references)
+    assert ("go.mod", 3, "cloud", "sdk") in got
+    assert not [g for g in got if g[0] == "go.sum"]
+    assert [g for g in got if g[0] == "uv.lock"] == [("uv.lock", 8, "package", "lock")]  # the package reader's only
+    assert [(s.path, s.reason) for s in res.skipped] == [("go.sum", "not analysed")]
+    assert "dependency lock file" in res.skipped[0].detail
