@@ -104,3 +104,30 @@ def test_cloudflare_workers_ai_ids(kb):
            'y = "@hf/thebloke/zephyr-7b-beta-awq"\nz = "@cf/"\n')
     assert models(kb, "worker.ts", src) == [(1, "api", "@cf/meta/llama-3-8b-instruct"), (2, "api", "@cf/meta/llama-3.1-8b-instruct"),
                                             (3, "api", "@hf/thebloke/zephyr-7b-beta-awq")]
+
+
+def test_a_pattern_as_a_functions_second_argument(kb):
+    """langchaingo's strings.Contains(model, "claude-5") and Rust's starts_with gave 14 'API-only'
+    findings for names nobody uses (claude-5, gemini-4): the pattern is the second argument of a
+    function, or the argument of a method (rules: pattern_calls)."""
+    src_go = ('if strings.Contains(model, "claude-5") || strings.HasPrefix(model, "o1-") {\n}\n'
+              'return strings.Contains(strings.ToLower(model), "gemini-4")\nm := "gpt-4o"\n')
+    src_rs = 'if model.starts_with("gpt-5") || model.contains("claude-opus-4") {}\nlet m = "gpt-4o";\n'
+    assert models(kb, "reasoning.go", src_go) == [(4, "api", "gpt-4o")]
+    assert models(kb, "reasoning.rs", src_rs) == [(2, "api", "gpt-4o")]
+
+
+def test_identifiers_that_start_with_a_family_name(kb):
+    """rig: the HTTP header mistral-correlation-id (182 references), the Cargo feature
+    gemini-grpc: names of something else (rules: identifier_words)."""
+    src = ('const HEADER: &str = "mistral-correlation-id";\ngemini-grpc = ["dep:rig-gemini-grpc"]\n'
+           'let m = "mistral-large-latest";\n')
+    assert models(kb, "lib.rs", src) == [(3, "api", "mistral-large-latest")]
+
+
+def test_xinference_launch_names_its_model(kb):
+    """Xinference's docs launch built-in models by name (1,208 lines): --model-name and -n of
+    `xinference launch` are the model (rules: model-commands), not a served alias."""
+    src = ("```bash\nxinference launch --model-name qwen2.5-instruct --size-in-billions 7\n"
+           "xinference launch -n llama-3-instruct -s 8 \\\n  --model-engine vllm\n```\n")
+    assert models(kb, "usage.md", src) == [(2, "other", "qwen2.5-instruct"), (3, "other", "llama-3-instruct")]

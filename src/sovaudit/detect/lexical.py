@@ -728,8 +728,8 @@ class Lexer:
             return  # model.startswith("o3"), "glm-4" in name: a pattern of names
         if set(words(token)) & self.rules.resource_words:
             return  # a deployment, job or volume named after the model it serves
-        if set(words(token)) & self.rules.repo_words:
-            return  # a package or repository named after the family (qwen-vl-utils, gemini-cli)
+        if set(words(token)) & (self.rules.repo_words | self.rules.identifier_words):
+            return  # a package or repository named after the family (qwen-vl-utils, gemini-cli), a header (mistral-correlation-id)
         if re.search(rb"/\s*[\"']$", data[max(0, start - 4):start]):
             return  # CACHE / "deepseek-r1-distill-qwen-7b": a local folder named after the model
         if wide < start:
@@ -759,7 +759,8 @@ class Lexer:
         if not (_QUOTED_NAME.fullmatch(token) or _SCOPED_ID.fullmatch(token)) \
                 or (token.lower() == prefix and not any(c.isdigit() for c in token)):
             return
-        if set(words(token)) & (self.rules.resource_words | self.rules.repo_words) or self._pattern_test(f, start - 1, close):
+        if set(words(token)) & (self.rules.resource_words | self.rules.repo_words | self.rules.identifier_words) \
+                or self._pattern_test(f, start - 1, close):
             return
         ms = self.rec.model(token, "")
         if ms is not None and ms.form == "api":
@@ -1049,7 +1050,11 @@ class Lexer:
             return
         if alias:
             # --served-model-name qwen: the name this server answers to; the model it serves is named
-            # by the same command, before it
+            # by the same command, before it -- unless the command's own flag names the model there
+            # (xinference launch --model-name qwen2.5-instruct: rules model-commands flags)
+            fd = f.found.get((Kind.MODEL, vs, ""))
+            if fd is not None and fd.detector == "model-command" and fd.attrs.get("flag") == flag:
+                return
             f.veto.add(vs)
             f.served.append((start, self._text(data[vs:ve]).strip("\"'")))
             return

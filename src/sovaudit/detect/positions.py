@@ -124,8 +124,10 @@ class DetectionRules:
         self.not_model_key_words = low("not_model_key_words")
         #: a string right after one of these calls' "(" is a pattern of names (startswith, includes)
         calls = sorted(set(_strings(ds, "pattern_calls")), key=len, reverse=True)
+        # the pattern is the argument, or the second one of a function (strings.Contains(strings.ToLower(m), "x"))
         self.pattern_call_before = re.compile(
-            r"\.(?:" + "|".join(re.escape(c) for c in calls) + r")\(\s*[rbf]?$") if calls else None
+            r"\.(?:" + "|".join(re.escape(c) for c in calls)
+            + r")\(\s*(?:[\w.\[\]]{1,40}(?:\([\w.\[\]]{0,40}\))?\s*,\s*)?[rbf]?$") if calls else None
         self.commands: tuple[Command, ...] = tuple(
             Command(tuple(c["prefix"].split()), c["hint"], tuple(c.get("flags", ())), bool(c.get("skip_first")))
             for e in ds for c in e.get("commands", ()) or ())
@@ -146,6 +148,7 @@ class DetectionRules:
         self.min_name_length = max([int(e.get("min_name_length")) for e in ds if e.get("min_name_length")] or [1])
         self.local_dir_words = low("local_dir_words")
         self.repo_words = low("repo_words")
+        self.identifier_words = low("identifier_words")
         self.resource_words = low("resource_words")
         # endpoints
         self.routes = _strings(ds, "routes")
