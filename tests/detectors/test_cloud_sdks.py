@@ -71,3 +71,14 @@ def test_dependency_lock_files_are_not_read_as_text(tmp_path, kb):
     assert [g for g in got if g[0] == "uv.lock"] == [("uv.lock", 8, "package", "lock")]  # the package reader's only
     assert [(s.path, s.reason) for s in res.skipped] == [("go.sum", "not analysed")]
     assert "dependency lock file" in res.skipped[0].detail
+
+
+def test_iam_actions_of_newer_services_and_global_condition_keys(kb):
+    """generative-ai-cdk-constructs: s3vectors:*, neptune-graph:*, dsql:DbConnect, rds-data: and the
+    global condition keys (aws:SourceArn) were missed while bedrock:* and s3:* were found."""
+    src = ("actions: ['s3vectors:GetVectorBucket', 'neptune-graph:ReadDataViaQuery', 'dsql:DbConnect'],\n"
+           "actions: ['rds-data:ExecuteStatement'],\nconditions: { StringEquals: { 'aws:SourceAccount': account } },\n"
+           "headers: { 'content-type': 'application/json', 'x:Foo': 1 },\n")
+    refs, _ = lexer_for(kb).analyse("stack.ts", src.encode())
+    assert sorted({(r.line, r.provider) for r in refs if r.kind == Kind.CLOUD}) == [(1, "aws"), (2, "aws"), (3, "aws")]
+
