@@ -131,3 +131,12 @@ def test_xinference_launch_names_its_model(kb):
     src = ("```bash\nxinference launch --model-name qwen2.5-instruct --size-in-billions 7\n"
            "xinference launch -n llama-3-instruct -s 8 \\\n  --model-engine vllm\n```\n")
     assert models(kb, "usage.md", src) == [(2, "other", "qwen2.5-instruct"), (3, "other", "llama-3-instruct")]
+
+
+def test_a_group_of_models_and_hub_site_pages_are_not_models(kb):
+    """chat-ui: "Mistral-family" in a comment list, huggingface.co/subscribe/pro and /oauth/userinfo
+    links (site pages, rules: hub_site_paths)."""
+    src = ('const groups = ["Mistral-family", "Qwen-series"];\n'
+           '<a href="https://huggingface.co/subscribe/pro?from=HuggingChat">Pro</a>\n'
+           'const url = "https://huggingface.co/oauth/userinfo";\n')
+    assert models(kb, "nav.ts", src) == []

@@ -82,3 +82,11 @@ def test_iam_actions_of_newer_services_and_global_condition_keys(kb):
     refs, _ = lexer_for(kb).analyse("stack.ts", src.encode())
     assert sorted({(r.line, r.provider) for r in refs if r.kind == Kind.CLOUD}) == [(1, "aws"), (2, "aws"), (3, "aws")]
 
+
+def test_a_hub_id_of_nvidia_is_not_a_gpu_node(kb):
+    """chat-ui: every hardware reference was nvidia/NVIDIA-Nemotron-... read as a node prefix;
+    the NVIDIA container toolkit's keyring path stays hardware."""
+    src = ('{ "id": "nvidia/NVIDIA-Nemotron-3.5-Lightning-30B-A3B-BF16" }\n'
+           "sudo tee /etc/apt/sources.list.d/nvidia-container-toolkit.list\n")
+    refs, _ = lexer_for(kb).analyse("models.json", src.encode())
+    assert sorted((r.line, r.kind.value) for r in refs) == [(1, "model"), (2, "hardware")]

@@ -1781,6 +1781,10 @@ class Lexer:
         elif key == "node_prefix":
             if start > 0 and data[start - 1] in _ID_CHARS | {0x2D}:
                 return
+            if start > 0 and data[start - 1] == 0x2F:
+                org = re.search(rb"([A-Za-z0-9_.-]{1,64})/$", data[max(0, start - 65):start])
+                if org and self.kb.lab_for_namespace(self._text(org.group(1))) is not None:
+                    return  # nvidia/NVIDIA-Nemotron-...: the name of a Hub id, not a node
             m = re.match(rb"[A-Za-z0-9.\-]{1,80}", data[end:end + 80])
             if not m:
                 return
