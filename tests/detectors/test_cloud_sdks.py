@@ -90,3 +90,22 @@ def test_a_hub_id_of_nvidia_is_not_a_gpu_node(kb):
            "sudo tee /etc/apt/sources.list.d/nvidia-container-toolkit.list\n")
     refs, _ = lexer_for(kb).analyse("models.json", src.encode())
     assert sorted((r.line, r.kind.value) for r in refs) == [(1, "model"), (2, "hardware")]
+
+
+def test_an_annotation_two_clouds_read_takes_the_cloud_the_file_names(kb):
+    """alb.ingress.kubernetes.io/ is read by AWS's Load Balancer Controller and by Alibaba Cloud's
+    ACK (rules: shared_annotation_prefixes). chat-ui's chart: 25 of 28 such lines were missed, only
+    the certificate-arn key (AWS's alone) was found. The file's other evidence decides; with none
+    the cloud is not established; a link is not an annotation."""
+    def clouds(path, text):
+        refs, _ = lexer_for(kb).analyse(path, text.encode())
+        return sorted((r.line, r.id, r.provider) for r in refs if r.kind == Kind.CLOUD and r.form == "label")
+
+    eks = ('  annotations:\n    alb.ingress.kubernetes.io/scheme: "internal"\n'
+           '    alb.ingress.kubernetes.io/certificate-arn: "arn:aws:acm:us-east-1:123456789012:certificate/abc"\n')
+    ack = ("  annotations:\n    alb.ingress.kubernetes.io/address-type: internet\n"
+           "    service.beta.kubernetes.io/alibaba-cloud-loadbalancer-spec: slb.s1.small\n")
+    assert clouds("prod.yaml", eks) == [(2, "aws", "aws"), (3, "aws", "aws")]
+    assert clouds("ack.yaml", ack) == [(2, "alicloud", "alicloud"), (3, "alicloud", "alicloud")]
+    assert clouds("bare.yaml", "  annotations:\n    alb.ingress.kubernetes.io/scheme: internet-facing\n") == [(2, "unknown", "")]
+    assert clouds("doc.md", "See https://alb.ingress.kubernetes.io/docs for the keys.\n") == []

@@ -123,7 +123,7 @@ class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
     __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
-                 "assignments", "served", "_brackets", "quoted_regions", "context_devices")
+                 "assignments", "served", "_brackets", "quoted_regions", "context_devices", "shared_labels")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -139,6 +139,7 @@ class _File:
         self._fences: list[int] | None = None
         self.pending_docs_regions: list[int] = []
         self.context_devices: list[tuple[int, str]] = []  # (offset, vendor) of device strings other stacks share
+        self.shared_labels: list[int] = []  # offsets of annotations several clouds read (resolved per file)
         self.quoted_regions: list[tuple[int, str]] = []  # (offset, name) of dashed region names read as whole strings
         self.assignments: dict[str, list[int]] | None = None
         self._brackets: tuple[list[int], bytes] | None = None
@@ -334,6 +335,8 @@ class Lexer:
         self._attribute(f)
         self._regions(f)
         self._region_choices(f)
+        if f.shared_labels:
+            self._resolve_shared_labels(f)
         self._device_vendors(f)
         return self._references(f), skips
 
@@ -1993,6 +1996,20 @@ class Lexer:
         elif what == "sdk":
             self._sdk_namespace(f, start, end, cid, value)
             return
+        elif what == "shared-label":
+            if data[max(0, start - 3):start] == b"://" or start > 0 and (data[start - 1] in _ID_CHARS or data[start - 1] in b"."):
+                return  # a link or a longer name
+            m = re.match(rb"[A-Za-z0-9.\-_]+", data[end:end + 120])
+            if not m:
+                return  # the prefix alone, not an annotation key
+            end += m.end()
+            key = self._text(data[start:end])
+            if any(fd.kind == Kind.CLOUD and fd.start == start for fd in f.found.values()):
+                return  # a key only one cloud's controller reads (alb.ingress.kubernetes.io/certificate-arn: AWS)
+            self._add(f, Kind.CLOUD, UNKNOWN, key, start, "label", 0.8, "cloud", "",
+                      {"label": key, "clouds": ",".join(self.rules.shared_annotations.get(value, ()))})
+            f.shared_labels.append(start)
+            return
         self._add(f, Kind.CLOUD, cid, self._text(data[start:end]), start, what, 0.8, "cloud", cid, {what: value})
 
     def _sdk_namespace(self, f: _File, start: int, end: int, cid: str, value: str) -> None:
@@ -2401,6 +2418,25 @@ class Lexer:
             # places nothing: it is dropped rather than reported as a region of an unknown cloud
             for key in [k for k, fd in f.found.items() if k[1] == start and fd.kind == Kind.CLOUD and not fd.provider]:
                 del f.found[key]
+
+    def _resolve_shared_labels(self, f: _File) -> None:
+        """An annotation several clouds' controllers read (rules: shared_annotation_prefixes) is the
+        cloud's that this file otherwise names, when exactly one of its candidates is named; else its
+        cloud stays not established. A key only one cloud reads, at the same place, was taken instead."""
+        named = {fd.provider for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.provider}
+        named |= {self._cloud_of_provider(e[1]) for e in f.evidence if e[1]} - {""}
+        for start in f.shared_labels:
+            fd = f.found.get((Kind.CLOUD, start, UNKNOWN))
+            if fd is None:
+                continue
+            if any(o is not fd and o.kind == Kind.CLOUD and o.start == start for o in f.found.values()):
+                del f.found[(Kind.CLOUD, start, UNKNOWN)]
+                continue
+            cands = set(fd.attrs.get("clouds", "").split(",")) & named
+            if len(cands) == 1:
+                cloud = cands.pop()
+                del f.found[(Kind.CLOUD, start, UNKNOWN)]
+                self._add(f, Kind.CLOUD, cloud, fd.text, start, fd.form, fd.confidence, fd.detector, cloud, dict(fd.attrs))
 
     def _region_choices(self, f: _File) -> None:
         """Mark the regions that stand in a list of a parameter's allowed values (rules:

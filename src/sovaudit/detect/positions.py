@@ -193,6 +193,9 @@ class DetectionRules:
         self.region_key_tails = low("region_key_tails")
         #: what opens a list of a parameter's allowed values (@allowed(, AllowedValues): its regions are choices
         self.choice_markers = tuple(s.encode() for s in _strings(ds, "choice_markers"))
+        #: annotation prefix -> the clouds whose controllers read it (the file decides which)
+        self.shared_annotations: dict[str, tuple[str, ...]] = {
+            x["prefix"]: tuple(x["clouds"]) for e in ds for x in e.get("shared_annotation_prefixes", ()) or ()}
         self.version_keys = low("version_keys")
         self.instance_keys = low("instance_keys")
         self.storage_class_keys = low("storage_class_keys")
