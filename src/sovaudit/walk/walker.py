@@ -2,7 +2,8 @@
 
 Honours ``.gitignore`` files at every level and ``--exclude`` patterns (gitignore syntax, via
 pathspec), except that a file the git index tracks is kept whatever the ignore files say (a
-force-added file is part of the code: ``gitindex.py``); skips VCS metadata and dependency/virtualenv folders, but never folders named
+force-added file is part of the code: ``gitindex.py``), and where no git index can be read (an
+archive, a copy, a build context) what the ignore files hide is listed as ``ignored``; skips VCS metadata and dependency/virtualenv folders, but never folders named
 ``examples``, ``samples`` or ``fixtures`` (users keep real manifests there). Never follows a
 symlink out of the root and survives symlink loops and unreadable folders. Walks any depth (an
 explicit stack, no recursion); ``.gitignore`` files are read with bounds and matched in linear time
@@ -25,6 +26,8 @@ from sovaudit.walk.gitindex import tracked_files
 from sovaudit.walk.ignore import IgnoreReader
 
 #: Version-control metadata: never scanned, not reported.
+#: The skip reason of what a .gitignore hides where no git index says it is tracked.
+IGNORED = "ignored"
 VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", ".jj"})
 #: Third-party code and tool caches: skipped, and reported once as skipped folders.
 DEPENDENCY_DIRS = frozenset(
@@ -162,6 +165,11 @@ def iter_walk(root: str | os.PathLike, excludes: tuple[str, ...] = (), use_gitig
             continue
         if use_gitignore and ignore.specs and ignore.ignored(rel, is_dir) \
                 and not (tracked and (rel in tracked_dirs if is_dir else rel in tracked)):
+            if tracked is None:
+                # no git index says whether it is part of the repository (an archive, a copy, a build
+                # context): what the ignore files hide is listed, not dropped silently
+                skipped.append(Skipped(rel, IGNORED, "matches a .gitignore pattern and no git index here says it is "
+                                                     "tracked (--no-gitignore reads it)"))
             continue
         if excluded(rel, is_dir):
             continue
