@@ -371,6 +371,22 @@ def test_an_api_only_name_without_a_serving_path_is_model_supply_only(kb):
     assert a.layer("inference-provider").references == 0
 
 
+def test_an_api_name_without_its_provider_is_not_under_the_weights_license(kb):
+    """rig's Cohere module: `pub const COMMAND_R: &str = "command-r";` names Cohere's API model;
+    the CC-BY-NC license is that of the separately published weights. With no serving path
+    established, an API-form reference is a use under its provider's terms (not established), so
+    its paths carry no weights license class and the model lists that access as API terms; the
+    same name loaded as weights (form hf) stays under the weights' license."""
+    p = prov("command-r", publisher="cohere", origin="cohere", country="CA", weights="gated", license_class="non-commercial")
+    a = assess(scan_result([ref(Kind.MODEL, "command-r", "providers/cohere/mod.rs", 53, form="api")], [p]), kb)
+    (m,) = a.models
+    assert [(x.access, x.license_id, x.license_class) for x in m.licenses] == [("api", "terms:unknown", "unknown")]
+    paths = [pa for e in a.exposures for pa in e.paths]
+    assert paths and {(pa.access, pa.license_class) for pa in paths} == {("api", "unknown")}
+    a2 = assess(scan_result([ref(Kind.MODEL, "command-r", "load.py", 3, form="hf")], [p]), kb)
+    assert {(pa.access, pa.license_class) for e in a2.exposures for pa in e.paths} == {("weights", "non-commercial")}
+
+
 def test_self_hostable_open_weights_called_on_an_api(kb):
     r = scan_result([ref(Kind.MODEL, "deepseek-chat", "chat.py", 3, form="api", provider="deepseek", base_url="https://api.deepseek.com")],
                     [prov("deepseek-chat", publisher="deepseek", origin="deepseek", country="CN", weights="downloadable",

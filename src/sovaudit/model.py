@@ -625,7 +625,8 @@ class ServingInfo:
 @dataclass(frozen=True, slots=True, order=True)
 class AccessLicense:
     """The terms one access path to a model is under. ``access`` is ``weights`` (self-hosted, or
-    the serving path is not established) or a provider node; ``license_id`` the weights' (effective)
+    the serving path is not established), ``api`` (a provider's API model id whose provider is not
+    established: that provider's terms, not the weights' license) or a provider node; ``license_id`` the weights' (effective)
     license or the provider's terms (``terms:<provider>``); ``license_class`` its class
     (``service-terms`` for a provider's terms of service); ``url`` a public source, if known."""
 

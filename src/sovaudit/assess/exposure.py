@@ -479,6 +479,11 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
                 lclass = "service-terms" if any(x.startswith("provider:") for x in external) else UNKNOWN
                 for sp in external:
                     mi["access"][sp].add(rk)
+            elif ref.form == API_FORM and not use.served_by and not use.self_hosted:
+                # a provider's API model id whose provider is not established here: the use is an API
+                # call under that provider's terms, not the published weights' license
+                access, lclass = API_ACCESS, UNKNOWN
+                mi["access"][API_ACCESS].add(rk)
             else:
                 access = "weights"
                 mi["access"]["weights"].add(rk)
@@ -543,6 +548,9 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
 
 
 LineageStatus_NOT = "not-established"
+#: the form of an API model id, and the access of a use of one whose provider is not established
+API_FORM = "api"
+API_ACCESS = "api"
 
 
 def _layers(kb, groups: dict[tuple, _Group], orders: dict[str, tuple[str, ...]]) -> tuple[LayerAssessment, ...]:

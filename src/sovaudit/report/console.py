@@ -325,6 +325,8 @@ def licenses_text(mc) -> str:
     for lic in mc.licenses:
         if lic.access == "weights":
             out.append(f"{lic.license_class}" + (f" (from {lic.inherited_from})" if lic.inherited_from else ""))
+        elif lic.access == "api":
+            out.append("API terms (provider not established)")
         else:
             out.append(f"{lic.access.split(':', 1)[-1]} terms")
     return "; ".join(out) or mc.license_class
