@@ -734,3 +734,13 @@ def test_the_resolve_tree_draws_each_lineage_once(kb, monkeypatch):
     lines = res.output.splitlines()
     assert len(lines) < 400  # 9 models x 8 parents, not 9! paths
     assert sum("(its lineage is shown above)" in x for x in lines) > 0 and sum("(cycle)" in x for x in lines) > 0
+
+
+def test_a_word_family_does_not_begin_a_longer_word(kb):
+    """NVIDIA's TitaNet speaker model was inferred to be Amazon's (family Titan): Titan is one of
+    the word_families that match a whole name token (or one with a version), not a prefix; other
+    families still begin compound names (LlamaThink, KwaiCoder)."""
+    r = Resolver(kb, client(offline=True))
+    assert [lab.id for _p, _f, lab in r.families_in("speakerverification_en_titanet_large")] == []
+    assert [lab.id for _p, _f, lab in r.families_in("titan-embed-text-v2")] == ["amazon"]
+    assert [lab.id for _p, _f, lab in r.families_in("LlamaThink-8B-instruct")] == ["meta"]

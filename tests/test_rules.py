@@ -215,3 +215,9 @@ def test_the_command_line_knows_every_section():
     from sovaudit import cli
 
     assert cli.SECTIONS == SECTIONS
+
+
+def test_a_word_family_must_be_one_of_the_labs_families(tmp_path):
+    write(tmp_path, "labs.yaml", LAB.replace("    kind: lab\n", "    kind: lab\n    families: [Alpha]\n    word_families: [Beta]\n"))
+    (msg,) = problems(tmp_path)
+    assert "word family 'Beta' is not one of the lab's families" in msg

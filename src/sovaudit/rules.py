@@ -1093,6 +1093,7 @@ class _VocabularyCheck:
         self.commands()
         self.code_names()
         self.terms()
+        self.word_families()
         self.annotations()
         self.docker_flags()
         return self.problems
@@ -1190,6 +1191,14 @@ class _VocabularyCheck:
             owner = words.get(v.lower())
             if owner is not None:
                 self.report(e, "tools", i, f"tool {v!r} is also a command of {owner.rule_id}")
+
+    def word_families(self) -> None:
+        """A lab's word_families are some of its own families."""
+        for e in self.kb.section("labs"):
+            fams = {f.lower() for f in e.get("families", ()) or ()}
+            for i, w in enumerate(e.get("word_families", ()) or ()):
+                if w.lower() not in fams:
+                    self.report(e, "word_families", i, f"word family {w!r} is not one of the lab's families")
 
     def terms(self) -> None:
         accel: dict[str, Entry] = {}

@@ -124,6 +124,10 @@ class Resolver:
                 return e
         return None
 
+    def _word_families(self, lab: Entry) -> frozenset[str]:
+        """The lab's families that match only a whole word (rules/labs.yaml word_families)."""
+        return frozenset(f.lower() for f in lab.get("word_families", ()) or ())
+
     def families_in(self, name: str) -> list[tuple[int, str, Entry]]:
         """Every model family of the knowledge base the name holds: (token position, family as
         written in rules/labs.yaml, lab), in order of position; at one position the longest family
@@ -142,8 +146,17 @@ class Resolver:
                 for rank, fam_low, fam, lab in index.get(key, ()):
                     cands[rank] = (fam_low, fam, lab)
         found: dict[int, tuple[str, Entry]] = {}
+
+        def starts(t: str, fam_low: str, lab: Entry) -> bool:
+            if not t.startswith(fam_low):
+                return False
+            if fam_low not in self._word_families(lab):
+                return True
+            rest = t[len(fam_low):]  # a word family: the whole token, or the token and a version
+            return not rest or rest[0].isdigit() or rest[0] in "-_.: "
+
         for _rank, (fam_low, fam, lab) in sorted(cands.items()):
-            pos = 0 if low.startswith(fam_low) else next((i for i, t in enumerate(tokens) if t.startswith(fam_low)), -1)
+            pos = 0 if starts(low, fam_low, lab) else next((i for i, t in enumerate(tokens) if starts(t, fam_low, lab)), -1)
             if pos < 0 or pos in found:
                 continue  # families come longest first: the first one found at a position stays
             found[pos] = (fam, lab)
