@@ -140,3 +140,11 @@ def test_a_group_of_models_and_hub_site_pages_are_not_models(kb):
            '<a href="https://huggingface.co/subscribe/pro?from=HuggingChat">Pro</a>\n'
            'const url = "https://huggingface.co/oauth/userinfo";\n')
     assert models(kb, "nav.ts", src) == []
+
+
+def test_a_container_image_tag_is_not_an_ollama_tag(kb):
+    """LLaMA-Factory: `docker build -t llamafactory:latest .` and `image: llamafactory:latest` were
+    Ollama models (Meta's, by the llama family word); the model after `ollama run` stays."""
+    src = ("docker build -t llamafactory:latest .\ndocker build --tag=llamafactory-megatron-bridge:latest .\n"
+           "services:\n  app:\n    image: llamafactory:latest\nollama run llama3:8b\n")
+    assert models(kb, "build.sh", src) == [(6, "ollama", "llama3:8b")]

@@ -49,6 +49,8 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _SQUARE = re.compile(rb"[\[\]]")
+#: what comes right before a container image: an image key, docker's -t/--tag
+_IMAGE_BEFORE = re.compile(rb"(?:\bimage[\"']?[ \t]*[:=][ \t]*|(?:^|[ \t])(?:-t|--tag)(?:[ \t]+|=))[\"']?$")
 #: the rest of a module, package or crate name (software.amazon.awssdk.services.s3, aws-sdk-go-v2/config)
 _MODULE_PATH = re.compile(rb"[A-Za-z0-9_.:/-]{0,200}")
 #: the name of a typed declaration, up to its string type: NAME: &'static , NAME?: , NAME: Optional[ ; or
@@ -808,8 +810,8 @@ class Lexer:
         if tend < f.n and data[tend] in b"/:@":
             return
         text = self._text(data[start:tend])
-        if f.in_prose(start):
-            return
+        if f.in_prose(start) or _IMAGE_BEFORE.search(f.line_prefix(start, 80)):
+            return  # a container image (docker build -t app:latest, image: app:latest), not a model tag
         ms = self.rec.ollama_tagged(text)
         if ms is not None:
             self._model(f, ms, text, start, _CONF_VOCAB, "vocabulary")
