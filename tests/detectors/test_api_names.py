@@ -148,3 +148,18 @@ def test_a_container_image_tag_is_not_an_ollama_tag(kb):
     src = ("docker build -t llamafactory:latest .\ndocker build --tag=llamafactory-megatron-bridge:latest .\n"
            "services:\n  app:\n    image: llamafactory:latest\nollama run llama3:8b\n")
     assert models(kb, "build.sh", src) == [(6, "ollama", "llama3:8b")]
+
+
+def test_asciidoc_listing_blocks_are_code(kb):
+    """spring-ai's docs: 104 of 104 quoted model names inside AsciiDoc ---- listing blocks were
+    read as prose (rules: listing_fences), and a +https://...+ passthrough hid its URL."""
+    src = ("= Chat\n\nSet the base URL to `+https://api.perplexity.ai+`.\n\n[source,java]\n----\n"
+           'var o = AnthropicChatOptions.builder().model("claude-sonnet-4-20250514").build();\n----\n\n'
+           "The model claude-sonnet-4-20250514 is good in prose.\n")
+    refs, _ = lexer_for(kb).analyse("anthropic-chat.adoc", src.encode())
+    assert sorted((r.line, r.kind.value, r.id) for r in refs) == [
+        (3, "endpoint", "https://api.perplexity.ai"), (7, "model", "claude-sonnet-4-20250514")]
+    # in Markdown, ---- is a rule, not a fence: the same line stays prose
+    md = src.replace("[source,java]\n----\n", "").replace("build();\n----\n", "build();\n")
+    assert (5, "model", "claude-sonnet-4-20250514") not in {(r.line, r.kind.value, r.id)
+                                                            for r in lexer_for(kb).analyse("a.md", md.encode())[0]}

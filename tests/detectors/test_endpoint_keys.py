@@ -112,3 +112,11 @@ def test_typed_declarations_name_their_key_not_their_type(kb):
                    "client.go": [(1, "endpoint", url)]}
     # outside code nothing is a typed declaration: a YAML value that reads like one is no endpoint
     assert refs(kb, "cfg.yaml", 'api_base: str = "https://api.githubcopilot.com"\n') == []
+
+
+def test_a_model_hub_mirror_a_web_ui_and_a_package_index_are_not_endpoints(kb):
+    """Xinference's docs: HF_ENDPOINT=https://hf-mirror.com (where weights download from), the
+    server's own /ui, a PyPI index's /simple; the server's base URL stays an endpoint."""
+    src = ("HF_ENDPOINT=https://hf-mirror.com\nXINFERENCE_ENDPOINT=http://127.0.0.1:9997\n"
+           "UI_URL=http://127.0.0.1:9997/ui\nPIP_INDEX_URL=http://xinference-pypiserver:8080/simple\n")
+    assert [(r[0], r[3]) for r in refs(kb, ".env", src) if r[1] == "endpoint"] == [(2, "http://127.0.0.1:9997")]

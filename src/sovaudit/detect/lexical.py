@@ -38,6 +38,8 @@ WINDOW = 2048
 _BRACKET = re.compile(rb"[()\[\]{}]")
 #: A snake_case identifier without digits: as an unquoted argument value, a variable (llm_cfg).
 _SNAKE_NAME = re.compile(r"[a-z]+(?:_[a-z]+)+")
+#: a lowerCamelCase identifier (chatModel, textToSpeechModel): a variable in code, never a model's name
+_CAMEL_NAME = re.compile(r"[a-z]+(?:[A-Z][a-z]+)+")
 #: A class name (two or more capitalised parts, letters and digits only): HuggingFaceEmbeddings.
 _TYPE_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
 #: Per-file analysis budget, in seconds of this thread's CPU time: past it, anchors are no longer
@@ -49,6 +51,8 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _SQUARE = re.compile(rb"[\[\]]")
+#: a Markdown fence at a line start (in a notebook's JSON string too)
+_FENCE = re.compile(rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~)")
 #: what comes right before a container image: an image key, docker's -t/--tag
 _IMAGE_BEFORE = re.compile(rb"(?:\bimage[\"']?[ \t]*[:=][ \t]*|(?:^|[ \t])(?:-t|--tag)(?:[ \t]+|=))[\"']?$")
 #: the rest of a module, package or crate name (software.amazon.awssdk.services.s3, aws-sdk-go-v2/config)
@@ -239,7 +243,9 @@ class _File:
         if self.context(off) != Context.DOCS:
             return False
         if self._fences is None:
-            self._fences = [m.start() for m in re.finditer(rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~)", self.data)]
+            rx = _FENCE if not self.fk.fences else re.compile(
+                rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~|(?:" + b"|".join(re.escape(x) for x in self.fk.fences) + rb")[ \t]*\r?$)")
+            self._fences = [m.start() for m in rx.finditer(self.data)]
         if bisect.bisect_right(self._fences, off) % 2:
             return False  # inside a fenced block
         s, _ = self.line_span(off)
@@ -855,8 +861,9 @@ class Lexer:
             raw = raw.rstrip(".,;:!?)")
             if not re.search(r"[0-9/:_-]", raw):
                 return False  # "... in favor of the --model flag.": a word of the sentence
-        if not quoted and f.data[vs - 1:vs] == b"=" and _SNAKE_NAME.fullmatch(raw):
-            return False  # Assistant(llm=llm_cfg): a variable passed as the argument, not a name
+        if not quoted and f.data[max(0, vs - 8):vs].rstrip().endswith(b"=") \
+                and (_SNAKE_NAME.fullmatch(raw) or _CAMEL_NAME.fullmatch(raw.rstrip(";,)"))):
+            return False  # Assistant(llm=llm_cfg), this.chatModel = chatModel;: a variable, not a name
         m = _SHELL_DEFAULT.fullmatch(raw)
         if m:  # ${MODEL:-Qwen/Qwen2.5-7B-Instruct}: the default is written here
             vs += m.start(1) + (len(f.data[vs:ve]) - len(f.data[vs:ve].lstrip()))
@@ -1633,6 +1640,8 @@ class Lexer:
             return  # a website (docs.baseten.co, www.anthropic.com, platform.openai.com), not an API
         if key and r.is_not_key(key, self.rules.has_strong_url_tail(key), serves_model=bool(route or local and port)):
             return
+        if host in r.hub_hosts and not route:
+            return  # the model hub or a mirror of it (HF_ENDPOINT=https://hf-mirror.com): downloads, not inference
         is_key = bool(key) and r.is_url_key(key, provider_word=bool(self._key_provider(key + "_x")))
         if not key and (f.fk.kind == "docs" or f.context(start) in (Context.DOCS, Context.COMMENT)):
             pre = f.line_prefix(start, 160)
@@ -1714,12 +1723,14 @@ class Lexer:
         data = f.data
         s = end - 3
         start = self._left(f, s, _SCHEME_CHARS, 16)
+        while start < s and data[start] == 0x2B:  # +https://...+: an AsciiDoc passthrough around the URL
+            start += 1
         scheme = self._text(data[start:s]).lower()
         if scheme not in ("http", "https", "ws", "wss"):
             return
         m = _URL_FWD.match(data, end)
         ue = m.end() if m else end
-        url = self._text(data[start:ue]).rstrip(".,;:)]}'\"`*\\")
+        url = self._text(data[start:ue]).rstrip(".,;:)]}'\"`*\\+")  # +...+: AsciiDoc passthrough
         if f.fk.notebook and url.endswith("\\n"):
             url = url[:-2]
         if len(url) <= len(scheme) + 3 or self._url_facts(url) is None:

@@ -36,6 +36,7 @@ class FileKind:
     modelfile: bool = False
     markdown: bool = False
     env: bool = False
+    fences: tuple[bytes, ...] = ()  # listing-block delimiter lines besides ``` and ~~~ (AsciiDoc's ----)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class DetectionRules:
         self._by_name: dict[str, FileKind] = {}
         self._by_prefix: list[tuple[str, FileKind]] = []
         notebooks = low("notebooks")
+        fences = {k.lower(): tuple(v) for e in ds for k, v in (e.get("listing_fences") or {}).items()}
         for e in ds:
             for group, _table in (("file_kinds", None), ("file_names", None)):
                 for fk in e.get(group, ()) or ():
@@ -87,7 +89,8 @@ class DetectionRules:
                     for ext in fk.get("extensions", ()):
                         x = ext.lower()
                         self._by_ext[x] = FileKind(fk["kind"], comments, notebook=x in notebooks,
-                                                   markdown=x in (".md", ".mdx", ".markdown"))
+                                                   markdown=x in (".md", ".mdx", ".markdown"),
+                                                   fences=tuple(s.encode() for s in fences.get(x, ())))
                     for n in fk.get("names", ()):
                         self._by_name[n.lower()] = FileKind(fk["kind"], comments, modelfile=n.lower() == "modelfile",
                                                             env=n.lower() == ".env")
