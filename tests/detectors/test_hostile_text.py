@@ -134,3 +134,28 @@ def test_this_sessions_anchors_on_hostile_lines(kb, tmp_path):
     # the 16 KB URL is past the 2 KB cap for path models; the short one is read
     assert [k for k in got if k[0] == "call.py" and k[1] == "model"] == [("call.py", "model", "gemini-2.0-flash")]
     assert got[("call.py", "model", "gemini-2.0-flash")] == 1
+
+
+def test_this_sessions_end_of_file_passes_on_hostile_files(kb, tmp_path):
+    """Regions inside and outside allowed-values lists, shared ALB annotations, SDK namespaces and
+    typed declarations, thousands of each in one file: every pass is linear (each list's extent is
+    read once; no annotation or region rescans the file's references), so each file is read whole
+    and gives exactly what was planted."""
+    n = 4_000
+    bicep = "".join("@allowed([\n  'eastus'\n  'westeurope'\n])\nparam l%d string\nlocation: 'swedencentral'\n" % i for i in range(n))
+    (tmp_path / "main.bicep").write_text("resource s 'Microsoft.Storage/storageAccounts@2022-05-01' = {}\n" + bicep)
+    (tmp_path / "values.yaml").write_text("annotations:\n" + "".join(f"  alb.ingress.kubernetes.io/k{i}: v\n" for i in range(n))
+                                          + "  cert: arn:aws:acm:us-east-1:123456789012:certificate/abc\n")
+    (tmp_path / "Api.java").write_text("".join(f"import software.amazon.awssdk.services.s{i}.Client;\n" for i in range(n)))
+    (tmp_path / "consts.rs").write_text("".join(f'pub const API_BASE_URL_{i}: &str = "https://api.openai.com/v1";\n' for i in range(n)))
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    assert res.skipped == ()
+    by: dict[tuple[str, str, str], int] = {}
+    for r in res.references:
+        key = (r.path, r.form, r.attribute("choice"))
+        by[key] = by.get(key, 0) + 1
+    assert by[("main.bicep", "region", "allowed-values")] == 2 * n and by[("main.bicep", "region", "")] == n
+    assert by[("values.yaml", "label", "")] == n
+    assert {r.provider for r in res.references if r.path == "values.yaml" and r.form == "label"} == {"aws"}
+    assert by[("Api.java", "sdk", "")] == n
+    assert sum(1 for r in res.references if r.path == "consts.rs" and r.kind.value == "endpoint") == n

@@ -23,6 +23,7 @@ import fnmatch
 import ipaddress
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -51,6 +52,21 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _SQUARE = re.compile(rb"[\[\]]")
+#: how far from its marker an allowed-values list is read, and what may stand between them
+_CHOICE_WINDOW = 8192
+_CHOICE_LEAD = re.compile(rb"[ \t\"':(]*")
+
+
+def _find_all(data: bytes, needle: bytes, most: int) -> list[int]:
+    """The offsets of ``needle`` in ``data`` (at most ``most``): one linear pass."""
+    out: list[int] = []
+    i = data.find(needle)
+    while i >= 0 and len(out) < most:
+        out.append(i)
+        i = data.find(needle, i + len(needle))
+    return out
+
+
 #: a Markdown fence at a line start (in a notebook's JSON string too)
 _FENCE = re.compile(rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~)")
 #: what comes right before a container image: an image key, docker's -t/--tag
@@ -2017,8 +2033,6 @@ class Lexer:
                 return  # the prefix alone, not an annotation key
             end += m.end()
             key = self._text(data[start:end])
-            if any(fd.kind == Kind.CLOUD and fd.start == start for fd in f.found.values()):
-                return  # a key only one cloud's controller reads (alb.ingress.kubernetes.io/certificate-arn: AWS)
             self._add(f, Kind.CLOUD, UNKNOWN, key, start, "label", 0.8, "cloud", "",
                       {"label": key, "clouds": ",".join(self.rules.shared_annotations.get(value, ()))})
             f.shared_labels.append(start)
@@ -2438,11 +2452,12 @@ class Lexer:
         cloud stays not established. A key only one cloud reads, at the same place, was taken instead."""
         named = {fd.provider for fd in f.found.values() if fd.kind == Kind.CLOUD and fd.provider}
         named |= {self._cloud_of_provider(e[1]) for e in f.evidence if e[1]} - {""}
+        at = Counter(fd.start for fd in f.found.values() if fd.kind == Kind.CLOUD)
         for start in f.shared_labels:
             fd = f.found.get((Kind.CLOUD, start, UNKNOWN))
             if fd is None:
                 continue
-            if any(o is not fd and o.kind == Kind.CLOUD and o.start == start for o in f.found.values()):
+            if at[start] > 1:  # a key only one cloud's controller reads (alb.ingress.kubernetes.io/certificate-arn: AWS)
                 del f.found[(Kind.CLOUD, start, UNKNOWN)]
                 continue
             cands = set(fd.attrs.get("clouds", "").split(",")) & named
@@ -2454,7 +2469,9 @@ class Lexer:
     def _region_choices(self, f: _File) -> None:
         """Mark the regions that stand in a list of a parameter's allowed values (rules:
         choice_markers): a Bicep ``@allowed([...])``, an ARM ``"allowedValues": [...]``, a
-        CloudFormation ``AllowedValues:`` list, inline or as YAML items."""
+        CloudFormation ``AllowedValues:`` list, inline or as YAML items. Each list's extent is
+        found once (at most ``_CHOICE_WINDOW`` bytes from its marker); a region is a choice when it
+        lies inside one: linear in the file, whatever the number of regions."""
         markers = self.rules.choice_markers
         if not markers:
             return
@@ -2464,46 +2481,44 @@ class Lexer:
         data = f.data
         if not any(m in data for m in markers):
             return
+        spans = sorted(span for m in markers for i in _find_all(data, m, 10_000)
+                       if (span := self._choice_span(f, i + len(m))) is not None)
+        if not spans:
+            return
+        starts = [s for s, _ in spans]
         for fd in regions:
-            if self._in_choice_list(f, fd.start):
+            k = bisect.bisect_right(starts, fd.start) - 1
+            if k >= 0 and spans[k][0] < fd.start < spans[k][1]:
                 fd.attrs["choice"] = "allowed-values"
 
-    def _in_choice_list(self, f: _File, off: int, window: int = 8192) -> bool:
-        """Whether ``off`` lies in an allowed-values list whose marker is at most ``window`` bytes
-        before it: a bracket the marker opens is still open at ``off``, or every line from the
-        marker's to ``off``'s is a YAML list item (or blank, or a comment)."""
+    def _choice_span(self, f: _File, after: int) -> tuple[int, int] | None:
+        """(start, end) of the allowed-values list whose marker ends at ``after``: a bracket it
+        opens, to the bracket that closes it; or the YAML items on the lines below it."""
         data = f.data
-        lo = max(0, off - window)
-        best = -1
-        marker = b""
-        for m in self.rules.choice_markers:
-            i = data.rfind(m, lo, off)
-            if i > best:
-                best, marker = i, m
-        if best < 0:
-            return False
-        after = best + len(marker)
-        seg = data[after:off]
-        opened = seg.find(b"[")
-        if opened >= 0 and not seg[:opened].strip(b" \t\"':(\r\n"):
-            # @allowed([ ... ], "allowedValues": [ ... ], AllowedValues: [ ... ]: the list is still open at off
-            if b"]" not in seg:
-                return True
+        stop = min(f.n, after + _CHOICE_WINDOW)
+        m = _CHOICE_LEAD.match(data, after, stop)
+        p = m.end() if m else after
+        if p < stop and data[p:p + 1] == b"[":
             depth = 0
-            for m in _SQUARE.finditer(seg, opened):
-                depth += 1 if m.group() == b"[" else -1
+            for b in _SQUARE.finditer(data, p, stop):
+                depth += 1 if b.group() == b"[" else -1
                 if depth == 0:
-                    return False
-            return True
-        head, _, rest = seg.partition(b"\n")
-        if head.strip(b" \t\"':\r"):
-            return False  # something else follows the marker on its line
-        ls, _ = f.line_span(off)
-        for line in data[after:ls].split(b"\n")[1:]:
-            body = line.strip()
+                    return p, b.start()
+            return p, stop
+        if data[p:p + 1] not in (b"\r", b"\n"):
+            return None  # something else follows the marker on its line
+        _, eol = f.line_span(after)
+        end = eol
+        while end < stop:
+            ls = end + 1
+            _, le = f.line_span(min(ls, f.n - 1)) if ls < f.n else (ls, ls)
+            body = data[ls:le].strip()
             if body and not body.startswith((b"- ", b"#")) and body != b"-":
-                return False
-        return data[ls:off].lstrip().startswith(b"- ") or data[ls:off].strip() in (b"", b"-")
+                break
+            end = le
+            if le >= f.n:
+                break
+        return (eol, end) if end > eol else None
 
     def _provider_at(self, f: _File, off: int, ev: list, offs: list[int], bindings: dict) -> tuple[str, str]:
         lo, hi = self._scope(f, off)
