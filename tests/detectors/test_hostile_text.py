@@ -142,7 +142,7 @@ def test_this_sessions_end_of_file_passes_on_hostile_files(kb, tmp_path):
     read once; no annotation or region rescans the file's references), so each file is read whole
     and gives exactly what was planted."""
     n = 4_000
-    bicep = "".join("@allowed([\n  'eastus'\n  'westeurope'\n])\nparam l%d string\nlocation: 'swedencentral'\n" % i for i in range(n))
+    bicep = "".join(f"@allowed([\n  'eastus'\n  'westeurope'\n])\nparam l{i} string\nlocation: 'swedencentral'\n" for i in range(n))
     (tmp_path / "main.bicep").write_text("resource s 'Microsoft.Storage/storageAccounts@2022-05-01' = {}\n" + bicep)
     (tmp_path / "values.yaml").write_text("annotations:\n" + "".join(f"  alb.ingress.kubernetes.io/k{i}: v\n" for i in range(n))
                                           + "  cert: arn:aws:acm:us-east-1:123456789012:certificate/abc\n")

@@ -298,7 +298,7 @@ class Vocabulary:
                 local = src.rsplit("/", 1)[-1]
                 if _ID.match(local):
                     add((r"^[ \t]*" + _lit(local).decode() + r"[ \t]*=[ \t]*\{").encode(), A.TF_LOCAL, (cl.id, local), ML)
-        for prefix, clouds in sorted(rules.shared_annotations.items()):
+        for prefix in sorted(rules.shared_annotations):
             lit(prefix, A.CLOUD_TOKEN, ("", "shared-label", prefix))
         for part in sorted({p for cl in kb.section("clouds") for p in (cl.get("arn_partitions", ()) or ())} | {"aws"}):
             lit("arn:" + part + ":", A.ARN, part, caseless=False)
