@@ -109,3 +109,19 @@ def test_an_annotation_two_clouds_read_takes_the_cloud_the_file_names(kb):
     assert clouds("ack.yaml", ack) == [(2, "alicloud", "alicloud"), (3, "alicloud", "alicloud")]
     assert clouds("bare.yaml", "  annotations:\n    alb.ingress.kubernetes.io/scheme: internet-facing\n") == [(2, "unknown", "")]
     assert clouds("doc.md", "See https://alb.ingress.kubernetes.io/docs for the keys.\n") == []
+
+
+def test_a_bedrock_model_arn_built_from_pieces(kb):
+    """generative-ai-cdk-constructs' templates join ARNs from pieces: "::foundation-model/ID" and
+    ":inference-profile/ID" name the model where they stand (rules: providers.yaml
+    arn_resource_types); a whole ARN gives one reference, not two; an id the rules do not vouch for
+    as a Bedrock model is not taken."""
+    src = ('{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:", {"Ref": "AWS::Region"},\n'
+           '   "::foundation-model/anthropic.claude-3-sonnet-20240229-v1:0"]]}\n'
+           '{"x": ":inference-profile/us.amazon.nova-pro-v1:0"}\n'
+           '{"y": "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"}\n'
+           '{"z": ":foundation-model/not-a-real-thing"}\n')
+    refs, _ = lexer_for(kb).analyse("template.json", src.encode())
+    assert sorted((r.line, r.form, r.id) for r in refs if r.kind == Kind.MODEL) == [
+        (2, "bedrock", "anthropic.claude-3-sonnet-20240229-v1:0"), (3, "bedrock", "us.amazon.nova-pro-v1:0"),
+        (4, "bedrock", "amazon.titan-embed-text-v2:0")]

@@ -52,6 +52,9 @@ DEFAULT_FILE_BUDGET = 2.0
 MAX_ANCHORS = 400_000
 
 _SQUARE = re.compile(rb"[\[\]]")
+#: the characters of an ARN before its resource part, and a model id after it
+_ARN_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_${}.")
+_ARN_ID = re.compile(rb"[A-Za-z0-9._:-]{1,200}")
 #: how far from its marker an allowed-values list is read, and what may stand between them
 _CHOICE_WINDOW = 8192
 _CHOICE_LEAD = re.compile(rb"[ \t\"':(]*")
@@ -322,7 +325,7 @@ class Lexer:
             A.HW_TOKEN: self._hw_token, A.HW_ENV: self._hw_env, A.HW_DEVICE: self._hw_device, A.GPU_KEY: self._gpu_key,
             A.GPU_FLAG: self._gpu_flag, A.CLOUD_TOKEN: self._cloud_token, A.CLOUD_ENV: self._cloud_env,
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
-            A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
+            A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.ARN_RESOURCE: self._arn_resource, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
             A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id, A.QUOTED_NAME: self._quoted_name,
             A.ROUTE: self._route, A.HW_IMAGE: self._hw_image,
         }
@@ -2279,6 +2282,24 @@ class Lexer:
         if len(parts) > 3 and parts[3]:
             attrs["region"] = parts[3]
         self._add(f, Kind.CLOUD, "aws", arn, start, "arn", 0.85, "cloud", "aws", attrs)
+
+    def _arn_resource(self, f: _File, end: int, a) -> None:
+        """The model part of a Bedrock ARN built from pieces ("::foundation-model/anthropic.claude-...",
+        ":inference-profile/us.amazon.nova-pro-v1:0" in a CloudFormation Fn::Join or a CDK string):
+        the id after it, when the knowledge base vouches for it as a Bedrock id. A whole ARN is read
+        by its own anchor."""
+        data = f.data
+        start = end - a.literal_len
+        head = self._left(f, start, _ARN_CHARS, 200)
+        if self._text(data[head:start]).lower().startswith("arn:") or f.in_prose(start):
+            return
+        m = _ARN_ID.match(data, end)
+        if not m:
+            return
+        mid = self._text(m.group(0)).rstrip(".:")
+        ms = self.rec.model(mid, "bedrock")
+        if ms is not None and ms.form == "bedrock":
+            self._model(f, ms, mid, end, _CONF_POSITION, "vocabulary", {"arn_resource": a.payload})
 
     def _iam(self, f: _File, end: int, a) -> None:
         cid, svc = a.payload

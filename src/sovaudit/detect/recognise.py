@@ -35,9 +35,16 @@ _HF_SEG = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
 _HF_ID_RE = re.compile(rf"^({_HF_SEG})/({_HF_SEG})$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$")
 _OLLAMA_RE = re.compile(r"^(?:[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?$")
-_BEDROCK_ARN_RE = re.compile(
-    r"^arn:aws(?:-[a-z]+)*:bedrock:([a-z0-9-]*):\d*:(foundation-model|inference-profile|application-inference-profile"
-    r"|provisioned-model|imported-model|custom-model)/([A-Za-z0-9._:/-]{1,200})$")
+
+
+def _bedrock_arn_re(types: list[str]) -> re.Pattern[str] | None:
+    """A Bedrock model ARN, for the resource types the rules list (providers.yaml arn_resource_types)."""
+    if not types:
+        return None
+    return re.compile(r"^arn:aws(?:-[a-z]+)*:bedrock:([a-z0-9-]*):\d*:(" + "|".join(re.escape(x) for x in types)
+                      + r")/([A-Za-z0-9._:/-]{1,200})$")
+
+
 _VERSIONISH_RE = re.compile(r"^v?\d+([._-]\d+)*[a-z]?$")
 _DOTTED_PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$")
 _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
@@ -70,6 +77,7 @@ class Recogniser:
         self.kb = kb
         self.rules = rules or for_kb(kb)
         self._memo: dict[tuple[str, str], ModelString | None] = {}
+        self._bedrock_arn = _bedrock_arn_re(sorted({x for e in kb.section("providers") for x in e.get("arn_resource_types", ()) or ()}))
         self._runtime_hints = (frozenset(c.hint for c in self.rules.commands)
                                | frozenset(c.hint for c in self.rules.calls)) - _POSITION_HINTS
         self._litellm = frozenset(p.lower() for e in kb.section("providers") for p in e.get("litellm_prefixes", ()) or ())
@@ -175,7 +183,7 @@ class Recogniser:
         uri = self._uri(s, low)
         if uri is not False:
             return uri  # type: ignore[return-value]
-        m = _BEDROCK_ARN_RE.match(s)
+        m = self._bedrock_arn.match(s) if self._bedrock_arn is not None else None
         if m:
             region, _kind, mid = m.groups()
             return ModelString(mid, "bedrock", "bedrock", 0.95, {"region": region} if region else {})

@@ -71,6 +71,7 @@ class A(enum.IntEnum):
     HW_IMAGE = 41  # "rocm/", "nvcr.io/nvidia/": the fixed start of a hardware vendor's container image
     QUOTED_FAMILY = 42  # "o3-, 'abab: a quote and a family prefix too short to read anywhere else
     QUOTED_NAME = 43  # "llama-3.3-70b: a quote, a lab's family word and a size, without an org
+    ARN_RESOURCE = 44  # ":foundation-model/": the model part of a provider's ARN, written whole or in pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +299,8 @@ class Vocabulary:
                 local = src.rsplit("/", 1)[-1]
                 if _ID.match(local):
                     add((r"^[ \t]*" + _lit(local).decode() + r"[ \t]*=[ \t]*\{").encode(), A.TF_LOCAL, (cl.id, local), ML)
+        for rt in sorted({x for e in kb.section("providers") for x in e.get("arn_resource_types", ()) or ()}):
+            lit(":" + rt + "/", A.ARN_RESOURCE, rt, caseless=False)
         for prefix in sorted(rules.shared_annotations):
             lit(prefix, A.CLOUD_TOKEN, ("", "shared-label", prefix))
         for part in sorted({p for cl in kb.section("clouds") for p in (cl.get("arn_partitions", ()) or ())} | {"aws"}):
