@@ -76,10 +76,12 @@ _FENCE = re.compile(rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~)")
 _IMAGE_BEFORE = re.compile(rb"(?:\bimage[\"']?[ \t]*[:=][ \t]*|(?:^|[ \t])(?:-t|--tag)(?:[ \t]+|=))[\"']?$")
 #: the rest of a module, package or crate name (software.amazon.awssdk.services.s3, aws-sdk-go-v2/config)
 _MODULE_PATH = re.compile(rb"[A-Za-z0-9_.:/-]{0,200}")
+#: what may stand between a typed declaration's colon and its string type: a reference or a wrapper
+_TYPE_LEAD = rb"(?:&(?:'static[ \t]+)?|(?:Optional|Final|ClassVar)\[)?"
 #: the name of a typed declaration, up to its string type: NAME: &'static , NAME?: , NAME: Optional[ ; or
 #: Go's const/var NAME (the type follows)
-_TYPED_NAME = re.compile(rb"(?:([A-Za-z_$][\w$]*)[ \t]*\??:[ \t]*(?:&(?:'static[ \t]+)?|(?:Optional|Final|ClassVar)\[)?"
-                         rb"|(?<![\w$])(?:const|var)[ \t]+([A-Za-z_]\w*)[ \t]+)\Z")
+_TYPED_NAME = re.compile(rb"(?:([A-Za-z_$][\w$]*)[ \t]*\??:[ \t]*" + _TYPE_LEAD
+                         + rb"|(?<![\w$])(?:const|var)[ \t]+([A-Za-z_]\w*)[ \t]+)\Z")
 _NL = re.compile(rb"\n")
 #: After a quoted string: it is tested for being in another ("glm-4" in model_name, ('x') not in y).
 _IN_TEST = re.compile(rb"[ \t]*\)?[ \t]+(?:not[ \t]+)?in[ \t]+[A-Za-z_]")
@@ -295,7 +297,7 @@ class Lexer:
         self._url_memo: dict[str, tuple | None] = {}
         #: after NAME: in code, a string type and "=" before the value (: &'static str = "...", : string = "...")
         self._typed_value = re.compile(
-            rb"(?:&(?:'static[ \t]+)?)?(?:(?:Optional|Final|ClassVar)\[)?(?:"
+            _TYPE_LEAD + rb"(?:"
             + b"|".join(re.escape(t.encode()) for t in sorted(self.rules.string_types)) + rb")\]?[ \t]*=(?![=>])[ \t]*",
             re.IGNORECASE) if self.rules.string_types else None
         self._pkg_memo: dict[tuple[str, str], tuple] = {}

@@ -196,6 +196,9 @@ class DetectionRules:
         self.region_key_tails = low("region_key_tails")
         #: what opens a list of a parameter's allowed values (@allowed(, AllowedValues): its regions are choices
         self.choice_markers = tuple(s.encode() for s in _strings(ds, "choice_markers"))
+        #: the resource types of providers' ARNs that name a model (Bedrock's foundation-model/ID)
+        self.arn_resource_types: tuple[str, ...] = tuple(sorted(
+            {x for e in kb.section("providers") for x in e.get("arn_resource_types", ()) or ()}))
         #: annotation prefix -> the clouds whose controllers read it (the file decides which)
         self.shared_annotations: dict[str, tuple[str, ...]] = {
             x["prefix"]: tuple(x["clouds"]) for e in ds for x in e.get("shared_annotation_prefixes", ()) or ()}

@@ -77,7 +77,7 @@ class Recogniser:
         self.kb = kb
         self.rules = rules or for_kb(kb)
         self._memo: dict[tuple[str, str], ModelString | None] = {}
-        self._bedrock_arn = _bedrock_arn_re(sorted({x for e in kb.section("providers") for x in e.get("arn_resource_types", ()) or ()}))
+        self._bedrock_arn = _bedrock_arn_re(list(self.rules.arn_resource_types))
         self._runtime_hints = (frozenset(c.hint for c in self.rules.commands)
                                | frozenset(c.hint for c in self.rules.calls)) - _POSITION_HINTS
         self._litellm = frozenset(p.lower() for e in kb.section("providers") for p in e.get("litellm_prefixes", ()) or ())

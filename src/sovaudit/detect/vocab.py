@@ -299,7 +299,7 @@ class Vocabulary:
                 local = src.rsplit("/", 1)[-1]
                 if _ID.match(local):
                     add((r"^[ \t]*" + _lit(local).decode() + r"[ \t]*=[ \t]*\{").encode(), A.TF_LOCAL, (cl.id, local), ML)
-        for rt in sorted({x for e in kb.section("providers") for x in e.get("arn_resource_types", ()) or ()}):
+        for rt in rules.arn_resource_types:
             lit(":" + rt + "/", A.ARN_RESOURCE, rt, caseless=False)
         for prefix in sorted(rules.shared_annotations):
             lit(prefix, A.CLOUD_TOKEN, ("", "shared-label", prefix))
