@@ -26,7 +26,7 @@ def test_audit_is_what_the_command_line_writes(monkeypatch, tmp_path):
     assert res.exit_code == 0, res.output
     result = sovaudit.audit(sovaudit.AuditConfig(root="examples/eu-stack", offline=True, cache_dir="-", home="EU"))
     assert to_document(result) == json.loads(out.read_text("utf-8"))
-    assert result.assessment.home == "EU" and len(result.findings) == 8
+    assert result.assessment.home == "EU" and len(result.findings) == 5
 
 
 @pytest.mark.parametrize("config, says", [

@@ -46,7 +46,8 @@ def flatten(a) -> list[str]:
             out.append(f"  {j.jurisdiction}{orders} {'+'.join(j.kinds)} refs={j.references} files={j.files} "
                        f"dependents={j.dependents} via {', '.join(j.entities)}")
         for e in la.exposures:
-            out.append(f"  [{e.kind.value} {e.jurisdiction}] {e.entity} via {', '.join(e.via)} conf={e.confidence} refs={e.references}")
+            out.append(f"  [{e.kind.value} {e.jurisdiction}] {e.entity} via {', '.join(e.via)} conf={e.confidence} refs={e.references}"
+                       + (f" hosts={e.hosts}: {', '.join(e.hosts_entities)}" if e.hosts else ""))
             for p in e.paths:
                 extra = "".join(f" [{k}={v}]" for k, v in (("serving", p.serving), ("home", p.home)) if v)
                 out.append(f"    {p.context} {p.confidence} {p}{extra}")
@@ -156,31 +157,23 @@ def test_eu_stack_with_lineage_resolved_against_the_hub(kb, fake_hub):
 
 MIXED = """
     hardware: 2 refs in 2 files
-      US supply refs=2 files=2 dependents=3 via endpoint:http://llm.internal:8080/v1, hardware:nvidia, model:llama3.2, model:nvidia/Qwen-FT-7B, package:nvidia-cuda-runtime-cu12
+      US supply refs=2 files=2 dependents=3 via endpoint:http://llm.internal:8080/v1, hardware:nvidia, package:nvidia-cuda-runtime-cu12
       [supply US] endpoint:http://llm.internal:8080/v1 via hardware:nvidia conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
-      [supply US] hardware:nvidia via hardware:nvidia conf=0.9 refs=1
+      [supply US] hardware:nvidia via hardware:nvidia conf=0.9 refs=1 hosts=2: model:llama3.2, model:nvidia/Qwen-FT-7B
         code 0.9 loc:k8s/gpu.yaml:7 -references-> hardware:nvidia -subject-to-> jurisdiction:US
-      [supply US] model:llama3.2 via hardware:nvidia conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US [serving=call]
-      [supply US] model:nvidia/Qwen-FT-7B via hardware:nvidia conf=0.77 refs=1
-        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US [serving=file]
       [supply US] package:nvidia-cuda-runtime-cu12 via hardware:nvidia conf=0.9 refs=1
         code 0.9 loc:requirements.txt:2 -references-> package:nvidia-cuda-runtime-cu12 -runs-on-> hardware:nvidia -subject-to-> jurisdiction:US
     cloud: 4 refs in 3 files
-      US data+supply refs=3 files=2 dependents=3 via cloud:aws, endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, model:llama3.2, model:nvidia/Qwen-FT-7B, region:aws/eu-west-1
-      IE (in EU) data refs=1 files=1 dependents=3 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, region:aws/eu-west-1
-      unknown data refs=1 files=1 dependents=3 via endpoint:http://llm.internal:8080/v1, model:llama3.2, model:nvidia/Qwen-FT-7B, region:unknown/westeurope
+      US data+supply refs=3 files=2 dependents=3 via cloud:aws, endpoint:http://llm.internal:8080/v1, model:deepseek.r1-v1:0, region:aws/eu-west-1
+      IE (in EU) data refs=1 files=1 dependents=3 via endpoint:http://llm.internal:8080/v1, region:aws/eu-west-1
+      unknown data refs=1 files=1 dependents=3 via endpoint:http://llm.internal:8080/v1, region:unknown/westeurope
       DE (in EU) data refs=1 files=1 dependents=0 via model:deepseek.r1-v1:0
       [data DE] model:deepseek.r1-v1:0 via region:aws/eu-central-1 conf=0.9 refs=1
         code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -subject-to-> jurisdiction:DE [serving=string]
       [data IE] endpoint:http://llm.internal:8080/v1 via region:aws/eu-west-1 conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
-      [data IE] model:llama3.2 via region:aws/eu-west-1 conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE [serving=call]
-      [data IE] model:nvidia/Qwen-FT-7B via region:aws/eu-west-1 conf=0.77 refs=1
-        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE [serving=file]
-      [data IE] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1
+      [data IE] region:aws/eu-west-1 via region:aws/eu-west-1 conf=0.9 refs=1 hosts=2: model:llama3.2, model:nvidia/Qwen-FT-7B
         config 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -subject-to-> jurisdiction:IE
       [data US] cloud:aws via cloud:aws conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
@@ -188,19 +181,11 @@ MIXED = """
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [data US] model:deepseek.r1-v1:0 via cloud:aws conf=0.9 refs=1
         code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=string]
-      [data US] model:llama3.2 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=call]
-      [data US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.77 refs=1
-        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=file]
-      [data US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
+      [data US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1 hosts=2: model:llama3.2, model:nvidia/Qwen-FT-7B
         config 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [data unknown] endpoint:http://llm.internal:8080/v1 via region:unknown/westeurope conf=0.9 refs=1
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
-      [data unknown] model:llama3.2 via region:unknown/westeurope conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown [serving=call]
-      [data unknown] model:nvidia/Qwen-FT-7B via region:unknown/westeurope conf=0.77 refs=1
-        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:unknown/westeurope -subject-to-> jurisdiction:unknown [serving=file]
-      [data unknown] region:unknown/westeurope via region:unknown/westeurope conf=0.9 refs=1
+      [data unknown] region:unknown/westeurope via region:unknown/westeurope conf=0.9 refs=1 hosts=2: model:llama3.2, model:nvidia/Qwen-FT-7B
         config 0.9 loc:infra/other.tf:2 -references-> region:unknown/westeurope -subject-to-> jurisdiction:unknown
       [supply US] cloud:aws via cloud:aws conf=0.9 refs=1
         code 0.9 loc:infra/main.tf:1 -references-> cloud:aws -subject-to-> jurisdiction:US
@@ -208,11 +193,7 @@ MIXED = """
         code 0.9 loc:svc/app.py:11 -references-> endpoint:http://llm.internal:8080/v1 -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
       [supply US] model:deepseek.r1-v1:0 via cloud:aws conf=0.9 refs=1
         code 0.9 loc:svc/bedrock.py:4 -references-> model:deepseek.r1-v1:0 -served-by-> provider:bedrock -hosted-in-> region:aws/eu-central-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=string]
-      [supply US] model:llama3.2 via cloud:aws conf=0.9 refs=1
-        code 0.9 loc:svc/local.py:3 -references-> model:llama3.2 -served-by-> provider:ollama -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=call]
-      [supply US] model:nvidia/Qwen-FT-7B via cloud:aws conf=0.77 refs=1
-        code 0.77 loc:svc/app.py:10 -references-> model:nvidia/Qwen-FT-7B -hosted-in-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US [serving=file]
-      [supply US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1
+      [supply US] region:aws/eu-west-1 via cloud:aws conf=0.9 refs=1 hosts=2: model:llama3.2, model:nvidia/Qwen-FT-7B
         config 0.9 loc:infra/main.tf:3 -references-> region:aws/eu-west-1 -operated-by-> cloud:aws -subject-to-> jurisdiction:US
     inference-provider: 5 refs in 3 files
       US data+supply refs=3 files=2 dependents=0 via model:deepseek.r1-v1:0, model:gpt-4o, provider:openai
@@ -525,7 +506,9 @@ def test_exposure_routes_are_its_paths_grouped(kb):
         a = assess(scan_offline(tree, kb), kb)
         assert a.exposures
         for e in a.exposures:
-            assert e.routes and e.routes == routes_of(e.paths)
+            # a host no reference of its own names (hardware a package is built for) has only the
+            # uses it hosts
+            assert (e.routes or e.hosts) and e.routes == routes_of(e.paths)
             assert sum(len(r.references) for r in e.routes) >= e.references
             assert {k for r in e.routes for k in r.references} == {p.fingerprint for p in e.paths}
 
@@ -555,3 +538,48 @@ def test_default_assessment_on_a_scan_result_is_empty_not_none():
     r = ScanResult("x", "0", "0", (), ())
     assert r.assessment == Assessment() and r.findings == ()
     assert r.assessment.layer("model").exposures == ()
+
+
+def test_a_units_hosts_count_each_self_hosted_use_once_not_per_use_and_host(kb, tmp_path):
+    """A project that loads m models and names h regions and a GPU vendor: each model runs in
+    every one of them, a fact of the project. Counted once on each host's exposure (``hosts``),
+    the assessment stays linear; as an exposure per model and host it was m x h (4,000 models and
+    20 regions made 156 MB of JSON from 4,043 references)."""
+    m, regions = 120, ["us-east-1", "eu-west-1", "eu-central-1", "ap-south-1", "ca-central-1", "sa-east-1"]
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text("".join(
+        f'provider "aws" {{\n  alias  = "r{i}"\n  region = "{r}"\n}}\n' for i, r in enumerate(regions)))
+    (tmp_path / "load.py").write_text("import torch\nfrom transformers import AutoModel\ndevice = torch.device('cuda:0')\n"
+                                      + "".join(f'm{i} = AutoModel.from_pretrained("acme-lab/model-{i}")\n' for i in range(m)))
+    result = scan_offline(tmp_path, kb)
+    a = assess(result, kb)
+    models = {f"model:acme-lab/model-{i}" for i in range(m)}
+    # no cloud or hardware exposure is a model's own
+    assert not [e for la in (a.layer(Layer.CLOUD), a.layer(Layer.HARDWARE)) for e in la.exposures if e.entity in models]
+    hosting = [e for la in (a.layer(Layer.CLOUD), a.layer(Layer.HARDWARE)) for e in la.exposures if e.hosts]
+    assert {e.entity for e in hosting} == {f"region:aws/{r}" for r in regions} | {"hardware:nvidia"}
+    for e in hosting:
+        assert e.hosts == m and set(e.hosts_entities) == models
+        # its paths are its own references: the region named once, the device string
+        assert all(p.nodes[1] == e.entity for p in e.paths) and e.references == len({p.fingerprint for p in e.paths})
+    total_paths = sum(len(e.paths) for e in a.exposures)
+    own_refs = len([r for r in result.references if r.context.value in ("code", "config")])
+    assert total_paths < 4 * own_refs  # linear: a model's lineage routes and a region's two subjects
+    # the per-layer counts are unchanged by where the uses are counted: they depend on the layer
+    for la in (a.layer(Layer.CLOUD), a.layer(Layer.HARDWARE)):
+        assert all(j.dependents == m for j in la.jurisdictions)
+    # the models' own answer stays on the model layer, with their self-hosted serving
+    assert {e.entity for e in a.layer(Layer.MODEL).exposures} == models
+    assert all("self-hosted" in c.deployment for c in a.models)
+
+
+def test_hosts_in_the_json_document_and_its_schema(kb, tmp_path):
+    from test_report import errors, result_validator
+
+    result = assess_scan(mixed_stack(), kb)
+    doc = json.loads(jsondoc.dumps(result))
+    assert not errors(result_validator(), doc)
+    hosts = {e["entity"]: e["hosts"] for la in doc["assessment"]["layers"] for e in la["exposures"] if "hosts" in e}
+    assert hosts["hardware:nvidia"] == {"references": 2, "entities": ["model:llama3.2", "model:nvidia/Qwen-FT-7B"],
+                                        "entities_total": 2}
+    assert set(hosts) == {"hardware:nvidia", "region:aws/eu-west-1", "region:unknown/westeurope"}

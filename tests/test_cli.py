@@ -45,7 +45,7 @@ def test_scan_writes_versioned_json_with_skips_and_provenance(runner, tmp_path):
     res = runner.invoke(main, ["scan", str(tree), "--offline", "--no-cache", "-q", "-o", str(out)])
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
-    assert doc["schema_version"] == "2.2" and doc["root"] == "repo"
+    assert doc["schema_version"] == "2.3" and doc["root"] == "repo"
     assert [(r["path"], r["line"], r["id"]) for r in doc["references"] if r["kind"] == "model"] == [("app.py", 2, "Qwen/Qwen2.5-7B-Instruct")]
     assert doc["skipped"] == [{"path": "blob.py", "reason": "binary", "detail": "contains NUL bytes; not a text file"}]
     (prov,) = doc["provenance"]

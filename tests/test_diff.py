@@ -132,7 +132,7 @@ def test_schema_1_documents_still_diff(docs, tmp_path):
     one exactly as the new one would; the same scan in both forms is no change."""
     old, new = docs
     v2_old, v2_new = json.loads(old.read_text()), json.loads(new.read_text())
-    assert v2_old["schema_version"] == "2.2" and "routes" in v2_old["findings"][0]
+    assert v2_old["schema_version"] == "2.3" and "routes" in v2_old["findings"][0]
     v1_old = tmp_path / "old-v1.json"
     v1_old.write_text(json.dumps(as_schema_1(v2_old)))
     assert invoke(str(v1_old), str(new)).stdout == invoke(str(old), str(new)).stdout.replace(str(old), str(v1_old))

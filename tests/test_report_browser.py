@@ -27,13 +27,13 @@ def test_report_opens_offline_filters_and_looks_right(browser, tmp_path, kb):
     assert seen["errors"] == [] and [c for c in seen["console"] if c[0] in ("error", "warning")] == []
     assert seen["requests"] == [path.as_uri()], "the report fetched something"
     total = visible(page, "details.finding[data-filter-row=findings]")
-    assert total == len(result.findings) == 8
-    assert page.inner_text("[data-count-for=findings]") == "8 of 8"
+    assert total == len(result.findings) == 5
+    assert page.inner_text("[data-count-for=findings]") == "5 of 5"
 
     page.click(".toolbar button[data-f=jur][data-v=CN]")
     cn = visible(page, "details.finding[data-filter-row=findings]")
     assert 0 < cn < total and cn == sum(1 for f in result.findings if f.jurisdiction == "CN")
-    assert page.inner_text("[data-count-for=findings]") == f"{cn} of 8"
+    assert page.inner_text("[data-count-for=findings]") == f"{cn} of 5"
     assert "jurisdiction CN" in page.inner_text("#filter-status")
 
     page.click(".toolbar button[data-f=layer][data-v=hardware]")
@@ -43,7 +43,7 @@ def test_report_opens_offline_filters_and_looks_right(browser, tmp_path, kb):
     page.click(".toolbar button[data-f=layer][data-v='']")
     page.click(".toolbar button[data-f=jur][data-v='']")
     page.click(".toolbar button[data-f=sev][data-v=critical]")
-    assert visible(page, "details.finding[data-filter-row=findings]") == 0  # all eight are high
+    assert visible(page, "details.finding[data-filter-row=findings]") == 0  # all five are high
     page.click(".toolbar button[data-f=sev][data-v=high]")
     assert visible(page, "details.finding[data-filter-row=findings]") == total
 

@@ -68,9 +68,10 @@ def run(root: Path, kb):
         client.close()
 
 
-def hosts_of(result, entity: str) -> set[str]:
-    """The clouds and regions an entity's cloud-layer exposures go through."""
-    return {v for e in result.assessment.layer(Layer.CLOUD).exposures if e.entity == entity for v in e.via}
+def hosts_of(result, entity: str, layer: Layer = Layer.CLOUD) -> set[str]:
+    """The clouds and regions (or hardware) a self-hosted entity runs in: the parties of the
+    exposures that count it among the uses they host."""
+    return {v for e in result.assessment.layer(layer).exposures if entity in e.hosts_entities for v in e.via}
 
 
 def test_units_are_the_outermost_project_folders(tmp_path):
@@ -92,8 +93,9 @@ def test_a_self_hosted_model_is_hosted_only_in_its_own_projects_clouds(kb, tmp_p
     r = run(root, kb)
     assert r.units == ("a", "b")
     assert hosts_of(r, MODEL) == {"region:aws/us-east-1", "cloud:aws"}
-    hw = {v for e in r.assessment.layer(Layer.HARDWARE).exposures if e.entity == MODEL for v in e.via}
-    assert hw == {"hardware:nvidia"}
+    assert hosts_of(r, MODEL, Layer.HARDWARE) == {"hardware:nvidia"}
+    # counted once on the host's own exposure, never as an exposure of the model
+    assert not [e for la in r.assessment.layers if la.layer != Layer.MODEL for e in la.exposures if e.entity == MODEL]
     # the other project's cloud is still on the cloud layer, with its own references only
     nl = [j for j in r.assessment.layer(Layer.CLOUD).jurisdictions if j.jurisdiction == "NL"]
     assert nl and nl[0].dependents == 0

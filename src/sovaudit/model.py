@@ -20,7 +20,7 @@ from typing import Any
 #: findings that list every jurisdiction they touch (an exposure is no longer repeated under EU).
 #: 2.2 lists at most ``ROUTE_REFERENCES`` references per exposure route, with ``references_total``
 #: when there are more (a monorepo's document was 200 MB of fingerprint lists).
-SCHEMA_VERSION = "2.2"
+SCHEMA_VERSION = "2.3"
 #: References listed per exposure route in the JSON document (the first, in path and line order).
 ROUTE_REFERENCES = 20
 #: The oldest major version still read (``diff``, ``--baseline``, ``compare``, ``stack``). Version 1
@@ -532,6 +532,12 @@ class Exposure:
     routes: tuple[ExposureRoute, ...] = ()
     #: the legal orders ``jurisdiction`` belongs to (DE -> EU): counted once, under DE
     orders: tuple[str, ...] = ()
+    #: self-hosted uses that run in or on ``entity`` (a region, cloud or hardware vendor) because
+    #: their project unit names it: how many references, and their entities. They reach the
+    #: jurisdiction through ``entity`` and are counted here, once, rather than as an exposure per
+    #: use and host (``paths`` holds the entity's own references only)
+    hosts: int = 0
+    hosts_entities: tuple[str, ...] = ()
 
     def sort_key(self) -> tuple[Any, ...]:
         return (LAYERS.index(self.layer), self.kind.value, self.jurisdiction, self.entity)

@@ -215,7 +215,15 @@ def regime_to_dict(r: Regime) -> dict[str, Any]:
 def exposure_to_dict(e: Exposure) -> dict[str, Any]:
     return {"layer": e.layer.value, "kind": e.kind.value, "jurisdiction": e.jurisdiction, "orders": list(e.orders),
             "entity": e.entity, "via": list(e.via), "confidence": e.confidence, "references": e.references,
-            "regimes": list(e.regimes), "routes": [route_to_dict(r) for r in (e.routes or _routes_of(e.paths))]}
+            "regimes": list(e.regimes), "routes": [route_to_dict(r) for r in (e.routes or _routes_of(e.paths))],
+            **({"hosts": hosts_to_dict(e)} if e.hosts else {})}
+
+
+def hosts_to_dict(e: Exposure) -> dict[str, Any]:
+    """The self-hosted uses that run on an exposure's entity (2.3): how many references, how many
+    entities, and the first ``ROUTE_REFERENCES`` of those."""
+    return {"references": e.hosts, "entities": list(e.hosts_entities[:ROUTE_REFERENCES]),
+            "entities_total": len(e.hosts_entities)}
 
 
 def home_item_to_dict(h: HomeItem) -> dict[str, Any]:

@@ -91,6 +91,9 @@ class _Route:
     kinds: tuple[ExposureKind, ...]
     subject: str  # the node that is subject to the jurisdiction
     lab_model: str  # the model whose lab the route reaches ("" when none)
+    #: the region, cloud or hardware a self-hosted use runs in because its project unit names it
+    #: ("" on every other route): such a route is counted on the host's exposure, not its own
+    host: str = ""
 
 
 class _Walker:
@@ -136,34 +139,42 @@ class _Walker:
             res = Layer.INFERENCE, (_DATA,)
         self._class[subject] = res
         return res
-    def ends(self, prefix_nodes: tuple[str, ...], prefix_edges: tuple[str, ...], lab_model: str = "") -> list[_Route]:
+    def ends(self, prefix_nodes: tuple[str, ...], prefix_edges: tuple[str, ...], lab_model: str = "",
+             host: str = "") -> list[_Route]:
         """Routes that end the prefix at the jurisdictions its last node is subject to."""
         subject = prefix_nodes[-1]
         layer, kinds = self.classify(subject)
         out = []
         for j in self.out(subject, "subject-to"):
             for nodes, edges in self.jur_tails(j):
-                out.append(_Route(prefix_nodes + nodes, prefix_edges + ("subject-to",) + edges, layer, kinds, subject, lab_model))
+                out.append(_Route(prefix_nodes + nodes, prefix_edges + ("subject-to",) + edges, layer, kinds, subject, lab_model,
+                                  host))
         return out
 
     # -- routes per entity ----------------------------------------------------------------------------
-    def host(self, h: str, pn: tuple[str, ...], pe: tuple[str, ...]) -> list[_Route]:
-        out = self.ends(pn, pe)
+    def host(self, h: str, pn: tuple[str, ...], pe: tuple[str, ...], hosted: bool = False) -> list[_Route]:
+        mark = h if hosted else ""
+        out = self.ends(pn, pe, host=mark)
         for c in self.out(h, "operated-by"):
-            out += self.ends(pn + (c,), pe + ("operated-by",))
+            out += self.ends(pn + (c,), pe + ("operated-by",), host=mark)
         return out
 
-    def hosting(self, n: str, unit: str = "") -> list[_Route]:
+    def hosting(self, n: str, unit: str = "", counted: bool = True) -> list[_Route]:
         """Where a self-hosted use of ``n`` runs: the regions, clouds and hardware of its own
-        project unit (``StackGraph.unit_hosts``), never those of another project in the tree."""
+        project unit (``StackGraph.unit_hosts``), never those of another project in the tree. With
+        ``counted`` the routes are marked with their host: what the unit names is where each of its
+        self-hosted models and runtimes runs, a fact of the unit, so each use is counted once on
+        the host's exposure, not given an exposure per use and host (a unit naming m models and h
+        hosts made m x h). A private endpoint's hosting is where its data goes, the only answer
+        it has, and stays its own (``counted=False``)."""
         allowed = self.sg.hosting_of(unit)
         out: list[_Route] = []
         for h in self.out(n, "hosted-in"):
             if allowed is None or h in allowed[0]:
-                out += self.host(h, (n, h), ("hosted-in",))
+                out += self.host(h, (n, h), ("hosted-in",), hosted=counted)
         for hw in self.out(n, "runs-on"):
             if allowed is None or hw in allowed[1]:
-                out += self.ends((n, hw), ("runs-on",))
+                out += self.ends((n, hw), ("runs-on",), host=hw if counted else "")
         return out
 
     def lineage(self, m: str) -> tuple[_Route, ...]:
@@ -232,7 +243,7 @@ class _Walker:
         elif t == "endpoint":
             out += self.ends((entity,), ())
             if self_hosted:
-                out += self.hosting(entity, unit)
+                out += self.hosting(entity, unit, counted=False)
         elif t == "package":
             out += self.ends((entity,), ())
             for hw in self.out(entity, "runs-on"):
@@ -245,7 +256,7 @@ class _Walker:
 
 
 def _prefix(r: _Route, node: str, edge: str) -> _Route:
-    return _Route((node,) + r.nodes, (edge,) + r.edges, r.layer, r.kinds, r.subject, r.lab_model)
+    return _Route((node,) + r.nodes, (edge,) + r.edges, r.layer, r.kinds, r.subject, r.lab_model, r.host)
 
 
 # ------------------------------------------------------------------------------------------
@@ -302,7 +313,7 @@ def _ref_key(ref) -> str:
 class _Group:
     """Accumulates one exposure: (layer, kind, jurisdiction, entity)."""
 
-    __slots__ = ("paths", "via", "refs", "own", "files", "own_files", "conf", "routes")
+    __slots__ = ("paths", "via", "refs", "own", "files", "own_files", "conf", "routes", "hosted", "hosted_entities")
 
     def __init__(self) -> None:
         self.paths: list[ExposurePath] = []
@@ -314,6 +325,10 @@ class _Group:
         self.files: set[str] = set()
         self.own_files: set[str] = set()
         self.conf = 0.0
+        #: the references (and their entities) of self-hosted uses that run on this exposure's entity
+        #: because their project unit names it (``_Route.host``)
+        self.hosted: set[str] = set()
+        self.hosted_entities: set[str] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +348,7 @@ class _Prepared:
     layer: Layer
     kinds: tuple[ExposureKind, ...]
     serving: bool  # the route goes through the model's serving path (served-by, hosted-in, runs-on)
+    hosted: bool  # a route to a host of the use's project unit: counted on the host's exposure (``groups``)
 
 
 class _Home:
@@ -414,18 +430,18 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
             out = []
             for r in w.routes(*key):
                 j = r.nodes[-1].split(":", 1)[1]
-                gs = tuple(groups[(r.layer, k, j, use.entity)] for k in r.kinds)
+                gs = tuple(groups[(r.layer, k, j, r.host or use.entity)] for k in r.kinds)
                 for g in gs:
                     g.via.add(r.subject)
                 api: tuple[_Group, ...] = ()
-                if r.layer == Layer.INFERENCE and _SUPPLY not in r.kinds:
+                if r.layer == Layer.INFERENCE and _SUPPLY not in r.kinds and not r.host:
                     api = gs + (groups[(r.layer, _SUPPLY, j, use.entity)],)
                     api[-1].via.add(r.subject)
                 depth = r.edges.count("derived-from")
                 rid = route_ids.setdefault((r.nodes, r.edges, depth), len(route_ids))
                 serving = node_type(use.entity) == "model" and bool(r.edges) and r.edges[0] in ("served-by", "hosted-in", "runs-on")
                 out.append(_Prepared(gs, api, r.nodes, ("references",) + r.edges, r.subject, depth,
-                                     r.lab_model, j, r.layer == Layer.MODEL, rid, r.layer, r.kinds, serving))
+                                     r.lab_model, j, r.layer == Layer.MODEL, rid, r.layer, r.kinds, serving, bool(r.host)))
             hit = prepared[key] = tuple(out)
         return hit
 
@@ -499,6 +515,17 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
         if own is None:
             own = own_cache[okey] = _own_layers(use, nodes, w)
         for pr in prepare(use):
+            if pr.hosted:
+                for g in pr.groups:
+                    g.hosted.add(rk)
+                    g.hosted_entities.add(use.entity)
+                if hm.home:
+                    rel = hm.relation(pr.kinds[0], pr.jurisdiction, pr.subject, use.region)
+                    parties, refs_ = home_items[(pr.layer, rel, pr.kinds[0].value, pr.jurisdiction)]
+                    parties.add(pr.subject)
+                    if pr.layer in own:
+                        refs_.add(rk)
+                continue
             conf = base_conf
             if pr.lab_model:
                 f = lab_conf.get(pr.lab_model)
@@ -566,7 +593,7 @@ def _layers(kb, groups: dict[tuple, _Group], orders: dict[str, tuple[str, ...]])
 
     by_layer: dict[Layer, list[tuple[tuple, _Group]]] = defaultdict(list)
     for key, g in groups.items():
-        if g.paths:  # a route's API-only supply group stays empty unless a model is API-only
+        if g.paths or g.hosted:  # a route's API-only supply group stays empty unless a model is API-only
             by_layer[key[0]].append((key, g))
     out = []
     for layer in LAYERS:
@@ -581,13 +608,15 @@ def _layers(kb, groups: dict[tuple, _Group], orders: dict[str, tuple[str, ...]])
                                  paths=tuple(g.paths), confidence=g.conf, references=len(g.refs),
                                  regimes=tuple(r.id for r in regs(j, kind.value)),
                                  routes=tuple(_route(ep, tuple(keys)) for ep, keys in g.routes.values()),
-                                 orders=orders.get(j, ())))
+                                 orders=orders.get(j, ()), hosts=len(g.hosted),
+                                 hosts_entities=tuple(sorted(g.hosted_entities))))
             d = per_j.get(j)
             if d is None:
                 d = per_j[j] = {"kinds": set(), "entities": set(), "refs": set(), "own": set(), "files": set()}
             d["kinds"].add(kind.value)
             d["entities"].add(entity)
             d["refs"] |= g.refs
+            d["refs"] |= g.hosted
             d["own"] |= g.own
             d["files"] |= g.own_files
             all_refs |= g.own

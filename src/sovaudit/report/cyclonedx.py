@@ -176,6 +176,9 @@ class _Builder:
                     if prev is not None:
                         self.deps[prev].add(n)
                     prev = n
+            for ent in ex.hosts_entities:  # self-hosted uses that run on it
+                if ent != ex.entity:
+                    self.deps[ent].add(ex.entity)
 
     # -- helpers ---------------------------------------------------------------------------------
     def occurrences(self, node: str) -> Any:

@@ -239,6 +239,14 @@ def graph_svg(v: View, colour: dict[str, str], grouped: dict[str, Any] | None = 
             for (a, et), (b, _) in zip(seq, seq[1:]):
                 if a != b:
                     edges.add((a, b, et))
+        if ex.hosts:  # self-hosted uses that run on it: one edge from each (once per drawn box)
+            et = "runs-on" if ex.entity.startswith("hardware:") else "hosted-in"
+            weight[ex.entity] += ex.hosts
+            for ent in ex.hosts_entities:
+                a = node_of(ent)
+                if a != ex.entity:
+                    weight[a] += 1
+                    edges.add((a, ex.entity, et))
     referenced = {f"model:{m.model_id}" for m in v.result.assessment.models}
     rows_of: dict[tuple[int, int], list[str]] = defaultdict(list)
     hidden: dict[Layer, int] = {}
@@ -402,6 +410,7 @@ def _subject_rows(v: View, layer: Layer) -> list[dict[str, Any]]:
             row["kinds"][ex.kind.value].add(ex.jurisdiction)
             if ex.entity != x:
                 row["entities"].add(ex.entity)
+            row["entities"].update(e for e in ex.hosts_entities if e != x)
             row["regimes"].update(ex.regimes)
             for p in ex.paths:
                 if x in p.nodes:
@@ -660,6 +669,7 @@ def _data_flows(v: View) -> list[dict[str, Any]]:
                                         "jurisdiction_name": v.jurisdiction_name(ex.jurisdiction), "entities": [],
                                         "refs": set(), "regimes": []})
             g["entities"].append(v.label(ex.entity))
+            g["entities"].extend(v.label(e) for e in ex.hosts_entities)
             g["refs"].update(p.fingerprint or _loc(p) for p in ex.paths)
             for r in ex.regimes:
                 if all(x["id"] != r for x in g["regimes"]):
