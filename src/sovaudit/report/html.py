@@ -520,9 +520,15 @@ def _ref_row(v: View, p: Any, compact: bool = False) -> dict[str, Any]:
 def _findings(v: View) -> list[dict[str, Any]]:
     large = len(v.result.findings) > LARGE_REPORT
     cap = PATHS_PER_FINDING[1] if large else PATHS_PER_FINDING[0]
+    # what runs on a finding's region, cloud or hardware because its project names it
+    hosted: dict[tuple, set[str]] = defaultdict(set)
+    for ex in v.result.assessment.exposures:
+        if ex.hosts_entities:
+            hosted[(ex.layer, ex.kind, ex.entity, ex.jurisdiction)].update(ex.hosts_entities)
     out = []
     for i, f in enumerate(v.result.findings):
         refs = v.finding_refs(f)
+        runs = sorted({e for j in (f.jurisdictions or (f.jurisdiction,)) for e in hosted.get((f.layer, f.kind, f.entity, j), ())})
         nodes = () if large else sorted({n for p, _ in refs[:cap] for n in p.nodes[1:]} | {f.entity} | set(f.via))
         regimes = []
         for rid in () if large else _finding_regimes(v, f):
@@ -542,6 +548,7 @@ def _findings(v: View) -> list[dict[str, Any]]:
             "evidence": [{"node": n, "label": v.label(n), "anchor": anchor("e", n)} for n in nodes
                          if not n.startswith("loc:") and n in v.entities],
             "regimes": regimes,
+            "hosted": [v.label(e) for e in runs[:CELL_ITEMS]], "hosted_more": max(0, len(runs) - CELL_ITEMS),
         })
     return out
 
