@@ -216,9 +216,16 @@ class _Walker:
         self._lineage[m] = res
         return res
 
+    def hosting_key(self, entity: str, served_by: tuple[str, ...], self_hosted: bool, unit: str) -> Any:
+        """What of ``unit`` the routes of a use depend on: the hosts of its unit, and only when the
+        use can be hosted (a copy of a project is another unit with the same hosts)."""
+        if self_hosted or served_by or node_type(entity) == "provider":
+            return self.sg.hosting_of(unit)
+        return None
+
     def routes(self, entity: str, served_by: tuple[str, ...], self_hosted: bool, region: str,
                unit: str = "") -> tuple[_Route, ...]:
-        key = (entity, served_by, self_hosted, region, unit)
+        key = (entity, served_by, self_hosted, region, self.hosting_key(entity, served_by, self_hosted, unit))
         hit = self._memo.get(key)
         if hit is not None:
             return hit
@@ -424,11 +431,12 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
     home_items: dict[tuple, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
 
     def prepare(use) -> tuple[_Prepared, ...]:
-        key = (use.entity, use.served_by, use.self_hosted, use.region, use.unit)
+        key = (use.entity, use.served_by, use.self_hosted, use.region,
+               w.hosting_key(use.entity, use.served_by, use.self_hosted, use.unit))
         hit = prepared.get(key)
         if hit is None:
             out = []
-            for r in w.routes(*key):
+            for r in w.routes(use.entity, use.served_by, use.self_hosted, use.region, use.unit):
                 j = r.nodes[-1].split(":", 1)[1]
                 gs = tuple(groups[(r.layer, k, j, r.host or use.entity)] for k in r.kinds)
                 for g in gs:
