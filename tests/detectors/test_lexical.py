@@ -267,6 +267,12 @@ HARDWARE_CASES = [
     ("fleet.ts", "const formatGpu = (gpu: any): string | null => {\nexport const f = (gpus: IGpu[]) => 1;\n", []),
     ("filters.ts", "    GPU_COUNT: 'gpu_count',\n", []),
     ("task.dstack.yml", "resources:\n  gpu: 24GB..\n  gpu: nvidia:1..\n", [("unknown", 2), ("unknown", 3)]),
+    # Ascend products and chips however they are written, MetaX, AMD's LLVM targets (verl, ms-swift, LocalAI)
+    ("ascend.rst", "Atlas 200T A2 Box16\nAtlas 900 A2 PODc with Ascend910B3\n", [("huawei-ascend", 1), ("huawei-ascend", 2)]),
+    ("flops.py", 'FLOPS = {\n    "910B": 354e12,\n}\n', [("huawei-ascend", 2)]),
+    ("metax.md", "| 0     MetaX C500 | 0 |\ndocker run --device=/dev/mxcd img\nexport MACA_MPS_MODE=1\n",
+     [("metax", 1), ("metax", 2), ("metax", 3)]),
+    ("Dockerfile", 'ENV PYTORCH_ROCM_ARCH="gfx90a;gfx942"\nENV HIPCC_FLAGS="--offload-arch=gfx1151"\n', [("amd", 1), ("amd", 2)]),
 ]
 
 
