@@ -221,6 +221,8 @@ NOT_ENDPOINTS = [
     (".env", "OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318\n"),
     ("docs.md", "Set `base_url` to https://api.your-provider.com/v1 for your gateway.\n"),
     ("links.md", "See https://docs.baseten.co/api-reference/openai and https://www.anthropic.com\n"),
+    # the Kubernetes API server's port (production-stack's OCI tunnel)
+    ("tunnel.sh", "kubectl config set-cluster c --server=https://127.0.0.1:6443\n"),
 ]
 
 
