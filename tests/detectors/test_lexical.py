@@ -340,6 +340,7 @@ def providers(kb, path: str, text: str) -> dict[str, tuple[str, str]]:
 
 def test_each_call_takes_its_clients_provider(kb):
     text = (
+        "from openai import OpenAI\n"
         "deepseek = OpenAI(api_key=os.environ['DEEPSEEK_API_KEY'], base_url='https://api.deepseek.com/v1')\n"
         "openai_client = OpenAI()\n"
         "REVIEW_MODEL = 'gpt-4o'\n"
@@ -421,6 +422,30 @@ def test_a_credential_does_not_attribute_the_file(kb):
     text = "QWEN_MODEL=Qwen/Qwen2.5-7B-Instruct\n\nDEEPSEEK_API_KEY=sk-x\nDEEPSEEK_MODEL=deepseek-chat\n"
     assert providers(kb, ".env.example", text) == {"Qwen/Qwen2.5-7B-Instruct": ("", ""),
                                                    "deepseek-chat": ("deepseek", "object")}
+
+
+def test_the_hubs_token_is_not_a_serving_hint(kb):
+    """HF_TOKEN downloads gated weights as much as it calls an API: a vLLM deployment passes it to
+    fetch what it serves, so it says nothing about where the model runs (production-stack)."""
+    text = 'import os\nos.environ["HF_TOKEN"] = token\nllm = LLM(model="Qwen/Qwen2.5-7B-Instruct")\n'
+    refs, _ = lexer_for(kb).analyse("serve.py", text.encode())
+    assert [r for r in refs if r.kind == Kind.ENDPOINT] == []
+
+
+def test_a_bare_provider_name_is_its_client_only_where_its_sdk_is_imported(kb):
+    """Replicate(), Perplexity (...): the provider's name, and an ordinary word (PyTorch's DTensor
+    placement, a heading); its client where an import names its SDK, an SDK framework or a module
+    of the project's own named after it."""
+    def clients(path, text):
+        refs, _ = lexer_for(kb).analyse(path, text.encode())
+        return [(r.id, r.line) for r in refs if r.form == "client"]
+    assert clients("state.py", "from torch.distributed.tensor import DTensor, Replicate\nps = [Replicate()]\n") == []
+    assert clients("ppl.md", "### 2. Perplexity (PPL)\n") == []
+    assert clients("run.py", "import replicate\nc = Replicate(api_token=t)\n") == [("replicate", 2)]
+    assert clients("llm.py", "from langchain_community.llms import Ollama\nllm = Ollama(model=m)\n") == [("ollama", 2)]
+    assert clients("llm.test.ts", 'import OpenAI from "../llm/llms/OpenAI";\nconst c = new OpenAI({});\n') == [("openai", 2)]
+    # a distinctive class name needs no import
+    assert clients("chat.py", "llm = ChatOpenAI(model=m)\n") == [("openai", 1)]
 
 
 def test_a_self_hosted_runtime_serves_what_its_command_names(kb):

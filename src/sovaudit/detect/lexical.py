@@ -150,7 +150,7 @@ class _File:
     """One file being read: its bytes, kind, line index and what was found in it."""
 
     __slots__ = ("path", "data", "fk", "_starts", "_cells", "found", "evidence", "n", "veto", "_fences", "pending_docs_regions",
-                 "assignments", "served", "_brackets", "quoted_regions", "context_devices", "shared_labels")
+                 "assignments", "served", "_brackets", "quoted_regions", "context_devices", "shared_labels", "imports")
 
     def __init__(self, path: str, data: bytes, fk: FileKind):
         self.path = path
@@ -167,6 +167,7 @@ class _File:
         self.pending_docs_regions: list[int] = []
         self.context_devices: list[tuple[int, str]] = []  # (offset, vendor) of device strings other stacks share
         self.shared_labels: list[int] = []  # offsets of annotations several clouds read (resolved per file)
+        self.imports: dict[str, bool] = {}  # provider id -> an import names its SDK (bare client names)
         self.quoted_regions: list[tuple[int, str]] = []  # (offset, name) of dashed region names read as whole strings
         self.assignments: dict[str, list[int]] | None = None
         self._brackets: tuple[list[int], bytes] | None = None
@@ -313,6 +314,25 @@ class Lexer:
             [hw.id.lower() for hw in kb.section("hardware")]
             + [w.lower() for hw in kb.section("hardware") for key in ("accelerators", "node_values", "device_strings", "terms")
                for w in hw.get(key, ()) or () if "*" not in w])
+        #: a client class that is the provider's bare name (Replicate, Perplexity, Together) is also
+        #: an ordinary word (PyTorch's Replicate() placement, a heading "Perplexity (PPL)"): it is the
+        #: provider's client where an import names the provider's or an SDK framework's module
+        frameworks = sorted({pkg for sw in kb.section("software") if sw.get("kind") == "sdk"
+                             for pkg in list(sw.get("python_packages", ()) or ()) + list(sw.get("npm_packages", ()) or ())})
+        self._bare_clients: dict[str, tuple[frozenset[str], re.Pattern[bytes]]] = {}
+        for prov in kb.section("providers"):
+            names = {prov.id.lower(), str(prov.get("name") or "").split(" ", 1)[0].lower()}
+            bare = [c for c in set(prov.get("python_clients", ()) or ()) | set(prov.get("js_clients", ()) or ()) if c.lower() in names]
+            if not bare:
+                continue
+            pkgs = {prov.id} | set(frameworks) | set(prov.get("python_packages", ()) or ()) | set(prov.get("npm_packages", ()) or ())
+            mods = sorted({m for pk in pkgs for m in (pk, pk.replace("-", "_"))}, key=lambda m: (-len(m), m))
+            # ... or a module of the project's own named after the class (import OpenAI from "./llms/OpenAI")
+            own = sorted(bare, key=lambda c: (-len(c), c))
+            self._bare_clients[prov.id] = (frozenset(bare), re.compile(
+                rb"\b(?:import|from|require)\b[^\n]{0,160}?(?:(?<![A-Za-z0-9_])(?:"
+                + b"|".join(re.escape(m.encode()) for m in mods) + rb")|/(?:" + b"|".join(re.escape(c.encode()) for c in own)
+                + rb"))(?![A-Za-z0-9_])"))
         self._storage_clouds: dict[str, str] = {}
         for cl in kb.section("clouds"):
             for sch in cl.get("storage_schemes", ()) or ():
@@ -1586,6 +1606,13 @@ class Lexer:
             return
         if f.fk.kind == "docs" and not f.fk.notebook and f.fk.markdown is False:
             return
+        bare = self._bare_clients.get(pid)
+        if bare is not None and cls in bare[0]:
+            seen = f.imports.get(pid)
+            if seen is None:
+                seen = f.imports[pid] = bare[1].search(f.data) is not None
+            if not seen:
+                return  # Replicate() with nothing that imports Replicate's SDK: a word, not its client
         s, e = self._call_args(f, end - 1, 1500)
         args = f.data[s:e]
         redirected = any(self.rules.is_url_key(self._text(k)) for k in re.findall(rb"([A-Za-z_][A-Za-z0-9_]*)\s*[=:]", args))
