@@ -25,6 +25,12 @@ def one(kb, path: str, text: str, kind: Kind = Kind.MODEL):
 # -- models in model positions, in any file type ------------------------------------------------
 
 MODEL_CASES = [
+    # a shell variable's default, quoted or not (verl's CI scripts)
+    ("run.sh", "MODEL_ID=${MODEL_ID:-Qwen/Qwen2.5-0.5B-Instruct}\nMODEL=\"${MODEL:-Qwen/Qwen3-8B}\"\n",
+     [("Qwen/Qwen2.5-0.5B-Instruct", 1), ("Qwen/Qwen3-8B", 2)]),
+    # a one-line ```span``` opens no fence: the block after it is still code (langchain4j's docs)
+    ("pgvector.md", "```implementation 'dev.langchain4j:langchain4j-pgvector:1.0'```\n\n```java\n.modelName(\"gpt-4\")\n```\n",
+     [("gpt-4", 4)]),
     # keys, in every syntax
     ("app.py", 'MODEL_ID = "Qwen/Qwen2.5-7B-Instruct"\n', [("Qwen/Qwen2.5-7B-Instruct", 1)]),
     ("app.py", 'llm = ChatOpenAI(model="gpt-4o-mini", temperature=0)\n', [("gpt-4o-mini", 1)]),

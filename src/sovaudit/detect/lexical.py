@@ -70,8 +70,10 @@ def _find_all(data: bytes, needle: bytes, most: int) -> list[int]:
     return out
 
 
-#: a Markdown fence at a line start (in a notebook's JSON string too)
-_FENCE = re.compile(rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~)")
+#: a Markdown fence at a line start (in a notebook's JSON string too); a backtick fence's info
+#: string holds no backtick (CommonMark), so ```pip install x``` on one line is a code span
+_FENCE_OPEN = rb"(?:`{3,}(?![^`\n]*`)|~~~)"
+_FENCE = re.compile(rb"(?m)^[ \t]*(?:\"[ \t]*)?" + _FENCE_OPEN)
 #: what comes right before a container image: an image key, docker's -t/--tag
 _IMAGE_BEFORE = re.compile(rb"(?:\bimage[\"']?[ \t]*[:=][ \t]*|(?:^|[ \t])(?:-t|--tag)(?:[ \t]+|=))[\"']?$")
 #: the rest of a module, package or crate name (software.amazon.awssdk.services.s3, aws-sdk-go-v2/config)
@@ -119,6 +121,7 @@ _WS = re.compile(rb"[ \t\r\n]*")
 _STR_LIT = re.compile(rb"\\?([\"'`])")
 _NON_MODEL_REPO = re.compile(rb"repo_type[\"']?\s*[=:]\s*[\"'](?:dataset|datasets|space|spaces)[\"']")
 _SHELL_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]{1,200})\}")
+_SHELL_OPEN = re.compile(rb"\$\{[A-Za-z_][A-Za-z0-9_]{0,78}$")
 _PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
                                                          "169.254.0.0/16", "100.64.0.0/10", "fc00::/7", "::1/128"))
 _URL_VAR = re.compile(r"(?:URL|BASE|HOST|ENDPOINT|BASE_PATH)$")
@@ -266,7 +269,8 @@ class _File:
             return False
         if self._fences is None:
             rx = _FENCE if not self.fk.fences else re.compile(
-                rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:```|~~~|(?:" + b"|".join(re.escape(x) for x in self.fk.fences) + rb")[ \t]*\r?$)")
+                rb"(?m)^[ \t]*(?:\"[ \t]*)?(?:" + _FENCE_OPEN + rb"|(?:" + b"|".join(re.escape(x) for x in self.fk.fences)
+                + rb")[ \t]*\r?$)")
             self._fences = [m.start() for m in rx.finditer(self.data)]
         if bisect.bisect_right(self._fences, off) % 2:
             return False  # inside a fenced block
@@ -582,7 +586,9 @@ class Lexer:
         data = f.data
         if start > 0 and data[start - 1] == 0x40:  # "@google/generative-ai": an npm package's scope
             return
-        if start > 0 and data[start - 1] in _MODEL_LEFT:
+        if start > 1 and data[start - 2:start] in (b":-", b":=") and _SHELL_OPEN.search(data, max(0, start - 82), start - 2):
+            pass  # ${MODEL_ID:-Qwen/Qwen2.5-0.5B-Instruct}: a shell variable's default
+        elif start > 0 and data[start - 1] in _MODEL_LEFT:
             if data[start - 1] != 0x2F:  # "/": a path, a URL (its own anchors read Hub URLs), or a route
                 return
             pre = data[max(0, start - 64):start].lower()
@@ -936,10 +942,9 @@ class Lexer:
             if data[sep + 1:sep + 2] != b"=":
                 return  # a scope (Class::x) or a URL (model://)
             end += 1
-        if f.fk.kind == "code" and not f.fk.notebook:
+        if f.fk.kind == "code" and not f.fk.notebook and not self._bare_ok(f, end):
             _, eol = f.line_span(end)
-            if data.find(b'"', end, eol) < 0 and data.find(b"'", end, eol) < 0 and data.find(b"`", end, eol) < 0 \
-                    and f.context(end) != Context.COMMENT:
+            if data.find(b'"', end, eol) < 0 and data.find(b"'", end, eol) < 0 and data.find(b"`", end, eol) < 0:
                 return  # code with no string literal after the key: nothing to read
         key, kstart = self._key_before(f, sep)
         if "/" in key:
