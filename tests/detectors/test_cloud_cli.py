@@ -55,12 +55,17 @@ def test_a_tokenizer_vocabulary_is_not_read(tmp_path, kb):
     (tok / "merges.txt").write_text("#version: 0.2\naz er\naz u\n")
     (tok / "vocab.json").write_text('{"musa": 1, "\\u0120GeForce": 2, "GPU": 3}')
     (tok / "tokenizer.json").write_text('{"model": {"vocab": {"mps": 1, "cuda": 2}}}')
+    # named after their model (langchain4j's bundled BERT tokenizers: "musa" became a CN GPU)
+    (tok / "bge-small-zh-v1.5-tokenizer.json").write_text('{"model": {"vocab": {"musa": 23154, "gpu": 9483}}}')
+    (tok / "gpt2-merges.txt").write_text("#version: 0.2\nT4 x\n")
     (tok / "config.json").write_text('{"_name_or_path": "Qwen/Qwen2.5-0.5B", "torch_dtype": "bfloat16"}')
+    (tok / "my_tokenizer.py").write_text('DEVICE = "cuda"\n')  # a program about tokenizers is read
     res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
-    assert {r.path for r in res.references} == {"models/tiny/config.json"}
+    assert {r.path for r in res.references} == {"models/tiny/config.json", "models/tiny/my_tokenizer.py"}
     skipped = {s.path: s for s in res.skipped}
     assert {p for p, s in skipped.items() if s.reason == "not analysed"} == {
-        "models/tiny/merges.txt", "models/tiny/vocab.json", "models/tiny/tokenizer.json"}
+        "models/tiny/merges.txt", "models/tiny/vocab.json", "models/tiny/tokenizer.json",
+        "models/tiny/bge-small-zh-v1.5-tokenizer.json", "models/tiny/gpt2-merges.txt"}
     assert "tokenizer vocabulary" in skipped["models/tiny/merges.txt"].detail
 
 

@@ -248,7 +248,10 @@ class DetectionRules:
         return dot > 0 and low[dot:] in self.binary_extensions
 
     def is_token_vocabulary(self, path: str) -> bool:
-        return path.rsplit("/", 1)[-1].lower() in self.token_vocabularies
+        """A tokenizer vocabulary: one of the names, or one with a model's name before it
+        (bert-tokenizer.json, gpt2-merges.txt, bge-small-zh-v1.5_vocab.txt)."""
+        name = path.rsplit("/", 1)[-1].lower()
+        return name in self.token_vocabularies or any(name.endswith(sep + v) for v in self.token_vocabularies for sep in "-_.")
 
     def is_dependency_lock(self, path: str) -> bool:
         return path.rsplit("/", 1)[-1].lower() in self.dependency_locks
