@@ -126,6 +126,8 @@ def test_models(kb, path, text, want):
 
 
 NOT_MODELS = [
+    # an English compound on a family's name (langchain4j's docs and Javadoc)
+    ("Options.java", 'builder.aspectRatio("16:9"); // Gemini-specific\n/** DiscoLM is a Mistral-based model */\n'),
     ("README.md", "Install with `pip install openai` and see openai/openai-python on GitHub.\n"),
     ("ci.yml", "      - uses: actions/checkout@v4\n      image: vllm/vllm-openai:v0.6.3\n"),
     ("data.py", 'ds = load_dataset("HuggingFaceH4/ultrachat_200k")\n'),
