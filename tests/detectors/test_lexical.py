@@ -432,6 +432,12 @@ def test_a_credential_does_not_attribute_the_file(kb):
                                                    "deepseek-chat": ("deepseek", "object")}
 
 
+def test_an_azure_deployment_names_its_model(kb):
+    text = ('az cognitiveservices account deployment create \\\n    --deployment-name "gpt-4-deploy" \\\n'
+            '    --model-name "gpt-4" \\\n    --model-format OpenAI\n')
+    assert found(kb, "deploy.sh", text) == [("gpt-4", 3)]
+
+
 def test_the_hubs_token_is_not_a_serving_hint(kb):
     """HF_TOKEN downloads gated weights as much as it calls an API: a vLLM deployment passes it to
     fetch what it serves, so it says nothing about where the model runs (production-stack)."""
