@@ -744,3 +744,26 @@ def test_a_word_family_does_not_begin_a_longer_word(kb):
     assert [lab.id for _p, _f, lab in r.families_in("speakerverification_en_titanet_large")] == []
     assert [lab.id for _p, _f, lab in r.families_in("titan-embed-text-v2")] == ["amazon"]
     assert [lab.id for _p, _f, lab in r.families_in("LlamaThink-8B-instruct")] == ["meta"]
+
+
+def test_an_id_named_only_on_another_hub_is_not_asked_of_the_hugging_face_hub(kb, fake_hub, tmp_path):
+    """modelscope.cn/models/ORG/NAME: ModelScope's namespaces (iic, AI-ModelScope) are its own, so
+    what the Hugging Face Hub says of the same string is another repository. A scan that names the
+    id only there does not ask; one that also names it as a Hugging Face id does."""
+    from sovaudit.detect.scan import scan
+    from sovaudit.model import ScanConfig
+    from sovaudit.resolve.provenance import other_hub_ids, resolve_scan
+
+    (tmp_path / "models.md").write_text(
+        "|[iic/gte_Qwen2-1.5B-instruct](https://modelscope.cn/models/iic/gte_Qwen2-1.5B-instruct)|\n"
+        "|[qwen/Qwen2.5-7B-Instruct](https://modelscope.cn/models/Qwen/Qwen2.5-7B-Instruct)|\n")
+    (tmp_path / "app.py").write_text('m = AutoModel.from_pretrained("Qwen/Qwen2.5-7B-Instruct")\n')
+    result = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    hubs = {(r.id, r.attribute("hub")) for r in result.references if r.kind.value == "model"}
+    assert ("iic/gte_Qwen2-1.5B-instruct", "modelscope.cn") in hubs
+    assert other_hub_ids(result) == {"iic/gte_Qwen2-1.5B-instruct"}
+    c = client()
+    prov = {p.model_id: p for p in resolve_scan(result, kb, c).provenance}
+    assert "iic/gte_Qwen2-1.5B-instruct" not in fake_hub.requests
+    assert fake_hub.requests.get("Qwen/Qwen2.5-7B-Instruct") == 1
+    assert prov["iic/gte_Qwen2-1.5B-instruct"].model_id == "iic/gte_Qwen2-1.5B-instruct"

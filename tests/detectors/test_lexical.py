@@ -432,6 +432,17 @@ def test_a_credential_does_not_attribute_the_file(kb):
                                                    "deepseek-chat": ("deepseek", "object")}
 
 
+def test_a_modelscope_model_page_names_its_id_and_its_hub(kb):
+    """modelscope.cn/models/ORG/NAME as huggingface.co/ORG/NAME, with the hub said (ms-swift's
+    supported-models tables); its datasets, studios and docs are not models."""
+    text = ("|[swift/Qwen3-32B-AWQ](https://modelscope.cn/models/swift/Qwen3-32B-AWQ)|qwen3|\n"
+            "|[d](https://www.modelscope.cn/datasets/AI-ModelScope/CodeAlpaca-20k)|\n"
+            "See https://modelscope.cn/studios/qwen/Qwen2.5-chat and https://modelscope.cn/docs/intro\n")
+    refs, _ = lexer_for(kb).analyse("models.md", text.encode())
+    assert [(r.id, r.line, r.attribute("hub")) for r in refs if r.kind == Kind.MODEL] == [
+        ("swift/Qwen3-32B-AWQ", 1, "modelscope.cn")]
+
+
 def test_an_azure_deployment_names_its_model(kb):
     text = ('az cognitiveservices account deployment create \\\n    --deployment-name "gpt-4-deploy" \\\n'
             '    --model-name "gpt-4" \\\n    --model-format OpenAI\n')

@@ -725,7 +725,7 @@ class Lexer:
             return  # a subdomain (cdn-uploads.huggingface.co/production/...): not a repository page
         m = _URL_FWD.match(data, end)
         path = self._text(data[end:m.end() if m else end]).rstrip(".,;:)]}'\"`*")
-        ms = self.rec.hub_url(path)
+        ms = self.rec.hub_url(path, host)
         if ms is not None:
             self._model(f, ms, self._text(data[us:end]) + path, us, _CONF_VOCAB, "vocabulary")
 

@@ -139,6 +139,7 @@ class DetectionRules:
         self.schemes: tuple[Scheme, ...] = tuple(Scheme(s["scheme"], s["form"], bool(s["anywhere"]))
                                                  for e in ds for s in e.get("schemes", ()) or ())
         self.hub_hosts = low("hub_hosts")
+        self.model_path_hubs = low("model_path_hubs")
         self.hub_site_paths = low("hub_site_paths")
         self.hub_repo_pages = low("hub_repo_pages")
         self.ollama_library_hosts = _strings(ds, "ollama_library_hosts")

@@ -9,7 +9,7 @@ API model family, a Bedrock id). ``Recogniser.model`` combines the two. Every wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from sovaudit.detect.positions import DetectionRules, for_kb, words
@@ -362,7 +362,7 @@ class Recogniser:
         for host in r.hub_hosts:
             for pre in ("https://", "http://", "https://www.", "http://www.", "www.", ""):
                 if low.startswith(pre + host + "/"):
-                    return self.hub_url(s[len(pre) + len(host) + 1:])
+                    return self.hub_url(s[len(pre) + len(host) + 1:], host)
         for host in r.ollama_library_hosts:
             for pre in ("https://", "http://", "https://www.", ""):
                 if low.startswith(pre + host.lower()):
@@ -393,10 +393,18 @@ class Recogniser:
             return False  # storage URIs name a model only in an artifact position
         return False
 
-    def hub_url(self, path: str) -> ModelString | None:
-        """The model a huggingface.co URL path (after the host) names, or None."""
+    def hub_url(self, path: str, host: str = "") -> ModelString | None:
+        """The model a hub URL path (after the host) names, or None. A hub of model_path_hubs
+        (modelscope.cn/models/ORG/NAME) has its models under /models/ only, and its ids are its
+        own: the reference says so (attribute ``hub``)."""
         path = path.split("?", 1)[0].split("#", 1)[0]
         parts = [p for p in path.split("/") if p]
+        own = host.lower() in self.rules.model_path_hubs
+        if own:
+            if len(parts) < 3 or parts[0] != "models":
+                return None
+            ms = self.hub_url("/".join(parts))
+            return None if ms is None else replace(ms, attributes={**ms.attributes, "hub": host.lower()})
         if len(parts) >= 3 and parts[0] == "models":  # huggingface.co/models/ORG/NAME
             parts = parts[1:]
         if not parts or parts[0].lower() in self.rules.hub_site_paths or parts[0] == "models":

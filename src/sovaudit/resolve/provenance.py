@@ -508,8 +508,14 @@ class Resolver:
                 d.conflicts += (Conflict("lineage", (Fact(h.parent, h.evidence),), "a local file names a base model the Hub metadata does not"),)
 
     # -- the chain ---------------------------------------------------------------------------------
-    def resolve(self, ids: Iterable[str], artifacts: dict[str, list[Reference]] | None = None) -> tuple[Provenance, ...]:
+    def resolve(self, ids: Iterable[str], artifacts: dict[str, list[Reference]] | None = None,
+                other_hub: Iterable[str] = ()) -> tuple[Provenance, ...]:
+        """Provenance of ``ids`` and their ancestors. ``other_hub`` holds ids named only on another
+        hub (ModelScope's modelscope.cn/models/ORG/NAME): its namespaces are not the Hugging Face
+        Hub's, so what the Hub says of the same string is about another repository, and it is not
+        asked."""
         artifacts = artifacts or {}
+        elsewhere = set(other_hub)
         drafts: dict[str, _Draft] = {}
         hop_licenses: dict[str, tuple[str, Evidence]] = {}  # parent -> the license a child's rule states for it
         level = sorted({i for i in ids if i})
@@ -518,7 +524,8 @@ class Resolver:
         depth = 0
         with cf.ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             while level and depth <= MAX_DEPTH:
-                hub_ids = [i for i in level if _HF_ID.match(i) and self.kb.api_model(i) is None and self._router_slug(i) is None]
+                hub_ids = [i for i in level if _HF_ID.match(i) and self.kb.api_model(i) is None and self._router_slug(i) is None
+                           and i not in elsewhere]
                 records = dict(zip(hub_ids, pool.map(self.client.fetch, hub_ids)))
                 nxt: set[str] = set()
                 for mid in level:
@@ -832,9 +839,18 @@ def artifacts_by_id(result: ScanResult) -> dict[str, list[Reference]]:
     return out
 
 
+def other_hub_ids(result: ScanResult) -> set[str]:
+    """Model ids every reference of which names them on another hub than Hugging Face's."""
+    hubs: dict[str, bool] = {}
+    for r in result.references:
+        if r.kind == Kind.MODEL:
+            hubs[r.id] = hubs.get(r.id, True) and bool(r.attribute("hub"))
+    return {i for i, elsewhere in hubs.items() if elsewhere}
+
+
 def resolve_scan(result: ScanResult, kb: KnowledgeBase, client: HubClient, max_workers: int = HUB_CONCURRENCY) -> ScanResult:
     """The resolve stage: add provenance for every model the scan found (and their ancestors)."""
-    prov = Resolver(kb, client, max_workers).resolve(model_ids(result), artifacts_by_id(result))
+    prov = Resolver(kb, client, max_workers).resolve(model_ids(result), artifacts_by_id(result), other_hub_ids(result))
     return replace(result, provenance=prov, offline=client.offline)
 
 
