@@ -449,6 +449,16 @@ def test_an_azure_deployment_names_its_model(kb):
     assert found(kb, "deploy.sh", text) == [("gpt-4", 3)]
 
 
+def test_a_module_pointed_elsewhere_does_not_say_its_provider(kb):
+    """openai.api_base = "http://localhost:8000/v1" (the pre-1.0 SDK, production-stack and mlc-llm
+    examples): the module's calls go to the stack's own server, not to OpenAI."""
+    text = ('import openai\n\nopenai.api_base = "http://localhost:8000/v1"\n\ndef main():\n'
+            '    return openai.ChatCompletion.create(model="meta-llama/Llama-3.1-8B-Instruct", messages=[])\n')
+    assert providers(kb, "tool_calling.py", text) == {"meta-llama/Llama-3.1-8B-Instruct": ("", "")}
+    plain = 'import openai\n\ndef main():\n    return openai.ChatCompletion.create(model="gpt-4o", messages=[])\n'
+    assert providers(kb, "plain.py", plain) == {"gpt-4o": ("openai", "call")}
+
+
 def test_the_hubs_token_is_not_a_serving_hint(kb):
     """HF_TOKEN downloads gated weights as much as it calls an API: a vLLM deployment passes it to
     fetch what it serves, so it says nothing about where the model runs (production-stack)."""

@@ -2604,6 +2604,8 @@ class Lexer:
             bindings[name] = self._bindings(f, name, ev, offs, bindings)
         found = bindings[name]
         if not found:
+            if self._module_redirected(f, name, bindings):
+                return ""  # openai.api_base = "http://localhost:8000/v1": the module's calls go where the URL says
             return self._module_provider(f, name, bindings)  # Generation.call(...), openai("..."), GenerativeModel(...)
         k = bisect.bisect_left([pos for pos, _ in found], paren) - 1
         return (found[k] if k >= 0 else found[0])[1] or ""  # the last binding before the call
@@ -2639,6 +2641,16 @@ class Lexer:
                     out.setdefault(n, (pkg, "npm"))
         bindings["\0imports"] = out
         return out
+
+    def _module_redirected(self, f: _File, name: str, bindings: dict) -> bool:
+        """The file points module ``name`` at a server of its own choosing: ``openai.api_base = ...``,
+        ``openai.base_url = ...`` (a base-URL attribute set on the module itself)."""
+        key = "\0redirected:" + name
+        hit = bindings.get(key)
+        if hit is None:
+            rx = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(?!=)")
+            hit = bindings[key] = any(self.rules.is_url_key(self._text(m.group(1))) for m in rx.finditer(f.data))
+        return bool(hit)
 
     def _module_provider(self, f: _File, name: str, bindings: dict) -> str:
         """The provider whose SDK ``name`` was imported from (a module, class or function)."""
