@@ -459,6 +459,16 @@ def test_a_module_pointed_elsewhere_does_not_say_its_provider(kb):
     assert providers(kb, "plain.py", plain) == {"gpt-4o": ("openai", "call")}
 
 
+def test_a_region_that_keys_a_lookup_table_is_a_choice(kb):
+    """production-stack's CoreWeave map "EU-SOUTH-03" = ["H200"] made Spain a place its data goes:
+    a table's keys are what it offers per region, as a template's allowed values are."""
+    text = ('provider "aws" {\n  region = "eu-central-1"\n}\nlocals {\n  gpus = {\n    "eu-south-1" = ["H200"]\n  }\n}\n'
+            'AMIS = {"us-west-2": "ami-1"}\narn = "arn:aws:bedrock:us-east-1:123456789012:model/x"\n')
+    refs, _ = lexer_for(kb).analyse("main.tf", text.encode())
+    got = {(r.id, r.line, r.attribute("choice")) for r in refs if r.kind == Kind.CLOUD and r.form == "region"}
+    assert got == {("eu-central-1", 2, ""), ("eu-south-1", 6, "key"), ("us-west-2", 9, "key"), ("us-east-1", 10, "")}
+
+
 def test_the_hubs_token_is_not_a_serving_hint(kb):
     """HF_TOKEN downloads gated weights as much as it calls an API: a vLLM deployment passes it to
     fetch what it serves, so it says nothing about where the model runs (production-stack)."""

@@ -122,6 +122,8 @@ _STR_LIT = re.compile(rb"\\?([\"'`])")
 _NON_MODEL_REPO = re.compile(rb"repo_type[\"']?\s*[=:]\s*[\"'](?:dataset|datasets|space|spaces)[\"']")
 _SHELL_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]{1,200})\}")
 _SHELL_OPEN = re.compile(rb"\$\{[A-Za-z_][A-Za-z0-9_]{0,78}$")
+#: right after a string that is a mapping's key (HCL =, YAML/JSON/Python :), not a comparison or a URL
+_MAP_KEY_AFTER = re.compile(rb"[\"']?[ \t]*(?:=(?![=>~])|:(?![:/=]))")
 _PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
                                                          "169.254.0.0/16", "100.64.0.0/10", "fc00::/7", "::1/128"))
 _URL_VAR = re.compile(r"(?:URL|BASE|HOST|ENDPOINT|BASE_PATH)$")
@@ -2226,6 +2228,10 @@ class Lexer:
             f.pending_docs_regions.append(start)  # kept only if the file names its cloud (see _regions)
         country = self._region_country(clouds, name)
         attrs = {"country": country} if country else {}
+        if _MAP_KEY_AFTER.match(data, end) and not (start > 0 and data[start - 1] in b":."):
+            # a key of a lookup table ("EU-SOUTH-03" = ["H200"], {"us-east-1": "ami-..."}): one of the
+            # regions a table offers, as a template's allowed values are, not where the stack runs
+            attrs["choice"] = "key"
         if start > 0 and data[start - 1] == 0x2E and data[end:end + 1] == b".":
             # a label of a host name (s3.us-west-2.amazonaws.com): the region of the service called
             hs = self._left(f, start, _HOST_CHARS, 200)
