@@ -126,6 +126,12 @@ def test_models(kb, path, text, want):
 
 
 NOT_MODELS = [
+    # datasets: a --dataset flag, a data_source comparison, a link to a dataset page, hf download --repo-type
+    # dataset (verl, ms-swift)
+    ("sft.sh", "swift sft --dataset 'swift/Chinese-Qwen3-235B-2507-Distill-data-110k-SFT' \\\n"),
+    ("score.py", 'if data_source == "openai/gsm8k":\n    pass\n'),
+    ("table.md", "|[HuggingFaceH4/CodeAlpaca_20K](https://huggingface.co/datasets/HuggingFaceH4/CodeAlpaca_20K)|\n"),
+    ("get.sh", "hf download BytedTsinghua-SIA/DAPO-Math-17k --repo-type dataset --local-dir data\n"),
     # an English compound on a family's name (langchain4j's docs and Javadoc)
     ("Options.java", 'builder.aspectRatio("16:9"); // Gemini-specific\n/** DiscoLM is a Mistral-based model */\n'),
     ("README.md", "Install with `pip install openai` and see openai/openai-python on GitHub.\n"),

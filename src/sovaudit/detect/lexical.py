@@ -122,6 +122,13 @@ _STR_LIT = re.compile(rb"\\?([\"'`])")
 _NON_MODEL_REPO = re.compile(rb"repo_type[\"']?\s*[=:]\s*[\"'](?:dataset|datasets|space|spaces)[\"']")
 _SHELL_DEFAULT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=]([^}]{1,200})\}")
 _SHELL_OPEN = re.compile(rb"\$\{[A-Za-z_][A-Za-z0-9_]{0,78}$")
+#: a dataset key, comparison or flag right before a value: data_source == ", --dataset ', dataset=
+_DATASET_KEY_BEFORE = re.compile(
+    rb"(?:([A-Za-z_][A-Za-z0-9_\-]*)[\"']?\s*(?:==?|:|\()|(?:^|\s)--?([A-Za-z][A-Za-z0-9_\-]*)[ \t]+)\s*[\"'\\]*$")
+#: a Markdown link's text followed by its target: ...](URL)
+_LINK_TARGET = re.compile(rb"^[^\]\n]{0,200}\]\(([^)\s]{1,300})\)")
+#: a download command's own word that the repository is a dataset
+_DATASET_REPO_TYPE = re.compile(rb"--repo-type[= ]+dataset\b")
 #: right after a string that is a mapping's key (HCL =, YAML/JSON/Python :), not a comparison or a URL
 _MAP_KEY_AFTER = re.compile(rb"[\"']?[ \t]*(?:=(?![=>~])|:(?![:/=]))")
 _PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
@@ -571,13 +578,22 @@ class Lexer:
         return key, start
 
     def _dataset_near(self, f: _File, off: int) -> bool:
-        """The string at ``off`` is an argument of a dataset call or the value of a dataset key."""
+        """The string at ``off`` is an argument of a dataset call, the value of a dataset key or
+        flag (``--dataset 'org/name'``, ``data_source == "openai/gsm8k"``), the text of a link to a
+        dataset page, or an id a download command says is a dataset (``--repo-type dataset``)."""
         pre = f.line_prefix(off, 160)
         for call in self.rules.dataset_calls:
             if call.encode() in pre:
                 return True
-        m = re.search(rb"([A-Za-z_][A-Za-z0-9_\-]*)[\"']?\s*[:=(]\s*[\"'\\]*$", pre[-80:])
-        return bool(m and self.rules.is_dataset_key(self._text(m.group(1))))
+        m = _DATASET_KEY_BEFORE.search(pre[-80:])
+        if m and self.rules.is_dataset_key(self._text(m.group(1) or m.group(2))):
+            return True
+        _, eol = f.line_span(off)
+        post = f.data[off:min(eol, off + 400)]
+        link = _LINK_TARGET.search(post)
+        if link is not None and b"/datasets/" in link.group(1):
+            return True  # [HuggingFaceH4/CodeAlpaca_20K](https://huggingface.co/datasets/...)
+        return _DATASET_REPO_TYPE.search(post) is not None
 
     # ------------------------------------------------------------------------------------------
     # Models: vocabulary anywhere
@@ -1411,6 +1427,10 @@ class Lexer:
                         self._take_model_value(f, vs, ve, cmd.hint, _CONF_POSITION, "model-command", {"command": " ".join(cmd.words), "flag": flag})
             return
         skip = 1 if cmd.skip_first else 0
+        words_ = [data[s:e] for s, e in toks]
+        if b"--repo-type=dataset" in words_ or any(a == b"--repo-type" and b in (b"dataset", b"space")
+                                                   for a, b in zip(words_, words_[1:])):
+            return  # hf download ORG/NAME --repo-type dataset: a dataset, not a model
         for s, e in toks:
             wb = data[s:e]
             if wb.startswith(b"-"):
