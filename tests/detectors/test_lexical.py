@@ -126,6 +126,10 @@ def test_models(kb, path, text, want):
 
 
 NOT_MODELS = [
+    # Kubernetes labels and selectors (production-stack): a label's value, not the model that runs
+    ("pdb.yaml", "spec:\n  selector:\n    matchLabels:\n      app: vllm\n      model: mistral\n"),
+    ("wait.md", "```bash\nkubectl wait --for=condition=ready pod -l model=llama3 --timeout=300s\n"
+                "kubectl get pods -l app=vllm,model=gpt-oss\n```\n"),
     # datasets: a --dataset flag, a data_source comparison, a link to a dataset page, hf download --repo-type
     # dataset (verl, ms-swift)
     ("sft.sh", "swift sft --dataset 'swift/Chinese-Qwen3-235B-2507-Distill-data-110k-SFT' \\\n"),

@@ -129,6 +129,10 @@ _DATASET_KEY_BEFORE = re.compile(
 _LINK_TARGET = re.compile(rb"^[^\]\n]{0,200}\]\(([^)\s]{1,300})\)")
 #: a download command's own word that the repository is a dataset
 _DATASET_REPO_TYPE = re.compile(rb"--repo-type[= ]+dataset\b")
+#: a label selector option right before a key: kubectl -l app=x,model=, --selector=model=
+_SELECTOR_BEFORE = re.compile(rb"(?:^|[ \t])(-[A-Za-z]|--[A-Za-z][A-Za-z-]{0,20})(?:[ \t]+|=)[\"']?(?:[A-Za-z0-9_.\-/]{1,63}=[A-Za-z0-9_.\-]{0,63},){0,8}$")
+#: a YAML mapping key at a line's start (after a list dash)
+_YAML_KEY = re.compile(rb"(?:-[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)[\"']?[ \t]*:")
 #: right after a string that is a mapping's key (HCL =, YAML/JSON/Python :), not a comparison or a URL
 _MAP_KEY_AFTER = re.compile(rb"[\"']?[ \t]*(?:=(?![=>~])|:(?![:/=]))")
 _PRIVATE_NETS = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
@@ -990,6 +994,11 @@ class Lexer:
                 if v is not None:
                     f.veto.add(v[0])
                 return
+        if self._label_position(f, kstart, data[sep] == 0x3A):
+            v = self._value(f, end, True)
+            if v is not None:
+                f.veto.add(v[0])  # the label's value is no model wherever else it is read
+            return
         attrs = {"env" if re.fullmatch(r"[A-Z][A-Z0-9_]*", key) else "key": key}
         conf = _CONF_KEY
         # Python / TypeScript annotations: model: str = "x"
@@ -1032,6 +1041,29 @@ class Lexer:
         if f.fk.kind == "code":
             for vs, ve in self._fallback_literals(f, end):
                 self._take_model_value(f, vs, ve, hint, conf - 0.05, "model-key", attrs)
+
+    def _label_position(self, f: _File, kstart: int, mapping: bool) -> bool:
+        """A key that is a Kubernetes label: in a selector option (``kubectl wait -l model=llama3``)
+        or, as a mapping key, in a labels or selector block (``labels: {model: mistral}``)."""
+        pre = f.line_prefix(kstart, 200)
+        m = _SELECTOR_BEFORE.search(pre)
+        if m is not None and self._text(m.group(1)).lower() in self.rules.label_flags:
+            return True
+        if not mapping or not self.rules.label_blocks:
+            return False
+        ls, _ = f.line_span(kstart)
+        ind = f.indent(ls)
+        starts = f.starts
+        i = bisect.bisect_right(starts, ls) - 1
+        for j in range(i - 1, max(-1, i - 40), -1):  # the nearest line above that is less indented
+            s = starts[j]
+            body = f.data[s:starts[j + 1]].strip()
+            if not body or body.startswith(b"#"):
+                continue
+            if f.indent(s) < ind:
+                pm = _YAML_KEY.match(body)
+                return pm is not None and self._text(pm.group(1)).lower() in self.rules.label_blocks
+        return False
 
     def _block(self, f: _File, kstart: int, end: int, key: str, hint: str | None = None) -> None:
         """``model:`` opening a YAML block: the model is the block's name/id/uri/repo value, or each

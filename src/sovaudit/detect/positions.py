@@ -115,6 +115,8 @@ class DetectionRules:
         self.generic_env_words = low("not_service_words") | self.model_words | self.tail_words | self.other_words
         self.alias_flags = low("alias_flags")
         self.alias_keys = low("alias_keys")
+        self.label_blocks = low("label_blocks")
+        self.label_flags = tuple(low("label_flags"))
         self.alias_siblings = _strings(ds, "alias_siblings")
         self.string_types = low("string_types")
         self.model_image_prefixes = tuple(s.lower() for s in _strings(ds, "model_image_prefixes"))
