@@ -2280,7 +2280,9 @@ class Lexer:
             f.pending_docs_regions.append(start)  # kept only if the file names its cloud (see _regions)
         country = self._region_country(clouds, name)
         attrs = {"country": country} if country else {}
-        if _MAP_KEY_AFTER.match(data, end) and not (start > 0 and data[start - 1] in b":."):
+        quoted = start > 0 and data[start - 1] in b"\"'" and data[end:end + 1] == data[start - 1:start]
+        if _MAP_KEY_AFTER.match(data, end) and not (start > 0 and data[start - 1] in b":.") \
+                and (quoted or re.fullmatch(rb"[ \t]*(?:-[ \t]+)?", f.line_prefix(start, 120))):
             # a key of a lookup table ("EU-SOUTH-03" = ["H200"], {"us-east-1": "ami-..."}): one of the
             # regions a table offers, as a template's allowed values are, not where the stack runs
             attrs["choice"] = "key"
