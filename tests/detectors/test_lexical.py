@@ -293,6 +293,8 @@ HARDWARE_CASES = [
     ("metax.md", "| 0     MetaX C500 | 0 |\ndocker run --device=/dev/mxcd img\nexport MACA_MPS_MODE=1\n",
      [("metax", 1), ("metax", 2), ("metax", 3)]),
     ("Dockerfile", 'ENV PYTORCH_ROCM_ARCH="gfx90a;gfx942"\nENV HIPCC_FLAGS="--offload-arch=gfx1151"\n', [("amd", 1), ("amd", 2)]),
+    # rocm as a device (TGI's SYSTEM == "rocm", MLC's --device rocm); metal stays out: also a UI effect, a chemistry word
+    ("device.py", 'if SYSTEM == "rocm":\n    pass\nFX = {"effect": "metal"}\n', [("amd", 1)]),
 ]
 
 
