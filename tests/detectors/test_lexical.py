@@ -481,6 +481,16 @@ def test_a_region_that_keys_a_lookup_table_is_a_choice(kb):
     assert got == {("eu-central-1", 2, ""), ("eu-south-1", 6, "key"), ("us-west-2", 9, "key"), ("us-east-1", 10, "")}
 
 
+def test_an_sdk_region_constant_names_its_region(kb):
+    """The Java SDKs' Region.US_EAST_1 / Regions.EU_WEST_1 (langchain4j's Bedrock code): the region,
+    of AWS; a longer name that starts the same is another constant."""
+    text = ("BedrockChatModel m = BedrockChatModel.builder().region(Region.US_EAST_1).build();\n"
+            "Regions r = Regions.EU_WEST_1;\nMyRegion.US_EAST_1X;\n")
+    refs, _ = lexer_for(kb).analyse("Bedrock.java", text.encode())
+    assert [(r.id, r.line, r.provider, r.attribute("country")) for r in refs if r.kind == Kind.CLOUD and r.form == "region"] == [
+        ("us-east-1", 1, "aws", "US"), ("eu-west-1", 2, "aws", "IE")]
+
+
 def test_the_hubs_token_is_not_a_serving_hint(kb):
     """HF_TOKEN downloads gated weights as much as it calls an API: a vLLM deployment passes it to
     fetch what it serves, so it says nothing about where the model runs (production-stack)."""

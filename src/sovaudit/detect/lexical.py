@@ -366,7 +366,7 @@ class Lexer:
             A.CLOUD_KEY: self._cloud_key, A.REGION: self._region, A.TF_BLOCK: self._tf_block, A.TF_SOURCE: self._tf_source,
             A.TF_LOCAL: self._tf_local, A.ARN: self._arn, A.ARN_RESOURCE: self._arn_resource, A.IAM: self._iam, A.PROVIDER_VALUE: self._provider_value,
             A.ENV_ENTRY: self._env_entry, A.INSTANCE: self._instance, A.QUOTED_ID: self._quoted_id, A.QUOTED_NAME: self._quoted_name,
-            A.ROUTE: self._route, A.HW_IMAGE: self._hw_image,
+            A.ROUTE: self._route, A.HW_IMAGE: self._hw_image, A.REGION_CONST: self._region_const,
         }
 
     # ------------------------------------------------------------------------------------------
@@ -2294,6 +2294,19 @@ class Lexer:
                 he += 1
             attrs["host"] = self._text(data[hs:he]).strip(".")
         self._add(f, Kind.CLOUD, name, self._text(data[start:end]), start, "region", 0.8, "cloud", cid2, attrs)
+
+    def _region_const(self, f: _File, end: int, a) -> None:
+        """An SDK's region constant (``Region.US_EAST_1``, ``Regions.EU_WEST_1``): the region, of
+        that SDK's cloud, named in code that configures a client."""
+        cid, name = a.payload
+        start = end - a.literal_len
+        data = f.data
+        if start > 0 and data[start - 1] in _ID_CHARS or end < f.n and data[end] in _ID_CHARS:
+            return  # MyRegion.US_EAST_1X, Region.US_EAST_1_ALIAS: another name
+        region = self.kb.region(cid, name) or {}
+        attrs = {"country": region["country"]} if region.get("country") else {}
+        attrs["constant"] = self._text(data[start:end])
+        self._add(f, Kind.CLOUD, name, self._text(data[start:end]), start, "region", 0.85, "cloud", cid, attrs)
 
     def _tf_block(self, f: _File, end: int, a) -> None:
         data = f.data

@@ -72,6 +72,7 @@ class A(enum.IntEnum):
     QUOTED_FAMILY = 42  # "o3-, 'abab: a quote and a family prefix too short to read anywhere else
     QUOTED_NAME = 43  # "llama-3.3-70b: a quote, a lab's family word and a size, without an org
     ARN_RESOURCE = 44  # ":foundation-model/": the model part of a provider's ARN, written whole or in pieces
+    REGION_CONST = 45  # "Region.US_EAST_1": an SDK's constant for a region (cloud and region in payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +291,8 @@ class Vocabulary:
                 add((r"[\"']" + _lit(v).decode() + r":(?:\*|[A-Z][A-Za-z]{2,60}\*?)[\"']").encode(), A.IAM, (cl.id, v))
             for r in cl.get("regions", ()) or ():
                 name = r.get("name", "") if isinstance(r, dict) else str(r)
+                for q in cl.get("region_constants", ()) or ():
+                    lit(q + name.upper().replace("-", "_"), A.REGION_CONST, (cl.id, name), caseless=False)
                 if name and re.search(r"[0-9]", name) and "-" in name and len(name) >= 8:
                     lit(name, A.REGION, (cl.id, name), caseless=False)
                 elif len(name) >= 6 and re.fullmatch(r"[a-z][a-z0-9-]+", name):
