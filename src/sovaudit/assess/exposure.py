@@ -453,6 +453,15 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
             hit = prepared[key] = tuple(out)
         return hit
 
+    def note_home(pr: _Prepared, kinds: Iterable[ExposureKind], is_own: bool, region: str, rk: str) -> None:
+        """How a route stands to home, per exposure kind: its party, and the reference if its own."""
+        for k in dict.fromkeys(kinds):
+            rel = hm.relation(k, pr.jurisdiction, pr.subject, region)
+            parties, refs_ = home_items[(pr.layer, rel, k.value, pr.jurisdiction)]
+            parties.add(pr.subject)
+            if is_own:
+                refs_.add(rk)
+
     own_cache: dict[tuple, frozenset[Layer]] = {}
     for use in sg.uses:
         ref = use.ref
@@ -528,11 +537,7 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
                     g.hosted.add(rk)
                     g.hosted_entities.add(use.entity)
                 if hm.home:
-                    rel = hm.relation(pr.kinds[0], pr.jurisdiction, pr.subject, use.region)
-                    parties, refs_ = home_items[(pr.layer, rel, pr.kinds[0].value, pr.jurisdiction)]
-                    parties.add(pr.subject)
-                    if pr.layer in own:
-                        refs_.add(rk)
+                    note_home(pr, (pr.kinds[0],), pr.layer in own, use.region, rk)
                 continue
             conf = base_conf
             if pr.lab_model:
@@ -567,13 +572,8 @@ def _assess(sg: StackGraph, kb: KnowledgeBase, home: str = "", home_source: str 
                 else:
                     seen[1][rkey] = None
             if hm.home:
-                kinds_here = [pr.kinds[0]] if not (api_only and pr.api_groups) else list(pr.kinds) + [_SUPPLY]
-                for k in dict.fromkeys(kinds_here):
-                    rel = hm.relation(k, pr.jurisdiction, pr.subject, use.region)
-                    parties, refs_ = home_items[(pr.layer, rel, k.value, pr.jurisdiction)]
-                    parties.add(pr.subject)
-                    if is_own:
-                        refs_.add(rk)
+                note_home(pr, [pr.kinds[0]] if not (api_only and pr.api_groups) else list(pr.kinds) + [_SUPPLY], is_own,
+                          use.region, rk)
     layers = _layers(kb, groups, orders)
     models = tuple(_control(kb, mid, info, prov, model_countries.get(mid, set()), nodes)
                    for mid, info in sorted(model_info.items()))
