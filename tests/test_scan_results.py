@@ -34,6 +34,19 @@ def test_blob_keeps_odd_values():
     assert decode_result("nb.ipynb", encode_result("nb.ipynb", [ref, elsewhere], [skip], [sup])) == ([ref, elsewhere], [skip], [sup])
 
 
+def test_shared_decoding_gives_one_object_per_value():
+    def ref(path: str, line: int) -> Reference:
+        return Reference(Kind.MODEL, "".join(["Qwen/", "Qwen2.5-7B"]), "".join(["Qwen/", "Qwen2.5-7B"]), path, line, 1,
+                         "python-call", "hf", Context.CODE, 0.9, "", 0, (("env", "".join(["MODEL", "_ID"])),))
+    blobs = {p: encode_result(p, [ref(p, 1)], [], []) for p in ("a.py", "b.py")}
+    shared: dict = {}
+    a, b = (decode_result(p, blob, shared)[0][0] for p, blob in blobs.items())
+    assert (a, b) == (ref("a.py", 1), ref("b.py", 1))  # the same values as decoding alone
+    assert a.id is b.id and a.text is b.text and a.attributes is b.attributes
+    alone = decode_result("b.py", blobs["b.py"])[0][0]
+    assert alone == b and alone.id is not a.id
+
+
 def test_damaged_cache_entry_is_rescanned(tmp_path, kb):
     root = tmp_path / "root"
     root.mkdir()

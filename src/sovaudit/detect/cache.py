@@ -22,6 +22,7 @@ import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -59,12 +60,18 @@ def encode_result(path: str, refs: Iterable[Reference], skips: Iterable[Skipped]
     ))
 
 
-def decode_result(path: str, blob: bytes) -> FileResult:
-    """The inverse of ``encode_result``. Raises ValueError on a blob it cannot read."""
+def decode_result(path: str, blob: bytes, shared: dict[Any, Any] | None = None) -> FileResult:
+    """The inverse of ``encode_result``. Raises ValueError on a blob it cannot read.
+
+    ``shared`` (one dict for a whole scan) makes equal values one object across files: a tree names
+    the same ids, detectors, forms, providers and attribute pairs in thousands of files, and each
+    file's blob decodes to its own copies (a reference held about 1 KB, a third of it such copies)."""
+    one = shared.setdefault if shared is not None else _same
     try:
         refs, skips, sups = marshal.loads(blob)
         return (
-            [Reference(_KINDS[k], i, t, path if p is None else p, ln, col, det, form, _CONTEXTS[ctx], conf, prov, cell, attrs,
+            [Reference(_KINDS[k], one(i, i), one(t, t), path if p is None else p, ln, col, one(det, det), one(form, form),
+                       _CONTEXTS[ctx], conf, one(prov, prov), cell, one(attrs, attrs),
                        tuple(Location(*loc) for loc in rel), fp, snip)
              for k, i, t, p, ln, col, det, form, ctx, conf, prov, cell, attrs, rel, fp, snip in refs],
             [Skipped(*s) for s in skips],
@@ -72,6 +79,10 @@ def decode_result(path: str, blob: bytes) -> FileResult:
         )
     except (ValueError, EOFError, TypeError, KeyError) as exc:
         raise ValueError(f"unreadable cache entry: {exc}") from None
+
+
+def _same(value: Any, _default: Any) -> Any:
+    return value
 
 
 def default_cache_dir() -> Path:
@@ -163,14 +174,15 @@ class ScanCache:
             return False
         return content_hash(data, len(data)) == digest
 
-    def results(self, paths: set[str]) -> Iterator[tuple[str, FileResult]]:
-        """The stored results of ``paths`` (entries that do not decode are left out)."""
+    def results(self, paths: set[str], shared: dict[Any, Any] | None = None) -> Iterator[tuple[str, FileResult]]:
+        """The stored results of ``paths`` (entries that do not decode are left out); ``shared``
+        as ``decode_result`` takes it."""
         try:
             rows = self.conn.execute("SELECT path, payload FROM files WHERE engine = ?", (self.engine,))
             for path, blob in rows:
                 if path in paths:
                     try:
-                        yield path, decode_result(path, blob)
+                        yield path, decode_result(path, blob, shared)
                     except ValueError:
                         continue
         except sqlite3.DatabaseError as exc:

@@ -352,10 +352,11 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     hits: set[str] = set()
     timings: list[tuple[float, str]] = []
     scanned_bytes = 0
+    shared: dict = {}  # equal values decoded from different files: one object (decode_result)
 
     def record(it: WalkItem, blob: bytes, digest: str, seconds: float) -> None:
         nonlocal scanned_bytes
-        per_file[it.path] = decode_result(it.path, blob)
+        per_file[it.path] = decode_result(it.path, blob, shared)
         if seconds >= 0.05:
             timings.append((seconds, it.path))
         if digest:  # "" = unreadable: not cached; "-" = nothing applies: cached by stat alone
@@ -534,7 +535,7 @@ def scan(config: ScanConfig, kb: KnowledgeBase, progress: Progress | None = None
     cached = 0
     if cache is not None:
         if hits:
-            for path, res in cache.results(hits):
+            for path, res in cache.results(hits, shared):
                 per_file[path] = res
                 cached += 1
             for it in [it for it in items if it.path in hits and it.path not in per_file]:
