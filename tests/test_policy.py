@@ -188,6 +188,26 @@ def test_lineage_not_established_is_undecided_never_clean(tmp_path, kb):
     assert [(x.entity, x.undecided) for x in evaluate(by_status, a, memberships(kb))] == [("model:someorg/mystery-ft", False)]
 
 
+def test_an_undecided_finding_collects_its_paths_in_linear_work(tmp_path, kb, monkeypatch):
+    """Thousands of references to one model whose lineage is not established: its undecided
+    finding gathers every path once, with no comparison of each path against those before it
+    (that was quadratic: 20,000 such lines took 44 s of policy evaluation)."""
+    from sovaudit.model import ExposurePath
+
+    n = 2000
+    r = scan_result([ref(Kind.MODEL, "someorg/mystery-ft", "app.py", i + 1) for i in range(n)],
+                    [prov("someorg/mystery-ft", publisher="someorg", origin="someorg", country="US", lineage="not-established",
+                          status=Status.INFERRED)])
+    a = assess(r, kb)
+    policy = load_policy([one_rule(tmp_path, "layer: model\njurisdiction: [CN]", rid="NO-CN")], replace=True)
+    calls = []
+    eq = ExposurePath.__eq__
+    monkeypatch.setattr(ExposurePath, "__eq__", lambda x, y: calls.append(1) or eq(x, y))
+    (f,) = evaluate(policy, a, memberships(kb))
+    assert f.undecided and len(f.paths) == n and len({p.line for p in f.paths}) == n
+    assert len(calls) < n  # linear: not n * (n - 1) / 2 comparisons
+
+
 def test_confidence(tmp_path, mixed):
     got = matches(tmp_path, mixed, "layer: model\njurisdiction: US\nconfidence: {min: 0.5}")
     assert [e for _, _, j, e, _ in got if not j.endswith("?")] == ["model:gpt-4o", "model:nvidia/Qwen-FT-7B"]  # llama3.2 is a 0.27 guess

@@ -402,7 +402,7 @@ def evaluate(policy: Policy, assessment: Assessment, orders: dict[str, tuple[str
 def _undecided(rule: PolicyRule, exposures: tuple[Exposure, ...], orders: dict[str, tuple[str, ...]], home: str) -> list[Finding]:
     """A lineage rule's own finding for each referenced model whose lineage is not established:
     its depth-0 model-layer paths, under every other condition of the rule."""
-    by_model: dict[str, tuple[Exposure, list[ExposurePath], set[str]]] = {}
+    by_model: dict[str, tuple[Exposure, dict[ExposurePath, None], set[str]]] = {}  # paths: an ordered set
     for e in exposures:
         if e.layer.value != "model" or not e.entity.startswith("model:"):
             continue
@@ -410,9 +410,8 @@ def _undecided(rule: PolicyRule, exposures: tuple[Exposure, ...], orders: dict[s
             continue
         for p in e.paths:
             if p.depth == 0 and p.lineage == "not-established" and _path_ok(rule, p, ("lineage_depth", "lineage")):
-                cur = by_model.setdefault(e.entity, (e, [], set()))
-                if p not in cur[1]:
-                    cur[1].append(p)
+                cur = by_model.setdefault(e.entity, (e, {}, set()))
+                cur[1][p] = None  # once, in first-seen order (a list's ``in`` made this quadratic)
                 cur[2].update(e.via)
     out = []
     for entity, (e, paths, via) in sorted(by_model.items()):
