@@ -159,3 +159,34 @@ def test_this_sessions_end_of_file_passes_on_hostile_files(kb, tmp_path):
     assert {r.provider for r in res.references if r.path == "values.yaml" and r.form == "label"} == {"aws"}
     assert by[("Api.java", "sdk", "")] == n
     assert sum(1 for r in res.references if r.path == "consts.rs" and r.kind.value == "endpoint") == n
+
+
+def test_a_file_of_many_clients_is_read_in_linear_work(kb, monkeypatch):
+    """n clients, each pointed at its own server and called with a model: every call's provider is
+    looked up once per place, and the file's bindings and module redirections are found in one
+    pass each. (A search per client name and a scan of all the file's evidence per place made
+    2,000 such lines take 6.8 s, 5,000 over the budget: the file's references were lost.)"""
+    n = 600
+    data = ("from openai import OpenAI\n" + "".join(
+        f'c{i} = OpenAI(base_url="https://h{i}.example-llm.com/v1"); c{i}.chat.completions.create(model="gpt-4o")\n'
+        for i in range(n))).encode()
+    lx = lexical.Lexer(kb)
+    calls: dict[str, int] = {"here": 0, "bindings": 0, "attrs": 0}
+    here = lexical.Lexer._provider_here
+    monkeypatch.setattr(lexical.Lexer, "_provider_here", lambda self, *a: calls.__setitem__("here", calls["here"] + 1) or here(self, *a))
+
+    class Counted:
+        def __init__(self, rx, key):
+            self.rx, self.key = rx, key
+
+        def finditer(self, *a):
+            calls[self.key] += 1
+            return self.rx.finditer(*a)
+
+    monkeypatch.setattr(lexical.Lexer, "_BINDING", Counted(lexical.Lexer._BINDING, "bindings"))
+    monkeypatch.setattr(lexical.Lexer, "_ATTR_SET", Counted(lexical.Lexer._ATTR_SET, "attrs"))
+    refs, skips = lx.analyse("clients.py", data)
+    got = [r for r in refs if r.kind == Kind.MODEL]
+    assert len(got) == n and skips == []
+    assert calls["bindings"] <= 1 and calls["attrs"] <= 1
+    assert calls["here"] <= 2 * n  # places looked up, each once (it was 31 per reference)

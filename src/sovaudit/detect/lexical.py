@@ -2649,13 +2649,22 @@ class Lexer:
         return (eol, end) if end > eol else None
 
     def _provider_at(self, f: _File, off: int, ev: list, offs: list[int], bindings: dict) -> tuple[str, str]:
+        """The provider the evidence around ``off`` names, and how near (memoised per offset: every
+        model constant asks it of the same uses of its name)."""
+        key = f"\0at:{off}"
+        hit = bindings.get(key)
+        if hit is None:
+            hit = bindings[key] = self._provider_here(f, off, ev, offs, bindings)
+        return hit
+
+    def _provider_here(self, f: _File, off: int, ev: list, offs: list[int], bindings: dict) -> tuple[str, str]:
         lo, hi = self._scope(f, off)
-        i = bisect.bisect_left(offs, lo)
-        near = {ev[j][1] for j in range(i, len(ev)) if ev[j][0] < hi}
+        inner = range(bisect.bisect_left(offs, lo), bisect.bisect_left(offs, hi))  # the evidence in the scope
+        near = {ev[j][1] for j in inner}
         named = {p for p in near if p}
         if len(named) == 1:  # a base URL beside a client class says where the client was pointed
             return named.pop(), "object"
-        if near and not named and any(ev[j][2] == "self-hosted" for j in range(i, len(ev)) if ev[j][0] < hi):
+        if near and not named and any(ev[j][2] == "self-hosted" for j in inner):
             return _SELF, "object"  # only a private or in-cluster server's URL in the object
         if near or lo >= f.n or f.data[lo:lo + 1] != b"(":
             return "", ""
@@ -2718,12 +2727,14 @@ class Lexer:
     def _module_redirected(self, f: _File, name: str, bindings: dict) -> bool:
         """The file points module ``name`` at a server of its own choosing: ``openai.api_base = ...``,
         ``openai.base_url = ...`` (a base-URL attribute set on the module itself)."""
-        key = "\0redirected:" + name
-        hit = bindings.get(key)
-        if hit is None:
-            rx = re.compile(rb"(?<![\w.])" + re.escape(name.encode()) + rb"[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(?!=)")
-            hit = bindings[key] = any(self.rules.is_url_key(self._text(m.group(1))) for m in rx.finditer(f.data))
-        return bool(hit)
+        redirected: set[str] | None = bindings.get("\0redirected")
+        if redirected is None:  # one pass for every name of the file, on first use
+            redirected = bindings["\0redirected"] = {self._text(m.group(1)) for m in self._ATTR_SET.finditer(f.data)
+                                                      if self.rules.is_url_key(self._text(m.group(2)))}
+        return name in redirected
+
+    #: ``NAME.attribute =`` (an attribute set on a module or object, not a comparison)
+    _ATTR_SET = re.compile(rb"(?<![A-Za-z0-9_.])([A-Za-z_][A-Za-z0-9_]*)[ \t]*\.[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=(?!=)")
 
     def _module_provider(self, f: _File, name: str, bindings: dict) -> str:
         """The provider whose SDK ``name`` was imported from (a module, class or function)."""
@@ -2737,31 +2748,31 @@ class Lexer:
                 return entry.id
         return ""
 
-    def _bindings(self, f: _File, name: str, ev: list, offs: list[int], cache: dict) -> list[tuple[int, str]]:
-        """(offset, provider or "") of each place ``name`` is bound to a constructed object."""
-        pat = re.compile(re.escape(name.encode()) +
-                         rb"[ \t]*(?::[ \t]*[\w.\[\], |]{1,80})?[ \t]*=[ \t]*(?:await\s+)?(?:new\s+)?([A-Za-z_][\w.]*)[ \t]*\(")
-        out = []
-        data = f.data
-        for m in pat.finditer(data):
-            if m.start() and data[m.start() - 1] in _ID_CHARS | {0x2E}:
-                continue
-            out.append((m.start(), self._binding_provider(f, m, ev, offs, cache) or ""))
-            if len(out) >= 50:
-                break
-        return out
+    #: ``NAME = [await] [new] Ctor(`` (with a type annotation or not) at every name start, overlapping
+    #: (a lookahead), so that each name's bindings are what a search for that name alone finds
+    _BINDING = re.compile(rb"(?<![A-Za-z0-9_.])(?=([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*[\w.\[\], |]{1,80})?[ \t]*=[ \t]*"
+                          rb"(?:await\s+)?(?:new\s+)?([A-Za-z_][\w.]*)[ \t]*(\())")
 
-    def _binding_provider(self, f: _File, best: re.Match, ev: list, offs: list[int], cache: dict) -> str | None:
-        ctor = self._text(best.group(1))
-        paren = best.end() - 1
+    def _bindings(self, f: _File, name: str, ev: list, offs: list[int], cache: dict) -> list[tuple[int, str]]:
+        """(offset, provider or "") of each place ``name`` is bound to a constructed object (the
+        first 50). Every binding of the file is found in one pass, on first use: a search per name
+        made a file of n clients cost n passes over it."""
+        sites: dict[str, list[tuple[int, str, int]]] | None = cache.get("\0bindings")
+        if sites is None:
+            sites = cache["\0bindings"] = {}
+            for m in self._BINDING.finditer(f.data):
+                sites.setdefault(self._text(m.group(1)), []).append((m.start(), self._text(m.group(2)), m.start(3)))
+        return [(pos, self._binding_provider(f, ctor, paren, ev, offs, cache) or "") for pos, ctor, paren in sites.get(name, [])[:50]]
+
+    def _binding_provider(self, f: _File, ctor: str, paren: int, ev: list, offs: list[int], cache: dict) -> str | None:
         s, e = self._call_args(f, paren, 3000)
-        i = bisect.bisect_left(offs, paren)
-        inside = {ev[j][1] for j in range(i, len(ev)) if ev[j][0] <= e and ev[j][2] != "credential"}
+        args = range(bisect.bisect_left(offs, paren), bisect.bisect_right(offs, e))  # the evidence inside the call
+        inside = {ev[j][1] for j in args if ev[j][2] != "credential"}
         named = {p for p in inside if p}
         if len(named) == 1:
             return named.pop()
         if inside:
-            if not named and any(ev[j][2] == "self-hosted" for j in range(i, len(ev)) if ev[j][0] <= e):
+            if not named and any(ev[j][2] == "self-hosted" for j in args):
                 return _SELF  # OpenAI(base_url="http://vllm.svc.cluster.local:8000/v1"): the stack's own server
             return None
         return self._module_provider(f, ctor.split(".", 1)[0], cache) or None
