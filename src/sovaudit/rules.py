@@ -945,6 +945,36 @@ class KnowledgeBase:
                     return e
         return None
 
+    def path_scope(self, path: str) -> str:
+        """"tests", "docs" or "" for a file by its path alone (the detection section's test_dirs,
+        test_dir_suffixes, test_files, doc_dirs and doc_suffixes); one answer per path."""
+        conv = self._idx.get("scope.paths")
+        if conv is None:
+            ds = self.section("detection")
+
+            def strings(key: str, lower: bool = True) -> tuple[str, ...]:
+                return tuple(sorted({(x.lower() if lower else x) for e in ds for x in (e.get(key) or ())}))
+
+            conv = self._idx["scope.paths"] = (frozenset(strings("test_dirs")), strings("test_dir_suffixes"),
+                                               strings("test_files", lower=False), frozenset(strings("doc_dirs")),
+                                               strings("doc_suffixes"), {})
+        test_dirs, test_suffixes, test_files, doc_dirs, doc_suffixes, memo = conv
+        memo_: dict[str, str] = memo
+        hit = memo_.get(path)
+        if hit is None:
+            parts = path.split("#", 1)[0].split("/")
+            base, folders = parts[-1], [p.lower() for p in parts[:-1]]
+            if any(p in test_dirs or p.endswith(test_suffixes) for p in folders) \
+                    or any(fnmatch.fnmatchcase(base, pat) for pat in test_files):
+                hit = "tests"
+            elif base.lower().endswith(doc_suffixes) or any(p in doc_dirs for p in folders):
+                hit = "docs"
+            else:
+                hit = ""
+            if len(memo_) < 100_000:
+                memo_[path] = hit
+        return hit
+
     def host_entry(self, url_or_host: str) -> Entry | None:
         """The ``hosts`` entry (reserved test domain or non-inference host) a URL's host matches,
         unless its path is one the entry excepts (a provider's API on the same host)."""

@@ -66,7 +66,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -271,33 +271,11 @@ def _declared_self_hosted(r: Reference) -> bool:
 # Which references are assessed (--scope), and which are not data flows
 # ------------------------------------------------------------------------------------------
 
-#: Folder names that hold tests, and file-name shapes of test files (conventions of the test
-#: runners: pytest, go test, jest/vitest/mocha, JUnit).
-_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs", "e2e", "testdata", "test_data",
-                        "fixtures", "__fixtures__", "__mocks__"})
-_TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "*_test.go", "*.test.js", "*.test.ts", "*.test.jsx", "*.test.tsx",
-               "*.test.mjs", "*.spec.js", "*.spec.ts", "*.spec.jsx", "*.spec.tsx", "*Test.java", "*Tests.java", "*_spec.rb")
-#: Folder names and file types of documentation.
-_DOC_DIRS = frozenset({"docs", "doc", "documentation", "docs_src", "doc_src"})
-_DOC_SUFFIXES = (".md", ".mdx", ".markdown", ".rst", ".adoc", ".asciidoc")
-
-
-@lru_cache(maxsize=65536)
-def _path_scope(path: str) -> str:
-    """tests, docs or "" by a path alone (one answer per path: files hold many references)."""
-    parts = path.split("#", 1)[0].split("/")
-    base = parts[-1]
-    if any(p.lower() in _TEST_DIRS for p in parts[:-1]) or any(fnmatch.fnmatchcase(base, pat) for pat in _TEST_FILES):
-        return Scope.TESTS.value
-    if base.lower().endswith(_DOC_SUFFIXES) or any(p.lower() in _DOC_DIRS for p in parts[:-1]):
-        return Scope.DOCS.value
-    return ""
-
-
-def scope_of(r: Reference) -> str:
+def scope_of(r: Reference, kb: KnowledgeBase) -> str:
     """The ``Scope`` a reference belongs to: tests (a test folder or test file), docs (prose,
-    docstrings, Markdown/reStructuredText files, a docs folder), else code or config by its context."""
-    by_path = _path_scope(r.path)
+    docstrings, Markdown/reStructuredText files, a docs folder), else code or config by its context.
+    The folder and file conventions are data (``KnowledgeBase.path_scope``)."""
+    by_path = kb.path_scope(r.path)
     if by_path == Scope.TESTS.value:
         return by_path
     if by_path or r.context == Context.DOCS:
@@ -332,7 +310,7 @@ def select_references(result: ScanResult, kb: KnowledgeBase,
             if host is not None:
                 apart["reserved-domain" if host.get("kind") == "reserved" else "non-inference-host"].append(r)
                 continue
-        sc = scope_of(r)
+        sc = scope_of(r, kb)
         if sc == Scope.DOCS.value:
             docs[r.path].append(r)
         elif sc in wanted:
