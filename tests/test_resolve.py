@@ -744,6 +744,10 @@ def test_a_word_family_does_not_begin_a_longer_word(kb):
     assert [lab.id for _p, _f, lab in r.families_in("speakerverification_en_titanet_large")] == []
     assert [lab.id for _p, _f, lab in r.families_in("titan-embed-text-v2")] == ["amazon"]
     assert [lab.id for _p, _f, lab in r.families_in("LlamaThink-8B-instruct")] == ["meta"]
+    # Phi begins English words: Phind's CodeLlama is Meta's alone, a phishing classifier no one's
+    assert [lab.id for _p, _f, lab in r.families_in("Phind-CodeLlama-34B-v2")] == ["meta"]
+    assert [lab.id for _p, _f, lab in r.families_in("bert-finetuned-phishing-ONNX")] == []
+    assert [[lab.id for _p, _f, lab in r.families_in(n)] for n in ("phi-2", "Phi-3.5-mini-instruct", "phi4:14b")] == [["microsoft"]] * 3
 
 
 def test_an_id_named_only_on_another_hub_is_not_asked_of_the_hugging_face_hub(kb, fake_hub, tmp_path):
