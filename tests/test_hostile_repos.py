@@ -323,6 +323,8 @@ SECRET_LINES = [
     ("headers: { Authorization: `Bearer tok_9f8e7d6c5b4a39281706` }", "tok_9f8e7d6c5b4a39281706", "Authorization"),
     ("-H 'Authorization: Basic YWRtaW46cGFzc3dvcmQ='", "YWRtaW46cGFzc3dvcmQ=", "Authorization"),
     ('password = "correct horse"', "correct", "password"),
+    # a host named like a key keeps its port, never what follows a key-word host that is no port
+    ("xyz://token:SECRETVALUE123", "SECRETVALUE123", "xyz://token:"),
 ]
 
 
@@ -345,9 +347,22 @@ def test_a_credential_is_never_an_id(value, tmp_path, kb):
 
 
 @pytest.mark.parametrize("word", ["gpt-4o-mini", "Qwen/Qwen2.5-7B-Instruct", "https://api.openai.com/v1", "nvidia.com/gpu",
-                                  "token-classification", "Authorization", "sk-learn"])
+                                  "token-classification", "Authorization", "sk-learn", "http://tokenizer:8000",
+                                  "http://tokenizer-svc.default.svc.cluster.local:8000/v1/completions",
+                                  "http://secret-store:8080/v1", "https://auth-proxy:8443?x=1"])
 def test_ordinary_values_are_not_secrets(word):
     assert not sanitize.looks_secret(word) and sanitize.safe(word) == word
+
+
+def test_an_endpoint_on_a_host_named_like_a_key_is_kept(tmp_path, kb):
+    """A tokenizer sidecar (http://tokenizer:8000) was dropped as "holding a credential": its host
+    name holds the key word "token" and its port looked like the key's value."""
+    from sovaudit.detect.scan import scan
+
+    (tmp_path / "router.py").write_text('from openai import OpenAI\nc = OpenAI(base_url="http://tokenizer:8000/v1")\n')
+    res = scan(ScanConfig(root=str(tmp_path), cache_dir="-", jobs=1), kb)
+    assert "http://tokenizer:8000/v1" in {r.id for r in res.references if r.kind.value == "endpoint"}
+    assert not [s for s in res.skipped if "credential" in s.detail]
 
 
 def test_clean_removes_surrogates_controls_and_caps_length():

@@ -138,10 +138,22 @@ _REFERENCE_VALUE = re.compile(r"^(?:\$|os\.environ|os\.getenv|getenv\(|process\.
                               r"|var\.|settings\.|config\.|<|\{\{|\[REDACTED\])")
 
 
+_PORT = re.compile(r"[0-9]{1,5}(?:[/?#]|$)")
+
+
+def _in_authority(s: str, pos: int) -> bool:
+    """Whether ``pos`` lies in the host or port of a URL: after its '://' with no path, query,
+    fragment, space or quote between (``http://tokenizer:8000``: a host name, not a key)."""
+    i = s.rfind("://", 0, pos)
+    return i >= 0 and not any(c in s[i + 3:pos] for c in "/?#\"'` \t<>")
+
+
 def _assign(m: re.Match) -> str:
     val = m.group("val")
     if _REFERENCE_VALUE.match(val) or len(val) < 4 or val.lower() in ("bearer", "basic", "token"):
         return m.group(0)  # a reference, a short word, or a scheme whose value _AUTH_SCHEME took
+    if _PORT.match(val) and _in_authority(m.string, m.start(1)):
+        return m.group(0)  # a host and its port (userinfo, where a password would be, is cut before)
     return f"{m.group('key')}{m.group('sep')}{m.group('q')}{m.group('scheme') or ''}{REDACTED}"
 
 
@@ -243,18 +255,22 @@ def yaml_load(text: str) -> Any:
 # -- the scanner's records ---------------------------------------------------------------------
 
 
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def reference(r: Any) -> tuple[Any | None, str]:
     """A ``Reference`` made safe, or ``(None, why)`` when it must not be reported: its id is a
     secret, or longer than ``MAX_ID`` (nothing that long names a model, a host or a chip)."""
     rid = r.id if isinstance(r.id, str) else str(r.id)
     if len(rid) > MAX_ID:
-        return None, f"a {r.kind.value} value of {len(rid)} characters at line {r.line} was not kept (longer than {MAX_ID})"
+        return None, f"{_a(r.kind.value)} value of {len(rid)} characters at line {r.line} was not kept (longer than {MAX_ID})"
     if looks_secret(rid) or looks_secret(clean(r.text, MAX_TEXT)):
-        return None, f"a {r.kind.value} value at line {r.line} looks like a credential and was not kept"
+        return None, f"{_a(r.kind.value)} value at line {r.line} looks like a credential and was not kept"
     cid = clean(rid, MAX_ID)
     rid2 = redact(cid)
     if rid2 != cid:
-        return None, f"a {r.kind.value} value at line {r.line} holds a credential and was not kept"
+        return None, f"{_a(r.kind.value)} value at line {r.line} holds a credential and was not kept"
     attrs = tuple((clean(k, 80), safe(v, MAX_ATTR)) for k, v in r.attributes)
     related = tuple(replace(loc, path=clean_path(loc.path)) for loc in r.related) if r.related else r.related
     new = {"id": cid, "text": safe(r.text, MAX_TEXT), "path": clean_path(r.path), "provider": clean(r.provider, 80),
