@@ -163,3 +163,17 @@ def test_asciidoc_listing_blocks_are_code(kb):
     md = src.replace("[source,java]\n----\n", "").replace("build();\n----\n", "build();\n")
     assert (5, "model", "claude-sonnet-4-20250514") not in {(r.line, r.kind.value, r.id)
                                                             for r in lexer_for(kb).analyse("a.md", md.encode())[0]}
+
+
+def test_fireworks_path_ids_wherever_they_are_written(kb):
+    """Fireworks' ids are accounts/{account}/models/{name} (the eval kit's api form): a provider
+    adapter's default, a tuple, a catalogue's "id"; an account's own deployment too. A URL path
+    with an accounts/ segment, and a placeholder account, are not ids."""
+    src = ("export const config = { model: { param: 'model', default: 'accounts/fireworks/models/llama-v3p1-405b-instruct' } };\n"
+           'const pairs = [["fireworks-ai", "accounts/fireworks/models/firefunction-v2"]];\n'
+           'const catalog = [{"id": "accounts/yi-01-ai/models/yi-large", "object": "model"}];\n'
+           'const url = "https://api.cloudflare.com/client/v4/accounts/abc123/models/search";\n'
+           'const mine = "accounts/your-account/models/my-model";\n')
+    got = models(kb, "adapter.ts", src)
+    assert got == [(1, "api", "accounts/fireworks/models/llama-v3p1-405b-instruct"),
+                   (2, "api", "accounts/fireworks/models/firefunction-v2"), (3, "api", "accounts/yi-01-ai/models/yi-large")]

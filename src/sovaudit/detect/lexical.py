@@ -98,6 +98,7 @@ _ROUTE_FWD = re.compile(rb"[A-Za-z0-9._:@/\-]{1,160}")
 _IMAGE_FWD = re.compile(rb"[A-Za-z0-9._:@/\-]{1,200}")
 _OLLAMA_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*(?::[A-Za-z0-9._-]+)?")
 _API_FWD = re.compile(rb"[A-Za-z0-9.:@+\-]{0,160}")
+_API_PATH_FWD = re.compile(rb"[A-Za-z0-9.:@+/\-]{0,160}")
 _MODEL_LEFT = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/")
 _URL_FWD = re.compile(rb"[A-Za-z0-9\-._~:/?#\[\]@!$&*+;=%{}]{0,1000}")
 _HOST_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
@@ -787,7 +788,8 @@ class Lexer:
         prefix = a.payload
         data = f.data
         start = end - len(prefix)
-        m = _API_FWD.match(data, end)
+        # a path-like family (Fireworks' accounts/{account}/models/{name}) goes on over its slashes
+        m = (_API_PATH_FWD if "/" in prefix else _API_FWD).match(data, end)
         tok_end = m.end() if m else end
         while tok_end > start and data[tok_end - 1] in b".:-@+":
             tok_end -= 1
