@@ -177,3 +177,12 @@ def test_fireworks_path_ids_wherever_they_are_written(kb):
     got = models(kb, "adapter.ts", src)
     assert got == [(1, "api", "accounts/fireworks/models/llama-v3p1-405b-instruct"),
                    (2, "api", "accounts/fireworks/models/firefunction-v2"), (3, "api", "accounts/yi-01-ai/models/yi-large")]
+
+
+def test_a_family_name_and_ai_alone_is_a_slug_not_a_model(kb):
+    """provider="mistral-ai" (Portkey's, GitHub Models', Spring AI's test-suite names) matched Mistral's
+    pattern mistral-*; a family name followed by an organisation word alone is a company's or a
+    provider's slug. More words after it are still read (a Cloudflare id under deepseek-ai/)."""
+    src = ('client = Portkey(provider="mistral-ai")\nconfigs = {"mistral-ai": MistralAIConfig}\nsite = "https://claude.ai"\n'
+           'm = "mistral-small-2503"\ncf = "@cf/deepseek-ai/deepseek-math-7b-instruct"\n')
+    assert models(kb, "gateway.ts", src) == [(4, "api", "mistral-small-2503"), (5, "api", "@cf/deepseek-ai/deepseek-math-7b-instruct")]

@@ -810,8 +810,11 @@ class Lexer:
             return  # model.startswith("o3"), "glm-4" in name: a pattern of names
         if set(words(token)) & self.rules.resource_words:
             return  # a deployment, job or volume named after the model it serves
-        if set(words(token)) & (self.rules.repo_words | self.rules.identifier_words):
+        ws = words(token)
+        if set(ws) & (self.rules.repo_words | self.rules.identifier_words):
             return  # a package or repository named after the family (qwen-vl-utils, gemini-cli), a header (mistral-correlation-id)
+        if len(ws) == 2 and ws[1] in self.rules.org_words:
+            return  # a company's or a provider's slug (provider="mistral-ai", claude.ai)
         if re.search(rb"/\s*[\"']$", data[max(0, start - 4):start]):
             return  # CACHE / "deepseek-r1-distill-qwen-7b": a local folder named after the model
         if wide < start:
@@ -841,8 +844,9 @@ class Lexer:
         if not (_QUOTED_NAME.fullmatch(token) or _SCOPED_ID.fullmatch(token)) \
                 or (token.lower() == prefix and not any(c.isdigit() for c in token)):
             return
-        if set(words(token)) & (self.rules.resource_words | self.rules.repo_words | self.rules.identifier_words) \
-                or self._pattern_test(f, start - 1, close):
+        ws = words(token)
+        if set(ws) & (self.rules.resource_words | self.rules.repo_words | self.rules.identifier_words) \
+                or len(ws) == 2 and ws[1] in self.rules.org_words or self._pattern_test(f, start - 1, close):
             return
         ms = self.rec.model(token, "")
         if ms is not None and ms.form == "api":

@@ -155,6 +155,7 @@ class DetectionRules:
         self.local_dir_words = low("local_dir_words")
         self.repo_words = low("repo_words")
         self.identifier_words = low("identifier_words")
+        self.org_words = low("org_words")
         self.resource_words = low("resource_words")
         # endpoints
         self.routes = _strings(ds, "routes")
