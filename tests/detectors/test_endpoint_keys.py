@@ -120,3 +120,19 @@ def test_a_model_hub_mirror_a_web_ui_and_a_package_index_are_not_endpoints(kb):
     src = ("HF_ENDPOINT=https://hf-mirror.com\nXINFERENCE_ENDPOINT=http://127.0.0.1:9997\n"
            "UI_URL=http://127.0.0.1:9997/ui\nPIP_INDEX_URL=http://xinference-pypiserver:8080/simple\n")
     assert [(r[0], r[3]) for r in refs(kb, ".env", src) if r[1] == "endpoint"] == [(2, "http://127.0.0.1:9997")]
+
+
+def test_a_providers_own_host_pattern_is_its_api_whatever_the_path(kb):
+    """{resource}.openai.azure.com, bedrock-runtime.{region}.amazonaws.com, model-{id}.api.baseten.co
+    serve nothing but that provider's API: a base without /v1 (Azure's /openai), a bare host held by
+    a plain variable, a Baseten environment path are endpoints. A documentation site is not."""
+    src = ('endpoint1 = "https://contoso-eastus.openai.azure.com/"\n'
+           'base = "https://myres.openai.azure.com/openai"\n'
+           'URL = "https://bedrock-runtime.us-east-1.amazonaws.com"\n'
+           'u = "https://model-abc123.api.baseten.co/environments/production/sync/v1"\n'
+           'docs = "https://learn.microsoft.com/azure/ai-services/openai/"\n')
+    got = [(line, rid, prov) for line, kind, _form, rid, prov in refs(kb, "clients.py", src) if kind == "endpoint"]
+    assert got == [(1, "https://contoso-eastus.openai.azure.com", "azure-openai"),
+                   (2, "https://myres.openai.azure.com/openai", "azure-openai"),
+                   (3, "https://bedrock-runtime.us-east-1.amazonaws.com", "bedrock"),
+                   (4, "https://model-abc123.api.baseten.co/environments/production/sync/v1", "baseten")]

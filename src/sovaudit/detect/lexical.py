@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import functools
 import ipaddress
 import re
 import time
@@ -1772,7 +1773,8 @@ class Lexer:
             p = path.rstrip("/")
             api_host = host.startswith(("api.", "api-")) or bool(same_host) and "" in base_paths
             if not ((p == "" and (api_host or is_key)) or route or api_host and same_host
-                    or any(bp and (p == bp or p.startswith(bp + "/")) for bp in base_paths)):
+                    or any(bp and (p == bp or p.startswith(bp + "/")) for bp in base_paths)
+                    or self._dedicated_host(prov, host)):
                 return
             self._add(f, Kind.ENDPOINT, normalize_url(url), text, start, "url", 0.9, "endpoint", prov.id, attrs)
             f.evidence.append((start, prov.id, "url"))
@@ -1793,6 +1795,17 @@ class Lexer:
                 return
             self._add(f, Kind.ENDPOINT, normalize_url(url), text, start, "url", 0.8 if route else 0.75, "endpoint", "", attrs)
             f.evidence.append((start, "", "url"))
+
+    @staticmethod
+    @functools.lru_cache(maxsize=4096)
+    def _pattern_hosts(patterns: tuple[str, ...], host: str) -> bool:
+        return any(fnmatch.fnmatchcase(host, pat.lower()) for pat in patterns)
+
+    def _dedicated_host(self, prov: Entry, host: str) -> bool:
+        """A host of the provider's own per-resource or per-region pattern (rules: host_patterns,
+        {resource}.openai.azure.com, bedrock-runtime.{region}.amazonaws.com): it serves nothing but
+        that provider's API, so any path on it is that API (/openai, a bare base)."""
+        return self._pattern_hosts(tuple(prov.get("host_patterns", ()) or ()), host)
 
     def _is_route(self, path: str) -> bool:
         """An inference route: exactly one of the routes (after version/API prefixes), or a
