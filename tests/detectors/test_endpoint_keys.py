@@ -136,3 +136,14 @@ def test_a_providers_own_host_pattern_is_its_api_whatever_the_path(kb):
                    (2, "https://myres.openai.azure.com/openai", "azure-openai"),
                    (3, "https://bedrock-runtime.us-east-1.amazonaws.com", "bedrock"),
                    (4, "https://model-abc123.api.baseten.co/environments/production/sync/v1", "baseten")]
+
+
+def test_a_hub_urls_repository_may_end_like_a_source_file(kb):
+    """huggingface.co/ggerganov/whisper.cpp is a repository (whisper.cpp's GGML weights); its name's
+    ".cpp" made it look like a file. A page or an image under the host is still not one."""
+    src = ('src="https://huggingface.co/ggerganov/whisper.cpp"\n'
+           'curl -L https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin -o m.bin\n'
+           '<img src="https://huggingface.co/avatars/6b97d30ff0bdb5d5c633ba850af739cd.svg">\n'
+           'see https://huggingface.co/transformers/installation.html\n')
+    got = [(line, form, rid) for line, kind, form, rid, _p in refs(kb, "download.sh", src) if kind == "model"]
+    assert got == [(1, "hf-uri", "ggerganov/whisper.cpp"), (2, "hf-uri", "ggerganov/whisper.cpp")]

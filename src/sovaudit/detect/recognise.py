@@ -51,6 +51,8 @@ _ENV_NAME_RE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _TEMPLATE_CHARS = re.compile(r"[<>{}$%`|\\\[\]()*,;=\"' ]|\.\.\.")
 _MIME_TOPS = frozenset({"application", "text", "image", "audio", "video", "multipart", "font", "message"})
 _WEB_PAGE = re.compile(r"\.(?:html?|php|aspx?|jsp|md|mdx)$")
+#: what a web page or its media ends in: never the name of a repository in a hub URL
+_PAGE_EXT_RE = re.compile(r"\.(?:html?|php|aspx?|svg|png|jpe?g|gif|webp|ico|pdf|css)$", re.IGNORECASE)
 _FILE_EXT_RE = re.compile(r"\.(?:py|pyc|js|mjs|ts|tsx|jsx|json|jsonl|yaml|yml|toml|txt|csv|tsv|md|mdx|rst|html?|xml|ini|cfg"
                           r"|conf|sh|bash|zip|tar|gz|tgz|whl|parquet|arrow|pkl|pickle|npy|npz|png|jpe?g|gif|svg|pdf|log"
                           r"|lock|env|sql|db|sqlite|go|rs|java|c|h|cpp|rb|php|lua|ipynb|bin|pt|pth|h5|ckpt|mp3|wav|mp4"
@@ -138,7 +140,9 @@ class Recogniser:
         """``s`` ends in a file extension: a source, data or media file, or weights (rules' weight files)."""
         return bool(_FILE_EXT_RE.search(s)) or s.lower().endswith(tuple(self.rules.weight_exts))
 
-    def looks_like_hf_id(self, s: str) -> bool:
+    def looks_like_hf_id(self, s: str, in_hub_url: bool = False) -> bool:
+        """``s`` has the shape of a Hub repository id. ``in_hub_url``: it is the ORG/NAME of a hub
+        URL's path, where a name ending like a file is still the repository's (ggerganov/whisper.cpp)."""
         m = _HF_ID_RE.match(s)
         if not m:
             return False
@@ -147,7 +151,9 @@ class Recogniser:
             return False
         if _VERSIONISH_RE.match(name) and _VERSIONISH_RE.match(org):
             return False
-        return not self.looks_like_path(s) and not self.is_placeholder(s)
+        if in_hub_url and _PAGE_EXT_RE.search(name):
+            return False  # huggingface.co/avatars/x.svg, /transformers/installation.html: a page or an image
+        return (in_hub_url or not self.looks_like_path(s)) and not self.is_placeholder(s)
 
     def hub_id(self, s: str) -> str | None:
         """``s`` as a Hub repository id when it has that shape, else None."""
@@ -422,7 +428,7 @@ class Recogniser:
             mid = parts[0] + "/" + parts[1]
             if len(parts) >= 5 and parts[2] in ("resolve", "blob") and parts[-1].lower().endswith((".gguf", ".ggml")):
                 return ModelString(mid + "/" + parts[-1], "gguf", "", 0.9)
-            return ModelString(mid, "hf-uri", "", 0.9) if self.looks_like_hf_id(mid) else None
+            return ModelString(mid, "hf-uri", "", 0.9) if self.looks_like_hf_id(mid, in_hub_url=True) else None
         return None
 
     def storage_uri(self, s: str) -> ModelString | None:
