@@ -574,6 +574,11 @@ class KnowledgeBase:
                 hit = self._provider_by_host_any.get(host)
         if hit is not None:
             return hit
+        return self.provider_for_host_pattern(host)
+
+    def provider_for_host_pattern(self, host: str) -> Entry | None:
+        """The provider one of whose ``host_patterns`` (per-resource or per-region hosts such as
+        ``*.openai.azure.com``) matches ``host``, lower-cased."""
         return self._host_pattern_index.match(host)
 
     @cached_property

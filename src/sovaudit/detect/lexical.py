@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-import functools
 import ipaddress
 import re
 import time
@@ -809,9 +808,9 @@ class Lexer:
         if wide == start and start > 0 and data[start - 1] in b"\"'`" and data[tok_end:tok_end + 1] == data[start - 1:start] \
                 and self._pattern_test(f, start - 1, tok_end):
             return  # model.startswith("o3"), "glm-4" in name: a pattern of names
-        if set(words(token)) & self.rules.resource_words:
-            return  # a deployment, job or volume named after the model it serves
         ws = words(token)
+        if set(ws) & self.rules.resource_words:
+            return  # a deployment, job or volume named after the model it serves
         if set(ws) & (self.rules.repo_words | self.rules.identifier_words):
             return  # a package or repository named after the family (qwen-vl-utils, gemini-cli), a header (mistral-correlation-id)
         if len(ws) == 2 and ws[1] in self.rules.org_words:
@@ -1796,16 +1795,11 @@ class Lexer:
             self._add(f, Kind.ENDPOINT, normalize_url(url), text, start, "url", 0.8 if route else 0.75, "endpoint", "", attrs)
             f.evidence.append((start, "", "url"))
 
-    @staticmethod
-    @functools.lru_cache(maxsize=4096)
-    def _pattern_hosts(patterns: tuple[str, ...], host: str) -> bool:
-        return any(fnmatch.fnmatchcase(host, pat.lower()) for pat in patterns)
-
     def _dedicated_host(self, prov: Entry, host: str) -> bool:
         """A host of the provider's own per-resource or per-region pattern (rules: host_patterns,
         {resource}.openai.azure.com, bedrock-runtime.{region}.amazonaws.com): it serves nothing but
         that provider's API, so any path on it is that API (/openai, a bare base)."""
-        return self._pattern_hosts(tuple(prov.get("host_patterns", ()) or ()), host)
+        return self.kb.provider_for_host_pattern(host) is prov
 
     def _is_route(self, path: str) -> bool:
         """An inference route: exactly one of the routes (after version/API prefixes), or a
