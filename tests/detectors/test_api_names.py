@@ -186,3 +186,11 @@ def test_a_family_name_and_ai_alone_is_a_slug_not_a_model(kb):
     src = ('client = Portkey(provider="mistral-ai")\nconfigs = {"mistral-ai": MistralAIConfig}\nsite = "https://claude.ai"\n'
            'm = "mistral-small-2503"\ncf = "@cf/deepseek-ai/deepseek-math-7b-instruct"\n')
     assert models(kb, "gateway.ts", src) == [(4, "api", "mistral-small-2503"), (5, "api", "@cf/deepseek-ai/deepseek-math-7b-instruct")]
+
+
+def test_help_text_metavariables_and_example_file_names_are_placeholders(kb):
+    """A tool's --help names its argument (-m FNAME, --model FILE, --model=model-path), and docs use
+    file.gguf / filename.gguf for any weight file: none of them is a model."""
+    src = ('fprintf(stderr, "  -m FNAME,  --model FNAME [%-7s] model path\\n");\nprintf("--model FILE  the model\\n");\n'
+           'run("--model=model-path");\nload("filename.gguf");\nm = "qwen2.5:7b"\n')
+    assert models(kb, "cli.c", src) == [(5, "ollama", "qwen2.5:7b")]
