@@ -270,6 +270,9 @@ HARDWARE_CASES = [
     ("gallery.yaml", "cuda: true\n", [("nvidia", 1)]),
     ("isvc.yaml", '    "serving.kserve.io/gke-accelerator": "nvidia-tesla-t4"\n', [("nvidia", 1)]),
     (".env", "LLM_PROVIDER='nvidia-nim'\n", []),
+    # a vendor-prefixed model or service name is no node label (LocalAI's gallery, semantic-kernel's NIM docs)
+    ("gallery.yaml", "  - name: NVIDIA-Nemotron-3-Super-120B-A12B-Q8\n    service: nvidia-embeddings\n"
+                     "    nodeSelector: {cloud.google.com/gke-accelerator: nvidia-l4}\n", [("nvidia", 3)]),
     # an accelerator that is also an ordinary token, in a hardware context (truss-examples, dstack)
     ("README.md", "This seven billion parameter model requires an A10 GPU.\n", [("nvidia", 1)]),
     ("offers.md", "  3  gcp      us-west4  4xCPU, 16GB, L4:24GB     yes   $0.21\n", [("nvidia", 1)]),

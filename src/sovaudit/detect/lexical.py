@@ -1929,6 +1929,8 @@ class Lexer:
             end = start + len(value)
             if value.lower() in self._provider_words or value.lower() in self._software_words:
                 return  # nvidia-nim: a provider's name, not a node's
+            if self.rec.family_head(value[a.literal_len:]):
+                return  # NVIDIA-Nemotron-3-Super-120B-A12B: a model of the vendor's family, not a node
         attrs = {"resource" if key == "k8s_resources" else "token": value}
         if key == "accelerators":
             attrs = {"accelerator": value}
